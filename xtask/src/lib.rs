@@ -1,1 +1,824 @@
-//! placeholder
+//! Code generation for the workspace.
+//!
+//! [`generate`] turns `crates/imps-csp/data/tokens.tsv` into the Rust source of
+//! `crates/imps-csp/src/tokens.rs` (the CSP 1.1/1.2/1.3 WBXML token tables). The binary
+//! (`cargo run -p xtask -- gen-tokens`) writes that file; `tests/tokens_fresh.rs` checks
+//! that the checked-in file is up to date.
+//!
+//! # The TSV format
+//! Tab-separated, `#` starts a comment line, blank lines are ignored. The first other line
+//! is the header `kind page code name since until` (optionally followed by `flags`).
+//! Each row: `kind` (`tag`, `attr`, `value`, `int`, `datetime`), `page` (hex, `-` for
+//! values), `code` (hex), `name`, `since` (`1.1`/`1.2`/`1.3`), `until` (a version or `-` =
+//! still present in 1.3) and an optional `flags` column (`-` or `decode-only`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// The TSV input, relative to the workspace root.
+pub const TOKENS_TSV: &str = "crates/imps-csp/data/tokens.tsv";
+/// The generated module, relative to the workspace root.
+pub const TOKENS_RS: &str = "crates/imps-csp/src/tokens.rs";
+/// The command that regenerates [`TOKENS_RS`].
+pub const GEN_COMMAND: &str = "cargo run -p xtask -- gen-tokens";
+
+/// The workspace root (the parent of the xtask crate).
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map_or(manifest.clone(), PathBuf::from)
+}
+
+/// A CSP version the tables cover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Version {
+    /// CSP 1.1 (public id 0x10).
+    V11,
+    /// CSP 1.2 (public id 0x11).
+    V12,
+    /// CSP 1.3 (public id 0x12).
+    V13,
+}
+
+impl Version {
+    /// All versions, oldest first.
+    pub const ALL: [Version; 3] = [Version::V11, Version::V12, Version::V13];
+
+    fn parse(s: &str) -> Option<Version> {
+        match s {
+            "1.1" => Some(Version::V11),
+            "1.2" => Some(Version::V12),
+            "1.3" => Some(Version::V13),
+            _ => None,
+        }
+    }
+
+    /// `"1.1"`, `"1.2"` or `"1.3"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V11 => "1.1",
+            Version::V12 => "1.2",
+            Version::V13 => "1.3",
+        }
+    }
+
+    /// `"11"`, `"12"` or `"13"` (used in generated item names).
+    fn suffix(self) -> &'static str {
+        match self {
+            Version::V11 => "11",
+            Version::V12 => "12",
+            Version::V13 => "13",
+        }
+    }
+
+    /// The WBXML public identifier of the version.
+    pub fn public_id(self) -> u8 {
+        match self {
+            Version::V11 => 0x10,
+            Version::V12 => 0x11,
+            Version::V13 => 0x12,
+        }
+    }
+}
+
+/// What a row describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// A tag token.
+    Tag,
+    /// An attribute-start token (name column `attr=value prefix`).
+    Attr,
+    /// An `EXT_T_0` value token.
+    Value,
+    /// An element with integer content.
+    Int,
+    /// An element with DateTime content.
+    DateTime,
+}
+
+impl Kind {
+    fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "tag" => Some(Kind::Tag),
+            "attr" => Some(Kind::Attr),
+            "value" => Some(Kind::Value),
+            "int" => Some(Kind::Int),
+            "datetime" => Some(Kind::DateTime),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Tag => "tag",
+            Kind::Attr => "attr",
+            Kind::Value => "value",
+            Kind::Int => "int",
+            Kind::DateTime => "datetime",
+        }
+    }
+
+    /// Int and DateTime rows share one "content typing" namespace.
+    fn is_content(self) -> bool {
+        matches!(self, Kind::Int | Kind::DateTime)
+    }
+}
+
+/// One data row of the TSV.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// 1-based line number in the TSV.
+    pub line: usize,
+    /// Row kind.
+    pub kind: Kind,
+    /// Code page (0 for value rows).
+    pub page: u8,
+    /// Token code, or the value index.
+    pub code: u32,
+    /// Element name, `attr=prefix`, or value string.
+    pub name: String,
+    /// First version that has the row.
+    pub since: Version,
+    /// Last version that has the row.
+    pub until: Version,
+    /// The token decodes to `name` but is never chosen when encoding.
+    pub decode_only: bool,
+}
+
+impl Row {
+    /// Whether `v` is within `since..=until`.
+    pub fn in_version(&self, v: Version) -> bool {
+        self.since <= v && v <= self.until
+    }
+
+    fn overlaps(&self, other: &Row) -> bool {
+        self.since <= other.until && other.since <= self.until
+    }
+
+    /// For attr rows: the attribute name and value prefix.
+    fn attr_parts(&self) -> (&str, &str) {
+        self.name
+            .split_once('=')
+            .unwrap_or((self.name.as_str(), ""))
+    }
+
+    fn range(&self) -> String {
+        if self.since == self.until {
+            self.since.as_str().to_string()
+        } else {
+            format!("{}-{}", self.since.as_str(), self.until.as_str())
+        }
+    }
+}
+
+const HEADER: [&str; 6] = ["kind", "page", "code", "name", "since", "until"];
+const DECODE_ONLY: &str = "decode-only";
+
+fn parse_hex(field: &str, what: &str, max: u32) -> Result<u32, String> {
+    let digits = field
+        .strip_prefix("0x")
+        .ok_or_else(|| format!("bad hex {what} `{field}` (expected 0x..)"))?;
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("bad hex {what} `{field}`"));
+    }
+    let n =
+        u32::from_str_radix(digits, 16).map_err(|e| format!("bad hex {what} `{field}`: {e}"))?;
+    if n > max {
+        return Err(format!("{what} {field} out of range (max {max:#04X})"));
+    }
+    Ok(n)
+}
+
+fn parse_row(line: usize, fields: &[&str]) -> Result<Row, String> {
+    if fields.len() != 6 && fields.len() != 7 {
+        return Err(format!(
+            "expected 6 or 7 tab-separated fields, found {}",
+            fields.len()
+        ));
+    }
+    let kind = Kind::parse(fields[0]).ok_or_else(|| format!("unknown kind `{}`", fields[0]))?;
+    let page = match (kind, fields[1]) {
+        (Kind::Value, "-" | "0") => 0,
+        (Kind::Value, p) => match parse_hex(p, "page", 0xFF)? {
+            0 => 0,
+            _ => return Err(format!("value rows have no page (use `-`), found `{p}`")),
+        },
+        (_, p) => parse_hex(p, "page", 0xFF)?,
+    };
+    let page = u8::try_from(page).map_err(|_| format!("page {} out of range", fields[1]))?;
+    let (code_min, code_max, what) = match kind {
+        Kind::Tag | Kind::Int | Kind::DateTime => (0x05, 0x3F, "tag code"),
+        Kind::Attr => (0x05, 0x7F, "attribute-start code"),
+        Kind::Value => (0, u32::MAX, "value index"),
+    };
+    let code = parse_hex(fields[2], "code", code_max)?;
+    if code < code_min {
+        return Err(format!("{what} {} below {code_min:#04X}", fields[2]));
+    }
+    if kind == Kind::Attr && page != 0 {
+        return Err(format!(
+            "attribute-start tokens must be on attribute page 0x00, found {}",
+            fields[1]
+        ));
+    }
+    let name = fields[3];
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "bad name `{name}` (empty or containing whitespace)"
+        ));
+    }
+    if kind == Kind::Attr && !name.contains('=') {
+        return Err(format!(
+            "attr name `{name}` must be `attribute=value prefix`"
+        ));
+    }
+    let since =
+        Version::parse(fields[4]).ok_or_else(|| format!("bad since version `{}`", fields[4]))?;
+    let until = match fields[5] {
+        "-" => Version::V13,
+        u => Version::parse(u).ok_or_else(|| format!("bad until version `{u}`"))?,
+    };
+    if until < since {
+        return Err(format!("until {} is before since {}", fields[5], fields[4]));
+    }
+    let decode_only = match fields.get(6).copied() {
+        None | Some("" | "-") => false,
+        Some(DECODE_ONLY) if matches!(kind, Kind::Tag | Kind::Value) => true,
+        Some(DECODE_ONLY) => {
+            return Err(format!(
+                "`{DECODE_ONLY}` applies to tag and value rows only"
+            ))
+        }
+        Some(f) => return Err(format!("unknown flag `{f}`")),
+    };
+    Ok(Row {
+        line,
+        kind,
+        page,
+        code,
+        name: name.to_string(),
+        since,
+        until,
+        decode_only,
+    })
+}
+
+/// Parses the TSV and validates it. Errors are `line N: message`, one per line.
+pub fn parse(tsv: &str) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut header_seen = false;
+    for (i, raw) in tsv.lines().enumerate() {
+        let line = i + 1;
+        let text = raw.strip_suffix('\r').unwrap_or(raw);
+        if text.trim().is_empty() || text.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = text.split('\t').map(str::trim).collect();
+        if !header_seen {
+            header_seen = true;
+            let ok = fields.len() >= 6
+                && fields[..6] == HEADER
+                && (fields.len() == 6 || (fields.len() == 7 && fields[6] == "flags"));
+            if !ok {
+                errors.push(format!(
+                    "line {line}: expected the header `{}` (optionally `\tflags`)",
+                    HEADER.join("\t")
+                ));
+            }
+            continue;
+        }
+        match parse_row(line, &fields) {
+            Ok(row) => rows.push(row),
+            Err(e) => errors.push(format!("line {line}: {e}")),
+        }
+    }
+    if !header_seen {
+        errors.push("no header line".to_string());
+    }
+    if errors.is_empty() {
+        validate(&rows, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+fn validate(rows: &[Row], errors: &mut Vec<String>) {
+    // The same token (or content typing of one element) twice in overlapping versions.
+    let token_key = |r: &Row| {
+        let kind = if r.kind.is_content() {
+            Kind::Int
+        } else {
+            r.kind
+        };
+        (kind, r.page, r.code)
+    };
+    for (i, a) in rows.iter().enumerate() {
+        for b in &rows[..i] {
+            if token_key(a) == token_key(b) && a.overlaps(b) {
+                errors.push(format!(
+                    "line {}: duplicate {} page {:#04X} code {:#04X} `{}` ({}) overlaps line {} `{}` ({})",
+                    a.line,
+                    a.kind.as_str(),
+                    a.page,
+                    a.code,
+                    a.name,
+                    a.range(),
+                    b.line,
+                    b.name,
+                    b.range()
+                ));
+            }
+        }
+    }
+
+    for v in Version::ALL {
+        let active = || rows.iter().filter(move |r| r.in_version(v));
+
+        // Tag names are unique per version (except decode-only aliases).
+        let mut tag_names: BTreeMap<&str, &Row> = BTreeMap::new();
+        for r in active().filter(|r| r.kind == Kind::Tag && !r.decode_only) {
+            if let Some(prev) = tag_names.insert(&r.name, r) {
+                errors.push(format!(
+                    "line {}: tag `{}` also on line {} in {} (mark one `{DECODE_ONLY}`)",
+                    r.line,
+                    r.name,
+                    prev.line,
+                    v.as_str()
+                ));
+            }
+        }
+        // A decode-only tag needs an encodable token of the same name.
+        for r in active().filter(|r| r.kind == Kind::Tag && r.decode_only) {
+            if !tag_names.contains_key(r.name.as_str()) {
+                errors.push(format!(
+                    "line {}: decode-only tag `{}` has no encodable token in {}",
+                    r.line,
+                    r.name,
+                    v.as_str()
+                ));
+            }
+        }
+
+        // Attribute-start (name, prefix) pairs are unique per version.
+        let mut attrs = BTreeMap::new();
+        for r in active().filter(|r| r.kind == Kind::Attr) {
+            if let Some(prev) = attrs.insert(r.attr_parts(), r.line) {
+                errors.push(format!(
+                    "line {}: attribute start `{}` also on line {prev} in {}",
+                    r.line,
+                    r.name,
+                    v.as_str()
+                ));
+            }
+        }
+
+        // Content typing: unique per element, and matching a tag of the version.
+        let mut typed = BTreeMap::new();
+        for r in active().filter(|r| r.kind.is_content()) {
+            if let Some(prev) = typed.insert(r.name.as_str(), r.line) {
+                errors.push(format!(
+                    "line {}: content type of `{}` also given on line {prev} in {}",
+                    r.line,
+                    r.name,
+                    v.as_str()
+                ));
+            }
+            let tag =
+                active().find(|t| t.kind == Kind::Tag && t.page == r.page && t.code == r.code);
+            match tag {
+                Some(t) if t.name == r.name => {}
+                Some(t) => errors.push(format!(
+                    "line {}: {} `{}` names page {:#04X} code {:#04X}, which is `{}` in {}",
+                    r.line,
+                    r.kind.as_str(),
+                    r.name,
+                    r.page,
+                    r.code,
+                    t.name,
+                    v.as_str()
+                )),
+                None => errors.push(format!(
+                    "line {}: {} `{}`: no tag page {:#04X} code {:#04X} in {}",
+                    r.line,
+                    r.kind.as_str(),
+                    r.name,
+                    r.page,
+                    r.code,
+                    v.as_str()
+                )),
+            }
+        }
+    }
+}
+
+/// Parses and validates the TSV and returns the source of `tokens.rs`.
+pub fn generate(tsv: &str) -> Result<String, String> {
+    let rows = parse(tsv)?;
+    let mut out = String::new();
+    emit(&mut out, &rows).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Rust string literal for `s`.
+fn lit(s: &str) -> String {
+    format!("{s:?}")
+}
+
+fn emit(out: &mut String, rows: &[Row]) -> std::fmt::Result {
+    writeln!(
+        out,
+        "// @generated by `{GEN_COMMAND}` from {TOKENS_TSV}. DO NOT EDIT."
+    )?;
+    out.push_str(PRELUDE);
+    for v in Version::ALL {
+        emit_version(out, rows, v)?;
+    }
+    Ok(())
+}
+
+const PRELUDE: &str = r#"
+//! WBXML token tables of IMPS CSP 1.1, 1.2 and 1.3 (generated from `data/tokens.tsv`).
+//!
+//! One unit struct per version implements [`TokenTable`] (tag tokens on code pages
+//! 0x00-0x0B, the `xmlns` attribute-start tokens of attribute page 0, and the `EXT_T_0`
+//! value tokens) and [`CspTokens`] (which elements carry integer or DateTime content).
+//! Use the statics [`TOKENS_11`], [`TOKENS_12`] and [`TOKENS_13`].
+//!
+//! Where a name has two tokens, encoding picks one: value strings that appear twice
+//! (`SMS` 0x43/0x75, `IM` 0x12/0x68 in 1.1) encode with the lower index, and
+//! the 1.2+ presence-attribute `ContentType` (page 5 0x36) only decodes (`ContentType`
+//! encodes as page 0 0x10). Index 0x3D decodes as `GROUP_ID` in every version; the 1.3
+//! meaning `History` has no token and travels as inline text.
+
+use imps_wbxml::TokenTable;
+
+/// How an element's content is typed in WBXML.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// Character data: inline text, or an `EXT_T_0` value token where one exists.
+    Text,
+    /// An integer: OPAQUE, big-endian, minimal length (decoders also accept decimal text).
+    Integer,
+    /// A DateTime: 6-byte bit-packed OPAQUE (decoders also accept `YYYYMMDDThhmmssZ` text).
+    DateTime,
+}
+
+/// Token table of one CSP version, plus element content typing.
+pub trait CspTokens: TokenTable + Sync {
+    /// How `name`'s content is encoded in this version.
+    fn content(&self, name: &str) -> Content;
+}
+
+/// An attribute-start token: attribute name, value prefix, attribute page, code.
+type AttrStart = (&'static str, &'static str, u8, u8);
+
+/// The attribute name and value prefix of token `code` on attribute page `page`.
+fn attr_start(attrs: &[AttrStart], page: u8, code: u8) -> Option<(&'static str, &'static str)> {
+    attrs
+        .iter()
+        .find(|&&(_, _, p, c)| p == page && c == code)
+        .map(|&(name, prefix, _, _)| (name, prefix))
+}
+
+/// The token of `attrs` (sorted longest prefix first) that covers most of `value`.
+fn longest_prefix(attrs: &[AttrStart], name: &str, value: &str) -> Option<(u8, u8, usize)> {
+    attrs
+        .iter()
+        .find(|&&(n, prefix, _, _)| n == name && value.starts_with(prefix))
+        .map(|&(_, prefix, page, code)| (page, code, prefix.len()))
+}
+"#;
+
+fn emit_version(out: &mut String, rows: &[Row], v: Version) -> std::fmt::Result {
+    let s = v.suffix();
+    let ver = v.as_str();
+    let active = |kind: Kind| -> Vec<&Row> {
+        let mut r: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.kind == kind && r.in_version(v))
+            .collect();
+        r.sort_by_key(|r| (r.page, r.code));
+        r
+    };
+    let tags = active(Kind::Tag);
+    let mut attrs = active(Kind::Attr);
+    let values = active(Kind::Value);
+
+    writeln!(out)?;
+    writeln!(
+        out,
+        "/// CSP {ver} tokens (public id {:#04x}).",
+        v.public_id()
+    )?;
+    writeln!(out, "#[derive(Clone, Copy, Debug, Default)]")?;
+    writeln!(out, "pub struct Tokens{s};")?;
+    writeln!(out)?;
+    writeln!(out, "/// The CSP {ver} token table.")?;
+    writeln!(out, "pub static TOKENS_{s}: Tokens{s} = Tokens{s};")?;
+    writeln!(out)?;
+
+    // Attribute starts, longest prefix first (ties: lower code first).
+    attrs.sort_by_key(|r| (std::cmp::Reverse(r.attr_parts().1.len()), r.page, r.code));
+    writeln!(
+        out,
+        "/// CSP {ver} attribute-start tokens, longest value prefix first."
+    )?;
+    writeln!(out, "#[rustfmt::skip]")?;
+    writeln!(out, "const ATTR_STARTS_{s}: &[AttrStart] = &[")?;
+    for r in &attrs {
+        let (name, prefix) = r.attr_parts();
+        writeln!(
+            out,
+            "    ({}, {}, {:#04X}, {:#04X}),",
+            lit(name),
+            lit(prefix),
+            r.page,
+            r.code
+        )?;
+    }
+    writeln!(out, "];")?;
+    writeln!(out)?;
+
+    writeln!(out, "impl TokenTable for Tokens{s} {{")?;
+
+    writeln!(
+        out,
+        "    fn tag_name(&self, page: u8, code: u8) -> Option<&'static str> {{"
+    )?;
+    writeln!(out, "        match (page, code) {{")?;
+    for r in &tags {
+        writeln!(
+            out,
+            "            ({}, {}) => Some({}),",
+            hex2(r.page.into()),
+            hex2(r.code),
+            lit(&r.name)
+        )?;
+    }
+    writeln!(out, "            _ => None,")?;
+    writeln!(out, "        }}")?;
+    writeln!(out, "    }}")?;
+    writeln!(out)?;
+
+    writeln!(
+        out,
+        "    fn tag_token(&self, name: &str) -> Option<(u8, u8)> {{"
+    )?;
+    writeln!(out, "        match name {{")?;
+    for r in tags.iter().filter(|r| !r.decode_only) {
+        writeln!(
+            out,
+            "            {} => Some(({}, {})),",
+            lit(&r.name),
+            hex2(r.page.into()),
+            hex2(r.code)
+        )?;
+    }
+    writeln!(out, "            _ => None,")?;
+    writeln!(out, "        }}")?;
+    writeln!(out, "    }}")?;
+    writeln!(out)?;
+
+    writeln!(
+        out,
+        "    fn attr_start(&self, page: u8, code: u8) -> Option<(&'static str, &'static str)> {{"
+    )?;
+    writeln!(out, "        attr_start(ATTR_STARTS_{s}, page, code)")?;
+    writeln!(out, "    }}")?;
+    writeln!(out)?;
+
+    writeln!(
+        out,
+        "    fn attr_start_token(&self, name: &str, value: &str) -> Option<(u8, u8, usize)> {{"
+    )?;
+    writeln!(out, "        longest_prefix(ATTR_STARTS_{s}, name, value)")?;
+    writeln!(out, "    }}")?;
+    writeln!(out)?;
+
+    writeln!(
+        out,
+        "    fn ext_t(&self, n: u8, index: u32) -> Option<&'static str> {{"
+    )?;
+    writeln!(out, "        if n != 0 {{")?;
+    writeln!(out, "            return None;")?;
+    writeln!(out, "        }}")?;
+    writeln!(out, "        match index {{")?;
+    for r in &values {
+        writeln!(
+            out,
+            "            {} => Some({}),",
+            hex2(r.code),
+            lit(&r.name)
+        )?;
+    }
+    writeln!(out, "            _ => None,")?;
+    writeln!(out, "        }}")?;
+    writeln!(out, "    }}")?;
+    writeln!(out)?;
+
+    writeln!(
+        out,
+        "    fn ext_t_token(&self, value: &str) -> Option<(u8, u32)> {{"
+    )?;
+    writeln!(out, "        match value {{")?;
+    let mut seen = BTreeSet::new();
+    for r in values.iter().filter(|r| !r.decode_only) {
+        // Strings that appear twice encode with the lowest index (values are sorted).
+        if seen.insert(r.name.as_str()) {
+            writeln!(
+                out,
+                "            {} => Some((0, {})),",
+                lit(&r.name),
+                hex2(r.code)
+            )?;
+        }
+    }
+    writeln!(out, "            _ => None,")?;
+    writeln!(out, "        }}")?;
+    writeln!(out, "    }}")?;
+    writeln!(out, "}}")?;
+    writeln!(out)?;
+
+    let mut typed: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.kind.is_content() && r.in_version(v))
+        .collect();
+    typed.sort_by_key(|r| (r.kind, r.page, r.code));
+    writeln!(out, "impl CspTokens for Tokens{s} {{")?;
+    writeln!(out, "    fn content(&self, name: &str) -> Content {{")?;
+    writeln!(out, "        match name {{")?;
+    for r in &typed {
+        let content = if r.kind == Kind::Int {
+            "Integer"
+        } else {
+            "DateTime"
+        };
+        writeln!(out, "            {} => Content::{content},", lit(&r.name))?;
+    }
+    writeln!(out, "            _ => Content::Text,")?;
+    writeln!(out, "        }}")?;
+    writeln!(out, "    }}")?;
+    writeln!(out, "}}")?;
+    Ok(())
+}
+
+/// `0x05`-style literal: uppercase, at least two hex digits.
+fn hex2(n: u32) -> String {
+    format!("{n:#04X}").replacen("0X", "0x", 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "kind\tpage\tcode\tname\tsince\tuntil\n";
+
+    fn err(body: &str) -> String {
+        match parse(&format!("{HEAD}{body}")) {
+            Ok(rows) => panic!("expected an error, parsed {rows:?}"),
+            Err(e) => e,
+        }
+    }
+
+    fn ok(body: &str) -> Vec<Row> {
+        match parse(&format!("{HEAD}{body}")) {
+            Ok(rows) => rows,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+
+    #[test]
+    fn parses_rows_and_skips_comments() {
+        let rows =
+            ok("# comment\n\ntag\t0x00\t0x05\tAcceptance\t1.1\t-\nvalue\t-\t0xA5\tSHTTP\t1.2\t-\n");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].line, 4);
+        assert_eq!(
+            (rows[0].kind, rows[0].page, rows[0].code),
+            (Kind::Tag, 0, 5)
+        );
+        assert_eq!((rows[0].since, rows[0].until), (Version::V11, Version::V13));
+        assert_eq!(
+            (rows[1].kind, rows[1].code, rows[1].since),
+            (Kind::Value, 0xA5, Version::V12)
+        );
+    }
+
+    #[test]
+    fn bad_hex_reports_line() {
+        let e = err("tag\t0x00\t0x05\tA\t1.1\t-\ntag\t0x00\t0xZ6\tB\t1.1\t-\n");
+        assert!(e.starts_with("line 3:"), "{e}");
+        assert!(e.contains("bad hex"), "{e}");
+        let e = err("tag\t00\t0x06\tB\t1.1\t-\n");
+        assert!(
+            e.starts_with("line 2:") && e.contains("bad hex page"),
+            "{e}"
+        );
+        let e = err("value\t-\t0x\tB\t1.1\t-\n");
+        assert!(e.starts_with("line 2:") && e.contains("bad hex"), "{e}");
+    }
+
+    #[test]
+    fn code_ranges_are_checked() {
+        assert!(err("tag\t0x00\t0x40\tA\t1.1\t-\n").contains("out of range"));
+        assert!(err("tag\t0x00\t0x04\tA\t1.1\t-\n").contains("below"));
+        assert!(err("attr\t0x01\t0x05\txmlns=x\t1.1\t-\n").contains("page 0x00"));
+        assert!(err("attr\t0x00\t0x05\txmlns\t1.1\t-\n").contains("attribute=value prefix"));
+        assert!(err("value\t0x01\t0x05\tX\t1.1\t-\n").contains("no page"));
+    }
+
+    #[test]
+    fn versions_and_fields_are_checked() {
+        assert!(err("tag\t0x00\t0x05\tA\t1.0\t-\n").contains("bad since"));
+        assert!(err("tag\t0x00\t0x05\tA\t1.2\t1.4\n").contains("bad until"));
+        assert!(err("tag\t0x00\t0x05\tA\t1.3\t1.2\n").contains("before since"));
+        assert!(err("tag\t0x00\t0x05\tA\t1.1\n").contains("fields"));
+        assert!(err("elem\t0x00\t0x05\tA\t1.1\t-\n").contains("unknown kind"));
+        assert!(err("tag\t0x00\t0x05\tA B\t1.1\t-\n").contains("bad name"));
+        assert!(err("tag\t0x00\t0x05\tA\t1.1\t-\tfoo\n").contains("unknown flag"));
+        assert!(
+            err("int\t0x00\t0x05\tA\t1.1\t-\tdecode-only\n").contains("tag and value rows only")
+        );
+    }
+
+    #[test]
+    fn header_is_required() {
+        let e = parse("tag\t0x00\t0x05\tA\t1.1\t-\n").expect_err("no header");
+        assert!(e.contains("header"), "{e}");
+        assert!(
+            parse("kind\tpage\tcode\tname\tsince\tuntil\tflags\ntag\t0x00\t0x05\tA\t1.1\t-\n")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn duplicate_codes_in_overlapping_versions_are_rejected() {
+        let e = err("tag\t0x00\t0x05\tA\t1.1\t1.2\ntag\t0x00\t0x05\tB\t1.2\t-\n");
+        assert!(
+            e.starts_with("line 3: duplicate tag page 0x00 code 0x05"),
+            "{e}"
+        );
+        let e = err("value\t-\t0x10\tA\t1.1\t-\nvalue\t-\t0x10\tB\t1.3\t-\n");
+        assert!(e.contains("duplicate value"), "{e}");
+        // Consecutive ranges (a renamed token) are fine, and so are other pages.
+        ok("tag\t0x06\t0x06\tBlockUser-Request\t1.1\t1.1\ntag\t0x06\t0x06\tBlockEntity-Request\t1.2\t-\n");
+        ok("tag\t0x00\t0x05\tA\t1.1\t-\ntag\t0x01\t0x05\tB\t1.1\t-\n");
+        // A tag and a value may share a code.
+        ok("tag\t0x00\t0x05\tA\t1.1\t-\nvalue\t-\t0x05\tA\t1.1\t-\n");
+    }
+
+    #[test]
+    fn tag_names_are_unique_per_version() {
+        let e = err("tag\t0x00\t0x10\tContentType\t1.1\t-\ntag\t0x05\t0x36\tContentType\t1.2\t-\n");
+        assert!(e.contains("tag `ContentType` also on line 2 in 1.2"), "{e}");
+        ok("tag\t0x00\t0x10\tContentType\t1.1\t-\ntag\t0x05\t0x36\tContentType\t1.2\t-\tdecode-only\n");
+        // Different versions: fine.
+        ok("tag\t0x00\t0x10\tX\t1.1\t1.1\ntag\t0x05\t0x36\tX\t1.2\t-\n");
+        let e = err("tag\t0x05\t0x36\tContentType\t1.2\t-\tdecode-only\n");
+        assert!(e.contains("no encodable token in 1.2"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_value_strings_are_allowed() {
+        ok("value\t-\t0x43\tSMS\t1.1\t-\nvalue\t-\t0x75\tSMS\t1.1\t-\n");
+    }
+
+    #[test]
+    fn content_rows_must_name_a_tag() {
+        let tags =
+            "tag\t0x00\t0x0B\tCode\t1.1\t-\ntag\t0x03\t0x06\tAcceptedContentLength\t1.1\t1.2\n";
+        ok(&format!("{tags}int\t0x00\t0x0B\tCode\t1.1\t-\n"));
+        let e = err(&format!("{tags}int\t0x00\t0x0B\tCod\t1.1\t-\n"));
+        assert!(e.contains("which is `Code`"), "{e}");
+        let e = err(&format!(
+            "{tags}int\t0x03\t0x06\tAcceptedContentLength\t1.1\t-\n"
+        ));
+        assert!(e.contains("no tag page 0x03 code 0x06 in 1.3"), "{e}");
+        let e = err(&format!(
+            "{tags}int\t0x00\t0x0B\tCode\t1.1\t-\ndatetime\t0x00\t0x0B\tCode\t1.3\t-\n"
+        ));
+        assert!(e.contains("duplicate datetime"), "{e}");
+    }
+
+    #[test]
+    fn generates_per_version_items() {
+        let src = generate(&format!(
+            "{HEAD}tag\t0x00\t0x0B\tCode\t1.1\t-\ntag\t0x09\t0x05\tCIR\t1.2\t-\n\
+             attr\t0x00\t0x05\txmlns=http://a/CSP\t1.1\t-\n\
+             value\t-\t0x43\tSMS\t1.1\t-\nvalue\t-\t0x75\tSMS\t1.1\t-\nint\t0x00\t0x0B\tCode\t1.1\t-\n"
+        ))
+        .expect("generates");
+        assert!(src.starts_with("// @generated by `cargo run -p xtask -- gen-tokens`"));
+        for s in ["11", "12", "13"] {
+            assert!(src.contains(&format!("pub static TOKENS_{s}: Tokens{s} = Tokens{s};")));
+        }
+        assert_eq!(src.matches("\"SMS\" => Some((0, 0x43)),").count(), 3);
+        assert!(!src.contains("\"SMS\" => Some((0, 0x75))"));
+        assert_eq!(src.matches("(0x09, 0x05) => Some(\"CIR\"),").count(), 2);
+        assert_eq!(src.matches("\"Code\" => Content::Integer,").count(), 3);
+    }
+}

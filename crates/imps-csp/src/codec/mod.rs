@@ -1,0 +1,364 @@
+//! The codec core: a pull [`Source`] of element events (XML or WBXML), a [`Sink`] that writes
+//! elements (XML or WBXML), and the [`Element`] / [`Slot`] traits every model type implements.
+//!
+//! Decoding goes straight from parser events into typed structs, with no DOM in between.
+//! Names seen by model code are canonical (see [`crate::names`]): the sources map the
+//! alternative spellings real clients send onto one name, and the sinks map the canonical name
+//! onto the spelling of the version being written.
+
+use std::borrow::Cow;
+
+use crate::error::{DecodeError, EncodeError};
+use crate::version::CspVersion;
+
+mod leaf;
+pub mod wbxml_read;
+pub mod wbxml_write;
+pub mod xml_read;
+pub mod xml_write;
+
+pub use leaf::{Binary, ContentData, DateTime, Empty};
+
+/// One event of a document being decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ev<'a> {
+    /// Start of an element, by canonical local name.
+    Start(Cow<'a, str>),
+    /// Character data (already unescaped / resolved from value tokens).
+    Text(Cow<'a, str>),
+    /// WBXML OPAQUE data.
+    Opaque(&'a [u8]),
+    /// End of the innermost open element.
+    End,
+    /// End of the document.
+    Eof,
+}
+
+/// A pull source of [`Ev`] events.
+pub trait Source<'a> {
+    /// The CSP version of the document.
+    fn version(&self) -> CspVersion;
+    /// The next event.
+    fn next(&mut self) -> Result<Ev<'a>, DecodeError>;
+    /// Skips the rest of the element whose `Start` was just read, through its `End`.
+    fn skip(&mut self) -> Result<(), DecodeError> {
+        let mut depth = 1usize;
+        loop {
+            match self.next()? {
+                Ev::Start(_) => depth += 1,
+                Ev::End => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                Ev::Text(_) | Ev::Opaque(_) => {}
+                Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
+            }
+        }
+    }
+}
+
+/// A writer of elements in one encoding and version.
+pub trait Sink {
+    /// The version being written.
+    fn version(&self) -> CspVersion;
+    /// Opens element `name` (canonical name; the sink writes the version's spelling).
+    fn start(&mut self, name: &'static str) -> Result<(), EncodeError>;
+    /// Opens element `name` with an `xmlns` attribute.
+    fn start_ns(&mut self, name: &'static str, namespace: &'static str) -> Result<(), EncodeError>;
+    /// Opens an element whose name is only known at run time (unknown / vendor elements).
+    fn start_dyn(&mut self, name: &str) -> Result<(), EncodeError>;
+    /// Character data.
+    fn text(&mut self, text: &str) -> Result<(), EncodeError>;
+    /// An integer (OPAQUE in WBXML where the version types the element as integer).
+    fn integer(&mut self, value: u32) -> Result<(), EncodeError>;
+    /// A DateTime (6-byte OPAQUE in WBXML where the version types the element as DateTime).
+    fn datetime(&mut self, value: &DateTime) -> Result<(), EncodeError>;
+    /// Binary data (OPAQUE in WBXML, base64 text in XML).
+    fn binary(&mut self, data: &[u8]) -> Result<(), EncodeError>;
+    /// Closes the innermost open element.
+    fn end(&mut self) -> Result<(), EncodeError>;
+}
+
+/// A model type that is the content of one element.
+pub trait Element: Sized {
+    /// Decodes the content of the element whose `Start` the source just returned, through its `End`.
+    fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError>;
+    /// Writes the element `name` holding this value.
+    fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError>;
+}
+
+/// How a struct field holds occurrences of a child element: exactly one (`T`), at most one
+/// (`Option<T>`), or any number (`Vec<T>`).
+pub trait Slot: Sized {
+    /// Accumulator while decoding.
+    type Acc: Default;
+    /// Decodes one occurrence (its `Start` was just read).
+    fn accept<'a, S: Source<'a>>(acc: &mut Self::Acc, src: &mut S) -> Result<(), DecodeError>;
+    /// The field's value once the parent element ended.
+    fn finish(
+        acc: Self::Acc,
+        parent: &'static str,
+        name: &'static str,
+    ) -> Result<Self, DecodeError>;
+    /// Writes the occurrences as elements called `name`.
+    fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError>;
+}
+
+impl<T: Element> Slot for Option<T> {
+    type Acc = Option<T>;
+    fn accept<'a, S: Source<'a>>(acc: &mut Self::Acc, src: &mut S) -> Result<(), DecodeError> {
+        let v = T::decode(src)?;
+        // Lenient: a repeated singleton keeps its first occurrence.
+        if acc.is_none() {
+            *acc = Some(v);
+        }
+        Ok(())
+    }
+    fn finish(acc: Self::Acc, _: &'static str, _: &'static str) -> Result<Self, DecodeError> {
+        Ok(acc)
+    }
+    fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
+        match self {
+            Some(v) => v.encode(name, sink),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<T: Element> Slot for Vec<T> {
+    type Acc = Vec<T>;
+    fn accept<'a, S: Source<'a>>(acc: &mut Self::Acc, src: &mut S) -> Result<(), DecodeError> {
+        acc.push(T::decode(src)?);
+        Ok(())
+    }
+    fn finish(acc: Self::Acc, _: &'static str, _: &'static str) -> Result<Self, DecodeError> {
+        Ok(acc)
+    }
+    fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
+        for v in self {
+            v.encode(name, sink)?;
+        }
+        Ok(())
+    }
+}
+
+/// Implements [`Slot`] with "exactly one" semantics for element types.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! required_slot {
+    ($($ty:ty),* $(,)?) => {$(
+        impl $crate::codec::Slot for $ty {
+            type Acc = Option<$ty>;
+            fn accept<'a, S: $crate::codec::Source<'a>>(
+                acc: &mut Self::Acc,
+                src: &mut S,
+            ) -> Result<(), $crate::DecodeError> {
+                let v = <$ty as $crate::codec::Element>::decode(src)?;
+                if acc.is_none() {
+                    *acc = Some(v);
+                }
+                Ok(())
+            }
+            fn finish(
+                acc: Self::Acc,
+                parent: &'static str,
+                name: &'static str,
+            ) -> Result<Self, $crate::DecodeError> {
+                acc.ok_or($crate::DecodeError::MissingElement { parent, name })
+            }
+            fn put<K: $crate::codec::Sink>(
+                &self,
+                name: &'static str,
+                sink: &mut K,
+            ) -> Result<(), $crate::EncodeError> {
+                <$ty as $crate::codec::Element>::encode(self, name, sink)
+            }
+        }
+    )*};
+}
+
+/// Defines a model struct for one CSP element: its fields in the version's strict child order,
+/// each with the child element name and, optionally, the versions it exists in.
+///
+/// ```ignore
+/// element! {
+///     /// Login-Request (§2.1).
+///     pub struct LoginRequest {
+///         user_id: UserId => "UserID",
+///         digest_schema: Vec<String> => "DigestSchema",
+///         time_to_live: Option<u32> => "TimeToLive" [since V1_2],
+///     }
+/// }
+/// ```
+/// Decoding is lenient: children in any order, unknown children skipped, version ranges ignored.
+/// Encoding is strict: declared order, only the fields that exist in the sink's version.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! element {
+    (
+        $(#[$meta:meta])*
+        pub struct $ty:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $field:ident : $fty:ty => $fname:literal $([$($vr:tt)*])?
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct $ty {
+            $( $(#[$fmeta])* pub $field: $fty, )*
+        }
+
+        impl $crate::codec::Element for $ty {
+            #[allow(unused_mut, unused_variables)]
+            fn decode<'a, S: $crate::codec::Source<'a>>(src: &mut S) -> Result<Self, $crate::DecodeError> {
+                $( let mut $field = <<$fty as $crate::codec::Slot>::Acc as Default>::default(); )*
+                loop {
+                    match src.next()? {
+                        $crate::codec::Ev::Start(name) => match &*name {
+                            $( $fname => <$fty as $crate::codec::Slot>::accept(&mut $field, src)
+                                .map_err(|e| e.in_element($fname))?, )*
+                            _ => src.skip()?,
+                        },
+                        $crate::codec::Ev::End => break,
+                        $crate::codec::Ev::Text(_) | $crate::codec::Ev::Opaque(_) => {}
+                        $crate::codec::Ev::Eof => {
+                            return Err($crate::DecodeError::Malformed("unexpected end of document".into()))
+                        }
+                    }
+                }
+                Ok(Self {
+                    $( $field: <$fty as $crate::codec::Slot>::finish($field, stringify!($ty), $fname)?, )*
+                })
+            }
+
+            #[allow(unused_variables)]
+            fn encode<K: $crate::codec::Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), $crate::EncodeError> {
+                sink.start(name)?;
+                $(
+                    if $crate::element!(@range $($($vr)*)?).contains(sink.version()) {
+                        <$fty as $crate::codec::Slot>::put(&self.$field, $fname, sink)?;
+                    }
+                )*
+                sink.end()
+            }
+        }
+
+        $crate::required_slot!($ty);
+
+        impl $crate::codec::Sample for $ty {
+            fn sample() -> Self {
+                Self { $( $field: <$fty as $crate::codec::Sample>::sample(), )* }
+            }
+        }
+    };
+    (@range) => { $crate::VersionRange::ALL };
+    (@range ALL) => { $crate::VersionRange::ALL };
+    (@range since $v:ident) => {
+        $crate::VersionRange { since: $crate::CspVersion::$v, until: $crate::CspVersion::V1_3 }
+    };
+    (@range until $v:ident) => {
+        $crate::VersionRange { since: $crate::CspVersion::V1_1, until: $crate::CspVersion::$v }
+    };
+    (@range only $v:ident) => {
+        $crate::VersionRange { since: $crate::CspVersion::$v, until: $crate::CspVersion::$v }
+    };
+    (@range $a:ident ..= $b:ident) => {
+        $crate::VersionRange { since: $crate::CspVersion::$a, until: $crate::CspVersion::$b }
+    };
+}
+
+/// A fully populated value of a model type (every optional field set, two of every list),
+/// for exhaustive round-trip and interop tests.
+#[doc(hidden)]
+pub trait Sample {
+    /// The sample value.
+    fn sample() -> Self;
+}
+
+impl<T: Sample> Sample for Option<T> {
+    fn sample() -> Self {
+        Some(T::sample())
+    }
+}
+
+impl<T: Sample> Sample for Vec<T> {
+    fn sample() -> Self {
+        vec![T::sample(), T::sample()]
+    }
+}
+
+/// Reads the text content of the element whose `Start` was just read, through its `End`.
+/// Nested elements are skipped (lenient); OPAQUE content is taken as UTF-8 text.
+pub fn read_text<'a, S: Source<'a>>(
+    src: &mut S,
+    element: &'static str,
+) -> Result<Cow<'a, str>, DecodeError> {
+    let mut out: Option<Cow<'a, str>> = None;
+    loop {
+        match src.next()? {
+            Ev::Text(t) => append(&mut out, t),
+            Ev::Opaque(b) => {
+                let t = std::str::from_utf8(b)
+                    .map_err(|_| DecodeError::bad(element, "OPAQUE text is not UTF-8"))?;
+                append(&mut out, Cow::Borrowed(t));
+            }
+            Ev::Start(_) => src.skip()?,
+            Ev::End => return Ok(out.unwrap_or(Cow::Borrowed(""))),
+            Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
+        }
+    }
+}
+
+fn append<'a>(out: &mut Option<Cow<'a, str>>, t: Cow<'a, str>) {
+    match out {
+        None => *out = Some(t),
+        Some(prev) => prev.to_mut().push_str(&t),
+    }
+}
+
+/// What a text or OPAQUE element content held, for typed leaves.
+pub(crate) enum Raw<'a> {
+    Text(Cow<'a, str>),
+    Opaque(Cow<'a, [u8]>),
+}
+
+/// Reads the content of a leaf element as either text or OPAQUE bytes (whichever came first
+/// decides; mixing the two is an error).
+pub(crate) fn read_raw<'a, S: Source<'a>>(
+    src: &mut S,
+    element: &'static str,
+) -> Result<Raw<'a>, DecodeError> {
+    let mut text: Option<Cow<'a, str>> = None;
+    let mut opaque: Option<Cow<'a, [u8]>> = None;
+    loop {
+        match src.next()? {
+            Ev::Text(t) => {
+                if opaque.is_some() && !t.trim().is_empty() {
+                    return Err(DecodeError::bad(element, "text mixed with OPAQUE"));
+                }
+                append(&mut text, t);
+            }
+            Ev::Opaque(b) => {
+                if text.as_ref().is_some_and(|t| !t.trim().is_empty()) {
+                    return Err(DecodeError::bad(element, "OPAQUE mixed with text"));
+                }
+                match &mut opaque {
+                    None => opaque = Some(Cow::Borrowed(b)),
+                    Some(prev) => prev.to_mut().extend_from_slice(b),
+                }
+            }
+            Ev::Start(_) => src.skip()?,
+            Ev::End => {
+                return Ok(match opaque {
+                    Some(b) => Raw::Opaque(b),
+                    None => Raw::Text(text.unwrap_or(Cow::Borrowed(""))),
+                })
+            }
+            Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! WBXML [`Source`]: the generic WBXML reader with the version's CSP token table.
+
+use std::borrow::Cow;
+
+use imps_wbxml::{Event, PublicId, Reader};
+
+use super::{Ev, Source};
+use crate::error::DecodeError;
+use crate::names;
+use crate::tokens::{CspTokens, TOKENS_11, TOKENS_12, TOKENS_13};
+use crate::version::CspVersion;
+use crate::Limits;
+
+/// The token table of `version`.
+pub fn tokens(version: CspVersion) -> &'static dyn CspTokens {
+    match version {
+        CspVersion::V1_1 => &TOKENS_11,
+        CspVersion::V1_2 => &TOKENS_12,
+        CspVersion::V1_3 => &TOKENS_13,
+    }
+}
+
+/// Decodes one CSP WBXML document.
+pub struct WbxmlSource<'a> {
+    reader: Reader<'a, dyn CspTokens>,
+    tokens: &'static dyn CspTokens,
+    version: CspVersion,
+    in_name: bool,
+}
+
+impl<'a> WbxmlSource<'a> {
+    /// Reads the header and detects the version: from the public id, or (public id unknown)
+    /// from the root element's `xmlns` attribute token.
+    pub fn new(input: &'a [u8], limits: Limits) -> Result<Self, DecodeError> {
+        if input.len() > limits.max_total_size {
+            return Err(DecodeError::LimitExceeded {
+                limit: "total size",
+                max: limits.max_total_size,
+            });
+        }
+        let (header, _) = imps_wbxml::read_header(input)?;
+        let version = match &header.public_id {
+            PublicId::Known(id) => match CspVersion::from_wbxml_public_id(*id) {
+                Some(v) => Some(v),
+                None if *id <= 1 => None,
+                None => {
+                    return Err(DecodeError::UnsupportedVersion(format!(
+                        "WBXML public id {id:#x}"
+                    )))
+                }
+            },
+            PublicId::Literal(s) => match CspVersion::from_public_identifier(s) {
+                Some(v) => Some(v),
+                None => return Err(DecodeError::UnsupportedVersion(format!("public id {s:?}"))),
+            },
+        };
+        let version = match version {
+            Some(v) => v,
+            None => sniff_root_namespace(input, limits)?,
+        };
+        let tokens = tokens(version);
+        let reader = Reader::new(input, tokens, limits)?;
+        Ok(WbxmlSource {
+            reader,
+            tokens,
+            version,
+            in_name: false,
+        })
+    }
+}
+
+/// Version from the root's xmlns attribute (public id "unknown").
+fn sniff_root_namespace(input: &[u8], limits: Limits) -> Result<CspVersion, DecodeError> {
+    let mut reader = Reader::new(input, &TOKENS_13 as &dyn CspTokens, limits)?;
+    match reader.next()? {
+        Some(Event::Start { attributes, .. }) => attributes
+            .iter()
+            .filter(|a| a.name == "xmlns")
+            .find_map(|a| CspVersion::from_namespace(&a.value))
+            .ok_or_else(|| {
+                DecodeError::UnsupportedVersion("no public id and no CSP namespace".into())
+            }),
+        _ => Err(DecodeError::Malformed("no root element".into())),
+    }
+}
+
+impl<'a> Source<'a> for WbxmlSource<'a> {
+    fn version(&self) -> CspVersion {
+        self.version
+    }
+
+    fn next(&mut self) -> Result<Ev<'a>, DecodeError> {
+        loop {
+            let ev = match self.reader.next()? {
+                None => return Ok(Ev::Eof),
+                Some(ev) => ev,
+            };
+            return Ok(match ev {
+                Event::Start { name, .. } => {
+                    self.in_name = name == "Name";
+                    match names::canonical(&name) {
+                        Some(c) => Ev::Start(Cow::Borrowed(c)),
+                        None => Ev::Start(name),
+                    }
+                }
+                Event::End => {
+                    self.in_name = false;
+                    Ev::End
+                }
+                Event::Text(t) => Ev::Text(t),
+                Event::Opaque(b) => Ev::Opaque(b),
+                Event::ExtT { n, index } => {
+                    // 1.3 gives index 0x3D two meanings; a group property Name means "History".
+                    if self.version == CspVersion::V1_3 && n == 0 && index == 0x3D && self.in_name {
+                        Ev::Text(Cow::Borrowed("History"))
+                    } else {
+                        match self.tokens.ext_t(n, index) {
+                            Some(s) => Ev::Text(Cow::Borrowed(s)),
+                            None => return Err(DecodeError::UnknownValueToken { n, index }),
+                        }
+                    }
+                }
+                Event::ExtI { value, .. } => Ev::Text(value),
+                _ => continue,
+            });
+        }
+    }
+}

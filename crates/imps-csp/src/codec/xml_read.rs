@@ -1,0 +1,243 @@
+//! XML [`Source`]: quick-xml events mapped onto canonical element names, with limits.
+//!
+//! Lenient as real clients need: namespace prefixes ignored, alternative spellings mapped, a
+//! DOCTYPE without internal subset tolerated (it names the version). Refused: an internal DTD
+//! subset, any entity other than the five predefined ones and character references.
+
+use std::borrow::Cow;
+
+use quick_xml::events::Event;
+
+use super::{Ev, Source};
+use crate::error::DecodeError;
+use crate::names;
+use crate::version::CspVersion;
+use crate::Limits;
+
+/// Decodes one CSP XML document.
+pub struct XmlSource<'a> {
+    input: &'a str,
+    reader: quick_xml::Reader<&'a [u8]>,
+    version: CspVersion,
+    root: Option<Cow<'a, str>>,
+    pending_end: bool,
+    depth: usize,
+    elements: usize,
+    done: bool,
+    limits: Limits,
+}
+
+impl<'a> XmlSource<'a> {
+    /// Reads the prolog and the root element's start, and detects the version from the root's
+    /// `xmlns` (or the DOCTYPE public identifier).
+    pub fn new(input: &'a [u8], limits: Limits) -> Result<Self, DecodeError> {
+        if input.len() > limits.max_total_size {
+            return Err(DecodeError::LimitExceeded {
+                limit: "total size",
+                max: limits.max_total_size,
+            });
+        }
+        let input = std::str::from_utf8(input)
+            .map_err(|e| DecodeError::Malformed(format!("invalid UTF-8: {e}")))?;
+        let input_body = input.strip_prefix('\u{feff}').unwrap_or(input);
+        let mut reader = quick_xml::Reader::from_str(input_body);
+        let cfg = reader.config_mut();
+        cfg.trim_text(false);
+        cfg.check_end_names = true;
+        cfg.expand_empty_elements = false;
+        let mut doctype_version = None;
+        loop {
+            let ev = reader.read_event().map_err(xml_err)?;
+            match ev {
+                Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
+                Event::Text(t) if t.chars().all(|c| c.is_ascii_whitespace()) => {}
+                Event::DocType(d) => {
+                    let d: &str = &d;
+                    if d.contains('[') || d.contains("<!ENTITY") {
+                        return Err(DecodeError::Dtd);
+                    }
+                    doctype_version = d
+                        .split('"')
+                        .chain(d.split('\''))
+                        .find_map(CspVersion::from_public_identifier);
+                }
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    let is_empty = matches!(ev, Event::Empty(_));
+                    let mut version = None;
+                    for attr in e.attributes() {
+                        let attr = attr.map_err(|err| {
+                            DecodeError::Malformed(format!("bad attribute: {err}"))
+                        })?;
+                        let key = attr.key.as_ref();
+                        if key == "xmlns" || key.starts_with("xmlns:") {
+                            let value = attr
+                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .map_err(xml_err)?;
+                            if let Some(v) = CspVersion::from_namespace(&value) {
+                                version = Some(v);
+                            } else if key == "xmlns" {
+                                return Err(DecodeError::UnsupportedVersion(value.into_owned()));
+                            }
+                        }
+                    }
+                    let version = version.or(doctype_version).ok_or_else(|| {
+                        DecodeError::UnsupportedVersion("no CSP namespace".into())
+                    })?;
+                    let name = borrowed_name(input_body, e);
+                    return Ok(XmlSource {
+                        input: input_body,
+                        reader,
+                        version,
+                        root: Some(name),
+                        pending_end: is_empty,
+                        depth: 1,
+                        elements: 1,
+                        done: false,
+                        limits,
+                    });
+                }
+                Event::Eof => return Err(DecodeError::Malformed("no root element".into())),
+                Event::GeneralRef(_) | Event::Text(_) | Event::CData(_) => {
+                    return Err(DecodeError::Malformed(
+                        "content before the root element".into(),
+                    ))
+                }
+                Event::End(_) => {
+                    return Err(DecodeError::Malformed(
+                        "end tag before the root element".into(),
+                    ))
+                }
+            }
+        }
+    }
+
+    fn text(&self, t: Cow<'a, str>) -> Result<Ev<'a>, DecodeError> {
+        if t.len() > self.limits.max_string_len {
+            return Err(DecodeError::LimitExceeded {
+                limit: "string length",
+                max: self.limits.max_string_len,
+            });
+        }
+        Ok(Ev::Text(t))
+    }
+}
+
+/// The local, canonical name of a start tag, borrowed from the input when possible.
+fn borrowed_name<'a>(input: &'a str, e: &quick_xml::events::BytesStart<'_>) -> Cow<'a, str> {
+    let local = e.local_name();
+    let local_bytes = local.as_ref();
+    if let Some(c) = names::canonical(local_bytes) {
+        return Cow::Borrowed(c);
+    }
+    // The tag's text normally borrows from the input: find it there to return the input's lifetime.
+    let base = input.as_ptr() as usize;
+    let ptr = local_bytes.as_ptr() as usize;
+    if ptr >= base {
+        let off = ptr - base;
+        if let Some(s) = input.get(off..off + local_bytes.len()) {
+            if s == local_bytes {
+                return Cow::Borrowed(s);
+            }
+        }
+    }
+    Cow::Owned(local_bytes.to_owned())
+}
+
+fn xml_err(e: impl std::fmt::Display) -> DecodeError {
+    DecodeError::Malformed(e.to_string())
+}
+
+impl<'a> Source<'a> for XmlSource<'a> {
+    fn version(&self) -> CspVersion {
+        self.version
+    }
+
+    fn next(&mut self) -> Result<Ev<'a>, DecodeError> {
+        if let Some(root) = self.root.take() {
+            return Ok(Ev::Start(root));
+        }
+        if self.pending_end {
+            self.pending_end = false;
+            self.depth -= 1;
+            if self.depth == 0 {
+                self.done = true;
+            }
+            return Ok(Ev::End);
+        }
+        if self.done {
+            // After the root: only whitespace, comments and PIs may follow.
+            loop {
+                match self.reader.read_event().map_err(xml_err)? {
+                    Event::Eof => return Ok(Ev::Eof),
+                    Event::Comment(_) | Event::PI(_) => {}
+                    Event::Text(t) if t.chars().all(|c| c.is_ascii_whitespace()) => {}
+                    _ => {
+                        return Err(DecodeError::Malformed(
+                            "content after the root element".into(),
+                        ))
+                    }
+                }
+            }
+        }
+        loop {
+            let ev = self.reader.read_event().map_err(xml_err)?;
+            match ev {
+                Event::Start(ref e) | Event::Empty(ref e) => {
+                    self.elements += 1;
+                    if self.elements > self.limits.max_elements {
+                        return Err(DecodeError::LimitExceeded {
+                            limit: "elements",
+                            max: self.limits.max_elements,
+                        });
+                    }
+                    self.depth += 1;
+                    if self.depth > self.limits.max_depth {
+                        return Err(DecodeError::LimitExceeded {
+                            limit: "depth",
+                            max: self.limits.max_depth,
+                        });
+                    }
+                    if matches!(ev, Event::Empty(_)) {
+                        self.pending_end = true;
+                    }
+                    return Ok(Ev::Start(borrowed_name(self.input, e)));
+                }
+                Event::End(_) => {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        self.done = true;
+                    }
+                    return Ok(Ev::End);
+                }
+                Event::Text(t) => return self.text(t.xml10_content()),
+                Event::CData(c) => {
+                    return self.text(c.into_inner());
+                }
+                Event::GeneralRef(r) => {
+                    let ch = match r.resolve_char_ref().map_err(xml_err)? {
+                        Some(c) => c,
+                        None => match &*r {
+                            "lt" => '<',
+                            "gt" => '>',
+                            "amp" => '&',
+                            "apos" => '\'',
+                            "quot" => '"',
+                            other => {
+                                return Err(DecodeError::UnknownEntity(
+                                    other.chars().take(64).collect(),
+                                ));
+                            }
+                        },
+                    };
+                    let mut buf = [0u8; 4];
+                    return Ok(Ev::Text(Cow::Owned(ch.encode_utf8(&mut buf).to_owned())));
+                }
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+                Event::DocType(_) => return Err(DecodeError::Dtd),
+                Event::Eof => {
+                    return Err(DecodeError::Malformed("unexpected end of document".into()));
+                }
+            }
+        }
+    }
+}

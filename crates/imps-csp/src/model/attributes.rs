@@ -1,0 +1,687 @@
+//! Presence attributes (csp-reference.md §7): the content of `PresenceSubList`, and `Presence`.
+//!
+//! `PresenceSubList` carries the PA namespace as an `xmlns` attribute on every occurrence, so its
+//! [`Element`] impl is written here by hand instead of by [`element!`]. The same type serves two
+//! roles: with values (UpdatePresence, PresenceNotification, GetPresence-Response) and as a list of
+//! *wanted* attributes, each an empty element (SubscribePresence, GetPresence-Request,
+//! CreateAttributeList); an empty element decodes as an attribute whose fields are all `None`.
+
+use crate::codec::{Element, Ev, Sample, Sink, Slot, Source};
+use crate::element;
+use crate::error::{DecodeError, EncodeError};
+use crate::version::CspVersion;
+
+element! {
+    /// A presence attribute whose value is a boolean: `OnlineStatus` or `Registration`
+    /// `(Qualifier?, PresenceValue?)`.
+    pub struct FlagAttribute {
+        /// `Qualifier`: `T` = the value is valid; `F` = not set, unknown or not authorised.
+        qualifier: Option<bool> => "Qualifier",
+        /// `PresenceValue`: `T`/`F` (logged in, for OnlineStatus; registered to the service, for
+        /// Registration).
+        presence_value: Option<bool> => "PresenceValue",
+    }
+}
+
+impl FlagAttribute {
+    /// A valid (`Qualifier` T) attribute with `value`.
+    pub fn new(value: bool) -> Self {
+        FlagAttribute {
+            qualifier: Some(true),
+            presence_value: Some(value),
+        }
+    }
+
+    /// The value if the attribute is valid (Qualifier absent or `T`, value present).
+    pub fn value(&self) -> Option<bool> {
+        if self.qualifier == Some(false) {
+            None
+        } else {
+            self.presence_value
+        }
+    }
+}
+
+element! {
+    /// A presence attribute whose value is text: `UserAvailability`, `StatusText`, `StatusMood`,
+    /// `Alias`, `FreeTextLocation`, `PLMN`, `PreferredLanguage` `(Qualifier?, PresenceValue?)`.
+    pub struct TextAttribute {
+        /// `Qualifier`: `T` = the value is valid; `F` = not set, unknown or not authorised.
+        qualifier: Option<bool> => "Qualifier",
+        /// `PresenceValue`: the attribute's value (free text or one of the attribute's enumerated
+        /// values, see the field docs of [`PresenceSubList`]).
+        presence_value: Option<String> => "PresenceValue",
+    }
+}
+
+impl TextAttribute {
+    /// A valid (`Qualifier` T) attribute with `value`.
+    pub fn new(value: impl Into<String>) -> Self {
+        TextAttribute {
+            qualifier: Some(true),
+            presence_value: Some(value.into()),
+        }
+    }
+
+    /// The value if the attribute is valid (Qualifier absent or `T`, value present).
+    pub fn value(&self) -> Option<&str> {
+        if self.qualifier == Some(false) {
+            None
+        } else {
+            self.presence_value.as_deref()
+        }
+    }
+}
+
+element! {
+    /// `ClientInfo (Qualifier?, ClientType?, DevManufacturer?, ClientProducer?, Model?, ClientVersion?,
+    /// Language?, ClientContentLimit?, ClientIMPriority?)`: the device and client software of the user.
+    ///
+    /// Reconstructed: the 1.3 additions are placed after `Language`, as `ClientContentLimit
+    /// (MaxPushLength?, MaxPullLength?)` followed by `ClientIMPriority` (the page-5 tokens
+    /// MaxPullLength/MaxPushLength follow ClientContentLimit, suggesting they are its children).
+    pub struct ClientInfo {
+        /// `Qualifier`: `T` = the value is valid.
+        qualifier: Option<bool> => "Qualifier",
+        /// `ClientType`: `MOBILE_PHONE`, `COMPUTER`, `PDA`, `CLI` or `OTHER`.
+        client_type: Option<String> => "ClientType",
+        /// `DevManufacturer`: maker of the device.
+        dev_manufacturer: Option<String> => "DevManufacturer",
+        /// `ClientProducer`: maker of the client software.
+        client_producer: Option<String> => "ClientProducer",
+        /// `Model`: device model.
+        model: Option<String> => "Model",
+        /// `ClientVersion`: version of the client software.
+        client_version: Option<String> => "ClientVersion",
+        /// `Language`: the client's language (ISO 639 code).
+        language: Option<String> => "Language",
+        /// 1.3 `ClientContentLimit`: how much content the client accepts.
+        client_content_limit: Option<ClientContentLimit> => "ClientContentLimit" [only V1_3],
+        /// 1.3 `ClientIMPriority`: the priority of this client for IM delivery among the user's sessions.
+        client_im_priority: Option<u32> => "ClientIMPriority" [only V1_3],
+    }
+}
+
+element! {
+    /// 1.3 `ClientContentLimit (MaxPushLength?, MaxPullLength?)`.
+    ///
+    /// Reconstructed: content model chosen from the 1.3 page-5 tokens that follow
+    /// `ClientContentLimit`; both limits in bytes.
+    pub struct ClientContentLimit {
+        /// `MaxPushLength`: largest message content pushed to the client (NewMessage).
+        max_push_length: Option<u32> => "MaxPushLength" [only V1_3],
+        /// `MaxPullLength`: largest message content the client fetches (GetMessage).
+        max_pull_length: Option<u32> => "MaxPullLength" [only V1_3],
+    }
+}
+
+element! {
+    /// `TimeZone (Qualifier?, Zone?)`.
+    pub struct TimeZone {
+        /// `Qualifier`: `T` = the value is valid.
+        qualifier: Option<bool> => "Qualifier",
+        /// `Zone`: offset from UTC (e.g. `+0200`).
+        zone: Option<String> => "Zone",
+    }
+}
+
+element! {
+    /// `GeoLocation (Qualifier?, Longitude?, Latitude?, Altitude?, Accuracy?)`.
+    pub struct GeoLocation {
+        /// `Qualifier`: `T` = the value is valid.
+        qualifier: Option<bool> => "Qualifier",
+        /// `Longitude` in degrees.
+        longitude: Option<String> => "Longitude",
+        /// `Latitude` in degrees.
+        latitude: Option<String> => "Latitude",
+        /// `Altitude` in metres.
+        altitude: Option<String> => "Altitude",
+        /// `Accuracy` in metres.
+        accuracy: Option<String> => "Accuracy",
+    }
+}
+
+element! {
+    /// `Address (Qualifier?, Country?, City?, Street?, Crossing1?, Crossing2?, Building?, NamedArea?,
+    /// Accuracy?)`: the user's postal location.
+    pub struct Address {
+        /// `Qualifier`: `T` = the value is valid.
+        qualifier: Option<bool> => "Qualifier",
+        /// `Country`.
+        country: Option<String> => "Country",
+        /// `City`.
+        city: Option<String> => "City",
+        /// `Street`.
+        street: Option<String> => "Street",
+        /// `Crossing1`: first street of a crossing.
+        crossing1: Option<String> => "Crossing1",
+        /// `Crossing2`: second street of a crossing.
+        crossing2: Option<String> => "Crossing2",
+        /// `Building`.
+        building: Option<String> => "Building",
+        /// `NamedArea`: a named place (park, campus, ...).
+        named_area: Option<String> => "NamedArea",
+        /// `Accuracy` in metres.
+        accuracy: Option<String> => "Accuracy",
+    }
+}
+
+element! {
+    /// `CommCap (Qualifier?, CommC*)`: the user's communication capabilities.
+    pub struct CommCap {
+        /// `Qualifier`: `T` = the value is valid.
+        qualifier: Option<bool> => "Qualifier",
+        /// `CommC*`: one per means of communication.
+        comm_c: Vec<CommC> => "CommC",
+    }
+}
+
+element! {
+    /// `CommC (Cap, Status?, Contact?, Note?)`: one communication capability.
+    pub struct CommC {
+        /// `Cap`: `CALL`, `SMS`, `MMS`, `IM`, `EMAIL` (1.1/1.2 also `AUDIO_CALL`, `VIDEO_CALL`,
+        /// `VIDEO_STREAM`).
+        cap: String => "Cap",
+        /// `Status`: `OPEN` or `CLOSED`.
+        status: Option<String> => "Status",
+        /// `Contact`: the address to use for this capability (phone number, e-mail, ...).
+        contact: Option<String> => "Contact",
+        /// `Note`: free text.
+        note: Option<String> => "Note",
+    }
+}
+
+element! {
+    /// `PreferredContacts (Qualifier?, AddrPref*)`: how the user prefers to be contacted.
+    pub struct PreferredContacts {
+        /// `Qualifier`: `T` = the value is valid.
+        qualifier: Option<bool> => "Qualifier",
+        /// `AddrPref*`: one per preferred contact address.
+        addr_pref: Vec<AddrPref> => "AddrPref",
+    }
+}
+
+element! {
+    /// `AddrPref (PrefC?, Caddr, Cstatus?, Cname?, Cpriority?)`: one preferred contact address.
+    pub struct AddrPref {
+        /// `PrefC`: the means of communication (same values as `Cap`).
+        pref_c: Option<String> => "PrefC",
+        /// `Caddr`: the contact address.
+        caddr: String => "Caddr",
+        /// `Cstatus`: `OPEN` or `CLOSED`.
+        cstatus: Option<String> => "Cstatus",
+        /// `Cname`: display name of the address.
+        cname: Option<String> => "Cname",
+        /// `Cpriority`: preference order.
+        cpriority: Option<String> => "Cpriority",
+    }
+}
+
+element! {
+    /// `StatusContent (Qualifier?, DirectContent?, ReferredContent?, ContentType?)`: a status picture
+    /// or other content (avatars).
+    pub struct StatusContent {
+        /// `Qualifier`: `T` = the value is valid.
+        qualifier: Option<bool> => "Qualifier",
+        /// `DirectContent`: the content inline, as base64 text (in XML and WBXML alike, as Android sends it).
+        direct_content: Option<String> => "DirectContent",
+        /// `ReferredContent`: a URL of the content (also read from the misspelling `PreferredContent`).
+        referred_content: Option<String> => "ReferredContent",
+        /// `ContentType`: MIME type of the content.
+        content_type: Option<String> => "ContentType",
+    }
+}
+
+element! {
+    /// `ContactInfo (Qualifier?, ContainedvCard?, ReferredvCard?)`: the user's business card.
+    pub struct ContactInfo {
+        /// `Qualifier`: `T` = the value is valid.
+        qualifier: Option<bool> => "Qualifier",
+        /// `ContainedvCard`: the vCard inline.
+        contained_vcard: Option<String> => "ContainedvCard",
+        /// `ReferredvCard`: a URL of the vCard (also read from the misspelling `PreferredvCard`).
+        referred_vcard: Option<String> => "ReferredvCard",
+    }
+}
+
+element! {
+    /// 1.2+ `InfoLink (Qualifier?, Inf_link*)`: links to further information about the user.
+    pub struct InfoLink {
+        /// `Qualifier`: `T` = the value is valid.
+        qualifier: Option<bool> => "Qualifier",
+        /// `Inf_link*`: the links.
+        inf_link: Vec<InfLink> => "Inf_link" [since V1_2],
+    }
+}
+
+element! {
+    /// 1.2+ `Inf_link (Link, Text?, ContentType?)`: one information link.
+    pub struct InfLink {
+        /// `Link`: the URL.
+        link: String => "Link" [since V1_2],
+        /// `Text`: description of the link.
+        text: Option<String> => "Text" [since V1_2],
+        /// `ContentType`: MIME type of the linked content.
+        content_type: Option<String> => "ContentType",
+    }
+}
+
+/// Generates `PresenceSubList`: the struct, its `Element` impl (with the PA namespace), `Sample`,
+/// and the by-name helpers.
+macro_rules! presence_sub_list {
+    (
+        $(#[$meta:meta])*
+        pub struct PresenceSubList {
+            $(
+                $(#[$fmeta:meta])*
+                $field:ident : $fty:ty => $fname:literal $([$($vr:tt)*])?
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct PresenceSubList {
+            $( $(#[$fmeta])* pub $field: Option<$fty>, )*
+        }
+
+        impl PresenceSubList {
+            /// Every attribute element name, in the strict child order.
+            pub const ATTRIBUTES: &'static [&'static str] = &[$($fname),*];
+
+            /// The attribute names that exist in `version`, in order.
+            pub fn attributes_in(version: CspVersion) -> Vec<&'static str> {
+                let mut out = Vec::new();
+                $(
+                    if element!(@range $($($vr)*)?).contains(version) {
+                        out.push($fname);
+                    }
+                )*
+                out
+            }
+
+            /// The names of the attributes present, in order.
+            pub fn names(&self) -> Vec<&'static str> {
+                let mut out = Vec::new();
+                $(
+                    if self.$field.is_some() {
+                        out.push($fname);
+                    }
+                )*
+                out
+            }
+
+            /// Whether the attribute `name` (exact element name, or any case) is present.
+            pub fn contains(&self, name: &str) -> bool {
+                $(
+                    if name.eq_ignore_ascii_case($fname) {
+                        return self.$field.is_some();
+                    }
+                )*
+                false
+            }
+
+            /// Whether no attribute is present (in a request: "all attributes").
+            pub fn is_empty(&self) -> bool {
+                true $( && self.$field.is_none() )*
+            }
+
+            /// Keeps only the attributes whose name `keep` accepts.
+            pub fn retain(&mut self, mut keep: impl FnMut(&'static str) -> bool) {
+                $(
+                    if self.$field.is_some() && !keep($fname) {
+                        self.$field = None;
+                    }
+                )*
+            }
+
+            /// Overwrites each attribute present in `other` with `other`'s value (an update);
+            /// attributes absent from `other` are kept.
+            pub fn merge_from(&mut self, other: &PresenceSubList) {
+                $(
+                    if let Some(v) = &other.$field {
+                        self.$field = Some(v.clone());
+                    }
+                )*
+            }
+
+            /// The request form: one empty element per known name in `names` (any case; unknown
+            /// names are ignored).
+            pub fn wanted<N: AsRef<str>>(names: impl IntoIterator<Item = N>) -> Self {
+                let mut out = PresenceSubList::default();
+                for n in names {
+                    let n = n.as_ref();
+                    $(
+                        if n.eq_ignore_ascii_case($fname) {
+                            out.$field = Some(Default::default());
+                        }
+                    )*
+                }
+                out
+            }
+        }
+
+        impl Element for PresenceSubList {
+            #[allow(unused_mut)]
+            fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
+                $( let mut $field = <<Option<$fty> as Slot>::Acc as Default>::default(); )*
+                loop {
+                    match src.next()? {
+                        Ev::Start(name) => match &*name {
+                            $( $fname => <Option<$fty> as Slot>::accept(&mut $field, src)
+                                .map_err(|e| e.in_element($fname))?, )*
+                            _ => src.skip()?,
+                        },
+                        Ev::End => break,
+                        Ev::Text(_) | Ev::Opaque(_) => {}
+                        Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
+                    }
+                }
+                Ok(PresenceSubList {
+                    $( $field: <Option<$fty> as Slot>::finish($field, "PresenceSubList", $fname)?, )*
+                })
+            }
+
+            fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
+                let version = sink.version();
+                sink.start_ns(name, version.pa_namespace())?;
+                $(
+                    if element!(@range $($($vr)*)?).contains(version) {
+                        <Option<$fty> as Slot>::put(&self.$field, $fname, sink)?;
+                    }
+                )*
+                sink.end()
+            }
+        }
+
+        impl Sample for PresenceSubList {
+            fn sample() -> Self {
+                PresenceSubList { $( $field: Sample::sample(), )* }
+            }
+        }
+    };
+}
+
+presence_sub_list! {
+    /// `PresenceSubList` (§7), in the PA namespace of the version: the presence attributes, in the
+    /// 1.2 order. With values in updates and notifications; as empty elements naming the wanted
+    /// attributes in SubscribePresence, GetPresence and CreateAttributeList requests (there an
+    /// empty or absent list means "all attributes"). Unknown attributes (vendor extensions) are
+    /// skipped when decoding.
+    pub struct PresenceSubList {
+        /// `OnlineStatus`: logged in (T/F), maintained by the server from the user's sessions.
+        online_status: FlagAttribute => "OnlineStatus",
+        /// `Registration`: registered to the service (T/F).
+        registration: FlagAttribute => "Registration",
+        /// `ClientInfo`: the device and client software.
+        client_info: ClientInfo => "ClientInfo",
+        /// `TimeZone`.
+        time_zone: TimeZone => "TimeZone",
+        /// `GeoLocation`: coordinates.
+        geo_location: GeoLocation => "GeoLocation",
+        /// `Address`: postal location.
+        address: Address => "Address",
+        /// `FreeTextLocation`: location as free text.
+        free_text_location: TextAttribute => "FreeTextLocation",
+        /// `PLMN`: the mobile network the user is in.
+        plmn: TextAttribute => "PLMN",
+        /// `CommCap`: communication capabilities.
+        comm_cap: CommCap => "CommCap",
+        /// `UserAvailability`: `AVAILABLE`, `NOT_AVAILABLE` (away) or `DISCREET` (do not disturb).
+        user_availability: TextAttribute => "UserAvailability",
+        /// `PreferredContacts`: preferred contact addresses.
+        preferred_contacts: PreferredContacts => "PreferredContacts",
+        /// `PreferredLanguage`: free text (language code).
+        preferred_language: TextAttribute => "PreferredLanguage",
+        /// `StatusText`: free-text status message.
+        status_text: TextAttribute => "StatusText",
+        /// `StatusMood`: `ANGRY`, `ANXIOUS`, `ASHAMED`, `BORED`, `EXCITED`, `HAPPY`, `IN_LOVE`,
+        /// `INVINCIBLE`, `JEALOUS`, `SAD`, `SLEEPY` (or other values).
+        status_mood: TextAttribute => "StatusMood",
+        /// `Alias`: the nickname the user wants to be shown as.
+        alias: TextAttribute => "Alias",
+        /// `StatusContent`: status picture / avatar.
+        status_content: StatusContent => "StatusContent",
+        /// `ContactInfo`: vCard.
+        contact_info: ContactInfo => "ContactInfo",
+        /// 1.2+ `InfoLink`: information links.
+        info_link: InfoLink => "InfoLink" [since V1_2],
+    }
+}
+
+crate::required_slot!(PresenceSubList);
+
+impl PresenceSubList {
+    /// A copy holding only the attributes whose names are in `allowed` (any case): what a watcher
+    /// authorised for `allowed` may see.
+    pub fn filtered<N: AsRef<str>>(&self, allowed: &[N]) -> PresenceSubList {
+        let mut out = self.clone();
+        out.retain(|name| {
+            allowed
+                .iter()
+                .any(|a| a.as_ref().eq_ignore_ascii_case(name))
+        });
+        out
+    }
+
+    /// The request form of this list: the same attribute names, as empty elements.
+    pub fn as_wanted(&self) -> PresenceSubList {
+        PresenceSubList::wanted(self.names())
+    }
+}
+
+element! {
+    /// `Presence ((UserID | ContactList), PresenceSubList*)`: the presence of one user (or the
+    /// attribute list of a contact list, in GetAttributeList-Response). Several sub-lists may
+    /// carry per-client values of a user with several sessions.
+    pub struct Presence {
+        /// `UserID`: whose presence this is.
+        user_id: Option<String> => "UserID",
+        /// `ContactList`: the list this applies to (attribute lists).
+        contact_list: Option<String> => "ContactList",
+        /// `PresenceSubList*`: the attributes.
+        presence_sub_list: Vec<PresenceSubList> => "PresenceSubList",
+    }
+}
+
+impl Presence {
+    /// The presence of `user_id` with one sub-list.
+    pub fn of_user(user_id: impl Into<String>, attributes: PresenceSubList) -> Self {
+        Presence {
+            user_id: Some(user_id.into()),
+            contact_list: None,
+            presence_sub_list: vec![attributes],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CspVersion, Primitive};
+
+    fn limits() -> crate::Limits {
+        crate::Limits {
+            max_depth: 64,
+            max_elements: 10_000,
+            max_string_len: 1 << 20,
+            max_opaque_len: 1 << 20,
+            max_total_size: 1 << 22,
+            max_string_table: 1 << 20,
+        }
+    }
+
+    const UPDATE_12: &str = r#"<WV-CSP-Message xmlns="http://www.openmobilealliance.org/DTD/WV-CSP1.2"><Session>
+<SessionDescriptor><SessionType>Inband</SessionType><SessionID>s-1</SessionID></SessionDescriptor>
+<Transaction><TransactionDescriptor><TransactionMode>Request</TransactionMode><TransactionID>5</TransactionID></TransactionDescriptor>
+<TransactionContent xmlns="http://www.openmobilealliance.org/DTD/WV-TRC1.2"><UpdatePresence-Request>
+<PresenceSubList xmlns="http://www.openmobilealliance.org/DTD/WV-PA1.2">
+ <StatusText><Qualifier>T</Qualifier><PresenceValue>At lunch</PresenceValue></StatusText>
+ <UserAvailability><Qualifier>T</Qualifier><PresenceValue>DISCREET</PresenceValue></UserAvailability>
+ <ClientInfo><Qualifier>T</Qualifier><ClientType>MOBILE_PHONE</ClientType><ClientProducer>Android</ClientProducer><ClientVersion>1.0</ClientVersion></ClientInfo>
+ <CommCap><Qualifier>T</Qualifier><CommC><Cap>IM</Cap><Status>OPEN</Status></CommC><CommC><Cap>SMS</Cap><Status>CLOSED</Status></CommC></CommCap>
+ <StatusContent><Qualifier>T</Qualifier><DirectContent>iVBORw0KGgo=</DirectContent><ContentType>image/png</ContentType></StatusContent>
+ <OnlineStatus><Qualifier>T</Qualifier><PresenceValue>T</PresenceValue></OnlineStatus>
+ <ClientTypeDetail xmlns="http://imps.colibria.com/PA-ext-1.2"><Qualifier>T</Qualifier></ClientTypeDetail>
+ <InfoLink><Qualifier>T</Qualifier><Inf_link><Link>http://example.com/me</Link><Text>Home page</Text></Inf_link></InfoLink>
+</PresenceSubList>
+</UpdatePresence-Request></TransactionContent></Transaction></Session></WV-CSP-Message>"#;
+
+    fn sub_list(xml: &str) -> PresenceSubList {
+        let msg = crate::decode_xml(xml.as_bytes(), &limits()).expect("decodes");
+        match &msg.session.transactions[0].primitive {
+            Primitive::UpdatePresenceRequest(p) => p.presence_sub_list.clone(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn decodes_values_and_reorders_on_encode() {
+        let msg = crate::decode_xml(UPDATE_12.as_bytes(), &limits()).expect("decodes");
+        let Primitive::UpdatePresenceRequest(p) = &msg.session.transactions[0].primitive else {
+            panic!("not UpdatePresence")
+        };
+        let l = &p.presence_sub_list;
+        assert_eq!(
+            l.online_status.as_ref().and_then(FlagAttribute::value),
+            Some(true)
+        );
+        assert_eq!(
+            l.status_text.as_ref().and_then(TextAttribute::value),
+            Some("At lunch")
+        );
+        assert_eq!(
+            l.user_availability
+                .as_ref()
+                .and_then(|a| a.presence_value.as_deref()),
+            Some("DISCREET")
+        );
+        let ci = l.client_info.as_ref().expect("ClientInfo");
+        assert_eq!(ci.client_type.as_deref(), Some("MOBILE_PHONE"));
+        assert_eq!(ci.client_producer.as_deref(), Some("Android"));
+        let cc = &l.comm_cap.as_ref().expect("CommCap").comm_c;
+        assert_eq!(cc.len(), 2);
+        assert_eq!(
+            (cc[1].cap.as_str(), cc[1].status.as_deref()),
+            ("SMS", Some("CLOSED"))
+        );
+        let sc = l.status_content.as_ref().expect("StatusContent");
+        assert_eq!(sc.direct_content.as_deref(), Some("iVBORw0KGgo="));
+        assert_eq!(sc.content_type.as_deref(), Some("image/png"));
+        let il = l.info_link.as_ref().expect("InfoLink");
+        assert_eq!(il.inf_link[0].link, "http://example.com/me");
+        assert_eq!(
+            l.names(),
+            [
+                "OnlineStatus",
+                "ClientInfo",
+                "CommCap",
+                "UserAvailability",
+                "StatusText",
+                "StatusContent",
+                "InfoLink"
+            ]
+        );
+
+        let out = crate::encode_xml(&msg).expect("encodes");
+        assert!(
+            out.contains(
+                r#"<PresenceSubList xmlns="http://www.openmobilealliance.org/DTD/WV-PA1.2">"#
+            ),
+            "{out}"
+        );
+        let pos = |s: &str| {
+            out.find(s)
+                .unwrap_or_else(|| panic!("{s} missing in {out}"))
+        };
+        assert!(pos("<OnlineStatus>") < pos("<ClientInfo>"));
+        assert!(pos("<ClientInfo>") < pos("<CommCap>"));
+        assert!(pos("<CommCap>") < pos("<UserAvailability>"));
+        assert!(pos("<UserAvailability>") < pos("<StatusText>"));
+        assert!(pos("<StatusText>") < pos("<StatusContent>"));
+        assert!(pos("<StatusContent>") < pos("<InfoLink>"));
+        assert!(!out.contains("ClientTypeDetail"));
+        assert_eq!(
+            crate::decode_xml(out.as_bytes(), &limits()).expect("re-decodes"),
+            msg
+        );
+
+        // 1.1: InfoLink does not exist; the PA namespace is the 1.1 one.
+        let mut m11 = msg.clone();
+        m11.version = CspVersion::V1_1;
+        let out11 = crate::encode_xml(&m11).expect("encodes 1.1");
+        assert!(
+            out11.contains(r#"<PresenceSubList xmlns="http://www.wireless-village.org/PA1.1">"#),
+            "{out11}"
+        );
+        assert!(!out11.contains("InfoLink"), "{out11}");
+    }
+
+    #[test]
+    fn request_form_helpers() {
+        let wanted =
+            PresenceSubList::wanted(["OnlineStatus", "clientinfo", "StatusText", "NoSuchAttr"]);
+        assert_eq!(wanted.names(), ["OnlineStatus", "ClientInfo", "StatusText"]);
+        assert_eq!(wanted.client_info, Some(ClientInfo::default()));
+        assert!(!wanted.is_empty());
+        assert!(PresenceSubList::default().is_empty());
+        assert!(wanted.contains("statustext"));
+
+        let values = PresenceSubList {
+            online_status: Some(FlagAttribute::new(true)),
+            status_text: Some(TextAttribute::new("hi")),
+            alias: Some(TextAttribute::new("Al")),
+            ..Default::default()
+        };
+        let seen = values.filtered(&wanted.names());
+        assert_eq!(seen.names(), ["OnlineStatus", "StatusText"]);
+        assert_eq!(values.as_wanted().names(), values.names());
+
+        let mut state = values.clone();
+        state.merge_from(&PresenceSubList {
+            status_text: Some(TextAttribute::new("busy")),
+            user_availability: Some(TextAttribute::new("DISCREET")),
+            ..Default::default()
+        });
+        assert_eq!(
+            state.status_text.as_ref().and_then(TextAttribute::value),
+            Some("busy")
+        );
+        assert_eq!(state.alias, values.alias);
+        assert_eq!(
+            state.names(),
+            ["OnlineStatus", "UserAvailability", "StatusText", "Alias"]
+        );
+
+        let mut r = state.clone();
+        r.retain(|n| n != "Alias");
+        assert!(r.alias.is_none() && r.status_text.is_some());
+        assert!(!PresenceSubList::attributes_in(CspVersion::V1_1).contains(&"InfoLink"));
+        assert_eq!(
+            PresenceSubList::attributes_in(CspVersion::V1_2).len(),
+            PresenceSubList::ATTRIBUTES.len()
+        );
+    }
+
+    #[test]
+    fn empty_elements_decode_as_wanted() {
+        let xml = UPDATE_12.replace(
+            &UPDATE_12[UPDATE_12.find("<PresenceSubList").unwrap()..UPDATE_12.find("</PresenceSubList>").unwrap()],
+            r#"<PresenceSubList xmlns="http://www.openmobilealliance.org/DTD/WV-PA1.2"><OnlineStatus/><UserAvailability/><StatusContent/>"#,
+        );
+        let l = sub_list(&xml);
+        assert_eq!(
+            l,
+            PresenceSubList::wanted(["OnlineStatus", "UserAvailability", "StatusContent"])
+        );
+        // Misspelt Referred* elements are read too.
+        let xml = UPDATE_12.replace(
+            "<DirectContent>iVBORw0KGgo=</DirectContent>",
+            "<PreferredContent>http://x/a.png</PreferredContent>",
+        );
+        let l = sub_list(&xml);
+        assert_eq!(
+            l.status_content.and_then(|s| s.referred_content).as_deref(),
+            Some("http://x/a.png")
+        );
+    }
+}

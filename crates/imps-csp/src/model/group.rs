@@ -1,0 +1,1045 @@
+//! Groups (§3.5).
+//!
+//! Content models are the CSP 1.2 ones (Nokia DTD) with the 1.1 and 1.3 deltas as version
+//! ranges. 1.3 structures the reference could not confirm are marked "Reconstructed:" in the
+//! item's documentation.
+
+use crate::codec::{ContentData, Element, Ev, Sample, Sink, Slot, Source};
+use crate::element;
+use crate::error::{DecodeError, EncodeError};
+use crate::model::common::{CspResult, Property, ScreenName, UserList};
+use crate::model::im::{AddList, RemoveList};
+use crate::version::{CspVersion, VersionRange};
+
+element! {
+    /// `CreateGroup-Request (GroupID, GroupProperties, JoinGroup, ScreenName?,
+    /// SubscribeNotification)` (C→S).
+    ///
+    /// Reconstructed: 1.3 may carry `OwnProperties?` after `GroupProperties` (the Baraza server
+    /// accepts it there); written in 1.3 only.
+    pub struct CreateGroupRequest {
+        /// `GroupID` chosen by the client (`wv:owner/name@domain`).
+        group_id: String => "GroupID",
+        /// `GroupProperties`: the new group's properties.
+        group_properties: GroupProperties => "GroupProperties",
+        /// `OwnProperties` (1.3): the creator's own properties in the group.
+        own_properties: Option<OwnProperties> => "OwnProperties" [only V1_3],
+        /// `JoinGroup`: join the creator to the group right away.
+        join_group: Option<bool> => "JoinGroup",
+        /// `ScreenName`: the creator's screen name when joining.
+        screen_name: Option<ScreenName> => "ScreenName",
+        /// `SubscribeNotification`: send the creator GroupChangeNotice.
+        subscribe_notification: Option<bool> => "SubscribeNotification",
+    }
+}
+
+element! {
+    /// `DeleteGroup-Request (GroupID)` (C→S).
+    pub struct DeleteGroupRequest {
+        /// `GroupID` of the group to delete.
+        group_id: String => "GroupID",
+    }
+}
+
+element! {
+    /// `JoinGroup-Request (GroupID, ScreenName?, JoinedRequest, SubscribeNotification,
+    /// OwnProperties?)` (C→S).
+    pub struct JoinGroupRequest {
+        /// `GroupID` of the group to join.
+        group_id: String => "GroupID",
+        /// `ScreenName`: the nickname to use inside the group.
+        screen_name: Option<ScreenName> => "ScreenName",
+        /// `JoinedRequest`: return the list of joined users.
+        joined_request: Option<bool> => "JoinedRequest",
+        /// `SubscribeNotification`: send the joiner GroupChangeNotice.
+        subscribe_notification: Option<bool> => "SubscribeNotification",
+        /// `OwnProperties`: the joiner's own properties in the group.
+        own_properties: Option<OwnProperties> => "OwnProperties",
+    }
+}
+
+/// `JoinGroup-Response`: 1.1 `(Joined?)` with `Joined (ScreenName+)`; 1.2 `(UserMapList?,
+/// WelcomeNote?)`; 1.3 `(Joined?, WelcomeNote?)` with `Joined (UserMapList)` (Android note).
+///
+/// `Joined` exists in 1.1 and 1.3 but not 1.2, so this type implements [`Element`] by hand;
+/// build it with [`JoinGroupResponse::for_version`] and read it with
+/// [`JoinGroupResponse::joined_users`].
+///
+/// Reconstructed: the 1.1 model `(Joined?)` and the 1.3 `WelcomeNote?` after `Joined`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JoinGroupResponse {
+    /// `Joined` (1.1, 1.3; not written in 1.2): the users in the group.
+    pub joined: Option<Joined>,
+    /// `UserMapList` (1.2 only): the users in the group.
+    pub user_map_list: Option<UserMapList>,
+    /// `WelcomeNote` (1.2+): the group's welcome message.
+    pub welcome_note: Option<WelcomeNote>,
+}
+
+impl JoinGroupResponse {
+    /// The response in `version`'s shape. `users` are the joined users (sent when the request
+    /// had `JoinedRequest=T`); 1.1 carries them as screen names in `group_id`.
+    pub fn for_version(
+        version: CspVersion,
+        group_id: &str,
+        users: Option<UserMapList>,
+        welcome_note: Option<WelcomeNote>,
+    ) -> Self {
+        let welcome_note = if version >= CspVersion::V1_2 {
+            welcome_note
+        } else {
+            None
+        };
+        match version {
+            CspVersion::V1_2 => JoinGroupResponse {
+                joined: None,
+                user_map_list: users,
+                welcome_note,
+            },
+            _ => JoinGroupResponse {
+                joined: users.map(|u| Joined::for_version(version, group_id, u)),
+                user_map_list: None,
+                welcome_note,
+            },
+        }
+    }
+
+    /// The joined users as a mapping list, wherever the version put them (1.2 `UserMapList`,
+    /// 1.3 `Joined/UserMapList`). 1.1 screen names are in `joined.screen_name`.
+    pub fn joined_users(&self) -> Option<&UserMapList> {
+        self.user_map_list
+            .as_ref()
+            .or_else(|| self.joined.as_ref().and_then(|j| j.user_map_list.as_ref()))
+    }
+}
+
+const JOINED_VERSIONS: [CspVersion; 2] = [CspVersion::V1_1, CspVersion::V1_3];
+const ONLY_1_2: VersionRange = VersionRange {
+    since: CspVersion::V1_2,
+    until: CspVersion::V1_2,
+};
+const SINCE_1_2: VersionRange = VersionRange {
+    since: CspVersion::V1_2,
+    until: CspVersion::V1_3,
+};
+
+impl Element for JoinGroupResponse {
+    fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
+        let mut joined = None;
+        let mut user_map_list = None;
+        let mut welcome_note = None;
+        loop {
+            match src.next()? {
+                Ev::Start(name) => match &*name {
+                    "Joined" => <Option<Joined> as Slot>::accept(&mut joined, src)
+                        .map_err(|e| e.in_element("Joined"))?,
+                    "UserMapList" => <Option<UserMapList> as Slot>::accept(&mut user_map_list, src)
+                        .map_err(|e| e.in_element("UserMapList"))?,
+                    "WelcomeNote" => <Option<WelcomeNote> as Slot>::accept(&mut welcome_note, src)
+                        .map_err(|e| e.in_element("WelcomeNote"))?,
+                    _ => src.skip()?,
+                },
+                Ev::End => break,
+                Ev::Text(_) | Ev::Opaque(_) => {}
+                Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
+            }
+        }
+        Ok(JoinGroupResponse {
+            joined,
+            user_map_list,
+            welcome_note,
+        })
+    }
+
+    fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
+        sink.start(name)?;
+        let v = sink.version();
+        if JOINED_VERSIONS.contains(&v) {
+            self.joined.put("Joined", sink)?;
+        }
+        if ONLY_1_2.contains(v) {
+            self.user_map_list.put("UserMapList", sink)?;
+        }
+        if SINCE_1_2.contains(v) {
+            self.welcome_note.put("WelcomeNote", sink)?;
+        }
+        sink.end()
+    }
+}
+
+impl Sample for JoinGroupResponse {
+    fn sample() -> Self {
+        JoinGroupResponse {
+            joined: Sample::sample(),
+            user_map_list: Sample::sample(),
+            welcome_note: Sample::sample(),
+        }
+    }
+}
+
+crate::required_slot!(JoinGroupResponse);
+
+element! {
+    /// `LeaveGroup-Request (GroupID)` (C→S).
+    pub struct LeaveGroupRequest {
+        /// `GroupID` of the group to leave.
+        group_id: String => "GroupID",
+    }
+}
+
+element! {
+    /// `LeaveGroup-Response (GroupID?, Result)`: the answer to LeaveGroup-Request, and sent
+    /// unsolicited (S→C) when the user is removed or the group is deleted.
+    pub struct LeaveGroupResponse {
+        /// `GroupID` of the group left.
+        group_id: Option<String> => "GroupID",
+        /// `Result`: why the user left (or the outcome of the request).
+        result: Option<CspResult> => "Result",
+    }
+}
+
+element! {
+    /// `GetGroupMembers-Request (GroupID)` (C→S).
+    pub struct GetGroupMembersRequest {
+        /// `GroupID` of the group.
+        group_id: String => "GroupID",
+    }
+}
+
+element! {
+    /// `GetGroupMembers-Response (Admin?, Mod?, Users?)`; 1.3 removed the `Users` tag.
+    ///
+    /// Reconstructed: in 1.3 the ordinary members are a direct `UserList` child (in `Users`'
+    /// place).
+    pub struct GetGroupMembersResponse {
+        /// `Admin`: members with administrator rights.
+        admin: Option<Admin> => "Admin",
+        /// `Mod`: members with moderator rights.
+        moderator: Option<Mod> => "Mod",
+        /// `Users` (1.1/1.2): ordinary members.
+        users: Option<Users> => "Users" [until V1_2],
+        /// `UserList` (1.3): ordinary members.
+        user_list: Option<UserList> => "UserList" [only V1_3],
+    }
+}
+
+element! {
+    /// `GetJoinedUsers-Request (GroupID)` (1.2+, C→S).
+    pub struct GetJoinedUsersRequest {
+        /// `GroupID` of the group.
+        group_id: String => "GroupID",
+    }
+}
+
+element! {
+    /// `GetJoinedUsers-Response (AdminMapList | UserMapList)` (1.2+): the users currently
+    /// joined, by screen name.
+    ///
+    /// Reconstructed: 1.3 may add `JoinedBlocked?` (as the Baraza server does); written in 1.3
+    /// only.
+    pub struct GetJoinedUsersResponse {
+        /// `AdminMapList`: joined users split by privilege level (for admins).
+        admin_map_list: Option<AdminMapList> => "AdminMapList",
+        /// `UserMapList`: joined users (for ordinary members).
+        user_map_list: Option<UserMapList> => "UserMapList",
+        /// `JoinedBlocked` (1.3): joined users the requester blocks.
+        joined_blocked: Option<JoinedBlocked> => "JoinedBlocked" [only V1_3],
+    }
+}
+
+element! {
+    /// `AddGroupMembers-Request (GroupID, UserList)`; 1.3 `UserIDList` instead of `UserList`
+    /// (Android FIXME) (C→S).
+    pub struct AddGroupMembersRequest {
+        /// `GroupID` of the group.
+        group_id: String => "GroupID",
+        /// `UserList` (1.1/1.2): the users to make members.
+        user_list: Option<UserList> => "UserList" [until V1_2],
+        /// `UserIDList` (1.3): the users to make members.
+        user_id_list: Option<UserIdList> => "UserIDList" [only V1_3],
+    }
+}
+
+element! {
+    /// `RemoveGroupMembers-Request (GroupID, UserList)`; 1.3 `UserIDList` instead of `UserList`
+    /// (Android FIXME) (C→S).
+    pub struct RemoveGroupMembersRequest {
+        /// `GroupID` of the group.
+        group_id: String => "GroupID",
+        /// `UserList` (1.1/1.2): the members to remove.
+        user_list: Option<UserList> => "UserList" [until V1_2],
+        /// `UserIDList` (1.3): the members to remove.
+        user_id_list: Option<UserIdList> => "UserIDList" [only V1_3],
+    }
+}
+
+element! {
+    /// `UserIDList (UserID*)` (1.3): a plain list of user ids (group membership, presence,
+    /// GetMap).
+    ///
+    /// Reconstructed: content inferred from the element name (Nokia's 1.3 adapter and the
+    /// Baraza server agree).
+    pub struct UserIdList {
+        /// `UserID*`: the users.
+        user_id: Vec<String> => "UserID",
+    }
+}
+
+element! {
+    /// `MemberAccess-Request (GroupID, Admin?, Mod?, Users?)` (C→S): change members' privilege
+    /// levels.
+    ///
+    /// Reconstructed: in 1.3 (no `Users` tag) ordinary members are a direct `UserList`.
+    pub struct MemberAccessRequest {
+        /// `GroupID` of the group.
+        group_id: String => "GroupID",
+        /// `Admin`: users to make administrators.
+        admin: Option<Admin> => "Admin",
+        /// `Mod`: users to make moderators.
+        moderator: Option<Mod> => "Mod",
+        /// `Users` (1.1/1.2): users to make ordinary members.
+        users: Option<Users> => "Users" [until V1_2],
+        /// `UserList` (1.3): users to make ordinary members.
+        user_list: Option<UserList> => "UserList" [only V1_3],
+    }
+}
+
+element! {
+    /// `GetGroupProps-Request (GroupID)` (C→S).
+    pub struct GetGroupPropsRequest {
+        /// `GroupID` of the group.
+        group_id: String => "GroupID",
+    }
+}
+
+element! {
+    /// `GetGroupProps-Response (GroupProperties, OwnProperties)`.
+    pub struct GetGroupPropsResponse {
+        /// `GroupProperties`: the group's properties.
+        group_properties: Option<GroupProperties> => "GroupProperties",
+        /// `OwnProperties`: the requester's own properties in the group.
+        own_properties: Option<OwnProperties> => "OwnProperties",
+    }
+}
+
+element! {
+    /// `SetGroupProps-Request (GroupID, GroupProperties?, OwnProperties?)` (C→S).
+    pub struct SetGroupPropsRequest {
+        /// `GroupID` of the group.
+        group_id: String => "GroupID",
+        /// `GroupProperties`: group properties to change (owner/admin only).
+        group_properties: Option<GroupProperties> => "GroupProperties",
+        /// `OwnProperties`: the requester's own properties to change.
+        own_properties: Option<OwnProperties> => "OwnProperties",
+    }
+}
+
+element! {
+    /// `RejectList-Request (GroupID, AddList?, RemoveList?)` (C→S): ban / unban users.
+    pub struct RejectListRequest {
+        /// `GroupID` of the group.
+        group_id: String => "GroupID",
+        /// `AddList`: users to ban.
+        add_list: Option<AddList> => "AddList",
+        /// `RemoveList`: users to unban.
+        remove_list: Option<RemoveList> => "RemoveList",
+    }
+}
+
+element! {
+    /// `RejectList-Response (UserList?)`: the banned users.
+    pub struct RejectListResponse {
+        /// `UserList`: the banned users.
+        user_list: Option<UserList> => "UserList",
+    }
+}
+
+element! {
+    /// `SubscribeGroupNotice-Request (GroupID, SubscribeType)` (C→S).
+    pub struct SubscribeGroupNoticeRequest {
+        /// `GroupID` of the group.
+        group_id: String => "GroupID",
+        /// `SubscribeType`: `G` get the current state, `S` subscribe, `U` unsubscribe.
+        subscribe_type: String => "SubscribeType",
+    }
+}
+
+element! {
+    /// `SubscribeGroupNotice-Response (Value)`.
+    pub struct SubscribeGroupNoticeResponse {
+        /// `Value`: `T`/`F`, whether the user is subscribed (answer to `G`).
+        value: Option<bool> => "Value",
+    }
+}
+
+element! {
+    /// `GroupChangeNotice (GroupID, Joined?, Left?, GroupProperties?, OwnProperties?)` (S→C);
+    /// 1.3 adds `JoinedBlocked?`, `LeftBlocked?`.
+    ///
+    /// Reconstructed: `JoinedBlocked` / `LeftBlocked` are placed after `Left`, as the Baraza
+    /// server orders them.
+    pub struct GroupChangeNotice {
+        /// `GroupID` of the group that changed.
+        group_id: String => "GroupID",
+        /// `Joined`: users who joined.
+        joined: Option<Joined> => "Joined",
+        /// `Left`: users who left.
+        left: Option<Left> => "Left",
+        /// `JoinedBlocked` (1.3): joined users the recipient blocks.
+        joined_blocked: Option<JoinedBlocked> => "JoinedBlocked" [only V1_3],
+        /// `LeftBlocked` (1.3): users the recipient blocks who left.
+        left_blocked: Option<LeftBlocked> => "LeftBlocked" [only V1_3],
+        /// `GroupProperties`: the changed group properties.
+        group_properties: Option<GroupProperties> => "GroupProperties",
+        /// `OwnProperties`: the recipient's changed own properties.
+        own_properties: Option<OwnProperties> => "OwnProperties",
+    }
+}
+
+element! {
+    /// `Joined`: 1.1 `(ScreenName+)`; 1.2 and 1.3 `(UserMapList)`.
+    pub struct Joined {
+        /// `ScreenName+` (1.1): the users, by screen name.
+        screen_name: Vec<ScreenName> => "ScreenName" [only V1_1],
+        /// `UserMapList` (1.2+): the users, by screen name (and user id if the group shows ids).
+        user_map_list: Option<UserMapList> => "UserMapList" [since V1_2],
+    }
+}
+
+impl Joined {
+    /// `users` in `version`'s shape (1.1: screen names in `group_id`).
+    pub fn for_version(version: CspVersion, group_id: &str, users: UserMapList) -> Self {
+        if version == CspVersion::V1_1 {
+            let screen_name = users
+                .mappings()
+                .iter()
+                .map(|m| ScreenName {
+                    sname: m.sname.clone(),
+                    group_id: group_id.to_owned(),
+                })
+                .collect();
+            Joined {
+                screen_name,
+                user_map_list: None,
+            }
+        } else {
+            Joined {
+                screen_name: Vec::new(),
+                user_map_list: Some(users),
+            }
+        }
+    }
+}
+
+element! {
+    /// `Left`: 1.1 `(ScreenName+)`; 1.2 and 1.3 `(UserList)`.
+    pub struct Left {
+        /// `ScreenName+` (1.1): the users, by screen name.
+        screen_name: Vec<ScreenName> => "ScreenName" [only V1_1],
+        /// `UserList` (1.2+): the users.
+        user_list: Option<UserList> => "UserList" [since V1_2],
+    }
+}
+
+impl Left {
+    /// `users` in `version`'s shape (1.1 keeps only their screen names).
+    pub fn for_version(version: CspVersion, users: UserList) -> Self {
+        if version == CspVersion::V1_1 {
+            Left {
+                screen_name: users.screen_name,
+                user_list: None,
+            }
+        } else {
+            Left {
+                screen_name: Vec::new(),
+                user_list: Some(users),
+            }
+        }
+    }
+}
+
+element! {
+    /// `JoinedBlocked` (1.3): joined users the recipient has blocked.
+    ///
+    /// Reconstructed: `(UserList)`, as the Baraza server models it.
+    pub struct JoinedBlocked {
+        /// `UserList`: the users.
+        user_list: Option<UserList> => "UserList",
+    }
+}
+
+element! {
+    /// `LeftBlocked` (1.3): users the recipient has blocked who left.
+    ///
+    /// Reconstructed: `(UserList)`, as the Baraza server models it.
+    pub struct LeftBlocked {
+        /// `UserList`: the users.
+        user_list: Option<UserList> => "UserList",
+    }
+}
+
+element! {
+    /// `Admin (UserList)`: users with administrator rights.
+    pub struct Admin {
+        /// `UserList`: the users.
+        user_list: UserList => "UserList",
+    }
+}
+
+element! {
+    /// `Mod (UserList)`: users with moderator rights.
+    pub struct Mod {
+        /// `UserList`: the users.
+        user_list: UserList => "UserList",
+    }
+}
+
+element! {
+    /// `Users (UserList)` (1.1/1.2): ordinary members.
+    pub struct Users {
+        /// `UserList`: the users.
+        user_list: UserList => "UserList",
+    }
+}
+
+element! {
+    /// `GroupProperties (Property+, WelcomeNote?)`. Property names: `Name`, `Type`
+    /// (`Public`/`Private`), `Accesstype` (`Open`/`Restricted`), `Topic`, `PrivateMessaging`,
+    /// `Searchable`, `ActiveUsers` (read-only), `MaxActiveUsers`, `AutoJoin`, `AutoDelete`,
+    /// `Validity`, `ShowID`, `RequireInvitation`, `History`, `DisplayName`.
+    pub struct GroupProperties {
+        /// `Property+`: name/value pairs.
+        properties: Vec<Property> => "Property",
+        /// `WelcomeNote`: message shown to joining users.
+        welcome_note: Option<WelcomeNote> => "WelcomeNote",
+    }
+}
+
+impl GroupProperties {
+    /// The value of property `name` (names compare case-insensitively: `Accesstype` =
+    /// `AccessType`).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        prop_get(&self.properties, name)
+    }
+
+    /// Sets property `name` to `value`, replacing an existing one of the same name (any case).
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        prop_set(&mut self.properties, name.into(), value.into());
+    }
+}
+
+element! {
+    /// `OwnProperties (Property+)`: the user's own properties in a group (`IsMember`,
+    /// `PrivilegeLevel` = `Admin`/`Mod`/`User`, ...).
+    pub struct OwnProperties {
+        /// `Property+`: name/value pairs.
+        properties: Vec<Property> => "Property",
+    }
+}
+
+impl OwnProperties {
+    /// The value of property `name` (names compare case-insensitively).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        prop_get(&self.properties, name)
+    }
+
+    /// Sets property `name` to `value`, replacing an existing one of the same name (any case).
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        prop_set(&mut self.properties, name.into(), value.into());
+    }
+}
+
+fn prop_get<'a>(props: &'a [Property], name: &str) -> Option<&'a str> {
+    props
+        .iter()
+        .find(|p| p.name.trim().eq_ignore_ascii_case(name.trim()))
+        .and_then(|p| p.value.as_deref())
+}
+
+fn prop_set(props: &mut Vec<Property>, name: String, value: String) {
+    match props
+        .iter_mut()
+        .find(|p| p.name.trim().eq_ignore_ascii_case(name.trim()))
+    {
+        Some(p) => p.value = Some(value),
+        None => props.push(Property {
+            name,
+            value: Some(value),
+        }),
+    }
+}
+
+element! {
+    /// `WelcomeNote (ContentType, ContentEncoding?, ContentData)`.
+    pub struct WelcomeNote {
+        /// `ContentType`: MIME type of the note (normally `text/plain`).
+        content_type: Option<String> => "ContentType",
+        /// `ContentEncoding`: `None` or `BASE64`.
+        content_encoding: Option<String> => "ContentEncoding",
+        /// `ContentData`: the note itself.
+        content_data: ContentData => "ContentData",
+    }
+}
+
+impl WelcomeNote {
+    /// A plain-text note.
+    pub fn text(text: impl Into<String>) -> Self {
+        WelcomeNote {
+            content_type: Some("text/plain".into()),
+            content_encoding: None,
+            content_data: ContentData::Text(text.into()),
+        }
+    }
+}
+
+element! {
+    /// `UserMapList (UserMapping?)` (1.2+): joined users by screen name.
+    pub struct UserMapList {
+        /// `UserMapping`: the entries.
+        user_mapping: Option<UserMapping> => "UserMapping",
+    }
+}
+
+impl UserMapList {
+    /// A list of these mappings (no `UserMapping` when empty).
+    pub fn from_mappings(mappings: Vec<Mapping>) -> Self {
+        UserMapList {
+            user_mapping: (!mappings.is_empty()).then_some(UserMapping { mapping: mappings }),
+        }
+    }
+
+    /// The entries.
+    pub fn mappings(&self) -> &[Mapping] {
+        self.user_mapping
+            .as_ref()
+            .map_or(&[], |m| m.mapping.as_slice())
+    }
+}
+
+element! {
+    /// `AdminMapList (AdminMapping?, ModMapping?, UserMapping?)` (1.2+): joined users by
+    /// privilege level.
+    pub struct AdminMapList {
+        /// `AdminMapping`: joined administrators.
+        admin_mapping: Option<AdminMapping> => "AdminMapping",
+        /// `ModMapping`: joined moderators.
+        mod_mapping: Option<ModMapping> => "ModMapping",
+        /// `UserMapping`: joined ordinary users.
+        user_mapping: Option<UserMapping> => "UserMapping",
+    }
+}
+
+element! {
+    /// `AdminMapping (Mapping+)` (1.2+).
+    pub struct AdminMapping {
+        /// `Mapping+`: screen name (and user id) of each administrator.
+        mapping: Vec<Mapping> => "Mapping",
+    }
+}
+
+element! {
+    /// `ModMapping (Mapping+)` (1.2+).
+    pub struct ModMapping {
+        /// `Mapping+`: screen name (and user id) of each moderator.
+        mapping: Vec<Mapping> => "Mapping",
+    }
+}
+
+element! {
+    /// `UserMapping (Mapping+)` (1.2+).
+    pub struct UserMapping {
+        /// `Mapping+`: screen name (and user id) of each user.
+        mapping: Vec<Mapping> => "Mapping",
+    }
+}
+
+element! {
+    /// `Mapping (SName, UserID?)` (1.2+): a joined user's screen name; the user id only when
+    /// the group shows ids (property `ShowID`).
+    pub struct Mapping {
+        /// `SName`: the screen name.
+        sname: String => "SName",
+        /// `UserID`: the user behind it.
+        user_id: Option<String> => "UserID",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Primitive, TransactionMode, WvCspMessage};
+
+    fn limits() -> crate::Limits {
+        crate::Limits {
+            max_depth: 64,
+            max_elements: 10_000,
+            max_string_len: 1 << 20,
+            max_opaque_len: 1 << 20,
+            max_total_size: 1 << 22,
+            max_string_table: 1 << 20,
+        }
+    }
+
+    fn decode(xml: &str) -> WvCspMessage {
+        crate::decode_xml(xml.as_bytes(), &limits()).expect("decodes")
+    }
+
+    fn primitive(msg: &WvCspMessage) -> &Primitive {
+        &msg.session.transactions[0].primitive
+    }
+
+    fn assert_order(xml: &str, names: &[&str]) {
+        let mut last = 0;
+        for n in names {
+            let pat = format!("<{n}");
+            let pos = xml[last..]
+                .find(&pat)
+                .unwrap_or_else(|| panic!("{n} missing or out of order in {xml}"));
+            last += pos + pat.len();
+        }
+    }
+
+    fn wrap(version: CspVersion, p: Primitive) -> WvCspMessage {
+        WvCspMessage::new(
+            version,
+            Some("s".into()),
+            TransactionMode::Response,
+            Some("5".into()),
+            p,
+        )
+    }
+
+    #[test]
+    fn create_group_request_12() {
+        let xml = r#"<WV-CSP-Message xmlns="http://www.openmobilealliance.org/DTD/WV-CSP1.2"><Session>
+  <SessionDescriptor><SessionType>Inband</SessionType><SessionID>s</SessionID></SessionDescriptor>
+  <Transaction><TransactionDescriptor><TransactionMode>Request</TransactionMode><TransactionID>11</TransactionID></TransactionDescriptor>
+  <TransactionContent xmlns="http://www.openmobilealliance.org/DTD/WV-TRC1.2">
+   <CreateGroup-Request>
+    <SubscribeNotification>T</SubscribeNotification>
+    <GroupID>wv:alice/chat@example.com</GroupID>
+    <GroupProperties>
+     <Property><Name>Name</Name><Value>Chat</Value></Property>
+     <Property><Name>Accesstype</Name><Value>Open</Value></Property>
+     <WelcomeNote><ContentType>text/plain</ContentType><ContentData>Welcome!</ContentData></WelcomeNote>
+    </GroupProperties>
+    <JoinGroup>T</JoinGroup>
+    <ScreenName><SName>alice</SName><GroupID>wv:alice/chat@example.com</GroupID></ScreenName>
+   </CreateGroup-Request>
+  </TransactionContent></Transaction></Session></WV-CSP-Message>"#;
+        let msg = decode(xml);
+        let Primitive::CreateGroupRequest(req) = primitive(&msg) else {
+            panic!("{:?}", primitive(&msg))
+        };
+        assert_eq!(req.group_id, "wv:alice/chat@example.com");
+        assert_eq!(
+            (req.join_group, req.subscribe_notification),
+            (Some(true), Some(true))
+        );
+        assert_eq!(req.group_properties.get("AccessType"), Some("Open"));
+        assert_eq!(req.group_properties.get("name"), Some("Chat"));
+        assert_eq!(req.group_properties.get("Topic"), None);
+        let note = req
+            .group_properties
+            .welcome_note
+            .as_ref()
+            .expect("welcome note");
+        assert_eq!(note.content_data, ContentData::Text("Welcome!".into()));
+        assert_eq!(
+            req.screen_name.as_ref().map(|s| s.sname.as_str()),
+            Some("alice")
+        );
+
+        let out = crate::encode_xml(&msg).expect("encodes");
+        assert_order(
+            &out,
+            &[
+                "GroupID",
+                "GroupProperties",
+                "Property",
+                "WelcomeNote",
+                "JoinGroup",
+                "ScreenName",
+                "SubscribeNotification",
+            ],
+        );
+        assert_eq!(decode(&out), msg);
+    }
+
+    #[test]
+    fn property_get_set_case_insensitive() {
+        let mut props = GroupProperties::default();
+        props.set("Accesstype", "Open");
+        props.set("AccessType", "Restricted");
+        assert_eq!(props.properties.len(), 1);
+        assert_eq!(props.properties[0].name, "Accesstype");
+        assert_eq!(props.get("ACCESSTYPE"), Some("Restricted"));
+        let mut own = OwnProperties::default();
+        own.set("PrivilegeLevel", "Admin");
+        assert_eq!(own.get("privilegelevel"), Some("Admin"));
+    }
+
+    #[test]
+    fn join_group_response_per_version() {
+        let users = UserMapList::from_mappings(vec![
+            Mapping {
+                sname: "alice".into(),
+                user_id: Some("wv:alice@example.com".into()),
+            },
+            Mapping {
+                sname: "bob".into(),
+                user_id: None,
+            },
+        ]);
+        let gid = "wv:alice/chat@example.com";
+        let note = Some(WelcomeNote::text("hi"));
+
+        let r11 = JoinGroupResponse::for_version(
+            CspVersion::V1_1,
+            gid,
+            Some(users.clone()),
+            note.clone(),
+        );
+        let out = crate::encode_xml(&wrap(CspVersion::V1_1, r11.into())).expect("encodes");
+        assert_order(
+            &out,
+            &[
+                "JoinGroup-Response",
+                "Joined",
+                "ScreenName",
+                "SName>alice",
+                "ScreenName",
+                "SName>bob",
+            ],
+        );
+        assert!(
+            !out.contains("UserMapList") && !out.contains("WelcomeNote"),
+            "{out}"
+        );
+
+        let r12 = JoinGroupResponse::for_version(
+            CspVersion::V1_2,
+            gid,
+            Some(users.clone()),
+            note.clone(),
+        );
+        let msg12 = wrap(CspVersion::V1_2, r12.into());
+        let out = crate::encode_xml(&msg12).expect("encodes");
+        assert_order(
+            &out,
+            &[
+                "JoinGroup-Response",
+                "UserMapList",
+                "UserMapping",
+                "Mapping",
+                "SName>alice",
+                "UserID",
+                "WelcomeNote",
+            ],
+        );
+        assert!(!out.contains("<Joined"), "{out}");
+        assert_eq!(decode(&out), msg12);
+
+        let r13 = JoinGroupResponse::for_version(CspVersion::V1_3, gid, Some(users.clone()), note);
+        let msg13 = wrap(CspVersion::V1_3, r13.into());
+        let out = crate::encode_xml(&msg13).expect("encodes");
+        assert_order(
+            &out,
+            &[
+                "JoinGroup-Response",
+                "Joined",
+                "UserMapList",
+                "Mapping",
+                "WelcomeNote",
+            ],
+        );
+        let back = decode(&out);
+        assert_eq!(back, msg13);
+        let Primitive::JoinGroupResponse(resp) = primitive(&back) else {
+            panic!()
+        };
+        assert_eq!(resp.joined_users().map(|u| u.mappings().len()), Some(2));
+    }
+
+    #[test]
+    fn group_change_notice_11_and_13() {
+        let xml11 = r#"<WV-CSP-Message xmlns="http://www.wireless-village.org/CSP1.1"><Session>
+  <SessionDescriptor><SessionType>Inband</SessionType><SessionID>s</SessionID></SessionDescriptor>
+  <Transaction><TransactionDescriptor><TransactionMode>Request</TransactionMode><TransactionID>s1</TransactionID></TransactionDescriptor>
+  <TransactionContent xmlns="http://www.wireless-village.org/TRC1.1">
+   <GroupChangeNotice><GroupID>wv:g@example.com</GroupID>
+    <Left><ScreenName><SName>bob</SName><GroupID>wv:g@example.com</GroupID></ScreenName></Left>
+    <Joined><ScreenName><SName>carol</SName><GroupID>wv:g@example.com</GroupID></ScreenName></Joined>
+   </GroupChangeNotice>
+  </TransactionContent></Transaction></Session></WV-CSP-Message>"#;
+        let msg = decode(xml11);
+        let Primitive::GroupChangeNotice(n) = primitive(&msg) else {
+            panic!("{:?}", primitive(&msg))
+        };
+        assert_eq!(
+            n.joined.as_ref().map(|j| j.screen_name[0].sname.as_str()),
+            Some("carol")
+        );
+        assert_eq!(
+            n.left.as_ref().map(|l| l.screen_name[0].sname.as_str()),
+            Some("bob")
+        );
+        let out = crate::encode_xml(&msg).expect("encodes");
+        assert_order(
+            &out,
+            &[
+                "GroupChangeNotice",
+                "GroupID",
+                "Joined",
+                "SName>carol",
+                "Left",
+                "SName>bob",
+            ],
+        );
+
+        let xml13 = r#"<WV-CSP-Message xmlns="http://www.openmobilealliance.org/DTD/IMPS-CSP1.3"><Session>
+  <SessionDescriptor><SessionType>Inband</SessionType><SessionID>s</SessionID></SessionDescriptor>
+  <Transaction><TransactionDescriptor><TransactionMode>Request</TransactionMode><TransactionID>s2</TransactionID></TransactionDescriptor>
+  <TransactionContent xmlns="http://www.openmobilealliance.org/DTD/IMPS-TRC1.3">
+   <GroupChangeNotice><GroupID>wv:g@example.com</GroupID>
+    <Joined><UserMapList><UserMapping><Mapping><SName>carol</SName><UserID>wv:carol@example.com</UserID></Mapping></UserMapping></UserMapList></Joined>
+    <LeftBlocked><UserList><User><UserID>wv:spam@example.com</UserID></User></UserList></LeftBlocked>
+    <GroupProperties><Property><Name>Topic</Name><Value>news</Value></Property></GroupProperties>
+   </GroupChangeNotice>
+  </TransactionContent></Transaction></Session></WV-CSP-Message>"#;
+        let msg = decode(xml13);
+        let Primitive::GroupChangeNotice(n) = primitive(&msg) else {
+            panic!("{:?}", primitive(&msg))
+        };
+        let joined = n
+            .joined
+            .as_ref()
+            .and_then(|j| j.user_map_list.as_ref())
+            .expect("joined users");
+        assert_eq!(
+            joined.mappings()[0].user_id.as_deref(),
+            Some("wv:carol@example.com")
+        );
+        assert!(n.left_blocked.is_some());
+        assert_eq!(
+            n.group_properties.as_ref().and_then(|p| p.get("topic")),
+            Some("news")
+        );
+        let out = crate::encode_xml(&msg).expect("encodes");
+        assert_order(
+            &out,
+            &["GroupID", "Joined", "LeftBlocked", "GroupProperties"],
+        );
+        assert_eq!(decode(&out), msg);
+    }
+
+    /// Every IM and group primitive, fully populated, in every version it exists in: XML and
+    /// WBXML encode, decode to the same value, and re-encode identically.
+    #[test]
+    fn im_and_group_samples_round_trip_every_version() {
+        use crate::codec::Sample;
+        use crate::model::*;
+        let prims: Vec<Primitive> = vec![
+            SendMessageRequest::sample().into(),
+            SendMessageResponse::sample().into(),
+            NewMessage::sample().into(),
+            MessageNotification::sample().into(),
+            GetMessageRequest::sample().into(),
+            GetMessageResponse::sample().into(),
+            MessageDelivered::sample().into(),
+            GetMessageListRequest::sample().into(),
+            GetMessageListResponse::sample().into(),
+            RejectMessageRequest::sample().into(),
+            ForwardMessageRequest::sample().into(),
+            ForwardMessageResponse::sample().into(),
+            SetDeliveryMethodRequest::sample().into(),
+            DeliveryReportRequest::sample().into(),
+            GetBlockedListRequest::sample().into(),
+            GetBlockedListResponse::sample().into(),
+            BlockEntityRequest::sample().into(),
+            CreateGroupRequest::sample().into(),
+            DeleteGroupRequest::sample().into(),
+            JoinGroupRequest::sample().into(),
+            JoinGroupResponse::sample().into(),
+            LeaveGroupRequest::sample().into(),
+            LeaveGroupResponse::sample().into(),
+            GetGroupMembersRequest::sample().into(),
+            GetGroupMembersResponse::sample().into(),
+            GetJoinedUsersRequest::sample().into(),
+            GetJoinedUsersResponse::sample().into(),
+            AddGroupMembersRequest::sample().into(),
+            RemoveGroupMembersRequest::sample().into(),
+            MemberAccessRequest::sample().into(),
+            GetGroupPropsRequest::sample().into(),
+            GetGroupPropsResponse::sample().into(),
+            SetGroupPropsRequest::sample().into(),
+            RejectListRequest::sample().into(),
+            RejectListResponse::sample().into(),
+            SubscribeGroupNoticeRequest::sample().into(),
+            SubscribeGroupNoticeResponse::sample().into(),
+            GroupChangeNotice::sample().into(),
+        ];
+        for p in prims {
+            for v in CspVersion::ALL {
+                if !p.exists_in(v) {
+                    continue;
+                }
+                let name = p.name().to_owned();
+                let msg = WvCspMessage::new(v, Some("s".into()), TransactionMode::Request, Some("1".into()), p.clone());
+                let xml = crate::encode_xml(&msg).expect("xml encodes");
+                let from_xml = decode(&xml);
+                assert_eq!(crate::encode_xml(&from_xml).expect("re-encodes"), xml, "{name} {v}");
+                let wbxml = crate::encode_wbxml(&msg).unwrap_or_else(|e| panic!("{name} {v}: {e}"));
+                let from_wbxml = crate::decode_wbxml(&wbxml, &limits()).unwrap_or_else(|e| panic!("{name} {v}: {e}"));
+                assert_eq!(from_wbxml, from_xml, "{name} {v}: WBXML and XML decode differently");
+                assert_eq!(crate::encode_wbxml(&from_wbxml).expect("re-encodes"), wbxml, "{name} {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn group_members_user_list_vs_user_id_list() {
+        let mut req = RemoveGroupMembersRequest {
+            group_id: "wv:g@example.com".into(),
+            user_list: Some(UserList {
+                user: vec![crate::model::User::new("wv:bob@example.com")],
+                screen_name: Vec::new(),
+            }),
+            user_id_list: Some(UserIdList {
+                user_id: vec!["wv:bob@example.com".into()],
+            }),
+        };
+        let out12 =
+            crate::encode_xml(&wrap(CspVersion::V1_2, req.clone().into())).expect("encodes");
+        assert!(
+            out12.contains("<UserList>") && !out12.contains("UserIDList"),
+            "{out12}"
+        );
+        let out13 =
+            crate::encode_xml(&wrap(CspVersion::V1_3, req.clone().into())).expect("encodes");
+        assert!(
+            out13.contains("<UserIDList>") && !out13.contains("<UserList>"),
+            "{out13}"
+        );
+        req.user_list = None;
+        let back = decode(&out13);
+        assert_eq!(primitive(&back), &Primitive::RemoveGroupMembersRequest(req));
+
+        let resp = GetGroupMembersResponse {
+            admin: Some(Admin {
+                user_list: UserList {
+                    user: vec![crate::model::User::new("wv:a@x")],
+                    screen_name: Vec::new(),
+                },
+            }),
+            users: Some(Users::default()),
+            user_list: Some(UserList::default()),
+            ..Default::default()
+        };
+        let out12 =
+            crate::encode_xml(&wrap(CspVersion::V1_2, resp.clone().into())).expect("encodes");
+        assert_order(&out12, &["Admin", "UserList", "Users"]);
+        let out13 = crate::encode_xml(&wrap(CspVersion::V1_3, resp.into())).expect("encodes");
+        assert!(!out13.contains("<Users"), "{out13}");
+    }
+}

@@ -1,0 +1,702 @@
+//! Presence, contact lists, attribute lists, reactive authorisation (§3.3).
+
+use crate::element;
+use crate::model::attributes::{Presence, PresenceSubList};
+use crate::model::common::{CspResult, NickList, NickName, Property, User};
+
+// ---------------------------------------------------------------------------------------------
+// Contact lists
+// ---------------------------------------------------------------------------------------------
+
+element! {
+    /// `GetList-Request` (empty): asks for the IDs of the user's contact lists.
+    pub struct GetListRequest {}
+}
+
+element! {
+    /// `GetList-Response (ContactList*, DefaultContactList?)`.
+    pub struct GetListResponse {
+        /// `ContactList*`: IDs of the user's contact lists (other than the default one).
+        contact_list: Vec<String> => "ContactList",
+        /// `DefaultContactList`: ID of the user's default contact list.
+        default_contact_list: Option<String> => "DefaultContactList",
+    }
+}
+
+element! {
+    /// `CreateList-Request (ContactList, NickList?, ContactListProperties?)`: creates a contact list
+    /// with a client-chosen ID (`wv:user/listname@domain`).
+    pub struct CreateListRequest {
+        /// `ContactList`: ID of the new list.
+        contact_list: String => "ContactList",
+        /// `NickList`: the initial members.
+        nick_list: Option<NickList> => "NickList",
+        /// `ContactListProperties`: `DisplayName`, `Default` (T/F).
+        contact_list_properties: Option<ContactListProperties> => "ContactListProperties",
+    }
+}
+
+element! {
+    /// 1.3 `CreateList-Response (Result?, ContactList?)`.
+    ///
+    /// Reconstructed: the 1.3 content model is not confirmed; modelled as the outcome and the ID
+    /// of the created list.
+    pub struct CreateListResponse {
+        /// `Result` of the creation.
+        result: Option<CspResult> => "Result",
+        /// `ContactList`: ID of the created list.
+        contact_list: Option<String> => "ContactList",
+    }
+}
+
+element! {
+    /// `DeleteList-Request (ContactList)`.
+    pub struct DeleteListRequest {
+        /// `ContactList`: ID of the list to delete.
+        contact_list: String => "ContactList",
+    }
+}
+
+element! {
+    /// `ListManage-Request (ContactList, AddNickList?, RemoveNickList?, ContactListProperties?,
+    /// ReceiveList?)`. The model allows one of the three changes; Android sends all three at once,
+    /// so all are accepted.
+    pub struct ListManageRequest {
+        /// `ContactList`: ID of the list.
+        contact_list: String => "ContactList",
+        /// `AddNickList`: contacts to add (or whose nickname to change).
+        add_nick_list: Option<AddNickList> => "AddNickList",
+        /// `RemoveNickList`: contacts to remove.
+        remove_nick_list: Option<RemoveNickList> => "RemoveNickList",
+        /// `ContactListProperties`: properties to set.
+        contact_list_properties: Option<ContactListProperties> => "ContactListProperties",
+        /// `ReceiveList` (1.2+ element): `T` = return the members and properties in the response.
+        receive_list: Option<bool> => "ReceiveList" [since V1_2],
+    }
+}
+
+element! {
+    /// `ListManage-Response (Result, NickList?, ContactListProperties?)`.
+    pub struct ListManageResponse {
+        /// `Result`.
+        result: CspResult => "Result",
+        /// `NickList`: the members of the list (when `ReceiveList` was T).
+        nick_list: Option<NickList> => "NickList",
+        /// `ContactListProperties`: the list's properties (when `ReceiveList` was T).
+        contact_list_properties: Option<ContactListProperties> => "ContactListProperties",
+    }
+}
+
+element! {
+    /// `ContactListProperties (Property*)`: `DisplayName` and `Default` (T/F) of a contact list.
+    pub struct ContactListProperties {
+        /// `Property*`.
+        property: Vec<Property> => "Property",
+    }
+}
+
+impl ContactListProperties {
+    /// The value of property `name` (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.property
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .and_then(|p| p.value.as_deref())
+    }
+}
+
+element! {
+    /// `AddNickList (NickName*)`: contacts to add to a list.
+    pub struct AddNickList {
+        /// `NickName*`: each a user ID with its display name.
+        nick_name: Vec<NickName> => "NickName",
+    }
+}
+
+element! {
+    /// `RemoveNickList (UserID*)`: contacts to remove from a list.
+    pub struct RemoveNickList {
+        /// `UserID*`: the contacts.
+        user_id: Vec<String> => "UserID",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscription, retrieval, update
+// ---------------------------------------------------------------------------------------------
+
+element! {
+    /// `SubscribePresence-Request (User*, ContactList*, PresenceSubList?, AutoSubscribe?)`.
+    pub struct SubscribePresenceRequest {
+        /// `User*`: presentities to watch.
+        user: Vec<User> => "User",
+        /// `ContactList*`: watch every member of these lists.
+        contact_list: Vec<String> => "ContactList",
+        /// `PresenceSubList`: the wanted attributes as empty elements; empty or absent = all.
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
+        /// 1.2 `AutoSubscribe`: `T` = keep subscriptions in sync with list membership
+        /// (also read as `Auto-Subscribe`).
+        auto_subscribe: Option<bool> => "AutoSubscribe" [only V1_2],
+    }
+}
+
+element! {
+    /// `UnsubscribePresence-Request (User*, ContactList*)`.
+    pub struct UnsubscribePresenceRequest {
+        /// `User*`: presentities no longer watched.
+        user: Vec<User> => "User",
+        /// `ContactList*`: lists whose members are no longer watched.
+        contact_list: Vec<String> => "ContactList",
+    }
+}
+
+element! {
+    /// `PresenceNotification-Request (Presence+)` (server → client). Android dereferences a
+    /// `PresenceSubList` in every `Presence`: always send at least one.
+    pub struct PresenceNotificationRequest {
+        /// `Presence+`: one per presentity whose attributes changed.
+        presence: Vec<Presence> => "Presence",
+    }
+}
+
+element! {
+    /// `GetPresence-Request (User*, ContactList*, PresenceSubList?)` (the reference model is
+    /// `(User+ | ContactList+), PresenceSubList?`).
+    pub struct GetPresenceRequest {
+        /// `User*`: presentities asked for.
+        user: Vec<User> => "User",
+        /// `ContactList*`: every member of these lists.
+        contact_list: Vec<String> => "ContactList",
+        /// `PresenceSubList`: the wanted attributes as empty elements; empty or absent = all.
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
+    }
+}
+
+element! {
+    /// `GetPresence-Response (Result?, Presence*)`.
+    pub struct GetPresenceResponse {
+        /// `Result`.
+        result: Option<CspResult> => "Result",
+        /// `Presence*`: one per presentity (Android dereferences its `PresenceSubList`).
+        presence: Vec<Presence> => "Presence",
+    }
+}
+
+element! {
+    /// `UpdatePresence-Request (PresenceSubList)`: the user's new attribute values.
+    pub struct UpdatePresenceRequest {
+        /// `PresenceSubList` with values.
+        presence_sub_list: PresenceSubList => "PresenceSubList",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watchers
+// ---------------------------------------------------------------------------------------------
+
+element! {
+    /// `GetWatcherList-Request (HistoryPeriod?, MaxWatcherList?)` (empty in 1.1).
+    pub struct GetWatcherListRequest {
+        /// 1.2+ `HistoryPeriod`: also list former watchers of this many seconds back.
+        history_period: Option<u32> => "HistoryPeriod" [since V1_2],
+        /// 1.2+ `MaxWatcherList`: at most this many watchers in the response.
+        max_watcher_list: Option<u32> => "MaxWatcherList" [since V1_2],
+    }
+}
+
+element! {
+    /// `GetWatcherList-Response`: 1.1 `(UserID*)`; 1.2 `(HistoryPeriod?, Watcher*)`; 1.3
+    /// `(HistoryPeriod?, WatcherCount?, Watcher*)`.
+    ///
+    /// Reconstructed: the 1.3 `WatcherCount` is placed between `HistoryPeriod` and `Watcher*`.
+    pub struct GetWatcherListResponse {
+        /// 1.2+ `HistoryPeriod`: the period (seconds) the list covers.
+        history_period: Option<u32> => "HistoryPeriod" [since V1_2],
+        /// 1.3 `WatcherCount`: total number of watchers (the list may be cut at MaxWatcherList).
+        watcher_count: Option<u32> => "WatcherCount" [only V1_3],
+        /// 1.2+ `Watcher*`: users subscribed to the requester's presence.
+        watcher: Vec<Watcher> => "Watcher" [since V1_2],
+        /// 1.1 `UserID*`: users subscribed to the requester's presence.
+        user_id: Vec<String> => "UserID" [only V1_1],
+    }
+}
+
+element! {
+    /// 1.2+ `Watcher (User, WatcherStatus?)`: one user who watches (or watched) the requester.
+    pub struct Watcher {
+        /// `User`: the watcher.
+        user: User => "User" [since V1_2],
+        /// `WatcherStatus`: `CURRENT_SUBSCRIBER`, `FORMER_SUBSCRIBER` or `PRESENCE_ACCESS`.
+        watcher_status: Option<String> => "WatcherStatus" [since V1_2],
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reactive authorisation (1.1/1.2)
+// ---------------------------------------------------------------------------------------------
+
+element! {
+    /// 1.1/1.2 `PresenceAuth-Request (UserID, PresenceSubList?)` (server → client): `UserID` asks to
+    /// see the recipient's presence.
+    pub struct PresenceAuthRequest {
+        /// `UserID`: the requesting watcher.
+        user_id: String => "UserID",
+        /// `PresenceSubList`: the attributes asked for (empty elements).
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
+    }
+}
+
+element! {
+    /// 1.1/1.2 `PresenceAuth-User (UserID, Acceptance, PresenceSubList?)`: the presentity's answer.
+    pub struct PresenceAuthUser {
+        /// `UserID`: the watcher the answer is about.
+        user_id: String => "UserID",
+        /// `Acceptance`: `T` = grant, `F` = deny.
+        acceptance: Option<bool> => "Acceptance",
+        /// `PresenceSubList`: the attributes granted (empty elements).
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
+    }
+}
+
+element! {
+    /// 1.1/1.2 `CancelAuth-Request (UserID)`: revokes an authorisation granted to `UserID`.
+    pub struct CancelAuthRequest {
+        /// `UserID`: the watcher whose authorisation is revoked.
+        user_id: String => "UserID",
+    }
+}
+
+element! {
+    /// 1.2 `GetReactiveAuthStatus-Request (UserID*)`.
+    pub struct GetReactiveAuthStatusRequest {
+        /// `UserID*`: the watchers asked about (none = all).
+        user_id: Vec<String> => "UserID",
+    }
+}
+
+element! {
+    /// 1.2 `GetReactiveAuthStatus-Response (Result?, ReactiveAuthStatusList?)`.
+    pub struct GetReactiveAuthStatusResponse {
+        /// `Result`.
+        result: Option<CspResult> => "Result",
+        /// `ReactiveAuthStatusList`: one status per watcher.
+        reactive_auth_status_list: Option<ReactiveAuthStatusList> => "ReactiveAuthStatusList" [only V1_2],
+    }
+}
+
+element! {
+    /// 1.2 `ReactiveAuthStatusList (ReactiveAuthStatus*)`.
+    pub struct ReactiveAuthStatusList {
+        /// `ReactiveAuthStatus*`.
+        reactive_auth_status: Vec<ReactiveAuthStatus> => "ReactiveAuthStatus" [only V1_2],
+    }
+}
+
+element! {
+    /// 1.2 `ReactiveAuthStatus (UserID, ReactiveAuthState, PresenceSubList?)`.
+    pub struct ReactiveAuthStatus {
+        /// `UserID`: the watcher.
+        user_id: String => "UserID",
+        /// `ReactiveAuthState`: `GRANTED`, `DENIED` or `PENDING`.
+        reactive_auth_state: Option<String> => "ReactiveAuthState" [only V1_2],
+        /// `PresenceSubList`: the attributes concerned (empty elements).
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attribute lists (proactive authorisation)
+// ---------------------------------------------------------------------------------------------
+
+element! {
+    /// `CreateAttributeList-Request (PresenceSubList, UserID*, ContactList*, DefaultList)`: these
+    /// attributes may be seen by these users / list members (or by everyone, as the default list).
+    pub struct CreateAttributeListRequest {
+        /// `PresenceSubList`: the authorised attributes (empty elements).
+        presence_sub_list: PresenceSubList => "PresenceSubList",
+        /// `UserID*`: users the list applies to.
+        user_id: Vec<String> => "UserID",
+        /// `ContactList*`: contact lists whose members the list applies to.
+        contact_list: Vec<String> => "ContactList",
+        /// `DefaultList`: `T` = this is the default attribute list (applies to everyone else).
+        default_list: Option<bool> => "DefaultList",
+    }
+}
+
+element! {
+    /// `DeleteAttributeList-Request (UserID*, ContactList*, DefaultList)`.
+    pub struct DeleteAttributeListRequest {
+        /// `UserID*`: users whose attribute list is removed.
+        user_id: Vec<String> => "UserID",
+        /// `ContactList*`: contact lists whose attribute list is removed.
+        contact_list: Vec<String> => "ContactList",
+        /// `DefaultList`: `T` = remove the default attribute list.
+        default_list: Option<bool> => "DefaultList",
+    }
+}
+
+element! {
+    /// `GetAttributeList-Request (DefaultList, ContactList*, User*)`.
+    pub struct GetAttributeListRequest {
+        /// `DefaultList`: `T` = also return the default attribute list.
+        default_list: Option<bool> => "DefaultList",
+        /// `ContactList*`: contact lists asked about.
+        contact_list: Vec<String> => "ContactList",
+        /// `User*`: users asked about.
+        user: Vec<User> => "User",
+    }
+}
+
+element! {
+    /// `GetAttributeList-Response (Result, DefaultAttributeList?, Presence*)`: each `Presence` names
+    /// a user or contact list and holds its authorised attributes as empty elements.
+    pub struct GetAttributeListResponse {
+        /// `Result`.
+        result: CspResult => "Result",
+        /// `DefaultAttributeList`: the default attribute list.
+        default_attribute_list: Option<DefaultAttributeList> => "DefaultAttributeList",
+        /// `Presence*`: per user / contact list attribute lists.
+        presence: Vec<Presence> => "Presence",
+    }
+}
+
+element! {
+    /// `DefaultAttributeList (PresenceSubList)`: the attributes everyone not otherwise listed may see.
+    pub struct DefaultAttributeList {
+        /// `PresenceSubList`: the attributes (empty elements); absent = none.
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::Sample;
+    use crate::model::attributes::{FlagAttribute, TextAttribute};
+    use crate::{CspVersion, Primitive, WvCspMessage};
+
+    fn limits() -> crate::Limits {
+        crate::Limits {
+            max_depth: 64,
+            max_elements: 10_000,
+            max_string_len: 1 << 20,
+            max_opaque_len: 1 << 20,
+            max_total_size: 1 << 22,
+            max_string_table: 1 << 20,
+        }
+    }
+
+    fn wrap(csp: &str, trc: &str, mode: &str, body: &str) -> String {
+        format!(
+            r#"<WV-CSP-Message xmlns="{csp}"><Session><SessionDescriptor><SessionType>Inband</SessionType><SessionID>s-1</SessionID></SessionDescriptor><Transaction><TransactionDescriptor><TransactionMode>{mode}</TransactionMode><TransactionID>7</TransactionID></TransactionDescriptor><TransactionContent xmlns="{trc}">{body}</TransactionContent></Transaction></Session></WV-CSP-Message>"#
+        )
+    }
+
+    fn wrap12(mode: &str, body: &str) -> String {
+        wrap(
+            "http://www.openmobilealliance.org/DTD/WV-CSP1.2",
+            "http://www.openmobilealliance.org/DTD/WV-TRC1.2",
+            mode,
+            body,
+        )
+    }
+
+    fn decode(xml: &str) -> WvCspMessage {
+        crate::decode_xml(xml.as_bytes(), &limits()).expect("decodes")
+    }
+
+    fn in_order(out: &str, tags: &[&str]) {
+        let mut last = 0;
+        for t in tags {
+            let at = out[last..]
+                .find(t)
+                .unwrap_or_else(|| panic!("{t} missing or out of order in {out}"));
+            last += at + t.len();
+        }
+    }
+
+    #[test]
+    fn android_subscribe_with_auto_subscribe() {
+        let msg = decode(&wrap12(
+            "Request",
+            r#"<SubscribePresence-Request><AutoSubscribe>T</AutoSubscribe>
+<PresenceSubList xmlns="http://www.openmobilealliance.org/DTD/WV-PA1.2"><OnlineStatus/><ClientInfo/><UserAvailability/><StatusText/><StatusContent/></PresenceSubList>
+<ContactList>wv:alice/~pep1.0_subscriptions@example.com</ContactList></SubscribePresence-Request>"#,
+        ));
+        let Primitive::SubscribePresenceRequest(p) = &msg.session.transactions[0].primitive else {
+            panic!("not SubscribePresence")
+        };
+        assert_eq!(
+            p.contact_list,
+            ["wv:alice/~pep1.0_subscriptions@example.com"]
+        );
+        assert!(p.user.is_empty());
+        assert_eq!(p.auto_subscribe, Some(true));
+        let wanted = p.presence_sub_list.as_ref().expect("sub list");
+        assert_eq!(
+            wanted.names(),
+            [
+                "OnlineStatus",
+                "ClientInfo",
+                "UserAvailability",
+                "StatusText",
+                "StatusContent"
+            ]
+        );
+
+        let out = crate::encode_xml(&msg).expect("encodes");
+        in_order(
+            &out,
+            &[
+                "<ContactList>",
+                "<PresenceSubList xmlns=\"http://www.openmobilealliance.org/DTD/WV-PA1.2\">",
+                "<OnlineStatus",
+                "</PresenceSubList>",
+                "<AutoSubscribe>T</AutoSubscribe>",
+            ],
+        );
+        assert_eq!(decode(&out), msg);
+
+        // AutoSubscribe is 1.2 only.
+        let mut m13 = msg.clone();
+        m13.version = CspVersion::V1_3;
+        let out13 = crate::encode_xml(&m13).expect("encodes 1.3");
+        assert!(!out13.contains("AutoSubscribe"), "{out13}");
+        assert!(
+            out13.contains("http://www.openmobilealliance.org/DTD/IMPS-PA1.3"),
+            "{out13}"
+        );
+    }
+
+    #[test]
+    fn get_presence_response_with_values() {
+        let msg = decode(&wrap12(
+            "Response",
+            r#"<GetPresence-Response><Presence><PresenceSubList xmlns="http://www.openmobilealliance.org/DTD/WV-PA1.2">
+<UserAvailability><Qualifier>T</Qualifier><PresenceValue>AVAILABLE</PresenceValue></UserAvailability>
+<OnlineStatus><Qualifier>T</Qualifier><PresenceValue>T</PresenceValue></OnlineStatus></PresenceSubList>
+<UserID>wv:bob@example.com</UserID></Presence>
+<Presence><UserID>wv:carol@example.com</UserID><PresenceSubList xmlns="http://www.openmobilealliance.org/DTD/WV-PA1.2"><OnlineStatus><Qualifier>T</Qualifier><PresenceValue>F</PresenceValue></OnlineStatus></PresenceSubList></Presence>
+<Result><Code>200</Code></Result></GetPresence-Response>"#,
+        ));
+        let Primitive::GetPresenceResponse(p) = &msg.session.transactions[0].primitive else {
+            panic!("not GetPresence-Response")
+        };
+        assert_eq!(p.result.as_ref().map(|r| r.code.0), Some(200));
+        assert_eq!(p.presence.len(), 2);
+        assert_eq!(p.presence[0].user_id.as_deref(), Some("wv:bob@example.com"));
+        let bob = &p.presence[0].presence_sub_list[0];
+        assert_eq!(bob.online_status, Some(FlagAttribute::new(true)));
+        assert_eq!(bob.user_availability, Some(TextAttribute::new("AVAILABLE")));
+        assert_eq!(
+            p.presence[1].presence_sub_list[0]
+                .online_status
+                .as_ref()
+                .and_then(FlagAttribute::value),
+            Some(false)
+        );
+
+        let out = crate::encode_xml(&msg).expect("encodes");
+        in_order(
+            &out,
+            &[
+                "<Result>",
+                "<Presence>",
+                "<UserID>wv:bob",
+                "<PresenceSubList",
+                "<OnlineStatus>",
+                "<UserAvailability>",
+                "<Presence>",
+                "<UserID>wv:carol",
+            ],
+        );
+        assert_eq!(decode(&out), msg);
+    }
+
+    #[test]
+    fn android_list_manage_all_three_changes() {
+        let msg = decode(&wrap12(
+            "Request",
+            r#"<ListManage-Request><ReceiveList>F</ReceiveList>
+<ContactListProperties><Property><Name>DisplayName</Name><Value>Friends</Value></Property><Property><Name>Default</Name><Value>T</Value></Property></ContactListProperties>
+<RemoveNickList><UserID>wv:old@example.com</UserID></RemoveNickList>
+<AddNickList><NickName><Name>Bob</Name><UserID>wv:bob@example.com</UserID></NickName></AddNickList>
+<ContactList>wv:alice/friends@example.com</ContactList></ListManage-Request>"#,
+        ));
+        let Primitive::ListManageRequest(p) = &msg.session.transactions[0].primitive else {
+            panic!("not ListManage")
+        };
+        assert_eq!(p.contact_list, "wv:alice/friends@example.com");
+        assert_eq!(
+            p.add_nick_list
+                .as_ref()
+                .map(|l| l.nick_name[0].user_id.as_str()),
+            Some("wv:bob@example.com")
+        );
+        assert_eq!(
+            p.remove_nick_list.as_ref().map(|l| l.user_id.clone()),
+            Some(vec!["wv:old@example.com".to_owned()])
+        );
+        assert_eq!(
+            p.contact_list_properties
+                .as_ref()
+                .and_then(|c| c.get("displayname")),
+            Some("Friends")
+        );
+        assert_eq!(p.receive_list, Some(false));
+        let out = crate::encode_xml(&msg).expect("encodes");
+        in_order(
+            &out,
+            &[
+                "<ContactList>",
+                "<AddNickList>",
+                "<RemoveNickList>",
+                "<ContactListProperties>",
+                "<ReceiveList>F",
+            ],
+        );
+        assert_eq!(decode(&out), msg);
+    }
+
+    #[test]
+    fn watcher_list_per_version() {
+        let resp = GetWatcherListResponse {
+            history_period: Some(172_800),
+            watcher_count: Some(2),
+            watcher: vec![Watcher {
+                user: User::new("wv:w@example.com"),
+                watcher_status: Some("CURRENT_SUBSCRIBER".into()),
+            }],
+            user_id: vec!["wv:w@example.com".into()],
+        };
+        let mk = |v| {
+            WvCspMessage::new(
+                v,
+                Some("s".into()),
+                crate::TransactionMode::Response,
+                Some("3".into()),
+                resp.clone().into(),
+            )
+        };
+        let out11 = crate::encode_xml(&mk(CspVersion::V1_1)).expect("1.1");
+        assert!(out11.contains("<GetWatcherList-Response><UserID>wv:w@example.com</UserID></GetWatcherList-Response>"), "{out11}");
+        let out12 = crate::encode_xml(&mk(CspVersion::V1_2)).expect("1.2");
+        assert!(
+            !out12.contains("WatcherCount")
+                && out12.contains("<HistoryPeriod>172800</HistoryPeriod><Watcher>"),
+            "{out12}"
+        );
+        let out13 = crate::encode_xml(&mk(CspVersion::V1_3)).expect("1.3");
+        in_order(
+            &out13,
+            &[
+                "<HistoryPeriod>",
+                "<WatcherCount>2</WatcherCount>",
+                "<Watcher><User><UserID>wv:w@example.com",
+                "<WatcherStatus>CURRENT_SUBSCRIBER",
+            ],
+        );
+
+        // A 1.1 response decodes its UserIDs.
+        let msg = decode(&wrap(
+            "http://www.wireless-village.org/CSP1.1",
+            "http://www.wireless-village.org/TRC1.1",
+            "Response",
+            "<GetWatcherList-Response><UserID>wv:a@x</UserID><UserID>wv:b@x</UserID></GetWatcherList-Response>",
+        ));
+        let Primitive::GetWatcherListResponse(w) = &msg.session.transactions[0].primitive else {
+            panic!()
+        };
+        assert_eq!(w.user_id, ["wv:a@x", "wv:b@x"]);
+    }
+
+    #[test]
+    fn attribute_list_request() {
+        let msg = decode(&wrap12(
+            "Request",
+            r#"<CreateAttributeList-Request><DefaultList>F</DefaultList><UserID>wv:bob@example.com</UserID>
+<PresenceSubList xmlns="http://www.openmobilealliance.org/DTD/WV-PA1.2"><StatusText/><OnlineStatus/></PresenceSubList></CreateAttributeList-Request>"#,
+        ));
+        let Primitive::CreateAttributeListRequest(p) = &msg.session.transactions[0].primitive
+        else {
+            panic!()
+        };
+        assert_eq!(p.presence_sub_list.names(), ["OnlineStatus", "StatusText"]);
+        assert_eq!(p.default_list, Some(false));
+        let out = crate::encode_xml(&msg).expect("encodes");
+        in_order(
+            &out,
+            &[
+                "<PresenceSubList",
+                "<OnlineStatus/>",
+                "<StatusText/>",
+                "</PresenceSubList>",
+                "<UserID>",
+                "<DefaultList>F",
+            ],
+        );
+    }
+
+    #[test]
+    fn samples_round_trip_in_every_version_and_encoding() {
+        let mine: Vec<Primitive> = vec![
+            GetListRequest::sample().into(),
+            GetListResponse::sample().into(),
+            CreateListRequest::sample().into(),
+            CreateListResponse::sample().into(),
+            DeleteListRequest::sample().into(),
+            ListManageRequest::sample().into(),
+            ListManageResponse::sample().into(),
+            SubscribePresenceRequest::sample().into(),
+            UnsubscribePresenceRequest::sample().into(),
+            PresenceNotificationRequest::sample().into(),
+            GetPresenceRequest::sample().into(),
+            GetPresenceResponse::sample().into(),
+            UpdatePresenceRequest::sample().into(),
+            GetWatcherListRequest::sample().into(),
+            GetWatcherListResponse::sample().into(),
+            PresenceAuthRequest::sample().into(),
+            PresenceAuthUser::sample().into(),
+            CancelAuthRequest::sample().into(),
+            GetReactiveAuthStatusRequest::sample().into(),
+            GetReactiveAuthStatusResponse::sample().into(),
+            CreateAttributeListRequest::sample().into(),
+            DeleteAttributeListRequest::sample().into(),
+            GetAttributeListRequest::sample().into(),
+            GetAttributeListResponse::sample().into(),
+        ];
+        for p in mine {
+            for v in CspVersion::ALL {
+                if !p.exists_in(v) {
+                    continue;
+                }
+                let msg = WvCspMessage::new(
+                    v,
+                    Some("s".into()),
+                    crate::TransactionMode::Request,
+                    Some("1".into()),
+                    p.clone(),
+                );
+                let xml =
+                    crate::encode_xml(&msg).unwrap_or_else(|e| panic!("{} {v:?}: {e}", p.name()));
+                let back = decode(&xml);
+                assert_eq!(
+                    crate::encode_xml(&back).expect("re-encodes"),
+                    xml,
+                    "{} {v:?}",
+                    p.name()
+                );
+                let wb = crate::encode_wbxml(&msg)
+                    .unwrap_or_else(|e| panic!("{} {v:?} wbxml: {e}", p.name()));
+                let back = crate::decode_wbxml(&wb, &limits())
+                    .unwrap_or_else(|e| panic!("{} {v:?} wbxml: {e}", p.name()));
+                assert_eq!(
+                    crate::encode_xml(&back).expect("re-encodes"),
+                    xml,
+                    "{} {v:?} via WBXML",
+                    p.name()
+                );
+            }
+        }
+    }
+}

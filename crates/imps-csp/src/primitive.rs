@@ -1,0 +1,199 @@
+//! The primitive catalogue: one enum variant per CSP primitive, with its element name and the
+//! versions it exists in (csp-reference.md §2-§3, wbxml-tables.md §2).
+
+use crate::codec::{Element, Sample, Sink, Source};
+use crate::error::{DecodeError, EncodeError};
+use crate::model::*;
+use crate::version::{CspVersion, VersionRange};
+
+macro_rules! primitives {
+    ($( $variant:ident => $name:literal [$($vr:tt)*] ),* $(,)?) => {
+        /// One CSP primitive: the content of a `TransactionContent`.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum Primitive {
+            $(
+                #[doc = concat!("`", $name, "`.")]
+                $variant($variant),
+            )*
+            /// A primitive this crate does not know, by element name (its content is skipped).
+            Unknown(String),
+        }
+
+        impl Primitive {
+            /// Every primitive's element name and versions.
+            pub const CATALOGUE: &'static [(&'static str, VersionRange)] = &[
+                $( ($name, $crate::element!(@range $($vr)*)), )*
+            ];
+
+            /// The element name.
+            pub fn name(&self) -> &str {
+                match self {
+                    $( Primitive::$variant(_) => $name, )*
+                    Primitive::Unknown(n) => n,
+                }
+            }
+
+            /// The versions the primitive exists in (none for unknown ones).
+            pub fn versions(&self) -> Option<VersionRange> {
+                match self {
+                    $( Primitive::$variant(_) => Some($crate::element!(@range $($vr)*)), )*
+                    Primitive::Unknown(_) => None,
+                }
+            }
+
+            /// Whether the primitive exists in `version`.
+            pub fn exists_in(&self, version: CspVersion) -> bool {
+                self.versions().is_some_and(|r| r.contains(version))
+            }
+
+            /// Decodes the primitive whose start element `name` was just read.
+            pub fn decode_named<'a, S: Source<'a>>(name: &str, src: &mut S) -> Result<Self, DecodeError> {
+                Ok(match name {
+                    $( $name => Primitive::$variant(<$variant as Element>::decode(src)
+                        .map_err(|e| e.in_element($name))?), )*
+                    other => {
+                        src.skip()?;
+                        Primitive::Unknown(other.chars().take(64).collect())
+                    }
+                })
+            }
+
+            /// Writes the primitive element.
+            pub fn encode<K: Sink>(&self, sink: &mut K) -> Result<(), EncodeError> {
+                match self {
+                    $( Primitive::$variant(p) => p.encode($name, sink), )*
+                    Primitive::Unknown(n) => Err(EncodeError::Invalid(format!("unknown primitive {n}"))),
+                }
+            }
+
+            /// A fully populated sample of every primitive (for exhaustive tests).
+            #[doc(hidden)]
+            pub fn samples() -> Vec<Primitive> {
+                vec![ $( Primitive::$variant(<$variant as Sample>::sample()), )* ]
+            }
+        }
+
+        $(
+            impl From<$variant> for Primitive {
+                fn from(p: $variant) -> Self {
+                    Primitive::$variant(p)
+                }
+            }
+        )*
+    };
+}
+
+primitives! {
+    Status => "Status" [ALL],
+    LoginRequest => "Login-Request" [ALL],
+    LoginResponse => "Login-Response" [ALL],
+    LogoutRequest => "Logout-Request" [ALL],
+    Disconnect => "Disconnect" [ALL],
+    KeepAliveRequest => "KeepAlive-Request" [ALL],
+    KeepAliveResponse => "KeepAlive-Response" [ALL],
+    PollingRequest => "Polling-Request" [ALL],
+    ServiceRequest => "Service-Request" [ALL],
+    ServiceResponse => "Service-Response" [ALL],
+    ClientCapabilityRequest => "ClientCapability-Request" [ALL],
+    ClientCapabilityResponse => "ClientCapability-Response" [ALL],
+    GetSpInfoRequest => "GetSPInfo-Request" [ALL],
+    GetSpInfoResponse => "GetSPInfo-Response" [ALL],
+    VersionDiscoveryRequest => "WV-CSP-VersionDiscovery-Request" [since V1_2],
+    VersionDiscoveryResponse => "WV-CSP-VersionDiscovery-Response" [since V1_2],
+    SearchRequest => "Search-Request" [ALL],
+    SearchResponse => "Search-Response" [ALL],
+    StopSearchRequest => "StopSearch-Request" [ALL],
+    InviteRequest => "Invite-Request" [ALL],
+    InviteResponse => "Invite-Response" [ALL],
+    InviteUserRequest => "InviteUser-Request" [ALL],
+    InviteUserResponse => "InviteUser-Response" [ALL],
+    CancelInviteRequest => "CancelInvite-Request" [ALL],
+    CancelInviteUserRequest => "CancelInviteUser-Request" [ALL],
+    VerifyIdRequest => "VerifyID-Request" [since V1_2],
+    ExtendedRequest => "Extended-Request" [since V1_2],
+    ExtendedResponse => "Extended-Response" [since V1_2],
+    GetListRequest => "GetList-Request" [ALL],
+    GetListResponse => "GetList-Response" [ALL],
+    CreateListRequest => "CreateList-Request" [ALL],
+    CreateListResponse => "CreateList-Response" [only V1_3],
+    DeleteListRequest => "DeleteList-Request" [ALL],
+    ListManageRequest => "ListManage-Request" [ALL],
+    ListManageResponse => "ListManage-Response" [ALL],
+    SubscribePresenceRequest => "SubscribePresence-Request" [ALL],
+    UnsubscribePresenceRequest => "UnsubscribePresence-Request" [ALL],
+    PresenceNotificationRequest => "PresenceNotification-Request" [ALL],
+    GetPresenceRequest => "GetPresence-Request" [ALL],
+    GetPresenceResponse => "GetPresence-Response" [ALL],
+    UpdatePresenceRequest => "UpdatePresence-Request" [ALL],
+    GetWatcherListRequest => "GetWatcherList-Request" [ALL],
+    GetWatcherListResponse => "GetWatcherList-Response" [ALL],
+    PresenceAuthRequest => "PresenceAuth-Request" [until V1_2],
+    PresenceAuthUser => "PresenceAuth-User" [until V1_2],
+    CancelAuthRequest => "CancelAuth-Request" [until V1_2],
+    GetReactiveAuthStatusRequest => "GetReactiveAuthStatus-Request" [only V1_2],
+    GetReactiveAuthStatusResponse => "GetReactiveAuthStatus-Response" [only V1_2],
+    CreateAttributeListRequest => "CreateAttributeList-Request" [ALL],
+    DeleteAttributeListRequest => "DeleteAttributeList-Request" [ALL],
+    GetAttributeListRequest => "GetAttributeList-Request" [ALL],
+    GetAttributeListResponse => "GetAttributeList-Response" [ALL],
+    SendMessageRequest => "SendMessage-Request" [ALL],
+    SendMessageResponse => "SendMessage-Response" [ALL],
+    NewMessage => "NewMessage" [ALL],
+    MessageNotification => "MessageNotification" [ALL],
+    GetMessageRequest => "GetMessage-Request" [ALL],
+    GetMessageResponse => "GetMessage-Response" [ALL],
+    MessageDelivered => "MessageDelivered" [ALL],
+    GetMessageListRequest => "GetMessageList-Request" [ALL],
+    GetMessageListResponse => "GetMessageList-Response" [ALL],
+    RejectMessageRequest => "RejectMessage-Request" [ALL],
+    ForwardMessageRequest => "ForwardMessage-Request" [ALL],
+    ForwardMessageResponse => "ForwardMessage-Response" [only V1_3],
+    SetDeliveryMethodRequest => "SetDeliveryMethod-Request" [ALL],
+    DeliveryReportRequest => "DeliveryReport-Request" [ALL],
+    GetBlockedListRequest => "GetBlockedList-Request" [ALL],
+    GetBlockedListResponse => "GetBlockedList-Response" [ALL],
+    BlockEntityRequest => "BlockEntity-Request" [ALL],
+    CreateGroupRequest => "CreateGroup-Request" [ALL],
+    DeleteGroupRequest => "DeleteGroup-Request" [ALL],
+    JoinGroupRequest => "JoinGroup-Request" [ALL],
+    JoinGroupResponse => "JoinGroup-Response" [ALL],
+    LeaveGroupRequest => "LeaveGroup-Request" [ALL],
+    LeaveGroupResponse => "LeaveGroup-Response" [ALL],
+    GetGroupMembersRequest => "GetGroupMembers-Request" [ALL],
+    GetGroupMembersResponse => "GetGroupMembers-Response" [ALL],
+    GetJoinedUsersRequest => "GetJoinedUsers-Request" [since V1_2],
+    GetJoinedUsersResponse => "GetJoinedUsers-Response" [since V1_2],
+    AddGroupMembersRequest => "AddGroupMembers-Request" [ALL],
+    RemoveGroupMembersRequest => "RemoveGroupMembers-Request" [ALL],
+    MemberAccessRequest => "MemberAccess-Request" [ALL],
+    GetGroupPropsRequest => "GetGroupProps-Request" [ALL],
+    GetGroupPropsResponse => "GetGroupProps-Response" [ALL],
+    SetGroupPropsRequest => "SetGroupProps-Request" [ALL],
+    RejectListRequest => "RejectList-Request" [ALL],
+    RejectListResponse => "RejectList-Response" [ALL],
+    SubscribeGroupNoticeRequest => "SubscribeGroupNotice-Request" [ALL],
+    SubscribeGroupNoticeResponse => "SubscribeGroupNotice-Response" [ALL],
+    GroupChangeNotice => "GroupChangeNotice" [ALL],
+    GetPublicProfileRequest => "GetPublicProfile-Request" [only V1_3],
+    GetPublicProfileResponse => "GetPublicProfile-Response" [only V1_3],
+    UpdatePublicProfileRequest => "UpdatePublicProfile-Request" [only V1_3],
+    SystemMessageRequest => "SystemMessage-Request" [only V1_3],
+    SystemMessageUser => "SystemMessage-User" [only V1_3],
+    SubscribeNotificationRequest => "SubscribeNotification-Request" [only V1_3],
+    UnsubscribeNotificationRequest => "UnsubscribeNotification-Request" [only V1_3],
+    NotificationRequest => "Notification-Request" [only V1_3],
+    GetMapRequest => "GetMap-Request" [only V1_3],
+    GetMapResponse => "GetMap-Response" [only V1_3],
+    GetSegmentRequest => "GetSegment-Request" [only V1_3],
+    GetSegmentResponse => "GetSegment-Response" [only V1_3],
+    DropSegmentRequest => "DropSegment-Request" [only V1_3],
+    ExtendConversationRequest => "ExtendConversation-Request" [only V1_3],
+    ExtendConversationResponse => "ExtendConversation-Response" [only V1_3],
+}
+
+impl Default for Primitive {
+    fn default() -> Self {
+        Primitive::PollingRequest(PollingRequest::default())
+    }
+}

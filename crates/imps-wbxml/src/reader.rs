@@ -1,0 +1,478 @@
+//! The pull reader.
+
+use std::borrow::Cow;
+
+use crate::header::{parse_header, Header};
+use crate::mb::read_mb_u32;
+use crate::strings::{table_str, usize_of, utf8};
+use crate::tokens::*;
+use crate::{Attribute, Error, Event, Limits, TokenTable};
+
+/// Where the reader is in the document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Before the root element (PIs and SWITCH_PAGE allowed).
+    Prolog,
+    /// Inside the root element.
+    Body,
+    /// After the root element (only PIs allowed).
+    Epilog,
+    /// End of document reached.
+    Done,
+}
+
+/// A pull reader of one WBXML document, driven by a [`TokenTable`].
+///
+/// Call [`Reader::next`] until it returns `Ok(None)`. Text, names and opaque data are
+/// borrowed from the input or the table wherever possible. After an error every further
+/// call returns the same error.
+pub struct Reader<'a, T: TokenTable + ?Sized> {
+    input: &'a [u8],
+    pos: usize,
+    table: &'a T,
+    limits: Limits,
+    header: Header,
+    strtbl: &'a [u8],
+    strtbl_offset: usize,
+    tag_page: u8,
+    attr_page: u8,
+    depth: usize,
+    elements: usize,
+    attributes: usize,
+    pending_end: bool,
+    state: State,
+    error: Option<Error>,
+}
+
+impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
+    /// Parses the header (version, public id, charset, string table) and prepares to read
+    /// the body. Checks `limits.max_total_size` before anything else; rejects charsets
+    /// other than UTF-8 (106), US-ASCII (3, read as UTF-8) and unknown (0, read as UTF-8).
+    pub fn new(input: &'a [u8], table: &'a T, limits: Limits) -> Result<Self, Error> {
+        if input.len() > limits.max_total_size {
+            return Err(Error::LimitExceeded {
+                limit: "total size",
+                max: limits.max_total_size,
+                offset: limits.max_total_size,
+            });
+        }
+        let raw = parse_header(input, limits.max_string_table, limits.max_string_len)?;
+        match raw.header.charset {
+            0 | 3 | 106 => {}
+            charset => return Err(Error::UnsupportedCharset { charset }),
+        }
+        Ok(Reader {
+            input,
+            pos: raw.body_offset,
+            table,
+            limits,
+            header: raw.header,
+            strtbl: raw.strtbl,
+            strtbl_offset: raw.strtbl_offset,
+            tag_page: 0,
+            attr_page: 0,
+            depth: 0,
+            elements: 0,
+            attributes: 0,
+            pending_end: false,
+            state: State::Prolog,
+            error: None,
+        })
+    }
+
+    /// The document header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Number of currently open elements (including one without content whose `End` has
+    /// not been returned yet).
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Byte offset of the next unread byte (for error reports).
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The next event; `Ok(None)` at the end of the document (after the root element's
+    /// `End` and any trailing processing instructions). Any other data after the root
+    /// element is [`Error::TrailingData`].
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let r = self.step();
+        if let Err(e) = &r {
+            self.error = Some(e.clone());
+        }
+        r
+    }
+
+    fn step(&mut self) -> Result<Option<Event<'a>>, Error> {
+        if self.pending_end {
+            self.pending_end = false;
+            return Ok(Some(self.close()));
+        }
+        loop {
+            let offset = self.pos;
+            match self.state {
+                State::Done => return Ok(None),
+                State::Epilog => {
+                    let Some(&tok) = self.input.get(offset) else {
+                        self.state = State::Done;
+                        return Ok(None);
+                    };
+                    if tok != PI {
+                        return Err(Error::TrailingData { offset });
+                    }
+                    self.pos += 1;
+                    return self.pi().map(Some);
+                }
+                State::Prolog => {
+                    let tok = self.byte("root element")?;
+                    match tok {
+                        SWITCH_PAGE => self.tag_page = self.byte("SWITCH_PAGE code page")?,
+                        PI => return self.pi().map(Some),
+                        t if t & 0x3F >= LITERAL => {
+                            self.state = State::Body;
+                            return self.element(t, offset).map(Some);
+                        }
+                        t => {
+                            return Err(Error::UnexpectedToken {
+                                token: t,
+                                offset,
+                                context: "before the root element",
+                            })
+                        }
+                    }
+                }
+                State::Body => {
+                    let tok = self.byte("element content or END")?;
+                    let ev = match tok {
+                        SWITCH_PAGE => {
+                            self.tag_page = self.byte("SWITCH_PAGE code page")?;
+                            continue;
+                        }
+                        END => self.close(),
+                        ENTITY => Event::Text(self.entity(offset)?),
+                        STR_I => Event::Text(Cow::Borrowed(self.inline_str("STR_I string")?)),
+                        EXT_I_0..=EXT_I_2 => Event::ExtI {
+                            n: tok - EXT_I_0,
+                            value: Cow::Borrowed(self.inline_str("EXT_I string")?),
+                        },
+                        PI => self.pi()?,
+                        EXT_T_0..=EXT_T_2 => Event::ExtT {
+                            n: tok - EXT_T_0,
+                            index: self.mb()?,
+                        },
+                        STR_T => Event::Text(Cow::Borrowed(self.str_t()?)),
+                        EXT_0..=EXT_2 => Event::Ext { n: tok - EXT_0 },
+                        OPAQUE => Event::Opaque(self.opaque()?),
+                        // Tags, including LITERAL, LITERAL_C, LITERAL_A, LITERAL_AC.
+                        t => self.element(t, offset)?,
+                    };
+                    return Ok(Some(ev));
+                }
+            }
+        }
+    }
+
+    /// Closes the innermost element.
+    fn close(&mut self) -> Event<'a> {
+        self.depth = self.depth.saturating_sub(1);
+        if self.depth == 0 {
+            self.state = State::Epilog;
+        }
+        Event::End
+    }
+
+    fn byte(&mut self, context: &'static str) -> Result<u8, Error> {
+        let b = *self.input.get(self.pos).ok_or(Error::Truncated {
+            offset: self.pos,
+            context,
+        })?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn mb(&mut self) -> Result<u32, Error> {
+        read_mb_u32(self.input, &mut self.pos)
+    }
+
+    /// A NUL-terminated inline string, at most `max_string_len` bytes.
+    fn inline_str(&mut self, context: &'static str) -> Result<&'a str, Error> {
+        let start = self.pos;
+        let input: &'a [u8] = self.input;
+        let rest = input.get(start..).unwrap_or_default();
+        let max = self.limits.max_string_len;
+        let window = rest.get(..max.saturating_add(1)).unwrap_or(rest);
+        match window.iter().position(|&b| b == 0) {
+            Some(len) => {
+                self.pos = start + len + 1;
+                utf8(window.get(..len).unwrap_or_default(), start)
+            }
+            None if rest.len() > max => Err(Error::LimitExceeded {
+                limit: "string length",
+                max,
+                offset: start,
+            }),
+            None => Err(Error::Truncated {
+                offset: input.len(),
+                context,
+            }),
+        }
+    }
+
+    /// `STR_T` (the token already read): a string-table reference.
+    fn str_t(&mut self) -> Result<&'a str, Error> {
+        let at = self.pos;
+        let index = self.mb()?;
+        self.table_str(index, at)
+    }
+
+    fn table_str(&self, index: u32, at: usize) -> Result<&'a str, Error> {
+        let strtbl: &'a [u8] = self.strtbl;
+        table_str(
+            strtbl,
+            self.strtbl_offset,
+            index,
+            at,
+            self.limits.max_string_len,
+        )
+    }
+
+    /// `ENTITY` (the token already read at `offset`) as text.
+    fn entity(&mut self, offset: usize) -> Result<Cow<'a, str>, Error> {
+        let code_point = self.mb()?;
+        let c = char::from_u32(code_point).ok_or(Error::InvalidEntity { code_point, offset })?;
+        Ok(Cow::Owned(c.to_string()))
+    }
+
+    /// `OPAQUE` (the token already read): length and data.
+    fn opaque(&mut self) -> Result<&'a [u8], Error> {
+        let at = self.pos;
+        let len = usize_of(self.mb()?);
+        if len > self.limits.max_opaque_len {
+            return Err(Error::LimitExceeded {
+                limit: "opaque length",
+                max: self.limits.max_opaque_len,
+                offset: at,
+            });
+        }
+        let input: &'a [u8] = self.input;
+        let data = input
+            .get(self.pos..)
+            .and_then(|rest| rest.get(..len))
+            .ok_or(Error::Truncated {
+                offset: input.len(),
+                context: "OPAQUE data",
+            })?;
+        self.pos += len;
+        Ok(data)
+    }
+
+    /// An element whose tag token `tok` was read at `offset`.
+    fn element(&mut self, tok: u8, offset: usize) -> Result<Event<'a>, Error> {
+        if self.elements >= self.limits.max_elements {
+            return Err(Error::LimitExceeded {
+                limit: "elements",
+                max: self.limits.max_elements,
+                offset,
+            });
+        }
+        let depth = self.depth + 1;
+        if depth > self.limits.max_depth {
+            return Err(Error::LimitExceeded {
+                limit: "depth",
+                max: self.limits.max_depth,
+                offset,
+            });
+        }
+        let code = tok & 0x3F;
+        let name = if code == LITERAL {
+            let at = self.pos;
+            let index = self.mb()?;
+            self.table_str(index, at)?
+        } else {
+            let page = self.tag_page;
+            self.table
+                .tag_name(page, code)
+                .ok_or(Error::UnknownTag { page, code, offset })?
+        };
+        let attributes = if tok & TAG_ATTRS != 0 {
+            self.attribute_list(false)?
+        } else {
+            Vec::new()
+        };
+        self.elements += 1;
+        self.depth = depth;
+        if tok & TAG_CONTENT == 0 {
+            self.pending_end = true;
+        }
+        Ok(Event::Start {
+            name: Cow::Borrowed(name),
+            attributes,
+        })
+    }
+
+    /// `PI` (the token already read): one attribute-like target/data pair, then `END`.
+    fn pi(&mut self) -> Result<Event<'a>, Error> {
+        let offset = self.pos.saturating_sub(1);
+        let mut list = self.attribute_list(true)?;
+        match list.pop() {
+            Some(a) => Ok(Event::Pi {
+                target: a.name,
+                data: a.value,
+            }),
+            None => Err(Error::UnexpectedToken {
+                token: PI,
+                offset,
+                context: "processing instruction without a target",
+            }),
+        }
+    }
+
+    /// An attribute list up to and including its `END`. With `pi`, at most one attribute
+    /// (a processing instruction's target and data).
+    fn attribute_list(&mut self, pi: bool) -> Result<Vec<Attribute<'a>>, Error> {
+        let mut list = Vec::new();
+        let mut current: Option<Attribute<'a>> = None;
+        loop {
+            let offset = self.pos;
+            let tok = self.byte("attribute or END")?;
+            let piece: Cow<'a, str> = match tok {
+                SWITCH_PAGE => {
+                    self.attr_page = self.byte("SWITCH_PAGE code page")?;
+                    continue;
+                }
+                END => break,
+                ENTITY => self.entity(offset)?,
+                STR_I => Cow::Borrowed(self.inline_str("STR_I string")?),
+                EXT_I_0..=EXT_I_2 => Cow::Borrowed(self.inline_str("EXT_I string")?),
+                STR_T => Cow::Borrowed(self.str_t()?),
+                EXT_T_0..=EXT_T_2 => {
+                    let n = tok - EXT_T_0;
+                    let index = self.mb()?;
+                    Cow::Borrowed(self.table.ext_t(n, index).ok_or(Error::UnknownExtension {
+                        n,
+                        index,
+                        offset,
+                    })?)
+                }
+                OPAQUE => {
+                    let data = self.opaque()?;
+                    Cow::Borrowed(utf8(data, self.pos - data.len())?)
+                }
+                PI | LITERAL_C | LITERAL_A | LITERAL_AC => {
+                    return Err(Error::UnexpectedToken {
+                        token: tok,
+                        offset,
+                        context: "not allowed in an attribute list",
+                    })
+                }
+                EXT_0..=EXT_2 => {
+                    return Err(Error::UnexpectedToken {
+                        token: tok,
+                        offset,
+                        context: "EXT_n has no text form in an attribute value",
+                    })
+                }
+                LITERAL | 0x05..=0x7F => {
+                    let (name, prefix) = if tok == LITERAL {
+                        let at = self.pos;
+                        let index = self.mb()?;
+                        (self.table_str(index, at)?, "")
+                    } else {
+                        let page = self.attr_page;
+                        self.table
+                            .attr_start(page, tok)
+                            .ok_or(Error::UnknownAttribute {
+                                page,
+                                code: tok,
+                                offset,
+                            })?
+                    };
+                    if pi && current.is_some() {
+                        return Err(Error::UnexpectedToken {
+                            token: tok,
+                            offset,
+                            context: "second attribute in a processing instruction",
+                        });
+                    }
+                    if self.attributes >= self.limits.max_elements {
+                        return Err(Error::LimitExceeded {
+                            limit: "attributes",
+                            max: self.limits.max_elements,
+                            offset,
+                        });
+                    }
+                    self.attributes += 1;
+                    if prefix.len() > self.limits.max_string_len {
+                        return Err(Error::LimitExceeded {
+                            limit: "string length",
+                            max: self.limits.max_string_len,
+                            offset,
+                        });
+                    }
+                    list.extend(current.take());
+                    current = Some(Attribute {
+                        name: Cow::Borrowed(name),
+                        value: Cow::Borrowed(prefix),
+                    });
+                    continue;
+                }
+                _ => {
+                    let page = self.attr_page;
+                    Cow::Borrowed(self.table.attr_value(page, tok).ok_or(
+                        Error::UnknownAttribute {
+                            page,
+                            code: tok,
+                            offset,
+                        },
+                    )?)
+                }
+            };
+            let Some(attr) = current.as_mut() else {
+                return Err(Error::UnexpectedToken {
+                    token: tok,
+                    offset,
+                    context: "attribute value before any attribute name",
+                });
+            };
+            self.append(&mut attr.value, piece, offset)?;
+        }
+        list.extend(current);
+        Ok(list)
+    }
+
+    /// Appends `piece` to an attribute value, enforcing `max_string_len`.
+    fn append(
+        &self,
+        value: &mut Cow<'a, str>,
+        piece: Cow<'a, str>,
+        offset: usize,
+    ) -> Result<(), Error> {
+        let max = self.limits.max_string_len;
+        if value.len().saturating_add(piece.len()) > max {
+            return Err(Error::LimitExceeded {
+                limit: "string length",
+                max,
+                offset,
+            });
+        }
+        if value.is_empty() {
+            *value = piece;
+        } else if !piece.is_empty() {
+            value.to_mut().push_str(&piece);
+        }
+        Ok(())
+    }
+}
