@@ -45,12 +45,17 @@
 //!   UDPPort, HistoryPeriod, MaxWatcherList. The text is read with `atol` (or `strtol` base 16 for
 //!   `0x…`): `UTF-8` in AcceptedCharset becomes 0, `abc` becomes 0 — data loss, not an error.
 //!   Zero is encoded as the zero-length `C3 00`.
-//! * DateTime / DeliveryTime are encoded as **STR_I**, not the 6-byte OPAQUE (any text of length
-//!   13–16 with `T` at index 8 passes; other text is an error "Bad Wireless-Village Date and Time
-//!   Format", e.g. `bogus`; `2001-09-25T16:58:59Z` passes through unchanged).
-//! * Value tokens: only an exact whole-text match becomes EXT_T_0 (`Inband` -> `80 11`,
-//!   `GRANTED` -> `80 35`); partial prefixes (`http://`) are never used; `SHTTP`/`SSMS` have no
-//!   token in libwbxml and stay STR_I.
+//! * DateTime / DeliveryTime: only a zone-less `YYYYMMDDThhmmss` becomes the 6-byte OPAQUE (zone
+//!   byte 0); anything with a zone letter (`20010925T165859Z`, the normal CSP form) or otherwise
+//!   long enough (`2001-09-25T16:58:59+01:00`, even `abcdefghTijklmnZ`) is sent **STR_I verbatim**;
+//!   short text (`2001`, `bogus`) fails with "Bad Wireless-Village Date and Time Format".
+//!   Round trip is therefore not the identity for zone-less values: `20010925T165859` comes back
+//!   as `20010925T165859Z`.
+//! * Value tokens: an exact whole-text match in **any** element becomes EXT_T_0 (`Inband` ->
+//!   `80 11`, `T` in a UserID -> `80 2C`); partial prefixes (`http://`) are never used; the 1.2
+//!   tokens (`GRANTED` 0x35, `ShowID` 0x37…) are used in 1.1 documents too (tshark's 1.1 table
+//!   does not know them); `SMS` -> 0x43, `IM` -> 0x12; `SHTTP`/`SSMS` have no token in libwbxml
+//!   and stay STR_I.
 //! * Leading/trailing whitespace of text is stripped (without `-k`); CDATA sections are encoded as
 //!   **OPAQUE** (`<![CDATA[a<b]]>` -> `C3 03 'a<b'`).
 //! * Unknown element names fail ("String Table generation disabled: can't encode Literal") with
@@ -81,11 +86,13 @@
 //!   public ids are never matched. Only with a media type (`application/vnd.wv.csp.wbxml` via HTTP)
 //!   does it fall back to the body fingerprint and then to CSP 1.2. Otherwise tags render as
 //!   `Tag_0x09`. [`tshark_decode`] always wraps the bytes in an HTTP POST for that reason.
-//! * Integers are typed per version: 1.1/1.2 — Code, ContentSize, MessageCount, Validity,
-//!   KeepAliveTime, TimeToLive, MultiTrans, ParserSize, ServerPollMin, TCPPort, UDPPort (+
+//! * Integers are typed per version (by tag code, so even an unknown tag gets typed):
+//!   1.1/1.2 — Code, ContentSize, MessageCount, Validity, KeepAliveTime, TimeToLive,
+//!   AcceptedContentLength, MultiTrans, ParserSize, ServerPollMin, TCPPort, UDPPort (+
 //!   HistoryPeriod, MaxWatcherList in 1.2); **not** SearchFindings/SearchID/SearchIndex/SearchLimit
-//!   or AcceptedCharset (shown as "(N bytes of unparsed opaque data)"). 1.3 adds the Search*
-//!   integers, PlainTextCharset, SegmentCount, etc.
+//!   or AcceptedCharset (shown as "(N bytes of unparsed opaque data)") although libwbxml encodes
+//!   all of those as OPAQUE. 1.3 adds the Search* integers (incl. SearchID), PlainTextCharset,
+//!   SegmentCount, ClientIMPriority, MaxPullLength…, but not AnswerOptionID or WatcherCount.
 //! * Integers print as signed 32-bit (`FF FF FF FF` -> -1); `C3 00` is an error
 //!   ("invalid binary WV-CSP Integer value (0 bytes…)"), so libwbxml's zero encoding does not
 //!   survive tshark. DateTime prints as `2001-09-25T16:58:59Z`; wrong OPAQUE length is an error text.

@@ -211,7 +211,8 @@ fn xml_csp_version(xml: &str) -> Result<(CspVersion, usize), String> {
 /// Shape of the output (differs from Android/Nokia encoders, see crate docs): CSP 1.1 gets public
 /// id 0x10, CSP 1.2 gets a *literal* public id (`03 00 00 6A 1B` + string table holding
 /// `-//OMA//DTD WV-CSP 1.2//EN`); `xmlns` attributes are dropped (root token 0x49, not 0xC9);
-/// integers are OPAQUE with 0 encoded as `C3 00`; DateTime/DeliveryTime stay STR_I.
+/// integers are OPAQUE with 0 encoded as `C3 00`; DateTime/DeliveryTime with a zone letter stay
+/// STR_I (only zone-less `YYYYMMDDThhmmss` becomes OPAQUE).
 pub fn libwbxml_encode(xml: &[u8]) -> Result<Vec<u8>, String> {
     let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
     let text = std::str::from_utf8(xml).map_err(|e| format!("XML is not valid UTF-8: {e}"))?;

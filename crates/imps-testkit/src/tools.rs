@@ -241,3 +241,36 @@ pub(crate) fn run_tool(
         stderr: std::fs::read(&err_path).unwrap_or_default(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_dirs_are_unique_and_removed() {
+        let a = TempDir::new("unit").expect("temp dir");
+        let b = TempDir::new("unit").expect("temp dir");
+        assert_ne!(a.path(), b.path());
+        let f = a.write("x.bin", b"abc").expect("write");
+        assert_eq!(a.read("x.bin").expect("read"), b"abc");
+        let pa = a.path().to_path_buf();
+        drop(a);
+        assert!(!pa.exists() && !f.exists());
+        assert!(b.path().is_dir());
+    }
+
+    #[test]
+    fn missing_tool_reports_package() {
+        let dir = TempDir::new("unit").expect("temp dir");
+        let r = run_tool(Tool::Tshark, &[std::ffi::OsStr::new("-v")], &[], &dir);
+        if is_available(Tool::Tshark) {
+            let out = r.expect("tshark -v runs");
+            assert!(out.success, "{}", out.messages());
+        } else {
+            assert!(r
+                .err()
+                .unwrap_or_default()
+                .contains("apt-get install tshark"));
+        }
+    }
+}

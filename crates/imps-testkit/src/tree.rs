@@ -87,11 +87,7 @@ impl Tree {
         let mut stack: Vec<Tree> = Vec::new();
         let mut root: Option<Tree> = None;
 
-        fn close(
-            mut t: Tree,
-            stack: &mut Vec<Tree>,
-            root: &mut Option<Tree>,
-        ) -> Result<(), String> {
+        fn close(mut t: Tree, stack: &mut [Tree], root: &mut Option<Tree>) -> Result<(), String> {
             t.text = trim_xml_ws(&t.text).to_string();
             match stack.last_mut() {
                 Some(parent) => parent.children.push(t),

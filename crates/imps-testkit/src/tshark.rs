@@ -99,12 +99,10 @@ fn wbxml_fields(pdml: &str) -> Result<Option<Vec<Field>>, String> {
             _ => continue,
         };
         match e.name().as_ref() {
-            "proto" => {
-                if !found && attr_value(&e, "name")?.as_deref() == Some("wbxml") {
-                    found = true;
-                    if is_start {
-                        wbxml_depth = Some(depth);
-                    }
+            "proto" if !found => {
+                found = attr_value(&e, "name")?.as_deref() == Some("wbxml");
+                if found && is_start {
+                    wbxml_depth = Some(depth);
                 }
             }
             "field" if wbxml_depth.is_some() => {
@@ -125,11 +123,11 @@ fn wbxml_fields(pdml: &str) -> Result<Option<Vec<Field>>, String> {
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.as_bytes();
-    if s.len() % 2 != 0 {
+    let chunks = s.as_bytes().chunks_exact(2);
+    if !chunks.remainder().is_empty() {
         return None;
     }
-    s.chunks(2)
+    chunks
         .map(|p| {
             let hi = (p[0] as char).to_digit(16)?;
             let lo = (p[1] as char).to_digit(16)?;
@@ -271,11 +269,10 @@ impl Builder {
                     self.strtbl.push((off, bytes));
                 }
             }
-            "wbxml.switch_page" => {
-                if !self.in_attrs {
-                    if let Some(p) = hex_decode(&f.value).and_then(|v| v.get(1).copied()) {
-                        self.tag_page = p;
-                    }
+            // In an attribute list SWITCH_PAGE switches the attribute page: ignored below.
+            "wbxml.switch_page" if !self.in_attrs => {
+                if let Some(p) = hex_decode(&f.value).and_then(|v| v.get(1).copied()) {
+                    self.tag_page = p;
                 }
             }
             "wbxml.known_tag" => {
@@ -501,7 +498,7 @@ mod tests {
         );
         assert_eq!(
             f(
-                "[truncated]    15 | Tag | T 0 | OPAQUE | WV-CSP Inte",
+                " [truncated]    15 | Tag | T 0 | OPAQUE | WV-CSP Inte",
                 "c301c9"
             ),
             "[tshark label truncated; opaque:c9]"

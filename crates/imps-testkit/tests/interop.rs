@@ -13,9 +13,11 @@ fn bytes(spec: &str) -> Vec<u8> {
             out.extend_from_slice(part.as_bytes());
         } else {
             let hex: String = part.chars().filter(|c| !c.is_whitespace()).collect();
-            assert!(hex.len() % 2 == 0, "odd hex in {part:?}");
-            for i in (0..hex.len()).step_by(2) {
-                out.push(u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"));
+            let pairs = hex.as_bytes().chunks_exact(2);
+            assert!(pairs.remainder().is_empty(), "odd hex in {part:?}");
+            for pair in pairs {
+                let pair = std::str::from_utf8(pair).expect("ascii");
+                out.push(u8::from_str_radix(pair, 16).expect("hex"));
             }
         }
         quoted = !quoted;

@@ -19,13 +19,14 @@ impl Element for String {
     }
 }
 
-/// CSP boolean: `T` / `F` (lenient: any case, surrounding whitespace, `true`/`false`).
+/// CSP boolean: `T` / `F` (lenient: any case, surrounding whitespace, `true`/`false`; an empty
+/// element, as some handsets send for an unset flag, reads as `F`).
 impl Element for bool {
     fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
         let t = read_text(src, "")?;
         match t.trim() {
             "T" | "t" | "true" | "TRUE" | "True" => Ok(true),
-            "F" | "f" | "false" | "FALSE" | "False" => Ok(false),
+            "F" | "f" | "false" | "FALSE" | "False" | "" => Ok(false),
             other => Err(DecodeError::bad("", format!("not a boolean: {other:?}"))),
         }
     }

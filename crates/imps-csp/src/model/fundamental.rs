@@ -1,63 +1,724 @@
 //! Fundamental features: search, invitations, VerifyID, Extended (§3.2).
 
+use crate::codec::{Element, Ev, Sample, Sink, Source};
 use crate::element;
+use crate::error::{DecodeError, EncodeError};
+use crate::model::attributes::PresenceSubList;
+use crate::model::common::{
+    AnyElement, CspResult, Group, Recipient, ScreenName, Sender, UrlList, User, UserList,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Search
+// ---------------------------------------------------------------------------------------------
 
 element! {
-    /// `Search-Request` (stub: fields to be modelled).
-    pub struct SearchRequest {}
+    /// `Search-Request (SearchPairList*, SearchLimit?, SearchID?, SearchIndex?)`, plus 1.3
+    /// `AdvancedCriteria?` (§3.2).
+    ///
+    /// The first request carries the criteria (AND of the pairs) and `SearchLimit`; follow-up
+    /// requests carry only `SearchID` and `SearchIndex`.
+    ///
+    /// Reconstructed: the 1.3 `AdvancedCriteria` (function code ADVSR) is placed last.
+    pub struct SearchRequest {
+        /// `SearchPairList*`: the criteria, all of which must match.
+        search_pair_list: Vec<SearchPairList> => "SearchPairList",
+        /// `SearchLimit`: most results to return per response.
+        search_limit: Option<u32> => "SearchLimit",
+        /// `SearchID`: the running search a follow-up request continues.
+        search_id: Option<String> => "SearchID",
+        /// `SearchIndex`: index of the first result wanted in a follow-up request.
+        search_index: Option<u32> => "SearchIndex",
+        /// 1.3 `AdvancedCriteria`: advanced search criteria (ADVSR).
+        advanced_criteria: Option<AdvancedCriteria> => "AdvancedCriteria" [only V1_3],
+    }
 }
 
 element! {
-    /// `Search-Response` (stub: fields to be modelled).
-    pub struct SearchResponse {}
+    /// `SearchPairList (SearchElement, SearchString)`: one search criterion.
+    pub struct SearchPairList {
+        /// `SearchElement`: what to match: `USER_ID`, `USER_FIRST_NAME`, `USER_LAST_NAME`,
+        /// `USER_EMAIL_ADDRESS`, `USER_ALIAS`, `USER_ONLINE_STATUS`, `USER_MOBILE_NUMBER`,
+        /// `GROUP_ID`, `GROUP_NAME`, `GROUP_TOPIC`, `GROUP_USER_ID_JOINED`,
+        /// `GROUP_USER_ID_OWNER`, 1.2+ `GROUP_USER_ID_AUTOJOIN`, 1.3 `USER_CITY`,
+        /// `USER_COUNTRY`, `USER_FRIENDLY_NAME`, `USER_GENDER`, `USER_INTENTION`,
+        /// `USER_INTERESTS_HOBBIES`, `USER_MARITAL_STATUS`, `USER_AGE_MIN`, `USER_AGE_MAX`.
+        search_element: String => "SearchElement",
+        /// `SearchString`: the value to match.
+        search_string: String => "SearchString",
+    }
+}
+
+/// 1.3 `AdvancedCriteria`: advanced search criteria (function code ADVSR).
+///
+/// Reconstructed: no content model is known. The page-0x0A tokens `SearchPair` and `PairID`
+/// suggest numbered criteria combined by an expression, so the element is taken as
+/// `AdvancedCriteria (SearchPair*)` with `SearchPair (PairID, SearchElement, SearchString)`;
+/// character data directly inside (e.g. an expression over pair ids) and any other child
+/// elements are kept as they are so nothing a client sends is lost.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AdvancedCriteria {
+    /// `SearchPair*`: the numbered criteria.
+    pub search_pair: Vec<SearchPair>,
+    /// Character data directly inside the element (trimmed), e.g. a criteria expression.
+    pub text: String,
+    /// Any other child elements, kept verbatim.
+    pub other: Vec<AnyElement>,
+}
+
+impl Element for AdvancedCriteria {
+    fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
+        let mut c = AdvancedCriteria::default();
+        loop {
+            match src.next()? {
+                Ev::Start(name) if name == "SearchPair" => c
+                    .search_pair
+                    .push(SearchPair::decode(src).map_err(|e| e.in_element("SearchPair"))?),
+                Ev::Start(name) => c.other.push(AnyElement::decode_named(&name, src)?),
+                Ev::Text(t) => c.text.push_str(&t),
+                Ev::Opaque(b) => c.text.push_str(&String::from_utf8_lossy(b)),
+                Ev::End => {
+                    let trimmed = c.text.trim();
+                    if trimmed.len() != c.text.len() {
+                        c.text = trimmed.to_owned();
+                    }
+                    return Ok(c);
+                }
+                Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
+            }
+        }
+    }
+
+    fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
+        sink.start(name)?;
+        for p in &self.search_pair {
+            p.encode("SearchPair", sink)?;
+        }
+        if !self.text.trim().is_empty() {
+            sink.text(&self.text)?;
+        }
+        for o in &self.other {
+            o.encode_self(sink)?;
+        }
+        sink.end()
+    }
+}
+
+impl Sample for AdvancedCriteria {
+    fn sample() -> Self {
+        AdvancedCriteria {
+            search_pair: Vec::<SearchPair>::sample(),
+            text: String::new(),
+            other: Vec::new(),
+        }
+    }
+}
+
+crate::required_slot!(AdvancedCriteria);
+
+element! {
+    /// 1.3 `SearchPair (PairID?, SearchElement, SearchString)`: a numbered search criterion.
+    ///
+    /// Reconstructed: content model chosen from the element names (see [`AdvancedCriteria`]).
+    pub struct SearchPair {
+        /// `PairID`: the number of the criterion.
+        pair_id: Option<u32> => "PairID",
+        /// `SearchElement`: what to match (values as in [`SearchPairList`]).
+        search_element: Option<String> => "SearchElement",
+        /// `SearchString`: the value to match.
+        search_string: Option<String> => "SearchString",
+    }
 }
 
 element! {
-    /// `StopSearch-Request` (stub: fields to be modelled).
-    pub struct StopSearchRequest {}
+    /// `Search-Response (SearchID?, SearchFindings, CompletionFlag, SearchIndex, SearchResult?)`
+    /// (§3.2), plus a leading `Result` (lenient).
+    ///
+    /// Reconstructed: `Result` is in no known content model; it is accepted when decoding and
+    /// written in 1.3 only (whose models are unknown), first as in other responses.
+    pub struct SearchResponse {
+        /// `Result` (lenient extra; 1.3 only when written).
+        result: Option<CspResult> => "Result" [only V1_3],
+        /// `SearchID`: id of the result set, for follow-up requests.
+        search_id: Option<String> => "SearchID",
+        /// `SearchFindings`: total number of results.
+        search_findings: Option<u32> => "SearchFindings",
+        /// `CompletionFlag`: `T` when no more results follow.
+        completion_flag: Option<bool> => "CompletionFlag",
+        /// `SearchIndex`: index of the next result to ask for.
+        search_index: Option<u32> => "SearchIndex",
+        /// `SearchResult`: the results of this page.
+        search_result: Option<SearchResult> => "SearchResult",
+    }
 }
 
 element! {
-    /// `Invite-Request` (stub: fields to be modelled).
-    pub struct InviteRequest {}
+    /// `SearchResult (UserList?, GroupList?)`.
+    pub struct SearchResult {
+        /// `UserList`: users found.
+        user_list: Option<UserList> => "UserList",
+        /// `GroupList`: groups found.
+        group_list: Option<GroupList> => "GroupList",
+    }
 }
 
 element! {
-    /// `Invite-Response` (stub: fields to be modelled).
-    pub struct InviteResponse {}
+    /// `GroupList (GroupID+)`: a list of group ids (defined here: `common` has none).
+    pub struct GroupList {
+        /// `GroupID*`: the groups.
+        group_id: Vec<String> => "GroupID",
+    }
 }
 
 element! {
-    /// `InviteUser-Request` (stub: fields to be modelled).
-    pub struct InviteUserRequest {}
+    /// `StopSearch-Request (SearchID)`: discard a result set.
+    pub struct StopSearchRequest {
+        /// `SearchID` of the result set to discard.
+        search_id: String => "SearchID",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invitations
+// ---------------------------------------------------------------------------------------------
+
+element! {
+    /// `Invite-Request (InviteID, InviteType, Recipient, GroupID?, PresenceSubList?, URLList?,
+    /// InviteNote?, ScreenName?, Validity?)` (C→S, §3.2); 1.3 adds `Sender` (after
+    /// `InviteType`, where Android's 1.3 code puts it) and drops `ScreenName`.
+    pub struct InviteRequest {
+        /// `InviteID`: client-chosen id of the invitation.
+        invite_id: String => "InviteID",
+        /// `InviteType`: `GR` group, `IM` instant messaging, `PR` presence, `SC` shared content
+        /// (plus the `US` user / `GM` group membership tokens).
+        invite_type: Option<String> => "InviteType",
+        /// 1.3 `Sender`: the inviter.
+        sender: Option<Sender> => "Sender" [only V1_3],
+        /// `Recipient`: who is invited.
+        recipient: Recipient => "Recipient",
+        /// `GroupID`: the group of a group invitation.
+        group_id: Option<String> => "GroupID",
+        /// `PresenceSubList`: the presence attributes offered in a presence invitation.
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
+        /// `URLList`: shared-content URLs.
+        url_list: Option<UrlList> => "URLList",
+        /// `InviteNote`: free text for the invitee.
+        invite_note: Option<String> => "InviteNote",
+        /// 1.1–1.2 `ScreenName`: the inviter's screen name in the group.
+        screen_name: Option<ScreenName> => "ScreenName" [until V1_2],
+        /// `Validity`: seconds the invitation stays valid.
+        validity: Option<u32> => "Validity",
+    }
 }
 
 element! {
-    /// `InviteUser-Response` (stub: fields to be modelled).
-    pub struct InviteUserResponse {}
+    /// `InviteUser-Request (InviteID, InviteType, Sender, GroupID?, PresenceSubList?, URLList?,
+    /// InviteNote?, Validity?)` (S→C, §3.2): the invitation forwarded to one invitee.
+    pub struct InviteUserRequest {
+        /// `InviteID` of the invitation.
+        invite_id: String => "InviteID",
+        /// `InviteType`: `GR`, `IM`, `PR`, `SC` (see [`InviteRequest::invite_type`]).
+        invite_type: Option<String> => "InviteType",
+        /// `Sender`: the inviter.
+        sender: Option<Sender> => "Sender",
+        /// `GroupID`: the group of a group invitation.
+        group_id: Option<String> => "GroupID",
+        /// `PresenceSubList`: the presence attributes offered.
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
+        /// `URLList`: shared-content URLs.
+        url_list: Option<UrlList> => "URLList",
+        /// `InviteNote`: free text from the inviter.
+        invite_note: Option<String> => "InviteNote",
+        /// `Validity`: seconds the invitation stays valid.
+        validity: Option<u32> => "Validity",
+    }
 }
 
 element! {
-    /// `CancelInvite-Request` (stub: fields to be modelled).
-    pub struct CancelInviteRequest {}
+    /// `InviteUser-Response (InviteID, Acceptance, Sender, ResponseNote?, ScreenName?)` (C→S,
+    /// §3.2; 1.1 has no `Sender`): the invitee's answer.
+    ///
+    /// Lenient: Android puts the original inviter as a bare `User` (or `Group`) instead of a
+    /// `Sender`; those land in [`InviteUserResponse::user`] / [`InviteUserResponse::group`]
+    /// (use [`InviteUserResponse::inviter`]). A server never sets them.
+    pub struct InviteUserResponse {
+        /// `InviteID` of the invitation answered.
+        invite_id: String => "InviteID",
+        /// `Acceptance`: `T` accepted, `F` rejected.
+        acceptance: Option<bool> => "Acceptance",
+        /// 1.2+ `Sender`: the original inviter.
+        sender: Option<Sender> => "Sender" [since V1_2],
+        /// `ResponseNote`: free text for the inviter.
+        response_note: Option<String> => "ResponseNote",
+        /// `ScreenName`: the invitee's screen name in the group.
+        screen_name: Option<ScreenName> => "ScreenName",
+        /// Lenient extra: a bare `User` naming the inviter (Android).
+        user: Option<User> => "User",
+        /// Lenient extra: a bare `Group` naming the inviter.
+        group: Option<Group> => "Group",
+    }
+}
+
+impl InviteUserResponse {
+    /// The original inviter: `Sender`, or the bare `User`/`Group` Android sends instead.
+    pub fn inviter(&self) -> Option<Sender> {
+        if let Some(s) = &self.sender {
+            return Some(s.clone());
+        }
+        match (&self.user, &self.group) {
+            (None, None) => None,
+            (user, group) => Some(Sender {
+                user: user.clone(),
+                group: group.clone(),
+            }),
+        }
+    }
 }
 
 element! {
-    /// `CancelInviteUser-Request` (stub: fields to be modelled).
-    pub struct CancelInviteUserRequest {}
+    /// `Invite-Response (InviteID, Acceptance, Sender, ResponseNote?)` (S→C, §3.2): the
+    /// invitee's answer forwarded to the inviter.
+    pub struct InviteResponse {
+        /// `InviteID` of the invitation answered.
+        invite_id: String => "InviteID",
+        /// `Acceptance`: `T` accepted, `F` rejected.
+        acceptance: Option<bool> => "Acceptance",
+        /// `Sender`: the invitee who answered.
+        sender: Option<Sender> => "Sender",
+        /// `ResponseNote`: free text from the invitee.
+        response_note: Option<String> => "ResponseNote",
+    }
 }
 
 element! {
-    /// `VerifyID-Request` (stub: fields to be modelled).
-    pub struct VerifyIdRequest {}
+    /// `CancelInvite-Request (InviteID, Recipient?, InviteNote?, URLList?, ScreenName?)` (C→S,
+    /// §3.2; `Recipient` is mandatory in 1.1). Unknown id → 423.
+    pub struct CancelInviteRequest {
+        /// `InviteID` of the invitation to cancel.
+        invite_id: String => "InviteID",
+        /// `Recipient`: the invitees whose invitation is cancelled.
+        recipient: Option<Recipient> => "Recipient",
+        /// `InviteNote`: free text for the invitees.
+        invite_note: Option<String> => "InviteNote",
+        /// `URLList`: shared-content URLs.
+        url_list: Option<UrlList> => "URLList",
+        /// `ScreenName`: the inviter's screen name in the group.
+        screen_name: Option<ScreenName> => "ScreenName",
+    }
 }
 
 element! {
-    /// `Extended-Request` (stub: fields to be modelled).
-    pub struct ExtendedRequest {}
+    /// `CancelInviteUser-Request (InviteID, Sender, InviteNote?, URLList?)` (S→C, §3.2): the
+    /// cancellation forwarded to one invitee.
+    pub struct CancelInviteUserRequest {
+        /// `InviteID` of the cancelled invitation.
+        invite_id: String => "InviteID",
+        /// `Sender`: the inviter.
+        sender: Option<Sender> => "Sender",
+        /// `InviteNote`: free text from the inviter.
+        invite_note: Option<String> => "InviteNote",
+        /// `URLList`: shared-content URLs.
+        url_list: Option<UrlList> => "URLList",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// VerifyID, Extended
+// ---------------------------------------------------------------------------------------------
+
+element! {
+    /// `VerifyID-Request (IDList)` (1.2+): answered by Status 200, or 201 with a
+    /// `DetailedResult` listing the invalid identifiers.
+    pub struct VerifyIdRequest {
+        /// `IDList`: the identifiers to verify.
+        id_list: Option<IdList> => "IDList",
+    }
 }
 
 element! {
-    /// `Extended-Response` (stub: fields to be modelled).
-    pub struct ExtendedResponse {}
+    /// `IDList (UserID*, ContactList*, GroupID*, ScreenName*, Domain*)` (1.2+).
+    pub struct IdList {
+        /// `UserID*`: user ids to verify.
+        user_id: Vec<String> => "UserID",
+        /// `ContactList*`: contact-list ids to verify.
+        contact_list: Vec<String> => "ContactList",
+        /// `GroupID*`: group ids to verify.
+        group_id: Vec<String> => "GroupID",
+        /// `ScreenName*`: screen names to verify.
+        screen_name: Vec<ScreenName> => "ScreenName",
+        /// `Domain*`: domains to verify.
+        domain: Vec<String> => "Domain",
+    }
+}
+
+macro_rules! opaque_primitive {
+    ($(#[$meta:meta])* $ty:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct $ty {
+            /// Character data directly inside the element (trimmed).
+            pub text: String,
+            /// Child elements (typically `ExtendedData`), kept verbatim.
+            pub children: Vec<AnyElement>,
+        }
+
+        impl $ty {
+            /// The text of every `ExtendedData` child, in order.
+            pub fn extended_data(&self) -> impl Iterator<Item = &str> + '_ {
+                self.children.iter().filter(|c| c.name == "ExtendedData").map(|c| c.text.as_str())
+            }
+        }
+
+        impl Element for $ty {
+            fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
+                let el = AnyElement::decode_named(stringify!($ty), src)?;
+                Ok($ty { text: el.text.trim().to_owned(), children: el.children })
+            }
+
+            fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
+                sink.start(name)?;
+                if !self.text.trim().is_empty() {
+                    sink.text(&self.text)?;
+                }
+                for c in &self.children {
+                    c.encode_self(sink)?;
+                }
+                sink.end()
+            }
+        }
+
+        impl Sample for $ty {
+            fn sample() -> Self {
+                $ty {
+                    text: String::new(),
+                    children: vec![AnyElement {
+                        name: "ExtendedData".into(),
+                        text: "vendor-payload".into(),
+                        children: Vec::new(),
+                    }],
+                }
+            }
+        }
+
+        crate::required_slot!($ty);
+    };
+}
+
+opaque_primitive! {
+    /// `Extended-Request` (1.2+): vendor extension, opaque (`#PCDATA` and/or `ExtendedData`
+    /// children). Answer 501 if unsupported.
+    ExtendedRequest
+}
+
+opaque_primitive! {
+    /// `Extended-Response` (1.2+): vendor extension answer, opaque (`#PCDATA` and/or
+    /// `ExtendedData` children).
+    ExtendedResponse
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CspVersion, Limits, Primitive, TransactionMode, WvCspMessage};
+
+    fn limits() -> Limits {
+        Limits {
+            max_depth: 64,
+            max_elements: 10_000,
+            max_string_len: 1 << 20,
+            max_opaque_len: 1 << 20,
+            max_total_size: 1 << 22,
+            max_string_table: 1 << 20,
+        }
+    }
+
+    fn decode(xml: &str) -> WvCspMessage {
+        crate::decode_xml(xml.as_bytes(), &limits()).expect("decodes")
+    }
+
+    fn wrap(version: CspVersion, mode: &str, body: &str) -> String {
+        format!(
+            r#"<WV-CSP-Message xmlns="{}"><Session>
+              <SessionDescriptor><SessionType>Inband</SessionType><SessionID>s-8f2c</SessionID></SessionDescriptor>
+              <Transaction><TransactionDescriptor><TransactionMode>{mode}</TransactionMode>
+              <TransactionID>17</TransactionID></TransactionDescriptor>
+              <TransactionContent xmlns="{}">{body}</TransactionContent></Transaction></Session></WV-CSP-Message>"#,
+            version.csp_namespace(),
+            version.trc_namespace()
+        )
+    }
+
+    fn primitive(msg: &WvCspMessage) -> &Primitive {
+        &msg.session.transactions[0].primitive
+    }
+
+    fn assert_order(hay: &str, needles: &[&str]) {
+        let mut last = 0;
+        for n in needles {
+            let pos = hay[last..]
+                .find(n)
+                .unwrap_or_else(|| panic!("{n} missing or out of order in {hay}"));
+            last += pos + n.len();
+        }
+    }
+
+    #[test]
+    fn search_request_and_response() {
+        let xml = wrap(
+            CspVersion::V1_2,
+            "Request",
+            "<Search-Request><SearchLimit>10</SearchLimit>
+               <SearchPairList><SearchString>Alice</SearchString><SearchElement>USER_FIRST_NAME</SearchElement></SearchPairList>
+               <SearchPairList><SearchElement>USER_EMAIL_ADDRESS</SearchElement><SearchString>alice@example.com</SearchString></SearchPairList>
+             </Search-Request>",
+        );
+        let msg = decode(&xml);
+        let Primitive::SearchRequest(req) = primitive(&msg) else {
+            panic!("not a search")
+        };
+        assert_eq!(req.search_limit, Some(10));
+        assert_eq!(req.search_pair_list.len(), 2);
+        assert_eq!(req.search_pair_list[0].search_element, "USER_FIRST_NAME");
+        assert_eq!(req.search_pair_list[1].search_string, "alice@example.com");
+        let out = crate::encode_xml(&msg).expect("encodes");
+        assert_order(
+            &out,
+            &[
+                "<SearchPairList><SearchElement>USER_FIRST_NAME</SearchElement><SearchString>Alice",
+                "<SearchPairList>",
+                "<SearchLimit>10",
+            ],
+        );
+
+        let resp = SearchResponse {
+            result: Some(CspResult::new(crate::StatusCode(200))),
+            search_id: Some("srch-1".into()),
+            search_findings: Some(12),
+            completion_flag: Some(false),
+            search_index: Some(10),
+            search_result: Some(SearchResult {
+                user_list: Some(UserList {
+                    user: vec![User::new("wv:alice@example.com")],
+                    screen_name: Vec::new(),
+                }),
+                group_list: Some(GroupList {
+                    group_id: vec!["wv:alice/chess@example.com".into()],
+                }),
+            }),
+        };
+        for v in [CspVersion::V1_2, CspVersion::V1_3] {
+            let m = WvCspMessage::new(
+                v,
+                Some("s".into()),
+                TransactionMode::Response,
+                Some("17".into()),
+                resp.clone().into(),
+            );
+            let out = crate::encode_xml(&m).expect("encodes");
+            assert_eq!(out.contains("<Result>"), v == CspVersion::V1_3);
+            assert_order(
+                &out,
+                &[
+                    "<SearchID>srch-1",
+                    "<SearchFindings>12",
+                    "<CompletionFlag>F",
+                    "<SearchIndex>10",
+                    "<SearchResult><UserList>",
+                    "<GroupList><GroupID>",
+                ],
+            );
+            let back = decode(&out);
+            let Primitive::SearchResponse(r) = primitive(&back) else {
+                panic!("not a response")
+            };
+            assert_eq!(r.search_result, resp.search_result);
+        }
+    }
+
+    #[test]
+    fn invite_request_per_version() {
+        // Android's 1.2 group invitation.
+        let xml = wrap(
+            CspVersion::V1_2,
+            "Request",
+            "<Invite-Request><InviteID>inv1</InviteID><InviteType>GR</InviteType>
+               <Recipient><User><UserID>wv:bob@example.com</UserID></User></Recipient>
+               <GroupID>wv:alice/chess@example.com</GroupID>
+               <ScreenName><SName>alice</SName><GroupID>wv:alice/chess@example.com</GroupID></ScreenName>
+             </Invite-Request>",
+        );
+        let msg = decode(&xml);
+        let Primitive::InviteRequest(req) = primitive(&msg) else {
+            panic!("not an invite")
+        };
+        assert_eq!(req.invite_id, "inv1");
+        assert_eq!(req.invite_type.as_deref(), Some("GR"));
+        assert_eq!(req.recipient.user[0].user_id, "wv:bob@example.com");
+        assert_eq!(
+            req.screen_name.as_ref().map(|s| s.sname.as_str()),
+            Some("alice")
+        );
+
+        let mut req = req.clone();
+        req.sender = Some(Sender {
+            user: Some(User::new("wv:alice@example.com")),
+            group: None,
+        });
+        req.validity = Some(600);
+        for v in CspVersion::ALL {
+            let m = WvCspMessage::new(
+                v,
+                Some("s".into()),
+                TransactionMode::Request,
+                Some("5".into()),
+                req.clone().into(),
+            );
+            let out = crate::encode_xml(&m).expect("encodes");
+            assert_eq!(out.contains("<Sender>"), v == CspVersion::V1_3, "{out}");
+            assert_eq!(out.contains("<ScreenName>"), v != CspVersion::V1_3, "{out}");
+            if v == CspVersion::V1_3 {
+                assert_order(
+                    &out,
+                    &[
+                        "<InviteID>",
+                        "<InviteType>",
+                        "<Sender>",
+                        "<Recipient>",
+                        "<GroupID>",
+                        "<Validity>600",
+                    ],
+                );
+            } else {
+                assert_order(
+                    &out,
+                    &[
+                        "<InviteID>",
+                        "<InviteType>",
+                        "<Recipient>",
+                        "<GroupID>",
+                        "<ScreenName>",
+                        "<Validity>600",
+                    ],
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn invite_user_response_from_android() {
+        // Android answers with a Request-mode InviteUser-Response naming the inviter as a bare User.
+        let xml = wrap(
+            CspVersion::V1_2,
+            "Request",
+            "<InviteUser-Response><InviteID>inv1</InviteID><Acceptance>T</Acceptance>
+               <User><UserID>wv:alice@example.com</UserID></User></InviteUser-Response>",
+        );
+        let msg = decode(&xml);
+        let Primitive::InviteUserResponse(r) = primitive(&msg) else {
+            panic!("not an InviteUser-Response")
+        };
+        assert_eq!(r.acceptance, Some(true));
+        assert_eq!(r.sender, None);
+        let inviter = r.inviter().expect("inviter");
+        assert_eq!(
+            inviter.user.map(|u| u.user_id).as_deref(),
+            Some("wv:alice@example.com")
+        );
+
+        let fwd = InviteResponse {
+            invite_id: "inv1".into(),
+            acceptance: Some(true),
+            sender: Some(Sender {
+                user: Some(User::new("wv:bob@example.com")),
+                group: None,
+            }),
+            response_note: Some("gladly".into()),
+        };
+        let m = WvCspMessage::new(
+            CspVersion::V1_2,
+            Some("s".into()),
+            TransactionMode::Request,
+            Some("s-1".into()),
+            fwd.into(),
+        );
+        let out = crate::encode_xml(&m).expect("encodes");
+        assert_order(
+            &out,
+            &[
+                "<Invite-Response><InviteID>inv1",
+                "<Acceptance>T",
+                "<Sender><User><UserID>wv:bob",
+                "<ResponseNote>gladly",
+            ],
+        );
+    }
+
+    #[test]
+    fn verify_id_and_extended() {
+        let xml = wrap(
+            CspVersion::V1_2,
+            "Request",
+            "<VerifyID-Request><IDList><Domain>example.com</Domain><UserID>wv:bob@example.com</UserID>
+               <GroupID>wv:alice/chess@example.com</GroupID><ContactList>wv:bob/friends@example.com</ContactList></IDList></VerifyID-Request>",
+        );
+        let msg = decode(&xml);
+        let Primitive::VerifyIdRequest(r) = primitive(&msg) else {
+            panic!("not VerifyID")
+        };
+        let ids = r.id_list.as_ref().expect("IDList");
+        assert_eq!(ids.user_id, ["wv:bob@example.com"]);
+        assert_eq!(ids.domain, ["example.com"]);
+        let out = crate::encode_xml(&msg).expect("encodes");
+        assert_order(
+            &out,
+            &["<IDList><UserID>", "<ContactList>", "<GroupID>", "<Domain>"],
+        );
+
+        let xml = wrap(
+            CspVersion::V1_2,
+            "Request",
+            "<Extended-Request><ExtendedData>op=ping</ExtendedData><Vendor a=\"1\"><X>y</X></Vendor></Extended-Request>",
+        );
+        let msg = decode(&xml);
+        let Primitive::ExtendedRequest(r) = primitive(&msg) else {
+            panic!("not Extended")
+        };
+        assert_eq!(r.extended_data().collect::<Vec<_>>(), ["op=ping"]);
+        assert_eq!(r.children[1].name, "Vendor");
+        assert_eq!(r.children[1].children[0].text, "y");
+        let out = crate::encode_xml(&msg).expect("encodes");
+        assert!(out.contains("<Extended-Request><ExtendedData>op=ping</ExtendedData><Vendor><X>y</X></Vendor></Extended-Request>"), "{out}");
+
+        let xml = wrap(
+            CspVersion::V1_2,
+            "Response",
+            "<Extended-Response>raw vendor text</Extended-Response>",
+        );
+        let msg = decode(&xml);
+        let Primitive::ExtendedResponse(r) = primitive(&msg) else {
+            panic!("not Extended-Response")
+        };
+        assert_eq!(r.text, "raw vendor text");
+        assert_eq!(decode(&crate::encode_xml(&msg).expect("encodes")), msg);
+    }
+
+    #[test]
+    fn advanced_criteria_round_trips() {
+        let xml = wrap(
+            CspVersion::V1_3,
+            "Request",
+            "<Search-Request><SearchLimit>5</SearchLimit><AdvancedCriteria>
+               <SearchPair><PairID>1</PairID><SearchElement>USER_CITY</SearchElement><SearchString>Basel</SearchString></SearchPair>
+               <SearchPair><PairID>2</PairID><SearchElement>USER_AGE_MIN</SearchElement><SearchString>18</SearchString></SearchPair>
+             </AdvancedCriteria></Search-Request>",
+        );
+        let msg = decode(&xml);
+        let Primitive::SearchRequest(r) = primitive(&msg) else {
+            panic!("not a search")
+        };
+        let adv = r.advanced_criteria.as_ref().expect("AdvancedCriteria");
+        assert_eq!(adv.search_pair.len(), 2);
+        assert_eq!(adv.search_pair[1].pair_id, Some(2));
+        assert_eq!(decode(&crate::encode_xml(&msg).expect("encodes")), msg);
+    }
 }

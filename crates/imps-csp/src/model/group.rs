@@ -933,6 +933,27 @@ mod tests {
         assert_eq!(decode(&out), msg);
     }
 
+    /// The element names opened in `xml`.
+    fn element_names(xml: &str) -> impl Iterator<Item = &str> {
+        xml.split('<')
+            .skip(1)
+            .filter(|t| !t.starts_with('/'))
+            .map(|t| {
+                let end = t.find([' ', '>', '/']).unwrap_or(t.len());
+                &t[..end]
+            })
+    }
+
+    /// Whether element `name` has a tag token in `version`'s WBXML table.
+    fn tag_exists(version: CspVersion, name: &str) -> bool {
+        use imps_wbxml::TokenTable;
+        match version {
+            CspVersion::V1_1 => crate::tokens::TOKENS_11.tag_token(name).is_some(),
+            CspVersion::V1_2 => crate::tokens::TOKENS_12.tag_token(name).is_some(),
+            CspVersion::V1_3 => crate::tokens::TOKENS_13.tag_token(name).is_some(),
+        }
+    }
+
     /// Every IM and group primitive, fully populated, in every version it exists in: XML and
     /// WBXML encode, decode to the same value, and re-encode identically.
     #[test]
@@ -979,20 +1000,51 @@ mod tests {
             SubscribeGroupNoticeResponse::sample().into(),
             GroupChangeNotice::sample().into(),
         ];
+        assert!(
+            !tag_exists(CspVersion::V1_1, "UserMapList")
+                && tag_exists(CspVersion::V1_2, "UserMapList")
+        );
+        assert!(
+            !tag_exists(CspVersion::V1_2, "UserIDList") && !tag_exists(CspVersion::V1_3, "Users")
+        );
         for p in prims {
             for v in CspVersion::ALL {
                 if !p.exists_in(v) {
                     continue;
                 }
                 let name = p.name().to_owned();
-                let msg = WvCspMessage::new(v, Some("s".into()), TransactionMode::Request, Some("1".into()), p.clone());
+                let msg = WvCspMessage::new(
+                    v,
+                    Some("s".into()),
+                    TransactionMode::Request,
+                    Some("1".into()),
+                    p.clone(),
+                );
                 let xml = crate::encode_xml(&msg).expect("xml encodes");
+                for el in element_names(&xml) {
+                    assert!(
+                        tag_exists(v, el),
+                        "{name} {v}: <{el}> has no tag token in this version"
+                    );
+                }
                 let from_xml = decode(&xml);
-                assert_eq!(crate::encode_xml(&from_xml).expect("re-encodes"), xml, "{name} {v}");
+                assert_eq!(
+                    crate::encode_xml(&from_xml).expect("re-encodes"),
+                    xml,
+                    "{name} {v}"
+                );
                 let wbxml = crate::encode_wbxml(&msg).unwrap_or_else(|e| panic!("{name} {v}: {e}"));
-                let from_wbxml = crate::decode_wbxml(&wbxml, &limits()).unwrap_or_else(|e| panic!("{name} {v}: {e}"));
-                assert_eq!(from_wbxml, from_xml, "{name} {v}: WBXML and XML decode differently");
-                assert_eq!(crate::encode_wbxml(&from_wbxml).expect("re-encodes"), wbxml, "{name} {v}");
+                let from_wbxml = crate::decode_wbxml(&wbxml, &limits())
+                    .unwrap_or_else(|e| panic!("{name} {v}: {e}"));
+                assert_eq!(
+                    from_wbxml, from_xml,
+                    "{name} {v}: WBXML and XML decode differently"
+                );
+                assert_eq!(
+                    crate::encode_wbxml(&from_wbxml).expect("re-encodes"),
+                    wbxml,
+                    "{name} {v}"
+                );
             }
         }
     }

@@ -15,11 +15,12 @@
 //! Placement of the 1.3 elements the guidelines name for auto-registration, MSISDN verification
 //! and terms of use: `VerificationMechanism`, `TryAgainTimeout` (and a verification `URL`) in
 //! [`SystemMessage`]; `VerificationKey` in [`SystemMessageResponse`]. `ApplicationID` and
-//! `MinimumAge` are not placed here: see [`PublicProfile`] and [`SystemMessage`] docs.
+//! `MinimumAge` are not placed here (see [`SystemMessage`]).
 
 use crate::codec::{ContentData, Empty};
 use crate::element;
 use crate::model::common::{ClientId, CspResult, Property, ScreenName};
+use crate::model::group::UserIdList;
 
 // ---------------------------------------------------------------------------------------------
 // Public profile (GetPublicProfile / UpdatePublicProfile)
@@ -338,8 +339,8 @@ element! {
     ///
     /// Reconstructed: the identifiers travel in the 1.3 `UserIDList (UserID*)`.
     pub struct GetMapRequest {
-        /// `UserID*` inside `UserIDList` (TEMPORARY: waits for group.rs `UserIdList`).
-        user_id: Vec<String> => "UserID",
+        /// `UserIDList`: the identifiers to map.
+        user_id_list: Option<UserIdList> => "UserIDList",
     }
 }
 
@@ -437,6 +438,8 @@ element! {
         extend_conversation_id: Option<String> => "ExtendConversationID",
         /// `ExtendConversationUser*`: user IDs of the parties to bring in.
         extend_conversation_user: Vec<String> => "ExtendConversationUser",
+        /// `UserIDList`: the same, as a list.
+        user_id_list: Option<UserIdList> => "UserIDList",
     }
 }
 
@@ -749,6 +752,26 @@ mod tests {
                 "<Map>",
                 "<UnrecognizedUserID>wv:+358401234567",
                 "<ValidUserID>",
+            ],
+        );
+
+        let doc = wrap(
+            "Request",
+            r#"<GetMap-Request><UserIDList><UserID>wv:+358401234567</UserID><UserID>wv:+358409999999</UserID></UserIDList></GetMap-Request>"#,
+        );
+        let msg = decode(&doc);
+        let Primitive::GetMapRequest(p) = &msg.session.transactions[0].primitive else {
+            panic!("wrong primitive")
+        };
+        assert_eq!(p.user_id_list.as_ref().expect("list").user_id.len(), 2);
+        let xml = crate::encode_xml(&msg).expect("encodes");
+        assert_order(
+            &xml,
+            &[
+                "<GetMap-Request>",
+                "<UserIDList>",
+                "<UserID>wv:+358401234567",
+                "<UserID>wv:+358409999999",
             ],
         );
 
