@@ -136,12 +136,26 @@ pub fn libwbxml_decode(wbxml: &[u8]) -> Result<Tree, String> {
         ));
     }
     let xml = dir.read("out.xml")?;
-    Tree::parse_xml(&xml).map_err(|e| {
-        format!(
-            "cannot parse wbxml2xml output: {e}\n{}",
-            String::from_utf8_lossy(&xml)
-        )
-    })
+    Tree::parse_xml(&xml)
+        .map(restore_zero_seconds)
+        .map_err(|e| {
+            format!(
+                "cannot parse wbxml2xml output: {e}\n{}",
+                String::from_utf8_lossy(&xml)
+            )
+        })
+}
+
+/// wbxml2xml renders a packed DateTime whose seconds are 0 without them (`20251104T1015Z`; its
+/// own encoder's output comes back the same way): put the seconds back so trees compare by value.
+fn restore_zero_seconds(mut t: Tree) -> Tree {
+    let is_date = t.name == "DateTime" || t.name == "DeliveryTime";
+    let b = t.text.as_bytes();
+    if is_date && b.len() == 14 && b[8] == b'T' && b[13] == b'Z' {
+        t.text.insert_str(13, "00");
+    }
+    t.children = t.children.into_iter().map(restore_zero_seconds).collect();
+    t
 }
 
 /// Version of an XML CSP document, the byte offset of its root element, from the root `xmlns`

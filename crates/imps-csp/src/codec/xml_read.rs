@@ -118,6 +118,7 @@ impl<'a> XmlSource<'a> {
                 max: self.limits.max_string_len,
             });
         }
+        check_chars(&t)?;
         Ok(Ev::Text(t))
     }
 }
@@ -141,6 +142,14 @@ fn borrowed_name<'a>(input: &'a str, e: &quick_xml::events::BytesStart<'_>) -> C
         }
     }
     Cow::Owned(local_bytes.to_owned())
+}
+
+/// XML 1.0 allows no C0 control character other than tab, CR and LF, literally or by reference.
+fn check_chars(t: &str) -> Result<(), DecodeError> {
+    match t.bytes().find(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) {
+        Some(b) => Err(DecodeError::Malformed(format!("control character U+{b:04X} in text"))),
+        None => Ok(()),
+    }
 }
 
 fn xml_err(e: impl std::fmt::Display) -> DecodeError {
@@ -230,7 +239,9 @@ impl<'a> Source<'a> for XmlSource<'a> {
                         },
                     };
                     let mut buf = [0u8; 4];
-                    return Ok(Ev::Text(Cow::Owned(ch.encode_utf8(&mut buf).to_owned())));
+                    let s = ch.encode_utf8(&mut buf);
+                    check_chars(s)?;
+                    return Ok(Ev::Text(Cow::Owned(s.to_owned())));
                 }
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
                 Event::DocType(_) => return Err(DecodeError::Dtd),
