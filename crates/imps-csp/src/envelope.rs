@@ -93,12 +93,19 @@ element! {
 }
 
 element! {
-    /// `TransactionDescriptor (TransactionMode, TransactionID?, Poll?)` — `Poll` here is 1.1 only.
+    /// `TransactionDescriptor (TransactionMode, TransactionID?, SegmentInfo?, Poll?)` — `Poll`
+    /// here is 1.1 only, `SegmentInfo` 1.3 only.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): `SegmentInfo` sits between `TransactionID` and
+    /// `Poll`.
     pub struct TransactionDescriptor {
         /// `TransactionMode`.
         mode: TransactionMode => "TransactionMode",
         /// `TransactionID`. Optional: Android's Polling-Request has none.
         transaction_id: Option<String> => "TransactionID",
+        /// 1.3 `SegmentInfo`: this transaction's content is the first segment of a larger
+        /// primitive; the rest is fetched with GetSegment-Request.
+        segment_info: Option<crate::model::v13::SegmentInfo> => "SegmentInfo" [only V1_3],
         /// 1.1 `Poll`.
         poll: Option<bool> => "Poll" [only V1_1],
     }
@@ -126,6 +133,7 @@ impl Transaction {
             descriptor: TransactionDescriptor {
                 mode,
                 transaction_id,
+                segment_info: None,
                 poll: None,
             },
             primitive,

@@ -2,8 +2,8 @@
 //! (and the status code a server answers with), never a panic.
 
 use imps_csp::{
-    decode, decode_wbxml, decode_xml, encode_wbxml, encode_xml, CspVersion, DecodeError, Limits, Primitive,
-    StatusCode, TransactionMode, WvCspMessage,
+    decode, decode_wbxml, decode_xml, encode_wbxml, encode_xml, CspVersion, DecodeError, Limits,
+    Primitive, StatusCode, TransactionMode, WvCspMessage,
 };
 
 const LOGIN: &str = r#"<WV-CSP-Message xmlns="http://www.openmobilealliance.org/DTD/WV-CSP1.2"><Session>
@@ -22,20 +22,32 @@ fn login_wbxml() -> Vec<u8> {
 #[test]
 fn valid_login_decodes_in_both_encodings() {
     let msg = decode(LOGIN.as_bytes(), &Limits::default()).expect("XML");
-    assert!(matches!(msg.session.transactions[0].primitive, Primitive::LoginRequest(_)));
-    assert_eq!(decode(&login_wbxml(), &Limits::default()).expect("WBXML"), msg);
+    assert!(matches!(
+        msg.session.transactions[0].primitive,
+        Primitive::LoginRequest(_)
+    ));
+    assert_eq!(
+        decode(&login_wbxml(), &Limits::default()).expect("WBXML"),
+        msg
+    );
 }
 
 #[test]
 fn truncated_documents_are_errors() {
     let wbxml = login_wbxml();
     for n in 0..wbxml.len() {
-        assert!(decode_wbxml(&wbxml[..n], &Limits::default()).is_err(), "WBXML truncated at {n} decoded");
+        assert!(
+            decode_wbxml(&wbxml[..n], &Limits::default()).is_err(),
+            "WBXML truncated at {n} decoded"
+        );
     }
     let xml = LOGIN.as_bytes();
     let root_end = xml.len() - "</WV-CSP-Message>".len();
     for n in 0..root_end {
-        assert!(decode_xml(&xml[..n], &Limits::default()).is_err(), "XML truncated at {n} decoded");
+        assert!(
+            decode_xml(&xml[..n], &Limits::default()).is_err(),
+            "XML truncated at {n} decoded"
+        );
     }
 }
 
@@ -61,9 +73,21 @@ fn every_single_byte_corruption_is_handled() {
 
 #[test]
 fn oversized_input_is_refused_before_parsing() {
-    let limits = Limits { max_total_size: 100, ..Limits::default() };
+    let limits = Limits {
+        max_total_size: 100,
+        ..Limits::default()
+    };
     let e = decode(LOGIN.as_bytes(), &limits).expect_err("too big");
-    assert!(matches!(e, DecodeError::LimitExceeded { limit: "total size", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            DecodeError::LimitExceeded {
+                limit: "total size",
+                ..
+            }
+        ),
+        "{e}"
+    );
     let e = decode(&login_wbxml(), &limits).expect_err("too big");
     assert!(matches!(e, DecodeError::LimitExceeded { .. }), "{e}");
     assert_eq!(e.status_code(), StatusCode::BAD_REQUEST);
@@ -72,15 +96,21 @@ fn oversized_input_is_refused_before_parsing() {
 #[test]
 fn deep_nesting_is_refused() {
     let depth = 10_000;
-    let mut xml = String::from(r#"<WV-CSP-Message xmlns="http://www.wireless-village.org/CSP1.1"><Session>"#);
+    let mut xml =
+        String::from(r#"<WV-CSP-Message xmlns="http://www.wireless-village.org/CSP1.1"><Session>"#);
     xml.push_str(&"<a>".repeat(depth));
     xml.push_str(&"</a>".repeat(depth));
     xml.push_str("</Session></WV-CSP-Message>");
     let e = decode_xml(xml.as_bytes(), &Limits::default()).expect_err("too deep");
-    assert!(matches!(e, DecodeError::LimitExceeded { limit: "depth", .. }), "{e}");
+    assert!(
+        matches!(e, DecodeError::LimitExceeded { limit: "depth", .. }),
+        "{e}"
+    );
 
     // WBXML: WV-CSP-Message, Session, then 10 000 nested Session tags.
-    let mut b = vec![0x03, 0x10, 0x6A, 0x00, 0xC9, 0x05, 0x03, b'1', b'.', b'1', 0x00, 0x01];
+    let mut b = vec![
+        0x03, 0x10, 0x6A, 0x00, 0xC9, 0x05, 0x03, b'1', b'.', b'1', 0x00, 0x01,
+    ];
     b.extend(std::iter::repeat_n(0x6D, depth));
     b.extend(std::iter::repeat_n(0x01, depth + 1));
     let e = decode_wbxml(&b, &Limits::default()).expect_err("too deep");
@@ -89,12 +119,25 @@ fn deep_nesting_is_refused() {
 
 #[test]
 fn element_count_bomb_is_refused() {
-    let limits = Limits { max_elements: 1000, ..Limits::default() };
-    let mut xml = String::from(r#"<WV-CSP-Message xmlns="http://www.wireless-village.org/CSP1.1"><Session>"#);
+    let limits = Limits {
+        max_elements: 1000,
+        ..Limits::default()
+    };
+    let mut xml =
+        String::from(r#"<WV-CSP-Message xmlns="http://www.wireless-village.org/CSP1.1"><Session>"#);
     xml.push_str(&"<x/>".repeat(5000));
     xml.push_str("</Session></WV-CSP-Message>");
     let e = decode_xml(xml.as_bytes(), &limits).expect_err("too many");
-    assert!(matches!(e, DecodeError::LimitExceeded { limit: "elements", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            DecodeError::LimitExceeded {
+                limit: "elements",
+                ..
+            }
+        ),
+        "{e}"
+    );
 }
 
 #[test]
@@ -104,7 +147,10 @@ fn unknown_versions_get_505() {
     assert!(matches!(e, DecodeError::UnsupportedVersion(_)), "{e}");
     assert_eq!(e.status_code(), StatusCode::VERSION_NOT_SUPPORTED);
 
-    let no_ns = LOGIN.replace(r#" xmlns="http://www.openmobilealliance.org/DTD/WV-CSP1.2""#, "");
+    let no_ns = LOGIN.replace(
+        r#" xmlns="http://www.openmobilealliance.org/DTD/WV-CSP1.2""#,
+        "",
+    );
     let e = decode(no_ns.as_bytes(), &Limits::default()).expect_err("no namespace");
     assert_eq!(e.status_code(), StatusCode::VERSION_NOT_SUPPORTED);
 
@@ -124,10 +170,14 @@ fn wbxml_public_id_unknown_falls_back_to_the_xmlns_token() {
 
 #[test]
 fn unknown_tokens_are_errors() {
-    let mut b = vec![0x03, 0x11, 0x6A, 0x00, 0xC9, 0x08, 0x03, b'1', b'.', b'2', 0x00, 0x01];
+    let mut b = vec![
+        0x03, 0x11, 0x6A, 0x00, 0xC9, 0x08, 0x03, b'1', b'.', b'2', 0x00, 0x01,
+    ];
     b.extend([0x6D, 0x3F, 0x01, 0x01]); // page 0 tag 0x3F does not exist
     assert!(decode_wbxml(&b, &Limits::default()).is_err());
-    let mut b = vec![0x03, 0x11, 0x6A, 0x00, 0xC9, 0x08, 0x03, b'1', b'.', b'2', 0x00, 0x01];
+    let mut b = vec![
+        0x03, 0x11, 0x6A, 0x00, 0xC9, 0x08, 0x03, b'1', b'.', b'2', 0x00, 0x01,
+    ];
     b.extend([0x6D, 0x6E, 0x70, 0x80, 0x5E, 0x01, 0x01, 0x01, 0x01]); // value 0x5E is not in 1.2's ... it is; use 0x92
     b[16] = 0x81;
     b.insert(17, 0x12); // EXT_T_0 0x92: unassigned in every version
@@ -142,10 +192,16 @@ fn invalid_utf8_is_an_error() {
     let mut bytes = LOGIN.as_bytes().to_vec();
     let at = LOGIN.find("alice").expect("present");
     bytes[at] = 0xFF;
-    assert!(matches!(decode_xml(&bytes, &Limits::default()), Err(DecodeError::Malformed(_))));
+    assert!(matches!(
+        decode_xml(&bytes, &Limits::default()),
+        Err(DecodeError::Malformed(_))
+    ));
 
     let mut wbxml = login_wbxml();
-    let at = wbxml.windows(5).position(|w| w == b"alice").expect("present");
+    let at = wbxml
+        .windows(5)
+        .position(|w| w == b"alice")
+        .expect("present");
     wbxml[at + 1] = 0xC0; // invalid UTF-8 lead byte inside STR_I
     assert!(decode_wbxml(&wbxml, &Limits::default()).is_err());
 }
@@ -156,10 +212,16 @@ fn dtds_and_entities_are_refused() {
         "<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;\">]>{}",
         LOGIN.replace("alice", "&lol2;")
     );
-    assert_eq!(decode_xml(bomb.as_bytes(), &Limits::default()).expect_err("DTD"), DecodeError::Dtd);
+    assert_eq!(
+        decode_xml(bomb.as_bytes(), &Limits::default()).expect_err("DTD"),
+        DecodeError::Dtd
+    );
 
     let external = format!("<!DOCTYPE x SYSTEM \"file:///etc/passwd\" [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>{LOGIN}");
-    assert_eq!(decode_xml(external.as_bytes(), &Limits::default()).expect_err("DTD"), DecodeError::Dtd);
+    assert_eq!(
+        decode_xml(external.as_bytes(), &Limits::default()).expect_err("DTD"),
+        DecodeError::Dtd
+    );
 
     let undeclared = LOGIN.replace("alice", "&xxe;");
     let e = decode_xml(undeclared.as_bytes(), &Limits::default()).expect_err("entity");
@@ -173,26 +235,53 @@ fn dtds_and_entities_are_refused() {
     // Predefined entities and character references are decoded.
     let escaped = LOGIN.replace("alice", "a&amp;l&#105;&#x63;e&lt;");
     let msg = decode_xml(escaped.as_bytes(), &Limits::default()).expect("ok");
-    let Primitive::LoginRequest(l) = &msg.session.transactions[0].primitive else { panic!() };
+    let Primitive::LoginRequest(l) = &msg.session.transactions[0].primitive else {
+        panic!()
+    };
     assert_eq!(l.user_id, "a&lice<");
 }
 
 #[test]
 fn structural_errors_are_typed() {
-    let no_session = r#"<WV-CSP-Message xmlns="http://www.wireless-village.org/CSP1.1"></WV-CSP-Message>"#;
+    let no_session =
+        r#"<WV-CSP-Message xmlns="http://www.wireless-village.org/CSP1.1"></WV-CSP-Message>"#;
     assert!(matches!(
         decode_xml(no_session.as_bytes(), &Limits::default()),
-        Err(DecodeError::MissingElement { name: "Session", .. })
+        Err(DecodeError::MissingElement {
+            name: "Session",
+            ..
+        })
     ));
     let wrong_root = r#"<Foo xmlns="http://www.wireless-village.org/CSP1.1"/>"#;
-    assert!(matches!(decode_xml(wrong_root.as_bytes(), &Limits::default()), Err(DecodeError::UnexpectedRoot(_))));
+    assert!(matches!(
+        decode_xml(wrong_root.as_bytes(), &Limits::default()),
+        Err(DecodeError::UnexpectedRoot(_))
+    ));
     let bad_mode = LOGIN.replace("<TransactionMode>Request", "<TransactionMode>request");
     let e = decode_xml(bad_mode.as_bytes(), &Limits::default()).expect_err("mode");
-    assert!(matches!(e, DecodeError::BadValue { element: "TransactionMode", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            DecodeError::BadValue {
+                element: "TransactionMode",
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert_eq!(e.status_code(), StatusCode::BAD_PARAMETER);
     let bad_int = LOGIN.replace("7205", "soon");
     let e = decode_xml(bad_int.as_bytes(), &Limits::default()).expect_err("int");
-    assert!(matches!(e, DecodeError::BadValue { element: "TimeToLive", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            DecodeError::BadValue {
+                element: "TimeToLive",
+                ..
+            }
+        ),
+        "{e}"
+    );
     let two_roots = format!("{LOGIN}{LOGIN}");
     assert!(decode_xml(two_roots.as_bytes(), &Limits::default()).is_err());
     assert!(decode(b"GET / HTTP/1.1\r\n", &Limits::default()).is_err());
@@ -203,8 +292,14 @@ fn structural_errors_are_typed() {
 fn unknown_primitives_survive_as_unknown() {
     let xml = LOGIN.replace("Login-Request>", "Teleport-Request>");
     let msg = decode_xml(xml.as_bytes(), &Limits::default()).expect("decodes");
-    assert_eq!(msg.session.transactions[0].primitive, Primitive::Unknown("Teleport-Request".into()));
-    assert!(encode_xml(&msg).is_err(), "an unknown primitive cannot be re-encoded");
+    assert_eq!(
+        msg.session.transactions[0].primitive,
+        Primitive::Unknown("Teleport-Request".into())
+    );
+    assert!(
+        encode_xml(&msg).is_err(),
+        "an unknown primitive cannot be re-encoded"
+    );
 }
 
 #[test]

@@ -51,7 +51,12 @@ fn check_all(what: &str, mut f: impl FnMut(CspVersion, &Path, &[u8]) -> Option<S
         }
     }
     assert!(n >= 60, "corpus has only {n} documents");
-    assert!(failures.is_empty(), "{what}: {} of {n} documents fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{what}: {} of {n} documents fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -69,10 +74,24 @@ fn corpus_covers_every_version_and_feature_area() {
         }
     }
     for needed in [
-        "Login-Request", "ClientCapability-Request", "Service-Response", "Search-Request", "InviteUser-Request",
-        "ListManage-Request", "PresenceNotification-Request", "UpdatePresence-Request", "SendMessage-Request",
-        "NewMessage", "BlockEntity-Request", "JoinGroup-Response", "GroupChangeNotice", "SystemMessage-Request",
-        "GetSegment-Response", "ExtendConversation-Request", "GetPublicProfile-Response", "Notification-Request",
+        "Login-Request",
+        "ClientCapability-Request",
+        "Service-Response",
+        "Search-Request",
+        "InviteUser-Request",
+        "ListManage-Request",
+        "PresenceNotification-Request",
+        "UpdatePresence-Request",
+        "SendMessage-Request",
+        "NewMessage",
+        "BlockEntity-Request",
+        "JoinGroup-Response",
+        "GroupChangeNotice",
+        "SystemMessage-Request",
+        "GetSegment-Response",
+        "ExtendConversation-Request",
+        "GetPublicProfile-Response",
+        "Notification-Request",
     ] {
         assert!(primitives.contains(needed), "corpus lacks {needed}");
     }
@@ -148,6 +167,33 @@ fn libwbxml_decodes_our_wbxml() {
     });
 }
 
+/// The document as libwbxml's tables spell it: its own names for a few elements (it fails on
+/// names it has no token for), and without the elements it has no token for in that version.
+fn libwbxml_spelling(v: CspVersion, bytes: &[u8]) -> String {
+    let mut xml = String::from_utf8(bytes.to_vec()).expect("UTF-8 corpus");
+    for (ours, theirs) in [
+        ("BlockUser-Request", "BlockEntity-Request"),
+        ("ExtendedData", "Extended-Data"),
+        ("AutoSubscribe", "Auto-Subscribe"),
+        ("ReferredContent", "PreferredContent"),
+        ("ReferredvCard", "PreferredvCard"),
+    ] {
+        for (a, b) in [("<", "<"), ("</", "</")] {
+            xml = xml.replace(&format!("{a}{ours}>"), &format!("{b}{theirs}>"));
+            xml = xml.replace(&format!("{a}{ours}/>"), &format!("{b}{theirs}/>"));
+        }
+    }
+    if v == CspVersion::V1_2 {
+        while let Some(start) = xml.find("<CIRURL>") {
+            let Some(end) = xml[start..].find("</CIRURL>") else {
+                break;
+            };
+            xml.replace_range(start..start + end + "</CIRURL>".len(), "");
+        }
+    }
+    xml
+}
+
 #[test]
 fn we_decode_libwbxml_wbxml() {
     if !require(Tool::Xml2Wbxml) {
@@ -159,7 +205,7 @@ fn we_decode_libwbxml_wbxml() {
             return None;
         }
         let original = tree(bytes);
-        let wbxml = match libwbxml_encode(bytes) {
+        let wbxml = match libwbxml_encode(libwbxml_spelling(v, bytes).as_bytes()) {
             Ok(w) => w,
             Err(e) => return Some(format!("libwbxml cannot encode the document: {e}")),
         };

@@ -121,6 +121,17 @@ impl<'a> XmlSource<'a> {
         check_chars(&t)?;
         Ok(Ev::Text(t))
     }
+
+    /// Like [`Self::text`] for text whose characters were already checked.
+    fn text_checked(&self, t: Cow<'a, str>) -> Result<Ev<'a>, DecodeError> {
+        if t.len() > self.limits.max_string_len {
+            return Err(DecodeError::LimitExceeded {
+                limit: "string length",
+                max: self.limits.max_string_len,
+            });
+        }
+        Ok(Ev::Text(t))
+    }
 }
 
 /// The local, canonical name of a start tag, borrowed from the input when possible.
@@ -146,8 +157,13 @@ fn borrowed_name<'a>(input: &'a str, e: &quick_xml::events::BytesStart<'_>) -> C
 
 /// XML 1.0 allows no C0 control character other than tab, CR and LF, literally or by reference.
 fn check_chars(t: &str) -> Result<(), DecodeError> {
-    match t.bytes().find(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) {
-        Some(b) => Err(DecodeError::Malformed(format!("control character U+{b:04X} in text"))),
+    match t
+        .bytes()
+        .find(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        Some(b) => Err(DecodeError::Malformed(format!(
+            "control character U+{b:04X} in text"
+        ))),
         None => Ok(()),
     }
 }
@@ -218,7 +234,30 @@ impl<'a> Source<'a> for XmlSource<'a> {
                     }
                     return Ok(Ev::End);
                 }
-                Event::Text(t) => return self.text(t.xml10_content()),
+                Event::Text(t) => {
+                    // One pass: refuse control characters, and normalise line ends only when
+                    // there is a CR to normalise.
+                    let mut has_cr = false;
+                    for &b in t.as_bytes() {
+                        if b < 0x20 {
+                            match b {
+                                b'\r' => has_cr = true,
+                                b'\t' | b'\n' => {}
+                                _ => {
+                                    return Err(DecodeError::Malformed(format!(
+                                        "control character U+{b:04X} in text"
+                                    )))
+                                }
+                            }
+                        }
+                    }
+                    let text = if has_cr {
+                        t.xml10_content()
+                    } else {
+                        t.into_inner()
+                    };
+                    return self.text_checked(text);
+                }
                 Event::CData(c) => {
                     return self.text(c.into_inner());
                 }

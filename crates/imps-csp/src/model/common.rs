@@ -1,20 +1,31 @@
 //! Elements shared by many primitives: results, identities, recipients, properties
 //! (csp-reference.md §1.6, §3.4, §3.5, §6).
 
-use crate::codec::{Element, Ev, Sample, Sink, Source};
+use crate::codec::{read_raw, Element, Ev, Raw, Sample, Sink, Source};
 use crate::element;
 use crate::error::{DecodeError, EncodeError};
+use crate::model::v13::SystemMessageList;
 use crate::status::StatusCode;
 
 element! {
-    /// `Result (Code, Description?, DetailedResult*)` (§1.6).
+    /// `Result (Code, Description?, DetailedResult*)` (§1.6); 1.3 adds `SystemMessageList?,
+    /// TryAgainTimeout?`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the two 1.3 children follow `DetailedResult*`,
+    /// in this order.
     pub struct CspResult {
-        /// `Code`.
+        /// `Code`: the status code.
         code: StatusCode => "Code",
-        /// `Description`.
+        /// `Description`: human-readable text for the code.
         description: Option<String> => "Description",
         /// `DetailedResult*`: one per distinct failure (with 201/900).
         detailed: Vec<DetailedResult> => "DetailedResult",
+        /// 1.3 `SystemMessageList`: system messages (terms of use, verification) the user must
+        /// see, e.g. with a failed Login-Response.
+        system_message_list: Option<SystemMessageList> => "SystemMessageList" [only V1_3],
+        /// 1.3 `TryAgainTimeout`: seconds after which the client may retry (with 503 and the
+        /// like).
+        try_again_timeout: Option<u32> => "TryAgainTimeout" [only V1_3],
     }
 }
 
@@ -24,7 +35,7 @@ impl CspResult {
         CspResult {
             code,
             description: code.description().map(str::to_owned),
-            detailed: Vec::new(),
+            ..Default::default()
         }
     }
 }
@@ -83,10 +94,19 @@ element! {
 }
 
 element! {
-    /// `User (UserID, ClientID?)`.
+    /// `User (UserID, ClientID?)` (1.1/1.2); 1.3 `User (UserID, FriendlyName?, (ApplicationID |
+    /// ClientID)?)`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `FriendlyName` follows `UserID`;
+    /// `ApplicationID` and `ClientID` are alternatives there, modelled as two optional fields
+    /// (`ApplicationID` first).
     pub struct User {
         /// `UserID`, e.g. `wv:alice@example.com`.
         user_id: String => "UserID",
+        /// 1.3 `FriendlyName`: the name the user is shown under.
+        friendly_name: Option<String> => "FriendlyName" [only V1_3],
+        /// 1.3 `ApplicationID`: one application of the user (instead of a ClientID).
+        application_id: Option<String> => "ApplicationID" [only V1_3],
         /// `ClientID`: one client of the user.
         client_id: Option<ClientId> => "ClientID",
     }
@@ -97,7 +117,7 @@ impl User {
     pub fn new(user_id: impl Into<String>) -> Self {
         User {
             user_id: user_id.into(),
-            client_id: None,
+            ..Default::default()
         }
     }
 }
@@ -193,6 +213,15 @@ element! {
 }
 
 element! {
+    /// `ContactListIDList (ContactList*)`: a list of contact-list ids (1.3 Notification-Request,
+    /// presence primitives).
+    pub struct ContactListIdList {
+        /// The contact-list ids.
+        contact_list: Vec<String> => "ContactList",
+    }
+}
+
+element! {
     /// `URLList (URL*)`.
     pub struct UrlList {
         /// URLs.
@@ -278,3 +307,76 @@ impl Sample for ExtBlock {
 }
 
 crate::required_slot!(ExtBlock);
+
+/// Text content that some encoders send as an OPAQUE integer: `SearchID` and `AcceptedCharset`
+/// are text in the token tables (`SearchID` is an integer in Wireshark's 1.3 table only), but
+/// libwbxml 1.1/1.2 and Baraza type them as integers.
+///
+/// Decoding: text as it is (trimmed); OPAQUE of at most 4 bytes as a big-endian integer, held
+/// as its decimal text; longer OPAQUE as UTF-8 text. Encoding: always text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct IntText(pub String);
+
+impl IntText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The value as an integer, when the text is a decimal number.
+    pub fn as_u32(&self) -> Option<u32> {
+        self.0.trim().parse().ok()
+    }
+}
+
+impl From<&str> for IntText {
+    fn from(s: &str) -> Self {
+        IntText(s.to_owned())
+    }
+}
+
+impl From<String> for IntText {
+    fn from(s: String) -> Self {
+        IntText(s)
+    }
+}
+
+impl PartialEq<str> for IntText {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for IntText {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl Element for IntText {
+    fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
+        Ok(IntText(match read_raw(src, "")? {
+            Raw::Text(t) => t.trim().to_owned(),
+            Raw::Opaque(b) if b.len() <= 4 => b
+                .iter()
+                .fold(0u32, |acc, &x| (acc << 8) | u32::from(x))
+                .to_string(),
+            Raw::Opaque(b) => std::str::from_utf8(&b)
+                .map_err(|_| DecodeError::bad("", "OPAQUE text is not UTF-8"))?
+                .trim()
+                .to_owned(),
+        }))
+    }
+
+    fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
+        self.0.encode(name, sink)
+    }
+}
+
+impl Sample for IntText {
+    fn sample() -> Self {
+        IntText("106".into())
+    }
+}
+
+crate::required_slot!(IntText);

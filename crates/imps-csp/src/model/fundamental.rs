@@ -5,142 +5,168 @@ use crate::element;
 use crate::error::{DecodeError, EncodeError};
 use crate::model::attributes::PresenceSubList;
 use crate::model::common::{
-    AnyElement, CspResult, Group, Recipient, ScreenName, Sender, UrlList, User, UserList,
+    AnyElement, Group, IntText, Recipient, ScreenName, Sender, UrlList, User, UserList,
 };
+use crate::version::CspVersion;
 
 // ---------------------------------------------------------------------------------------------
 // Search
 // ---------------------------------------------------------------------------------------------
 
 element! {
-    /// `Search-Request (SearchPairList*, SearchLimit?, SearchID?, SearchIndex?)`, plus 1.3
-    /// `AdvancedCriteria?` (§3.2).
+    /// `Search-Request (SearchPairList*, SearchLimit?, SearchID?, SearchIndex?)` (§3.2); 1.3
+    /// adds `AdvancedCriteria?` after the pairs.
     ///
-    /// The first request carries the criteria (AND of the pairs) and `SearchLimit`; follow-up
-    /// requests carry only `SearchID` and `SearchIndex`.
+    /// The first request carries the criteria (AND of the pairs, or the 1.3 expression in
+    /// `AdvancedCriteria`) and `SearchLimit`; follow-up requests carry only `SearchID` and
+    /// `SearchIndex`.
     ///
-    /// Reconstructed: the 1.3 `AdvancedCriteria` (function code ADVSR) is placed last.
+    /// Reconstructed (Baraza cspmessages.def): `AdvancedCriteria` follows `SearchPairList*`.
     pub struct SearchRequest {
-        /// `SearchPairList*`: the criteria, all of which must match.
+        /// `SearchPairList*`: the criteria (all must match unless `AdvancedCriteria` combines
+        /// them otherwise).
         search_pair_list: Vec<SearchPairList> => "SearchPairList",
+        /// 1.3 `AdvancedCriteria`: a boolean expression over the pairs' `PairID`s, e.g.
+        /// `1 AND (2 OR 3)` (function code ADVSR).
+        advanced_criteria: Option<String> => "AdvancedCriteria" [only V1_3],
         /// `SearchLimit`: most results to return per response.
         search_limit: Option<u32> => "SearchLimit",
-        /// `SearchID`: the running search a follow-up request continues.
-        search_id: Option<String> => "SearchID",
+        /// `SearchID`: the running search a follow-up request continues (text; libwbxml sends
+        /// an OPAQUE integer).
+        search_id: Option<IntText> => "SearchID",
         /// `SearchIndex`: index of the first result wanted in a follow-up request.
         search_index: Option<u32> => "SearchIndex",
-        /// 1.3 `AdvancedCriteria`: advanced search criteria (ADVSR).
-        advanced_criteria: Option<AdvancedCriteria> => "AdvancedCriteria" [only V1_3],
     }
 }
 
-element! {
-    /// `SearchPairList (SearchElement, SearchString)`: one search criterion.
-    pub struct SearchPairList {
-        /// `SearchElement`: what to match: `USER_ID`, `USER_FIRST_NAME`, `USER_LAST_NAME`,
-        /// `USER_EMAIL_ADDRESS`, `USER_ALIAS`, `USER_ONLINE_STATUS`, `USER_MOBILE_NUMBER`,
-        /// `GROUP_ID`, `GROUP_NAME`, `GROUP_TOPIC`, `GROUP_USER_ID_JOINED`,
-        /// `GROUP_USER_ID_OWNER`, 1.2+ `GROUP_USER_ID_AUTOJOIN`, 1.3 `USER_CITY`,
-        /// `USER_COUNTRY`, `USER_FRIENDLY_NAME`, `USER_GENDER`, `USER_INTENTION`,
-        /// `USER_INTERESTS_HOBBIES`, `USER_MARITAL_STATUS`, `USER_AGE_MIN`, `USER_AGE_MAX`.
-        search_element: String => "SearchElement",
-        /// `SearchString`: the value to match.
-        search_string: String => "SearchString",
-    }
-}
-
-/// 1.3 `AdvancedCriteria`: advanced search criteria (function code ADVSR).
+/// `SearchPairList (SearchElement, SearchString)`: one search criterion; 1.3 adds `PairID?`
+/// (its number in `AdvancedCriteria`).
 ///
-/// Reconstructed: no content model is known. The page-0x0A tokens `SearchPair` and `PairID`
-/// suggest numbered criteria combined by an expression, so the element is taken as
-/// `AdvancedCriteria (SearchPair*)` with `SearchPair (PairID, SearchElement, SearchString)`;
-/// character data directly inside (e.g. an expression over pair ids) and any other child
-/// elements are kept as they are so nothing a client sends is lost.
+/// Reconstructed (Baraza cspmessages.def): in 1.3 `PairID` follows `SearchString`. The 1.3
+/// token table also has a `SearchPair` element (page 0x0A 0x17), which Baraza says is tagless
+/// in practice: a `SearchPair` wrapper inside the list is accepted when decoding (its children
+/// are read as the list's own; the first occurrence of each wins) and never written.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AdvancedCriteria {
-    /// `SearchPair*`: the numbered criteria.
-    pub search_pair: Vec<SearchPair>,
-    /// Character data directly inside the element (trimmed), e.g. a criteria expression.
-    pub text: String,
-    /// Any other child elements, kept verbatim.
-    pub other: Vec<AnyElement>,
+pub struct SearchPairList {
+    /// `SearchElement`: what to match: `USER_ID`, `USER_FIRST_NAME`, `USER_LAST_NAME`,
+    /// `USER_EMAIL_ADDRESS`, `USER_ALIAS`, `USER_ONLINE_STATUS`, `USER_MOBILE_NUMBER`,
+    /// `GROUP_ID`, `GROUP_NAME`, `GROUP_TOPIC`, `GROUP_USER_ID_JOINED`,
+    /// `GROUP_USER_ID_OWNER`, 1.2+ `GROUP_USER_ID_AUTOJOIN`, 1.3 `USER_CITY`,
+    /// `USER_COUNTRY`, `USER_FRIENDLY_NAME`, `USER_GENDER`, `USER_INTENTION`,
+    /// `USER_INTERESTS_HOBBIES`, `USER_MARITAL_STATUS`, `USER_AGE_MIN`, `USER_AGE_MAX`.
+    pub search_element: String,
+    /// `SearchString`: the value to match.
+    pub search_string: String,
+    /// 1.3 `PairID`: the number `AdvancedCriteria` refers to this pair by.
+    pub pair_id: Option<u32>,
 }
 
-impl Element for AdvancedCriteria {
-    fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
-        let mut c = AdvancedCriteria::default();
+impl SearchPairList {
+    /// A criterion without a pair id.
+    pub fn new(search_element: impl Into<String>, search_string: impl Into<String>) -> Self {
+        SearchPairList {
+            search_element: search_element.into(),
+            search_string: search_string.into(),
+            pair_id: None,
+        }
+    }
+
+    /// Reads children until the end of the current element; `SearchPair` wrappers are
+    /// descended into.
+    fn read_children<'a, S: Source<'a>>(
+        &mut self,
+        seen: &mut [bool; 3],
+        src: &mut S,
+    ) -> Result<(), DecodeError> {
         loop {
             match src.next()? {
-                Ev::Start(name) if name == "SearchPair" => c
-                    .search_pair
-                    .push(SearchPair::decode(src).map_err(|e| e.in_element("SearchPair"))?),
-                Ev::Start(name) => c.other.push(AnyElement::decode_named(&name, src)?),
-                Ev::Text(t) => c.text.push_str(&t),
-                Ev::Opaque(b) => c.text.push_str(&String::from_utf8_lossy(b)),
-                Ev::End => {
-                    let trimmed = c.text.trim();
-                    if trimmed.len() != c.text.len() {
-                        c.text = trimmed.to_owned();
+                Ev::Start(name) => match &*name {
+                    "SearchElement" => {
+                        let v = String::decode(src).map_err(|e| e.in_element("SearchElement"))?;
+                        if !seen[0] {
+                            self.search_element = v;
+                            seen[0] = true;
+                        }
                     }
-                    return Ok(c);
-                }
+                    "SearchString" => {
+                        let v = String::decode(src).map_err(|e| e.in_element("SearchString"))?;
+                        if !seen[1] {
+                            self.search_string = v;
+                            seen[1] = true;
+                        }
+                    }
+                    "PairID" => {
+                        let v = u32::decode(src).map_err(|e| e.in_element("PairID"))?;
+                        if !seen[2] {
+                            self.pair_id = Some(v);
+                            seen[2] = true;
+                        }
+                    }
+                    "SearchPair" => self
+                        .read_children(seen, src)
+                        .map_err(|e| e.in_element("SearchPair"))?,
+                    _ => src.skip()?,
+                },
+                Ev::End => return Ok(()),
+                Ev::Text(_) | Ev::Opaque(_) => {}
                 Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
             }
         }
     }
+}
+
+impl Element for SearchPairList {
+    fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
+        let mut out = SearchPairList::default();
+        let mut seen = [false; 3];
+        out.read_children(&mut seen, src)?;
+        if !seen[0] {
+            return Err(DecodeError::MissingElement {
+                parent: "SearchPairList",
+                name: "SearchElement",
+            });
+        }
+        if !seen[1] {
+            return Err(DecodeError::MissingElement {
+                parent: "SearchPairList",
+                name: "SearchString",
+            });
+        }
+        Ok(out)
+    }
 
     fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
         sink.start(name)?;
-        for p in &self.search_pair {
-            p.encode("SearchPair", sink)?;
-        }
-        if !self.text.trim().is_empty() {
-            sink.text(&self.text)?;
-        }
-        for o in &self.other {
-            o.encode_self(sink)?;
+        self.search_element.encode("SearchElement", sink)?;
+        self.search_string.encode("SearchString", sink)?;
+        if sink.version() == CspVersion::V1_3 {
+            if let Some(id) = self.pair_id {
+                id.encode("PairID", sink)?;
+            }
         }
         sink.end()
     }
 }
 
-impl Sample for AdvancedCriteria {
+impl Sample for SearchPairList {
     fn sample() -> Self {
-        AdvancedCriteria {
-            search_pair: Vec::<SearchPair>::sample(),
-            text: String::new(),
-            other: Vec::new(),
+        SearchPairList {
+            search_element: "USER_FIRST_NAME".into(),
+            search_string: "Grüße <&>".into(),
+            pair_id: Some(1),
         }
     }
 }
 
-crate::required_slot!(AdvancedCriteria);
-
-element! {
-    /// 1.3 `SearchPair (PairID?, SearchElement, SearchString)`: a numbered search criterion.
-    ///
-    /// Reconstructed: content model chosen from the element names (see [`AdvancedCriteria`]).
-    pub struct SearchPair {
-        /// `PairID`: the number of the criterion.
-        pair_id: Option<u32> => "PairID",
-        /// `SearchElement`: what to match (values as in [`SearchPairList`]).
-        search_element: Option<String> => "SearchElement",
-        /// `SearchString`: the value to match.
-        search_string: Option<String> => "SearchString",
-    }
-}
+crate::required_slot!(SearchPairList);
 
 element! {
     /// `Search-Response (SearchID?, SearchFindings, CompletionFlag, SearchIndex, SearchResult?)`
-    /// (§3.2), plus a leading `Result` (lenient).
-    ///
-    /// Reconstructed: `Result` is in no known content model; it is accepted when decoding and
-    /// written in 1.3 only (whose models are unknown), first as in other responses.
+    /// (§3.2; Baraza has the same in every version). Errors travel as `Status`.
     pub struct SearchResponse {
-        /// `Result` (lenient extra; 1.3 only when written).
-        result: Option<CspResult> => "Result" [only V1_3],
-        /// `SearchID`: id of the result set, for follow-up requests.
-        search_id: Option<String> => "SearchID",
+        /// `SearchID`: id of the result set, for follow-up requests (text; libwbxml sends an
+        /// OPAQUE integer).
+        search_id: Option<IntText> => "SearchID",
         /// `SearchFindings`: total number of results.
         search_findings: Option<u32> => "SearchFindings",
         /// `CompletionFlag`: `T` when no more results follow.
@@ -174,7 +200,7 @@ element! {
     /// `StopSearch-Request (SearchID)`: discard a result set.
     pub struct StopSearchRequest {
         /// `SearchID` of the result set to discard.
-        search_id: String => "SearchID",
+        search_id: IntText => "SearchID",
     }
 }
 
@@ -184,18 +210,25 @@ element! {
 
 element! {
     /// `Invite-Request (InviteID, InviteType, Recipient, GroupID?, PresenceSubList?, URLList?,
-    /// InviteNote?, ScreenName?, Validity?)` (C→S, §3.2); 1.3 adds `Sender` (after
-    /// `InviteType`, where Android's 1.3 code puts it) and drops `ScreenName`.
+    /// InviteNote?, ScreenName?, Validity?)` (C→S, §3.2); 1.3 `Invite-Request (InviteID,
+    /// InviteType, Sender, Recipient, ApplicationID?, GroupID?, PresenceSubList?, URLList?,
+    /// InviteNote?, Validity?)`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `Sender` and `ApplicationID` at Baraza's
+    /// positions. Baraza also lists `ScreenName` (the union of all versions); it stays 1.1/1.2
+    /// only, as Android's code notes that 1.3 drops it.
     pub struct InviteRequest {
         /// `InviteID`: client-chosen id of the invitation.
         invite_id: String => "InviteID",
         /// `InviteType`: `GR` group, `IM` instant messaging, `PR` presence, `SC` shared content
-        /// (plus the `US` user / `GM` group membership tokens).
+        /// (plus the `US` user / `GM` group membership tokens; 1.3 `EC` extended conversation).
         invite_type: Option<String> => "InviteType",
         /// 1.3 `Sender`: the inviter.
         sender: Option<Sender> => "Sender" [only V1_3],
         /// `Recipient`: who is invited.
         recipient: Recipient => "Recipient",
+        /// 1.3 `ApplicationID`: the application the invitation is for.
+        application_id: Option<String> => "ApplicationID" [only V1_3],
         /// `GroupID`: the group of a group invitation.
         group_id: Option<String> => "GroupID",
         /// `PresenceSubList`: the presence attributes offered in a presence invitation.
@@ -213,7 +246,12 @@ element! {
 
 element! {
     /// `InviteUser-Request (InviteID, InviteType, Sender, GroupID?, PresenceSubList?, URLList?,
-    /// InviteNote?, Validity?)` (S→C, §3.2): the invitation forwarded to one invitee.
+    /// InviteNote?, Validity?)` (S→C, §3.2): the invitation forwarded to one invitee; 1.3
+    /// `InviteUser-Request (InviteID, InviteType, Sender, Recipient?, ApplicationID?, GroupID?,
+    /// PresenceSubList?, URLList?, InviteNote?, ScreenName?, Validity?)`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `Recipient`, `ApplicationID` and
+    /// `ScreenName` (the inviter's screen name in the group) at Baraza's positions.
     pub struct InviteUserRequest {
         /// `InviteID` of the invitation.
         invite_id: String => "InviteID",
@@ -221,6 +259,10 @@ element! {
         invite_type: Option<String> => "InviteType",
         /// `Sender`: the inviter.
         sender: Option<Sender> => "Sender",
+        /// 1.3 `Recipient`: who was invited.
+        recipient: Option<Recipient> => "Recipient" [only V1_3],
+        /// 1.3 `ApplicationID`: the application the invitation is for.
+        application_id: Option<String> => "ApplicationID" [only V1_3],
         /// `GroupID`: the group of a group invitation.
         group_id: Option<String> => "GroupID",
         /// `PresenceSubList`: the presence attributes offered.
@@ -229,6 +271,8 @@ element! {
         url_list: Option<UrlList> => "URLList",
         /// `InviteNote`: free text from the inviter.
         invite_note: Option<String> => "InviteNote",
+        /// 1.3 `ScreenName`: the inviter's screen name in the group.
+        screen_name: Option<ScreenName> => "ScreenName" [only V1_3],
         /// `Validity`: seconds the invitation stays valid.
         validity: Option<u32> => "Validity",
     }
@@ -236,7 +280,10 @@ element! {
 
 element! {
     /// `InviteUser-Response (InviteID, Acceptance, Sender, ResponseNote?, ScreenName?)` (C→S,
-    /// §3.2; 1.1 has no `Sender`): the invitee's answer.
+    /// §3.2; 1.1 has no `Sender`, per Nokia's 1.1 model): the invitee's answer; 1.3 adds
+    /// `Recipient?` after `Sender`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `Recipient` at Baraza's position.
     ///
     /// Lenient: Android puts the original inviter as a bare `User` (or `Group`) instead of a
     /// `Sender`; those land in [`InviteUserResponse::user`] / [`InviteUserResponse::group`]
@@ -248,6 +295,8 @@ element! {
         acceptance: Option<bool> => "Acceptance",
         /// 1.2+ `Sender`: the original inviter.
         sender: Option<Sender> => "Sender" [since V1_2],
+        /// 1.3 `Recipient`: who was invited.
+        recipient: Option<Recipient> => "Recipient" [only V1_3],
         /// `ResponseNote`: free text for the inviter.
         response_note: Option<String> => "ResponseNote",
         /// `ScreenName`: the invitee's screen name in the group.
@@ -277,7 +326,12 @@ impl InviteUserResponse {
 
 element! {
     /// `Invite-Response (InviteID, Acceptance, Sender, ResponseNote?)` (S→C, §3.2): the
-    /// invitee's answer forwarded to the inviter.
+    /// invitee's answer forwarded to the inviter; 1.3 `Invite-Response (InviteID, Acceptance,
+    /// Sender, Recipient?, InviteNote?, ResponseNote?, ScreenName?)`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `Recipient`, `InviteNote` and
+    /// `ScreenName` at Baraza's positions. Baraza marks `ResponseNote` "v1.1 and v1.2 use
+    /// this"; it is kept in 1.3 too so the invitee's note is not lost.
     pub struct InviteResponse {
         /// `InviteID` of the invitation answered.
         invite_id: String => "InviteID",
@@ -285,21 +339,40 @@ element! {
         acceptance: Option<bool> => "Acceptance",
         /// `Sender`: the invitee who answered.
         sender: Option<Sender> => "Sender",
+        /// 1.3 `Recipient`: the inviter the answer goes to.
+        recipient: Option<Recipient> => "Recipient" [only V1_3],
+        /// 1.3 `InviteNote`: the note of the original invitation.
+        invite_note: Option<String> => "InviteNote" [only V1_3],
         /// `ResponseNote`: free text from the invitee.
         response_note: Option<String> => "ResponseNote",
+        /// 1.3 `ScreenName`: the invitee's screen name in the group.
+        screen_name: Option<ScreenName> => "ScreenName" [only V1_3],
     }
 }
 
 element! {
     /// `CancelInvite-Request (InviteID, Recipient?, InviteNote?, URLList?, ScreenName?)` (C→S,
-    /// §3.2; `Recipient` is mandatory in 1.1). Unknown id → 423.
+    /// §3.2; `Recipient` is mandatory in 1.1); 1.3 `CancelInvite-Request (InviteID, Sender?,
+    /// Recipient?, InviteNote?, ApplicationID?, GroupID?, PresenceSubList?, URLList?,
+    /// ScreenName?)`. Unknown id → 423.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `Sender`, `ApplicationID`, `GroupID`
+    /// and `PresenceSubList` at Baraza's positions.
     pub struct CancelInviteRequest {
         /// `InviteID` of the invitation to cancel.
         invite_id: String => "InviteID",
+        /// 1.3 `Sender`: the inviter.
+        sender: Option<Sender> => "Sender" [only V1_3],
         /// `Recipient`: the invitees whose invitation is cancelled.
         recipient: Option<Recipient> => "Recipient",
         /// `InviteNote`: free text for the invitees.
         invite_note: Option<String> => "InviteNote",
+        /// 1.3 `ApplicationID`: the application the invitation was for.
+        application_id: Option<String> => "ApplicationID" [only V1_3],
+        /// 1.3 `GroupID`: the group of a group invitation.
+        group_id: Option<String> => "GroupID" [only V1_3],
+        /// 1.3 `PresenceSubList`: the presence attributes the invitation offered.
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList" [only V1_3],
         /// `URLList`: shared-content URLs.
         url_list: Option<UrlList> => "URLList",
         /// `ScreenName`: the inviter's screen name in the group.
@@ -309,16 +382,31 @@ element! {
 
 element! {
     /// `CancelInviteUser-Request (InviteID, Sender, InviteNote?, URLList?)` (S→C, §3.2): the
-    /// cancellation forwarded to one invitee.
+    /// cancellation forwarded to one invitee; 1.3 `CancelInviteUser-Request (InviteID, Sender,
+    /// Recipient?, InviteNote?, ApplicationID?, GroupID?, PresenceSubList?, URLList?,
+    /// ScreenName?)`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `Recipient`, `ApplicationID`,
+    /// `GroupID`, `PresenceSubList` and `ScreenName` at Baraza's positions.
     pub struct CancelInviteUserRequest {
         /// `InviteID` of the cancelled invitation.
         invite_id: String => "InviteID",
         /// `Sender`: the inviter.
         sender: Option<Sender> => "Sender",
+        /// 1.3 `Recipient`: the invitees.
+        recipient: Option<Recipient> => "Recipient" [only V1_3],
         /// `InviteNote`: free text from the inviter.
         invite_note: Option<String> => "InviteNote",
+        /// 1.3 `ApplicationID`: the application the invitation was for.
+        application_id: Option<String> => "ApplicationID" [only V1_3],
+        /// 1.3 `GroupID`: the group of a group invitation.
+        group_id: Option<String> => "GroupID" [only V1_3],
+        /// 1.3 `PresenceSubList`: the presence attributes the invitation offered.
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList" [only V1_3],
         /// `URLList`: shared-content URLs.
         url_list: Option<UrlList> => "URLList",
+        /// 1.3 `ScreenName`: the inviter's screen name in the group.
+        screen_name: Option<ScreenName> => "ScreenName" [only V1_3],
     }
 }
 
@@ -491,7 +579,6 @@ mod tests {
         );
 
         let resp = SearchResponse {
-            result: Some(CspResult::new(crate::StatusCode(200))),
             search_id: Some("srch-1".into()),
             search_findings: Some(12),
             completion_flag: Some(false),
@@ -515,7 +602,6 @@ mod tests {
                 resp.clone().into(),
             );
             let out = crate::encode_xml(&m).expect("encodes");
-            assert_eq!(out.contains("<Result>"), v == CspVersion::V1_3);
             assert_order(
                 &out,
                 &[
@@ -633,6 +719,7 @@ mod tests {
                 group: None,
             }),
             response_note: Some("gladly".into()),
+            ..Default::default()
         };
         let m = WvCspMessage::new(
             CspVersion::V1_2,
@@ -707,18 +794,134 @@ mod tests {
         let xml = wrap(
             CspVersion::V1_3,
             "Request",
-            "<Search-Request><SearchLimit>5</SearchLimit><AdvancedCriteria>
-               <SearchPair><PairID>1</PairID><SearchElement>USER_CITY</SearchElement><SearchString>Basel</SearchString></SearchPair>
-               <SearchPair><PairID>2</PairID><SearchElement>USER_AGE_MIN</SearchElement><SearchString>18</SearchString></SearchPair>
-             </AdvancedCriteria></Search-Request>",
+            "<Search-Request><SearchLimit>5</SearchLimit><AdvancedCriteria>1 AND (2 OR 3)</AdvancedCriteria>
+               <SearchPairList><PairID>1</PairID><SearchElement>USER_CITY</SearchElement><SearchString>Basel</SearchString></SearchPairList>
+               <SearchPairList><SearchPair><SearchElement>USER_AGE_MIN</SearchElement><SearchString>18</SearchString><PairID>2</PairID></SearchPair></SearchPairList>
+               <SearchPairList><SearchElement>USER_GENDER</SearchElement><SearchString>F</SearchString><PairID>3</PairID></SearchPairList>
+             </Search-Request>",
         );
         let msg = decode(&xml);
         let Primitive::SearchRequest(r) = primitive(&msg) else {
             panic!("not a search")
         };
-        let adv = r.advanced_criteria.as_ref().expect("AdvancedCriteria");
-        assert_eq!(adv.search_pair.len(), 2);
-        assert_eq!(adv.search_pair[1].pair_id, Some(2));
-        assert_eq!(decode(&crate::encode_xml(&msg).expect("encodes")), msg);
+        assert_eq!(r.advanced_criteria.as_deref(), Some("1 AND (2 OR 3)"));
+        assert_eq!(r.search_pair_list.len(), 3);
+        assert_eq!(r.search_pair_list[0].pair_id, Some(1));
+        // The SearchPair wrapper is read through.
+        assert_eq!(
+            r.search_pair_list[1],
+            SearchPairList {
+                search_element: "USER_AGE_MIN".into(),
+                search_string: "18".into(),
+                pair_id: Some(2),
+            }
+        );
+        let out = crate::encode_xml(&msg).expect("encodes");
+        assert!(!out.contains("<SearchPair>"), "{out}");
+        assert_order(
+            &out,
+            &[
+                "<SearchPairList><SearchElement>USER_CITY</SearchElement><SearchString>Basel</SearchString><PairID>1</PairID></SearchPairList>",
+                "<SearchPairList><SearchElement>USER_AGE_MIN",
+                "<SearchPairList>",
+                "<AdvancedCriteria>1 AND (2 OR 3)</AdvancedCriteria>",
+                "<SearchLimit>5",
+            ],
+        );
+        assert_eq!(decode(&out), msg);
+
+        // Below 1.3 neither PairID nor AdvancedCriteria is written.
+        let mut v12 = msg.clone();
+        v12.version = CspVersion::V1_2;
+        let out = crate::encode_xml(&v12).expect("encodes");
+        assert!(
+            !out.contains("PairID") && !out.contains("AdvancedCriteria"),
+            "{out}"
+        );
+
+        // A pair without SearchString is refused.
+        let bad = wrap(
+            CspVersion::V1_3,
+            "Request",
+            "<Search-Request><SearchPairList><SearchElement>USER_ID</SearchElement></SearchPairList></Search-Request>",
+        );
+        assert!(crate::decode_xml(bad.as_bytes(), &limits()).is_err());
+    }
+
+    #[test]
+    fn invitations_1_3_children() {
+        let xml = wrap(
+            CspVersion::V1_3,
+            "Request",
+            "<CancelInviteUser-Request><URLList><URL>http://example.com/x</URL></URLList>
+               <GroupID>wv:alice/chess@example.com</GroupID><InviteID>inv1</InviteID>
+               <Sender><User><UserID>wv:alice@example.com</UserID></User></Sender>
+               <ApplicationID>com.example.chess</ApplicationID>
+               <Recipient><User><UserID>wv:bob@example.com</UserID></User></Recipient>
+             </CancelInviteUser-Request>",
+        );
+        let msg = decode(&xml);
+        let Primitive::CancelInviteUserRequest(r) = primitive(&msg) else {
+            panic!("not CancelInviteUser")
+        };
+        assert_eq!(r.application_id.as_deref(), Some("com.example.chess"));
+        assert_eq!(
+            r.recipient.as_ref().map(|r| r.user[0].user_id.as_str()),
+            Some("wv:bob@example.com")
+        );
+        let out = crate::encode_xml(&msg).expect("encodes");
+        assert_order(
+            &out,
+            &[
+                "<InviteID>",
+                "<Sender>",
+                "<Recipient>",
+                "<ApplicationID>",
+                "<GroupID>",
+                "<URLList>",
+            ],
+        );
+        let mut v12 = msg.clone();
+        v12.version = CspVersion::V1_2;
+        let out = crate::encode_xml(&v12).expect("encodes");
+        assert!(
+            !out.contains("<Recipient>")
+                && !out.contains("<ApplicationID>")
+                && !out.contains("<GroupID>"),
+            "{out}"
+        );
+
+        let fwd = InviteResponse {
+            invite_id: "inv1".into(),
+            acceptance: Some(false),
+            sender: Some(Sender {
+                user: Some(User::new("wv:bob@example.com")),
+                group: None,
+            }),
+            recipient: Some(Recipient {
+                user: vec![User::new("wv:alice@example.com")],
+                ..Default::default()
+            }),
+            invite_note: Some("chess?".into()),
+            response_note: Some("not now".into()),
+            screen_name: None,
+        };
+        let m = WvCspMessage::new(
+            CspVersion::V1_3,
+            Some("s".into()),
+            TransactionMode::Request,
+            Some("s-2".into()),
+            fwd.into(),
+        );
+        assert_order(
+            &crate::encode_xml(&m).expect("encodes"),
+            &[
+                "<Acceptance>F",
+                "<Sender>",
+                "<Recipient>",
+                "<InviteNote>chess?",
+                "<ResponseNote>not now",
+            ],
+        );
     }
 }

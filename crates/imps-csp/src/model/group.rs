@@ -4,19 +4,18 @@
 //! ranges. 1.3 structures the reference could not confirm are marked "Reconstructed:" in the
 //! item's documentation.
 
-use crate::codec::{ContentData, Element, Ev, Sample, Sink, Slot, Source};
+use crate::codec::ContentData;
 use crate::element;
-use crate::error::{DecodeError, EncodeError};
 use crate::model::common::{CspResult, Property, ScreenName, UserList};
 use crate::model::im::{AddList, RemoveList};
-use crate::version::{CspVersion, VersionRange};
+use crate::version::CspVersion;
 
 element! {
     /// `CreateGroup-Request (GroupID, GroupProperties, JoinGroup, ScreenName?,
-    /// SubscribeNotification)` (C→S).
+    /// SubscribeNotification)` (C→S); 1.3 adds `OwnProperties?`.
     ///
-    /// Reconstructed: 1.3 may carry `OwnProperties?` after `GroupProperties` (the Baraza server
-    /// accepts it there); written in 1.3 only.
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `OwnProperties` follows
+    /// `GroupProperties`; written in 1.3 only.
     pub struct CreateGroupRequest {
         /// `GroupID` chosen by the client (`wv:owner/name@domain`).
         group_id: String => "GroupID",
@@ -58,54 +57,64 @@ element! {
     }
 }
 
-/// `JoinGroup-Response`: 1.1 `(Joined?)` with `Joined (ScreenName+)`; 1.2 `(UserMapList?,
-/// WelcomeNote?)`; 1.3 `(Joined?, WelcomeNote?)` with `Joined (UserMapList)` (Android note).
-///
-/// `Joined` exists in 1.1 and 1.3 but not 1.2, so this type implements [`Element`] by hand;
-/// build it with [`JoinGroupResponse::for_version`] and read it with
-/// [`JoinGroupResponse::joined_users`].
-///
-/// Reconstructed: the 1.1 model `(Joined?)` and the 1.3 `WelcomeNote?` after `Joined`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct JoinGroupResponse {
-    /// `Joined` (1.1, 1.3; not written in 1.2): the users in the group.
-    pub joined: Option<Joined>,
-    /// `UserMapList` (1.2 only): the users in the group.
-    pub user_map_list: Option<UserMapList>,
-    /// `WelcomeNote` (1.2+): the group's welcome message.
-    pub welcome_note: Option<WelcomeNote>,
+element! {
+    /// `JoinGroup-Response`: 1.1 `(UserList?, WelcomeNote?)`; 1.2 `(UserMapList?, WelcomeNote?)`;
+    /// 1.3 `(Joined?, ScreenName?, WelcomeNote?)` with `Joined (UserMapList)` (Android note).
+    ///
+    /// Build it with [`JoinGroupResponse::for_version`] and read the joined users with
+    /// [`JoinGroupResponse::joined_users`].
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.1 joined users are a `UserList` of screen
+    /// names (Baraza: "UserList used by v1.1"); the 1.3 `ScreenName` (the joiner's own screen
+    /// name, which Baraza fills in 1.3 only) follows `Joined`; `WelcomeNote` is last in every
+    /// version.
+    pub struct JoinGroupResponse {
+        /// `Joined` (1.3): the users in the group.
+        joined: Option<Joined> => "Joined" [only V1_3],
+        /// `ScreenName` (1.3): the screen name the joiner got.
+        screen_name: Option<ScreenName> => "ScreenName" [only V1_3],
+        /// `UserList` (1.1): the users in the group, by screen name.
+        user_list: Option<UserList> => "UserList" [only V1_1],
+        /// `UserMapList` (1.2): the users in the group.
+        user_map_list: Option<UserMapList> => "UserMapList" [only V1_2],
+        /// `WelcomeNote`: the group's welcome message.
+        welcome_note: Option<WelcomeNote> => "WelcomeNote",
+    }
 }
 
 impl JoinGroupResponse {
     /// The response in `version`'s shape. `users` are the joined users (sent when the request
-    /// had `JoinedRequest=T`); 1.1 carries them as screen names in `group_id`.
+    /// had `JoinedRequest=T`); 1.1 carries them as screen names in `group_id`. `screen_name` is
+    /// the joiner's screen name (written in 1.3 only).
     pub fn for_version(
         version: CspVersion,
         group_id: &str,
         users: Option<UserMapList>,
+        screen_name: Option<ScreenName>,
         welcome_note: Option<WelcomeNote>,
     ) -> Self {
-        let welcome_note = if version >= CspVersion::V1_2 {
-            welcome_note
-        } else {
-            None
+        let mut out = JoinGroupResponse {
+            welcome_note,
+            ..Default::default()
         };
         match version {
-            CspVersion::V1_2 => JoinGroupResponse {
-                joined: None,
-                user_map_list: users,
-                welcome_note,
-            },
-            _ => JoinGroupResponse {
-                joined: users.map(|u| Joined::for_version(version, group_id, u)),
-                user_map_list: None,
-                welcome_note,
-            },
+            CspVersion::V1_1 => {
+                out.user_list = users.map(|u| UserList {
+                    user: Vec::new(),
+                    screen_name: screen_names(&u, group_id),
+                });
+            }
+            CspVersion::V1_2 => out.user_map_list = users,
+            CspVersion::V1_3 => {
+                out.joined = users.map(|u| Joined::for_version(version, group_id, u));
+                out.screen_name = screen_name;
+            }
         }
+        out
     }
 
     /// The joined users as a mapping list, wherever the version put them (1.2 `UserMapList`,
-    /// 1.3 `Joined/UserMapList`). 1.1 screen names are in `joined.screen_name`.
+    /// 1.3 `Joined/UserMapList`). 1.1 screen names are in `user_list`.
     pub fn joined_users(&self) -> Option<&UserMapList> {
         self.user_map_list
             .as_ref()
@@ -113,71 +122,17 @@ impl JoinGroupResponse {
     }
 }
 
-const JOINED_VERSIONS: [CspVersion; 2] = [CspVersion::V1_1, CspVersion::V1_3];
-const ONLY_1_2: VersionRange = VersionRange {
-    since: CspVersion::V1_2,
-    until: CspVersion::V1_2,
-};
-const SINCE_1_2: VersionRange = VersionRange {
-    since: CspVersion::V1_2,
-    until: CspVersion::V1_3,
-};
-
-impl Element for JoinGroupResponse {
-    fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
-        let mut joined = None;
-        let mut user_map_list = None;
-        let mut welcome_note = None;
-        loop {
-            match src.next()? {
-                Ev::Start(name) => match &*name {
-                    "Joined" => <Option<Joined> as Slot>::accept(&mut joined, src)
-                        .map_err(|e| e.in_element("Joined"))?,
-                    "UserMapList" => <Option<UserMapList> as Slot>::accept(&mut user_map_list, src)
-                        .map_err(|e| e.in_element("UserMapList"))?,
-                    "WelcomeNote" => <Option<WelcomeNote> as Slot>::accept(&mut welcome_note, src)
-                        .map_err(|e| e.in_element("WelcomeNote"))?,
-                    _ => src.skip()?,
-                },
-                Ev::End => break,
-                Ev::Text(_) | Ev::Opaque(_) => {}
-                Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
-            }
-        }
-        Ok(JoinGroupResponse {
-            joined,
-            user_map_list,
-            welcome_note,
+/// The screen names (in group `group_id`) of the mappings in `users`.
+fn screen_names(users: &UserMapList, group_id: &str) -> Vec<ScreenName> {
+    users
+        .mappings()
+        .iter()
+        .map(|m| ScreenName {
+            sname: m.sname.clone(),
+            group_id: group_id.to_owned(),
         })
-    }
-
-    fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
-        sink.start(name)?;
-        let v = sink.version();
-        if JOINED_VERSIONS.contains(&v) {
-            self.joined.put("Joined", sink)?;
-        }
-        if ONLY_1_2.contains(v) {
-            self.user_map_list.put("UserMapList", sink)?;
-        }
-        if SINCE_1_2.contains(v) {
-            self.welcome_note.put("WelcomeNote", sink)?;
-        }
-        sink.end()
-    }
+        .collect()
 }
-
-impl Sample for JoinGroupResponse {
-    fn sample() -> Self {
-        JoinGroupResponse {
-            joined: Sample::sample(),
-            user_map_list: Sample::sample(),
-            welcome_note: Sample::sample(),
-        }
-    }
-}
-
-crate::required_slot!(JoinGroupResponse);
 
 element! {
     /// `LeaveGroup-Request (GroupID)` (C→S).
@@ -207,10 +162,11 @@ element! {
 }
 
 element! {
-    /// `GetGroupMembers-Response (Admin?, Mod?, Users?)`; 1.3 removed the `Users` tag.
+    /// `GetGroupMembers-Response (Admin?, Mod?, Users?)`; 1.3 `(Admin?, Mod?, UserList?)` (the
+    /// `Users` tag was removed).
     ///
-    /// Reconstructed: in 1.3 the ordinary members are a direct `UserList` child (in `Users`'
-    /// place).
+    /// Reconstructed (Baraza cspmessages.def): in 1.3 the ordinary members are a direct
+    /// `UserList` child, in `Users`' place.
     pub struct GetGroupMembersResponse {
         /// `Admin`: members with administrator rights.
         admin: Option<Admin> => "Admin",
@@ -232,11 +188,12 @@ element! {
 }
 
 element! {
-    /// `GetJoinedUsers-Response (AdminMapList | UserMapList)` (1.2+): the users currently
-    /// joined, by screen name.
+    /// `GetJoinedUsers-Response (AdminMapList | UserMapList)` (1.2+); 1.3 adds
+    /// `JoinedBlocked?`: the users currently joined, by screen name. The choice is modelled as two
+    /// optional fields.
     ///
-    /// Reconstructed: 1.3 may add `JoinedBlocked?` (as the Baraza server does); written in 1.3
-    /// only.
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `JoinedBlocked` follows the map list;
+    /// written in 1.3 only.
     pub struct GetJoinedUsersResponse {
         /// `AdminMapList`: joined users split by privilege level (for admins).
         admin_map_list: Option<AdminMapList> => "AdminMapList",
@@ -277,8 +234,7 @@ element! {
     /// `UserIDList (UserID*)` (1.3): a plain list of user ids (group membership, presence,
     /// GetMap).
     ///
-    /// Reconstructed: content inferred from the element name (Nokia's 1.3 adapter and the
-    /// Baraza server agree).
+    /// Reconstructed (Baraza cspmessages.def): content as there (Nokia's 1.3 adapter agrees).
     pub struct UserIdList {
         /// `UserID*`: the users.
         user_id: Vec<String> => "UserID",
@@ -289,7 +245,8 @@ element! {
     /// `MemberAccess-Request (GroupID, Admin?, Mod?, Users?)` (C→S): change members' privilege
     /// levels.
     ///
-    /// Reconstructed: in 1.3 (no `Users` tag) ordinary members are a direct `UserList`.
+    /// Reconstructed (Baraza cspmessages.def): in 1.3 (no `Users` tag) ordinary members are a
+    /// direct `UserList`, in `Users`' place.
     pub struct MemberAccessRequest {
         /// `GroupID` of the group.
         group_id: String => "GroupID",
@@ -376,8 +333,8 @@ element! {
     /// `GroupChangeNotice (GroupID, Joined?, Left?, GroupProperties?, OwnProperties?)` (S→C);
     /// 1.3 adds `JoinedBlocked?`, `LeftBlocked?`.
     ///
-    /// Reconstructed: `JoinedBlocked` / `LeftBlocked` are placed after `Left`, as the Baraza
-    /// server orders them.
+    /// Reconstructed (Baraza cspmessages.def): `JoinedBlocked` / `LeftBlocked` follow `Left`, as
+    /// there.
     pub struct GroupChangeNotice {
         /// `GroupID` of the group that changed.
         group_id: String => "GroupID",
@@ -410,16 +367,8 @@ impl Joined {
     /// `users` in `version`'s shape (1.1: screen names in `group_id`).
     pub fn for_version(version: CspVersion, group_id: &str, users: UserMapList) -> Self {
         if version == CspVersion::V1_1 {
-            let screen_name = users
-                .mappings()
-                .iter()
-                .map(|m| ScreenName {
-                    sname: m.sname.clone(),
-                    group_id: group_id.to_owned(),
-                })
-                .collect();
             Joined {
-                screen_name,
+                screen_name: screen_names(&users, group_id),
                 user_map_list: None,
             }
         } else {
@@ -461,7 +410,7 @@ impl Left {
 element! {
     /// `JoinedBlocked` (1.3): joined users the recipient has blocked.
     ///
-    /// Reconstructed: `(UserList)`, as the Baraza server models it.
+    /// Reconstructed (Baraza cspmessages.def): `(UserList)`, as there.
     pub struct JoinedBlocked {
         /// `UserList`: the users.
         user_list: Option<UserList> => "UserList",
@@ -471,7 +420,7 @@ element! {
 element! {
     /// `LeftBlocked` (1.3): users the recipient has blocked who left.
     ///
-    /// Reconstructed: `(UserList)`, as the Baraza server models it.
+    /// Reconstructed (Baraza cspmessages.def): `(UserList)`, as there.
     pub struct LeftBlocked {
         /// `UserList`: the users.
         user_list: Option<UserList> => "UserList",
@@ -794,33 +743,43 @@ mod tests {
         let gid = "wv:alice/chat@example.com";
         let note = Some(WelcomeNote::text("hi"));
 
+        let me = Some(ScreenName {
+            sname: "carol".into(),
+            group_id: gid.into(),
+        });
+
         let r11 = JoinGroupResponse::for_version(
             CspVersion::V1_1,
             gid,
             Some(users.clone()),
+            me.clone(),
             note.clone(),
         );
-        let out = crate::encode_xml(&wrap(CspVersion::V1_1, r11.into())).expect("encodes");
+        let msg11 = wrap(CspVersion::V1_1, r11.into());
+        let out = crate::encode_xml(&msg11).expect("encodes");
         assert_order(
             &out,
             &[
                 "JoinGroup-Response",
-                "Joined",
+                "UserList",
                 "ScreenName",
                 "SName>alice",
                 "ScreenName",
                 "SName>bob",
+                "WelcomeNote",
             ],
         );
         assert!(
-            !out.contains("UserMapList") && !out.contains("WelcomeNote"),
+            !out.contains("UserMapList") && !out.contains("<Joined") && !out.contains("carol"),
             "{out}"
         );
+        assert_eq!(decode(&out), msg11);
 
         let r12 = JoinGroupResponse::for_version(
             CspVersion::V1_2,
             gid,
             Some(users.clone()),
+            me.clone(),
             note.clone(),
         );
         let msg12 = wrap(CspVersion::V1_2, r12.into());
@@ -837,10 +796,11 @@ mod tests {
                 "WelcomeNote",
             ],
         );
-        assert!(!out.contains("<Joined"), "{out}");
+        assert!(!out.contains("<Joined") && !out.contains("carol"), "{out}");
         assert_eq!(decode(&out), msg12);
 
-        let r13 = JoinGroupResponse::for_version(CspVersion::V1_3, gid, Some(users.clone()), note);
+        let r13 =
+            JoinGroupResponse::for_version(CspVersion::V1_3, gid, Some(users.clone()), me, note);
         let msg13 = wrap(CspVersion::V1_3, r13.into());
         let out = crate::encode_xml(&msg13).expect("encodes");
         assert_order(
@@ -850,6 +810,8 @@ mod tests {
                 "Joined",
                 "UserMapList",
                 "Mapping",
+                "ScreenName",
+                "SName>carol",
                 "WelcomeNote",
             ],
         );

@@ -14,9 +14,9 @@ element! {
     /// Recipient, Sender, DateTime?, Validity?)` [S 1.2]; every child is optional here because
     /// clients omit the "mandatory" ones (the server fills MessageID, Sender and DateTime itself).
     ///
-    /// Reconstructed: the 1.3 children `ContentName` (after `ContentSize`), `Font` (after
-    /// `DateTime`) and `ExtBlockETEM` (last) are placed as the Baraza IMPS server orders them;
-    /// the OMA 1.3 DTD was not available.
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 children `ContentName` (after
+    /// `ContentSize`), `Font` (after `DateTime`) and `ExtBlockETEM*` (last, any number) are placed
+    /// as there.
     pub struct MessageInfo {
         /// `MessageID`: server-assigned identifier of the message.
         message_id: Option<String> => "MessageID",
@@ -41,8 +41,8 @@ element! {
         font: Option<Font> => "Font" [only V1_3],
         /// `Validity`: seconds the message may be stored for delivery.
         validity: Option<u32> => "Validity",
-        /// `ExtBlockETEM` (1.3): ETEM extension data, relayed untouched.
-        ext_block_etem: Option<ExtBlockEtem> => "ExtBlockETEM" [only V1_3],
+        /// `ExtBlockETEM*` (1.3): ETEM extension data, relayed untouched.
+        ext_block_etem: Vec<ExtBlockEtem> => "ExtBlockETEM" [only V1_3],
     }
 }
 
@@ -63,8 +63,8 @@ impl MessageInfo {
 element! {
     /// `Font (Size?, Style*, Color?)` (1.3): message text styling (page 9 0x10–0x13).
     ///
-    /// Reconstructed: the nesting `MessageInfo/Font{Size?, Style*, Color?}` is inferred from the
-    /// element names, the MediaTek client's per-message font record and the Baraza server.
+    /// Reconstructed (Baraza cspmessages.def): `MessageInfo/Font (Size?, Style*, Color?)` as
+    /// there (the MediaTek client's per-message font record agrees).
     pub struct Font {
         /// `Size`: `Tiny`, `Small`, `Medium`, `Big` or `Huge`.
         size: Option<String> => "Size",
@@ -80,7 +80,8 @@ element! {
 /// `ExtBlockETEM` (1.3): extension data whose structure is not known; kept as its text and
 /// child elements so a server can relay it untouched.
 ///
-/// Reconstructed: treated as free content (text and/or elements), like `ExtBlock`.
+/// Reconstructed (Baraza cspmessages.def): text content there (with an `xmlns` attribute);
+/// kept here as free content (text and/or elements), like `ExtBlock`, so nothing is lost.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExtBlockEtem {
     /// Character data directly inside the element.
@@ -202,8 +203,8 @@ element! {
     /// `GetMessageList-Response (MessageInfo*)` (1.1/1.2); 1.3 `(MessageInfoList?,
     /// MessageTotalCount?)`.
     ///
-    /// Reconstructed: the 1.3 form (`MessageInfoList` wrapping the entries, then
-    /// `MessageTotalCount`) is inferred from the 1.3 tokens and the Baraza server.
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 form (`MessageInfoList` wrapping the
+    /// entries, then `MessageTotalCount`) as there.
     pub struct GetMessageListResponse {
         /// `MessageInfo*` (1.1/1.2): the stored undelivered messages.
         message_info: Vec<MessageInfo> => "MessageInfo" [until V1_2],
@@ -247,7 +248,7 @@ impl GetMessageListResponse {
 element! {
     /// `MessageInfoList (MessageInfo*)` (1.3).
     ///
-    /// Reconstructed: content inferred from the element name.
+    /// Reconstructed (Baraza cspmessages.def): content as there.
     pub struct MessageInfoList {
         /// `MessageInfo*`: one per stored message.
         message_info: Vec<MessageInfo> => "MessageInfo",
@@ -263,42 +264,43 @@ element! {
 }
 
 element! {
-    /// `ForwardMessage-Request (MessageID, Recipient)` (C→S): forward a stored message.
+    /// `ForwardMessage-Request (MessageID, Recipient)` (1.1/1.2); 1.3 `(MessageID, Sender?,
+    /// Recipient)` (C→S): forward a stored message.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `Sender` sits between `MessageID` and
+    /// `Recipient`; written in 1.3 only (the reference gives `MessageID, Recipient`).
     pub struct ForwardMessageRequest {
         /// `MessageID` of the stored message.
         message_id: String => "MessageID",
+        /// 1.3 `Sender`: who forwards it (the server overwrites whatever the client claims).
+        sender: Option<Sender> => "Sender" [only V1_3],
         /// `Recipient`: where to forward it.
         recipient: Recipient => "Recipient",
     }
 }
 
 element! {
-    /// `ForwardMessage-Response` (1.3 only, page 6 0x21).
+    /// 1.3 `ForwardMessage-Response (MessageID?)` (page 6 0x21): the answer to a successful
+    /// forward (errors are answered with `Status`).
     ///
-    /// Reconstructed: `(Result?, MessageID?)` by analogy with SendMessage-Response.
+    /// Reconstructed (Baraza cspmessages.def): content as there; no `Result`.
     pub struct ForwardMessageResponse {
-        /// `Result` of the forward.
-        result: Option<CspResult> => "Result",
         /// `MessageID` of the forwarded copy.
         message_id: Option<String> => "MessageID",
     }
 }
 
 element! {
-    /// `SetDeliveryMethod-Request (DeliveryMethod, AcceptedContentLength?, GroupID?)` (C→S).
+    /// `SetDeliveryMethod-Request (DeliveryMethod, AcceptedContentLength?, GroupID?)` (1.1/1.2);
+    /// 1.3 `(DeliveryMethod, GroupID?, GroupContentLimit?)` (C→S).
     ///
-    /// Reconstructed: 1.3 has no `AcceptedContentLength`; this model carries the 1.3
-    /// `AcceptedPushLength` / `AcceptedPullLength` in its place and `GroupContentLimit` after
-    /// `GroupID` (the Baraza server reads `GroupContentLimit` here).
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `GroupContentLimit` follows `GroupID`;
+    /// `AcceptedContentLength` (removed from the 1.3 token table) is written in 1.1/1.2 only.
     pub struct SetDeliveryMethodRequest {
         /// `DeliveryMethod`: `P` push (NewMessage) or `N` notify/get (MessageNotification).
         delivery_method: String => "DeliveryMethod",
         /// `AcceptedContentLength` (1.1/1.2): largest content to push, in bytes.
         accepted_content_length: Option<u32> => "AcceptedContentLength" [until V1_2],
-        /// `AcceptedPushLength` (1.3): largest content to push, in bytes.
-        accepted_push_length: Option<u32> => "AcceptedPushLength" [only V1_3],
-        /// `AcceptedPullLength` (1.3): largest content to fetch with GetMessage, in bytes.
-        accepted_pull_length: Option<u32> => "AcceptedPullLength" [only V1_3],
         /// `GroupID`: the method applies to this group's messages only.
         group_id: Option<String> => "GroupID",
         /// `GroupContentLimit` (1.3): largest group message content to deliver, in bytes.
@@ -325,36 +327,38 @@ element! {
 }
 
 element! {
-    /// `GetBlockedList-Response (BlockList?, GrantList?)`; 1.3 adds the `BlockListInUse` /
-    /// `GrantListInUse` flags (`InUse` inside the lists is gone).
+    /// `GetBlockedList-Response (BlockList?, GrantList?)` (1.1/1.2); 1.3 `(BlockList?,
+    /// BlockListInUse?, GrantList?, GrantListInUse?)` (`InUse` inside the lists is gone).
     ///
-    /// Reconstructed: the 1.3 flags are placed first, in the order Android puts them in
-    /// BlockEntity-Request (the Baraza server interleaves them after each list instead).
+    /// Reconstructed (Baraza cspmessages.def): each 1.3 flag follows its list.
     pub struct GetBlockedListResponse {
-        /// `BlockListInUse` (1.3): the block list is active.
-        block_list_in_use: Option<bool> => "BlockListInUse" [only V1_3],
-        /// `GrantListInUse` (1.3): the grant list is active.
-        grant_list_in_use: Option<bool> => "GrantListInUse" [only V1_3],
         /// `BlockList`: entities the user blocks.
         block_list: Option<BlockList> => "BlockList",
+        /// `BlockListInUse` (1.3): the block list is active.
+        block_list_in_use: Option<bool> => "BlockListInUse" [only V1_3],
         /// `GrantList`: entities the user grants access to.
         grant_list: Option<GrantList> => "GrantList",
+        /// `GrantListInUse` (1.3): the grant list is active.
+        grant_list_in_use: Option<bool> => "GrantListInUse" [only V1_3],
     }
 }
 
 element! {
     /// `BlockEntity-Request (BlockList?, GrantList?)` (C→S; 1.1 wire name `BlockUser-Request`,
-    /// mapped by the codec). 1.3: `BlockListInUse?`, `GrantListInUse?` are direct children;
-    /// their order (flags first) is the one Android sends.
+    /// mapped by the codec); 1.3 `(BlockList?, BlockListInUse?, GrantList?, GrantListInUse?)`
+    /// (the 1.3 flags are direct children, as Android sends them).
+    ///
+    /// Reconstructed (Baraza cspmessages.def): each 1.3 flag follows its list (Android's
+    /// flags-first order is accepted when decoding).
     pub struct BlockEntityRequest {
-        /// `BlockListInUse` (1.3): switch the block list on or off.
-        block_list_in_use: Option<bool> => "BlockListInUse" [only V1_3],
-        /// `GrantListInUse` (1.3): switch the grant list on or off.
-        grant_list_in_use: Option<bool> => "GrantListInUse" [only V1_3],
         /// `BlockList`: changes to the block list.
         block_list: Option<BlockList> => "BlockList",
+        /// `BlockListInUse` (1.3): switch the block list on or off.
+        block_list_in_use: Option<bool> => "BlockListInUse" [only V1_3],
         /// `GrantList`: changes to the grant list.
         grant_list: Option<GrantList> => "GrantList",
+        /// `GrantListInUse` (1.3): switch the grant list on or off.
+        grant_list_in_use: Option<bool> => "GrantListInUse" [only V1_3],
     }
 }
 
@@ -405,8 +409,8 @@ element! {
 element! {
     /// `EntityList (UserID*, ScreenName*, GroupID*)`.
     ///
-    /// Reconstructed: 1.3 also accepts `ContactList*` and `ApplicationID*` here (as the Baraza
-    /// server does); they are written in 1.3 only.
+    /// Reconstructed (Baraza cspmessages.def): 1.3 also has `ContactList*` and
+    /// `ApplicationID*` after `GroupID*`; they are written in 1.3 only.
     pub struct EntityList {
         /// `UserID*`: users.
         user_id: Vec<String> => "UserID",
@@ -425,8 +429,8 @@ element! {
     /// `AddList (UserID*, ScreenName*, GroupID*)`: entities to add (block/grant lists, group
     /// reject lists).
     ///
-    /// Reconstructed: 1.3 also accepts `ContactList*` and `ApplicationID*` here (as the Baraza
-    /// server does); they are written in 1.3 only.
+    /// Reconstructed (Baraza cspmessages.def): 1.3 also has `ContactList*` and
+    /// `ApplicationID*` after `GroupID*`; they are written in 1.3 only.
     pub struct AddList {
         /// `UserID*`: users.
         user_id: Vec<String> => "UserID",
@@ -445,8 +449,8 @@ element! {
     /// `RemoveList (UserID*, ScreenName*, GroupID*)`: entities to remove (block/grant lists,
     /// group reject lists).
     ///
-    /// Reconstructed: 1.3 also accepts `ContactList*` and `ApplicationID*` here (as the Baraza
-    /// server does); they are written in 1.3 only.
+    /// Reconstructed (Baraza cspmessages.def): 1.3 also has `ContactList*` and
+    /// `ApplicationID*` after `GroupID*`; they are written in 1.3 only.
     pub struct RemoveList {
         /// `UserID*`: users.
         user_id: Vec<String> => "UserID",
@@ -579,10 +583,10 @@ mod tests {
                 color: Some("Red".into()),
             }),
             validity: Some(60),
-            ext_block_etem: Some(ExtBlockEtem {
+            ext_block_etem: vec![ExtBlockEtem {
                 text: "x".into(),
                 children: Vec::new(),
-            }),
+            }],
             ..Default::default()
         };
         let nm = NewMessage {
@@ -677,10 +681,10 @@ mod tests {
             &out,
             &[
                 "BlockEntity-Request",
+                "BlockList>",
+                "RemoveList",
                 "BlockListInUse",
                 "GrantListInUse",
-                "BlockList",
-                "RemoveList",
             ],
         );
         // InUse is not written in 1.3 even when set.

@@ -2,7 +2,9 @@
 
 use crate::element;
 use crate::model::attributes::{Presence, PresenceSubList};
-use crate::model::common::{CspResult, NickList, NickName, Property, User};
+use crate::model::common::{ContactListIdList, CspResult, NickList, NickName, Property, User};
+use crate::model::group::UserIdList;
+use crate::version::CspVersion;
 
 // ---------------------------------------------------------------------------------------------
 // Contact lists
@@ -14,12 +16,41 @@ element! {
 }
 
 element! {
-    /// `GetList-Response (ContactList*, DefaultContactList?)`.
+    /// `GetList-Response (ContactList*, DefaultContactList?)` (1.1/1.2); 1.3
+    /// `(ContactListIDList?, DefaultContactList?)`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): in 1.3 the list IDs are wrapped in
+    /// `ContactListIDList`, which takes the place of `ContactList*`. Build it with
+    /// [`GetListResponse::for_version`], read it with [`GetListResponse::contact_lists`].
     pub struct GetListResponse {
-        /// `ContactList*`: IDs of the user's contact lists (other than the default one).
-        contact_list: Vec<String> => "ContactList",
+        /// 1.3 `ContactListIDList`: IDs of the user's contact lists.
+        contact_list_id_list: Option<ContactListIdList> => "ContactListIDList" [only V1_3],
+        /// 1.1/1.2 `ContactList*`: IDs of the user's contact lists.
+        contact_list: Vec<String> => "ContactList" [until V1_2],
         /// `DefaultContactList`: ID of the user's default contact list.
         default_contact_list: Option<String> => "DefaultContactList",
+    }
+}
+
+impl GetListResponse {
+    /// The response in `version`'s shape: the list IDs directly (1.1/1.2) or in
+    /// `ContactListIDList` (1.3).
+    pub fn for_version(
+        version: CspVersion,
+        contact_lists: Vec<String>,
+        default_contact_list: Option<String>,
+    ) -> Self {
+        let (contact_list_id_list, contact_list) = split_lists(version, contact_lists);
+        GetListResponse {
+            contact_list_id_list,
+            contact_list,
+            default_contact_list,
+        }
+    }
+
+    /// Every contact-list ID, wherever the version put it.
+    pub fn contact_lists(&self) -> Vec<&str> {
+        list_ids(&self.contact_list, &self.contact_list_id_list)
     }
 }
 
@@ -37,15 +68,15 @@ element! {
 }
 
 element! {
-    /// 1.3 `CreateList-Response (Result?, ContactList?)`.
+    /// 1.3 `CreateList-Response (ContactList, ContactListProperties?)`: the created list (errors
+    /// are answered with `Status`).
     ///
-    /// Reconstructed: the 1.3 content model is not confirmed; modelled as the outcome and the ID
-    /// of the created list.
+    /// Reconstructed (Baraza cspmessages.def): content and order as there; no `Result`.
     pub struct CreateListResponse {
-        /// `Result` of the creation.
-        result: Option<CspResult> => "Result",
         /// `ContactList`: ID of the created list.
-        contact_list: Option<String> => "ContactList",
+        contact_list: String => "ContactList",
+        /// `ContactListProperties`: the properties the list was created with.
+        contact_list_properties: Option<ContactListProperties> => "ContactListProperties",
     }
 }
 
@@ -59,8 +90,11 @@ element! {
 
 element! {
     /// `ListManage-Request (ContactList, AddNickList?, RemoveNickList?, ContactListProperties?,
-    /// ReceiveList?)`. The model allows one of the three changes; Android sends all three at once,
-    /// so all are accepted.
+    /// ReceiveList?)`; 1.3 adds `AuthorizeAndGrant?`. The model allows one of the three changes;
+    /// Android sends all three at once, so all are accepted.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `AuthorizeAndGrant` follows
+    /// `ReceiveList`.
     pub struct ListManageRequest {
         /// `ContactList`: ID of the list.
         contact_list: String => "ContactList",
@@ -72,6 +106,9 @@ element! {
         contact_list_properties: Option<ContactListProperties> => "ContactListProperties",
         /// `ReceiveList` (1.2+ element): `T` = return the members and properties in the response.
         receive_list: Option<bool> => "ReceiveList" [since V1_2],
+        /// 1.3 `AuthorizeAndGrant`: `T` = also authorise the added contacts to see the user's
+        /// presence (and put them on the grant list).
+        authorize_and_grant: Option<bool> => "AuthorizeAndGrant" [only V1_3],
     }
 }
 
@@ -107,9 +144,25 @@ impl ContactListProperties {
 
 element! {
     /// `AddNickList (NickName*)`: contacts to add to a list.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): entries may also be bare `UserID`s (Baraza
+    /// `(NickName | UserID)+`); modelled as `NickName*` followed by `UserID*`.
     pub struct AddNickList {
         /// `NickName*`: each a user ID with its display name.
         nick_name: Vec<NickName> => "NickName",
+        /// `UserID*`: contacts added without a display name.
+        user_id: Vec<String> => "UserID",
+    }
+}
+
+impl AddNickList {
+    /// The user IDs of every entry (`NickName` and bare `UserID`).
+    pub fn user_ids(&self) -> Vec<&str> {
+        self.nick_name
+            .iter()
+            .map(|n| n.user_id.as_str())
+            .chain(self.user_id.iter().map(String::as_str))
+            .collect()
     }
 }
 
@@ -126,12 +179,22 @@ element! {
 // ---------------------------------------------------------------------------------------------
 
 element! {
-    /// `SubscribePresence-Request (User*, ContactList*, PresenceSubList?, AutoSubscribe?)`.
+    /// `SubscribePresence-Request (User*, ContactList*, PresenceSubList?, AutoSubscribe?)`
+    /// (AutoSubscribe 1.2 only); 1.3 `(UserIDList?, ContactListIDList?, PresenceSubList?)`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): in 1.3 the presentities are a `UserIDList` and
+    /// the lists a `ContactListIDList`, in the places of `User*` and `ContactList*`. Read them
+    /// with [`SubscribePresenceRequest::user_ids`] / [`SubscribePresenceRequest::contact_lists`]
+    /// in any version.
     pub struct SubscribePresenceRequest {
-        /// `User*`: presentities to watch.
-        user: Vec<User> => "User",
-        /// `ContactList*`: watch every member of these lists.
-        contact_list: Vec<String> => "ContactList",
+        /// 1.3 `UserIDList`: presentities to watch.
+        user_id_list: Option<UserIdList> => "UserIDList" [only V1_3],
+        /// 1.1/1.2 `User*`: presentities to watch.
+        user: Vec<User> => "User" [until V1_2],
+        /// 1.3 `ContactListIDList`: watch every member of these lists.
+        contact_list_id_list: Option<ContactListIdList> => "ContactListIDList" [only V1_3],
+        /// 1.1/1.2 `ContactList*`: watch every member of these lists.
+        contact_list: Vec<String> => "ContactList" [until V1_2],
         /// `PresenceSubList`: the wanted attributes as empty elements; empty or absent = all.
         presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
         /// 1.2 `AutoSubscribe`: `T` = keep subscriptions in sync with list membership
@@ -140,13 +203,46 @@ element! {
     }
 }
 
+impl SubscribePresenceRequest {
+    /// The presentities' user IDs, wherever the version put them (`User*` or `UserIDList`).
+    pub fn user_ids(&self) -> Vec<&str> {
+        user_ids(&self.user, &self.user_id_list)
+    }
+
+    /// The contact-list IDs, wherever the version put them (`ContactList*` or
+    /// `ContactListIDList`).
+    pub fn contact_lists(&self) -> Vec<&str> {
+        list_ids(&self.contact_list, &self.contact_list_id_list)
+    }
+}
+
 element! {
-    /// `UnsubscribePresence-Request (User*, ContactList*)`.
+    /// `UnsubscribePresence-Request (User*, ContactList*)`; 1.3 `(UserIDList?,
+    /// ContactListIDList?)`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): as SubscribePresence-Request, the 1.3 containers
+    /// take the places of `User*` and `ContactList*`.
     pub struct UnsubscribePresenceRequest {
-        /// `User*`: presentities no longer watched.
-        user: Vec<User> => "User",
-        /// `ContactList*`: lists whose members are no longer watched.
-        contact_list: Vec<String> => "ContactList",
+        /// 1.3 `UserIDList`: presentities no longer watched.
+        user_id_list: Option<UserIdList> => "UserIDList" [only V1_3],
+        /// 1.1/1.2 `User*`: presentities no longer watched.
+        user: Vec<User> => "User" [until V1_2],
+        /// 1.3 `ContactListIDList`: lists whose members are no longer watched.
+        contact_list_id_list: Option<ContactListIdList> => "ContactListIDList" [only V1_3],
+        /// 1.1/1.2 `ContactList*`: lists whose members are no longer watched.
+        contact_list: Vec<String> => "ContactList" [until V1_2],
+    }
+}
+
+impl UnsubscribePresenceRequest {
+    /// The presentities' user IDs, wherever the version put them.
+    pub fn user_ids(&self) -> Vec<&str> {
+        user_ids(&self.user, &self.user_id_list)
+    }
+
+    /// The contact-list IDs, wherever the version put them.
+    pub fn contact_lists(&self) -> Vec<&str> {
+        list_ids(&self.contact_list, &self.contact_list_id_list)
     }
 }
 
@@ -160,15 +256,35 @@ element! {
 }
 
 element! {
-    /// `GetPresence-Request (User*, ContactList*, PresenceSubList?)` (the reference model is
-    /// `(User+ | ContactList+), PresenceSubList?`).
+    /// `GetPresence-Request ((User+ | ContactList+), PresenceSubList?)` (1.1/1.2); 1.3
+    /// `((UserIDList | ContactListIDList), PresenceSubList?)`. The choice is modelled as optional
+    /// fields (`User*`, `ContactList*`), so a request naming both is accepted.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 containers, in the places of `User*` and
+    /// `ContactList*`.
     pub struct GetPresenceRequest {
-        /// `User*`: presentities asked for.
-        user: Vec<User> => "User",
-        /// `ContactList*`: every member of these lists.
-        contact_list: Vec<String> => "ContactList",
+        /// 1.3 `UserIDList`: presentities asked for.
+        user_id_list: Option<UserIdList> => "UserIDList" [only V1_3],
+        /// 1.3 `ContactListIDList`: every member of these lists.
+        contact_list_id_list: Option<ContactListIdList> => "ContactListIDList" [only V1_3],
+        /// 1.1/1.2 `User*`: presentities asked for.
+        user: Vec<User> => "User" [until V1_2],
+        /// 1.1/1.2 `ContactList*`: every member of these lists.
+        contact_list: Vec<String> => "ContactList" [until V1_2],
         /// `PresenceSubList`: the wanted attributes as empty elements; empty or absent = all.
         presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
+    }
+}
+
+impl GetPresenceRequest {
+    /// The presentities' user IDs, wherever the version put them.
+    pub fn user_ids(&self) -> Vec<&str> {
+        user_ids(&self.user, &self.user_id_list)
+    }
+
+    /// The contact-list IDs, wherever the version put them.
+    pub fn contact_lists(&self) -> Vec<&str> {
+        list_ids(&self.contact_list, &self.contact_list_id_list)
     }
 }
 
@@ -205,10 +321,12 @@ element! {
 }
 
 element! {
-    /// `GetWatcherList-Response`: 1.1 `(UserID*)`; 1.2 `(HistoryPeriod?, Watcher*)`; 1.3
+    /// `GetWatcherList-Response`: 1.1 `(User*)`; 1.2 `(HistoryPeriod?, Watcher*)`; 1.3
     /// `(HistoryPeriod?, WatcherCount?, Watcher*)`.
     ///
-    /// Reconstructed: the 1.3 `WatcherCount` is placed between `HistoryPeriod` and `Watcher*`.
+    /// Reconstructed (Baraza cspmessages.def): the 1.1 form is a list of `User` (Baraza
+    /// `List(wusers,User)`); the 1.3 `WatcherCount` is placed between `HistoryPeriod` and
+    /// `Watcher*`.
     pub struct GetWatcherListResponse {
         /// 1.2+ `HistoryPeriod`: the period (seconds) the list covers.
         history_period: Option<u32> => "HistoryPeriod" [since V1_2],
@@ -216,18 +334,56 @@ element! {
         watcher_count: Option<u32> => "WatcherCount" [only V1_3],
         /// 1.2+ `Watcher*`: users subscribed to the requester's presence.
         watcher: Vec<Watcher> => "Watcher" [since V1_2],
-        /// 1.1 `UserID*`: users subscribed to the requester's presence.
-        user_id: Vec<String> => "UserID" [only V1_1],
+        /// 1.1 `User*`: users subscribed to the requester's presence.
+        user: Vec<User> => "User" [only V1_1],
+    }
+}
+
+impl GetWatcherListResponse {
+    /// The watchers' user IDs, wherever the version put them (1.1 `User*`, 1.2+ `Watcher*`).
+    pub fn watcher_ids(&self) -> Vec<&str> {
+        self.user
+            .iter()
+            .map(|u| u.user_id.as_str())
+            .chain(self.watcher.iter().filter_map(Watcher::watcher_id))
+            .collect()
     }
 }
 
 element! {
-    /// 1.2+ `Watcher (User, WatcherStatus?)`: one user who watches (or watched) the requester.
+    /// 1.2 `Watcher (User, WatcherStatus?)`; 1.3 `Watcher (UserID?, User?, FriendlyName?,
+    /// WatcherStatus?)`: one user who watches (or watched) the requester.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 form as there; `UserID` and
+    /// `FriendlyName` are written in 1.3 only, `User` in every version.
     pub struct Watcher {
+        /// 1.3 `UserID`: the watcher, by ID only.
+        user_id: Option<String> => "UserID" [only V1_3],
         /// `User`: the watcher.
-        user: User => "User" [since V1_2],
+        user: Option<User> => "User" [since V1_2],
+        /// 1.3 `FriendlyName`: the watcher's display name.
+        friendly_name: Option<String> => "FriendlyName" [only V1_3],
         /// `WatcherStatus`: `CURRENT_SUBSCRIBER`, `FORMER_SUBSCRIBER` or `PRESENCE_ACCESS`.
         watcher_status: Option<String> => "WatcherStatus" [since V1_2],
+    }
+}
+
+impl Watcher {
+    /// A watcher given as a `User` (the form every version writes).
+    pub fn new(user_id: impl Into<String>, watcher_status: Option<String>) -> Self {
+        Watcher {
+            user: Some(User::new(user_id)),
+            watcher_status,
+            ..Default::default()
+        }
+    }
+
+    /// The watcher's user ID (from `User`, else the 1.3 `UserID`).
+    pub fn watcher_id(&self) -> Option<&str> {
+        self.user
+            .as_ref()
+            .map(|u| u.user_id.as_str())
+            .or(self.user_id.as_deref())
     }
 }
 
@@ -309,41 +465,108 @@ element! {
 // ---------------------------------------------------------------------------------------------
 
 element! {
-    /// `CreateAttributeList-Request (PresenceSubList, UserID*, ContactList*, DefaultList)`: these
-    /// attributes may be seen by these users / list members (or by everyone, as the default list).
+    /// `CreateAttributeList-Request (PresenceSubList, UserID*, ContactList*, DefaultList)`
+    /// (1.1/1.2); 1.3 `(PresenceSubList, UserIDList?, ContactListIDList?, DefaultList?,
+    /// DefaultNotify?, UserNotify?, ContactListNotify?)`: these attributes may be seen by these
+    /// users / list members (or by everyone, as the default list).
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 containers in the places of `UserID*` and
+    /// `ContactList*`, and the three notify flags after `DefaultList`.
     pub struct CreateAttributeListRequest {
         /// `PresenceSubList`: the authorised attributes (empty elements).
         presence_sub_list: PresenceSubList => "PresenceSubList",
-        /// `UserID*`: users the list applies to.
-        user_id: Vec<String> => "UserID",
-        /// `ContactList*`: contact lists whose members the list applies to.
-        contact_list: Vec<String> => "ContactList",
+        /// 1.3 `UserIDList`: users the list applies to.
+        user_id_list: Option<UserIdList> => "UserIDList" [only V1_3],
+        /// 1.1/1.2 `UserID*`: users the list applies to.
+        user_id: Vec<String> => "UserID" [until V1_2],
+        /// 1.3 `ContactListIDList`: contact lists whose members the list applies to.
+        contact_list_id_list: Option<ContactListIdList> => "ContactListIDList" [only V1_3],
+        /// 1.1/1.2 `ContactList*`: contact lists whose members the list applies to.
+        contact_list: Vec<String> => "ContactList" [until V1_2],
         /// `DefaultList`: `T` = this is the default attribute list (applies to everyone else).
         default_list: Option<bool> => "DefaultList",
+        /// 1.3 `DefaultNotify`: `T` = notify about the default attribute list.
+        default_notify: Option<bool> => "DefaultNotify" [only V1_3],
+        /// 1.3 `UserNotify`: `T` = notify the listed users of the authorisation.
+        user_notify: Option<bool> => "UserNotify" [only V1_3],
+        /// 1.3 `ContactListNotify`: `T` = notify the members of the listed contact lists.
+        contact_list_notify: Option<bool> => "ContactListNotify" [only V1_3],
+    }
+}
+
+impl CreateAttributeListRequest {
+    /// The users the list applies to, wherever the version put them.
+    pub fn user_ids(&self) -> Vec<&str> {
+        plain_ids(&self.user_id, &self.user_id_list)
+    }
+
+    /// The contact lists the list applies to, wherever the version put them.
+    pub fn contact_lists(&self) -> Vec<&str> {
+        list_ids(&self.contact_list, &self.contact_list_id_list)
     }
 }
 
 element! {
-    /// `DeleteAttributeList-Request (UserID*, ContactList*, DefaultList)`.
+    /// `DeleteAttributeList-Request (UserID*, ContactList*, DefaultList)` (1.1/1.2); 1.3
+    /// `(UserIDList?, ContactListIDList?, DefaultList?)`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 containers in the places of `UserID*` and
+    /// `ContactList*`.
     pub struct DeleteAttributeListRequest {
-        /// `UserID*`: users whose attribute list is removed.
-        user_id: Vec<String> => "UserID",
-        /// `ContactList*`: contact lists whose attribute list is removed.
-        contact_list: Vec<String> => "ContactList",
+        /// 1.3 `UserIDList`: users whose attribute list is removed.
+        user_id_list: Option<UserIdList> => "UserIDList" [only V1_3],
+        /// 1.1/1.2 `UserID*`: users whose attribute list is removed.
+        user_id: Vec<String> => "UserID" [until V1_2],
+        /// 1.3 `ContactListIDList`: contact lists whose attribute list is removed.
+        contact_list_id_list: Option<ContactListIdList> => "ContactListIDList" [only V1_3],
+        /// 1.1/1.2 `ContactList*`: contact lists whose attribute list is removed.
+        contact_list: Vec<String> => "ContactList" [until V1_2],
         /// `DefaultList`: `T` = remove the default attribute list.
         default_list: Option<bool> => "DefaultList",
     }
 }
 
+impl DeleteAttributeListRequest {
+    /// The users whose attribute list is removed, wherever the version put them.
+    pub fn user_ids(&self) -> Vec<&str> {
+        plain_ids(&self.user_id, &self.user_id_list)
+    }
+
+    /// The contact lists whose attribute list is removed, wherever the version put them.
+    pub fn contact_lists(&self) -> Vec<&str> {
+        list_ids(&self.contact_list, &self.contact_list_id_list)
+    }
+}
+
 element! {
-    /// `GetAttributeList-Request (DefaultList, ContactList*, User*)`.
+    /// `GetAttributeList-Request (DefaultList, ContactList*, User*)` (1.1/1.2); 1.3
+    /// `(DefaultList?, ContactListIDList?, UserIDList?)`.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 containers in the places of
+    /// `ContactList*` and `User*`.
     pub struct GetAttributeListRequest {
         /// `DefaultList`: `T` = also return the default attribute list.
         default_list: Option<bool> => "DefaultList",
-        /// `ContactList*`: contact lists asked about.
-        contact_list: Vec<String> => "ContactList",
-        /// `User*`: users asked about.
-        user: Vec<User> => "User",
+        /// 1.3 `ContactListIDList`: contact lists asked about.
+        contact_list_id_list: Option<ContactListIdList> => "ContactListIDList" [only V1_3],
+        /// 1.1/1.2 `ContactList*`: contact lists asked about.
+        contact_list: Vec<String> => "ContactList" [until V1_2],
+        /// 1.3 `UserIDList`: users asked about.
+        user_id_list: Option<UserIdList> => "UserIDList" [only V1_3],
+        /// 1.1/1.2 `User*`: users asked about.
+        user: Vec<User> => "User" [until V1_2],
+    }
+}
+
+impl GetAttributeListRequest {
+    /// The users asked about, wherever the version put them.
+    pub fn user_ids(&self) -> Vec<&str> {
+        user_ids(&self.user, &self.user_id_list)
+    }
+
+    /// The contact lists asked about, wherever the version put them.
+    pub fn contact_lists(&self) -> Vec<&str> {
+        list_ids(&self.contact_list, &self.contact_list_id_list)
     }
 }
 
@@ -361,10 +584,53 @@ element! {
 }
 
 element! {
-    /// `DefaultAttributeList (PresenceSubList)`: the attributes everyone not otherwise listed may see.
+    /// `DefaultAttributeList (PresenceSubList)` (1.1/1.2); 1.3 `(DefaultNotify?,
+    /// PresenceSubList)`: the attributes everyone not otherwise listed may see.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): the 1.3 `DefaultNotify` precedes the
+    /// `PresenceSubList`.
     pub struct DefaultAttributeList {
+        /// 1.3 `DefaultNotify`: `T` = users are notified of the default attribute list.
+        default_notify: Option<bool> => "DefaultNotify" [only V1_3],
         /// `PresenceSubList`: the attributes (empty elements); absent = none.
         presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
+    }
+}
+
+/// The user IDs of a `User*` list followed by those of a 1.3 `UserIDList`.
+fn user_ids<'a>(users: &'a [User], list: &'a Option<UserIdList>) -> Vec<&'a str> {
+    users
+        .iter()
+        .map(|u| u.user_id.as_str())
+        .chain(
+            list.iter()
+                .flat_map(|l| l.user_id.iter().map(String::as_str)),
+        )
+        .collect()
+}
+
+/// The IDs of a `UserID*` list followed by those of a 1.3 `UserIDList`.
+fn plain_ids<'a>(ids: &'a [String], list: &'a Option<UserIdList>) -> Vec<&'a str> {
+    ids.iter()
+        .chain(list.iter().flat_map(|l| l.user_id.iter()))
+        .map(String::as_str)
+        .collect()
+}
+
+/// The IDs of a `ContactList*` list followed by those of a 1.3 `ContactListIDList`.
+fn list_ids<'a>(ids: &'a [String], list: &'a Option<ContactListIdList>) -> Vec<&'a str> {
+    ids.iter()
+        .chain(list.iter().flat_map(|l| l.contact_list.iter()))
+        .map(String::as_str)
+        .collect()
+}
+
+/// Contact-list IDs in `version`'s shape: a `ContactListIDList` (1.3) or plain `ContactList*`.
+fn split_lists(version: CspVersion, ids: Vec<String>) -> (Option<ContactListIdList>, Vec<String>) {
+    if version >= CspVersion::V1_3 {
+        (Some(ContactListIdList { contact_list: ids }), Vec::new())
+    } else {
+        (None, ids)
     }
 }
 
@@ -396,6 +662,15 @@ mod tests {
         wrap(
             "http://www.openmobilealliance.org/DTD/WV-CSP1.2",
             "http://www.openmobilealliance.org/DTD/WV-TRC1.2",
+            mode,
+            body,
+        )
+    }
+
+    fn wrap13(mode: &str, body: &str) -> String {
+        wrap(
+            "http://www.openmobilealliance.org/DTD/IMPS-CSP1.3",
+            "http://www.openmobilealliance.org/DTD/IMPS-TRC1.3",
             mode,
             body,
         )
@@ -564,10 +839,10 @@ mod tests {
             history_period: Some(172_800),
             watcher_count: Some(2),
             watcher: vec![Watcher {
-                user: User::new("wv:w@example.com"),
-                watcher_status: Some("CURRENT_SUBSCRIBER".into()),
+                friendly_name: Some("Dub".into()),
+                ..Watcher::new("wv:w@example.com", Some("CURRENT_SUBSCRIBER".into()))
             }],
-            user_id: vec!["wv:w@example.com".into()],
+            user: vec![User::new("wv:w@example.com")],
         };
         let mk = |v| {
             WvCspMessage::new(
@@ -579,11 +854,12 @@ mod tests {
             )
         };
         let out11 = crate::encode_xml(&mk(CspVersion::V1_1)).expect("1.1");
-        assert!(out11.contains("<GetWatcherList-Response><UserID>wv:w@example.com</UserID></GetWatcherList-Response>"), "{out11}");
+        assert!(out11.contains("<GetWatcherList-Response><User><UserID>wv:w@example.com</UserID></User></GetWatcherList-Response>"), "{out11}");
         let out12 = crate::encode_xml(&mk(CspVersion::V1_2)).expect("1.2");
         assert!(
             !out12.contains("WatcherCount")
-                && out12.contains("<HistoryPeriod>172800</HistoryPeriod><Watcher>"),
+                && !out12.contains("FriendlyName")
+                && out12.contains("<HistoryPeriod>172800</HistoryPeriod><Watcher><User>"),
             "{out12}"
         );
         let out13 = crate::encode_xml(&mk(CspVersion::V1_3)).expect("1.3");
@@ -593,21 +869,162 @@ mod tests {
                 "<HistoryPeriod>",
                 "<WatcherCount>2</WatcherCount>",
                 "<Watcher><User><UserID>wv:w@example.com",
+                "<FriendlyName>Dub</FriendlyName>",
                 "<WatcherStatus>CURRENT_SUBSCRIBER",
             ],
         );
 
-        // A 1.1 response decodes its UserIDs.
+        // A 1.1 response decodes its Users.
         let msg = decode(&wrap(
             "http://www.wireless-village.org/CSP1.1",
             "http://www.wireless-village.org/TRC1.1",
             "Response",
-            "<GetWatcherList-Response><UserID>wv:a@x</UserID><UserID>wv:b@x</UserID></GetWatcherList-Response>",
+            "<GetWatcherList-Response><User><UserID>wv:a@x</UserID></User><User><UserID>wv:b@x</UserID></User></GetWatcherList-Response>",
         ));
         let Primitive::GetWatcherListResponse(w) = &msg.session.transactions[0].primitive else {
             panic!()
         };
-        assert_eq!(w.user_id, ["wv:a@x", "wv:b@x"]);
+        assert_eq!(w.watcher_ids(), ["wv:a@x", "wv:b@x"]);
+
+        // Baraza's 1.3 Watcher may name the watcher by a bare UserID.
+        let msg = decode(&wrap13(
+            "Response",
+            "<GetWatcherList-Response><Watcher><UserID>wv:c@x</UserID><WatcherStatus>FORMER_SUBSCRIBER</WatcherStatus></Watcher></GetWatcherList-Response>",
+        ));
+        let Primitive::GetWatcherListResponse(w) = &msg.session.transactions[0].primitive else {
+            panic!()
+        };
+        assert_eq!(w.watcher_ids(), ["wv:c@x"]);
+        let out = crate::encode_xml(&msg).expect("encodes");
+        assert!(
+            out.contains("<Watcher><UserID>wv:c@x</UserID><WatcherStatus>"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn subscribe_and_get_presence_13_containers() {
+        let msg = decode(&wrap13(
+            "Request",
+            r#"<SubscribePresence-Request><UserIDList><UserID>wv:a@x</UserID><UserID>wv:b@x</UserID></UserIDList>
+<ContactListIDList><ContactList>wv:me/friends@x</ContactList></ContactListIDList>
+<PresenceSubList xmlns="http://www.openmobilealliance.org/DTD/IMPS-PA1.3"><OnlineStatus/></PresenceSubList></SubscribePresence-Request>"#,
+        ));
+        let Primitive::SubscribePresenceRequest(p) = &msg.session.transactions[0].primitive else {
+            panic!("not SubscribePresence")
+        };
+        assert_eq!(p.user_ids(), ["wv:a@x", "wv:b@x"]);
+        assert_eq!(p.contact_lists(), ["wv:me/friends@x"]);
+        assert!(p.user.is_empty() && p.contact_list.is_empty());
+        let out = crate::encode_xml(&msg).expect("encodes");
+        in_order(
+            &out,
+            &[
+                "<UserIDList><UserID>wv:a@x",
+                "<ContactListIDList><ContactList>wv:me/friends@x",
+                "<PresenceSubList",
+            ],
+        );
+        assert_eq!(decode(&out), msg);
+
+        // The 1.2 form written in 1.3 loses its User*/ContactList* (they do not exist there);
+        // the helpers read both forms.
+        let old = SubscribePresenceRequest {
+            user: vec![User::new("wv:a@x")],
+            contact_list: vec!["wv:me/friends@x".into()],
+            ..Default::default()
+        };
+        assert_eq!(old.user_ids(), ["wv:a@x"]);
+        assert_eq!(old.contact_lists(), ["wv:me/friends@x"]);
+
+        let msg = decode(&wrap13(
+            "Request",
+            r#"<GetPresence-Request><ContactListIDList><ContactList>wv:me/work@x</ContactList></ContactListIDList><UserIDList><UserID>wv:c@x</UserID></UserIDList></GetPresence-Request>"#,
+        ));
+        let Primitive::GetPresenceRequest(p) = &msg.session.transactions[0].primitive else {
+            panic!("not GetPresence")
+        };
+        assert_eq!(
+            (p.user_ids(), p.contact_lists()),
+            (vec!["wv:c@x"], vec!["wv:me/work@x"])
+        );
+        let out = crate::encode_xml(&msg).expect("encodes");
+        in_order(&out, &["<UserIDList>", "<ContactListIDList>"]);
+
+        let r = GetListResponse::for_version(
+            CspVersion::V1_3,
+            vec!["wv:me/a@x".into(), "wv:me/b@x".into()],
+            Some("wv:me/a@x".into()),
+        );
+        assert_eq!(r.contact_lists(), ["wv:me/a@x", "wv:me/b@x"]);
+        let r12 = GetListResponse::for_version(CspVersion::V1_2, vec!["wv:me/a@x".into()], None);
+        assert_eq!(
+            (r12.contact_list.len(), r12.contact_list_id_list),
+            (1, None)
+        );
+    }
+
+    #[test]
+    fn attribute_lists_13_notify_flags() {
+        let msg = decode(&wrap13(
+            "Request",
+            r#"<CreateAttributeList-Request><ContactListNotify>F</ContactListNotify><UserNotify>T</UserNotify>
+<UserIDList><UserID>wv:bob@x</UserID></UserIDList><DefaultList>F</DefaultList>
+<PresenceSubList xmlns="http://www.openmobilealliance.org/DTD/IMPS-PA1.3"><StatusText/></PresenceSubList></CreateAttributeList-Request>"#,
+        ));
+        let Primitive::CreateAttributeListRequest(p) = &msg.session.transactions[0].primitive
+        else {
+            panic!()
+        };
+        assert_eq!(p.user_ids(), ["wv:bob@x"]);
+        assert_eq!(
+            (p.user_notify, p.contact_list_notify, p.default_notify),
+            (Some(true), Some(false), None)
+        );
+        let out = crate::encode_xml(&msg).expect("encodes");
+        in_order(
+            &out,
+            &[
+                "<PresenceSubList",
+                "<UserIDList>",
+                "<DefaultList>F",
+                "<UserNotify>T",
+                "<ContactListNotify>F",
+            ],
+        );
+        // The flags do not exist before 1.3.
+        let mut m12 = msg.clone();
+        m12.version = CspVersion::V1_2;
+        let out12 = crate::encode_xml(&m12).expect("encodes 1.2");
+        assert!(
+            !out12.contains("Notify") && !out12.contains("UserIDList"),
+            "{out12}"
+        );
+
+        let msg = decode(&wrap13(
+            "Response",
+            r#"<GetAttributeList-Response><Result><Code>200</Code></Result>
+<DefaultAttributeList><PresenceSubList xmlns="http://www.openmobilealliance.org/DTD/IMPS-PA1.3"><OnlineStatus/></PresenceSubList><DefaultNotify>T</DefaultNotify></DefaultAttributeList>
+<Presence><UserNotify>T</UserNotify><UserID>wv:bob@x</UserID><PresenceSubList xmlns="http://www.openmobilealliance.org/DTD/IMPS-PA1.3"><StatusText/></PresenceSubList></Presence></GetAttributeList-Response>"#,
+        ));
+        let Primitive::GetAttributeListResponse(p) = &msg.session.transactions[0].primitive else {
+            panic!()
+        };
+        assert_eq!(
+            p.default_attribute_list
+                .as_ref()
+                .and_then(|d| d.default_notify),
+            Some(true)
+        );
+        assert_eq!(p.presence[0].user_notify, Some(true));
+        let out = crate::encode_xml(&msg).expect("encodes");
+        in_order(
+            &out,
+            &[
+                "<DefaultAttributeList><DefaultNotify>T</DefaultNotify><PresenceSubList",
+                "<Presence><UserID>wv:bob@x</UserID><UserNotify>T</UserNotify><PresenceSubList",
+            ],
+        );
     }
 
     #[test]

@@ -6,42 +6,34 @@
 //! and every element they are made of is a 1.3 element or an element common to all versions, so
 //! no field needs a version range of its own.
 //!
-//! No content model of these primitives was available (the OMA 1.3 documents were not): the
-//! element *names* are certain (1.3 WBXML token tables), their *nesting* is reconstructed from
-//! the names, the Implementation Guidelines and the MediaTek 1.3 client's data structures. Each
-//! guess is stated in a "Reconstructed:" line on the struct it concerns. Decoding accepts any
-//! order and skips unknown children, so a guess that is too narrow loses a child, never a message.
-//!
-//! Placement of the 1.3 elements the guidelines name for auto-registration, MSISDN verification
-//! and terms of use: `VerificationMechanism`, `TryAgainTimeout` (and a verification `URL`) in
-//! [`SystemMessage`]; `VerificationKey` in [`SystemMessageResponse`]. `ApplicationID` and
-//! `MinimumAge` are not placed here (see [`SystemMessage`]).
+//! The reference names these elements but gives no content models ([I]). The structures follow
+//! the open-source Baraza IMPS server's message definitions (`baraza/cspmessages.def`, written
+//! from the OMA 1.3 DTD); each struct says so in a "Reconstructed (Baraza cspmessages.def):"
+//! line. Decoding accepts any order and skips unknown children, so a structure that is too
+//! narrow loses a child, never a message.
 
-use crate::codec::{ContentData, Empty};
+use crate::codec::ContentData;
 use crate::element;
-use crate::model::common::{ClientId, CspResult, Property, ScreenName};
-use crate::model::group::UserIdList;
+use crate::model::attributes::PresenceSubList;
+use crate::model::common::{
+    ClientId, ContactListIdList, CspResult, Property, ScreenName, UserList,
+};
+use crate::model::group::{UserIdList, WelcomeNote};
 
 // ---------------------------------------------------------------------------------------------
 // Public profile (GetPublicProfile / UpdatePublicProfile)
 // ---------------------------------------------------------------------------------------------
 
 element! {
-    /// `PublicProfile (FriendlyName?, Property*)`: the part of a user's data anyone may read
-    /// (shown in search results and by "view profile").
+    /// `PublicProfile (UserID?, Property*)`: the part of a user's data anyone may read (shown in
+    /// search results and by "view profile").
     ///
-    /// Reconstructed: the profile fields `PP_AGE`, `PP_CITY`, `PP_COUNTRY`, `PP_FRIENDLY_NAME`,
-    /// `PP_FREE_TEXT`, `PP_GENDER`, `PP_INTENTION`, `PP_INTERESTS`, `PP_MARITAL_STATUS` are 1.3
-    /// *value* tokens, not elements, so they must travel as element text; the one generic
-    /// name/value carrier of CSP whose name is itself a value token is `Property (Name, Value?)`
-    /// (group and contact-list property names such as `AccessType`, `Topic`, `DisplayName` are
-    /// value tokens in the same table), so the profile is a list of `Property` with
-    /// `Name` = a `PP_*` identifier, plus the 1.3 element `FriendlyName` (the display name) first.
-    /// The search-pair form (`SearchElement`/`SearchString`) was rejected: those names are the
-    /// `USER_*` search keys, a different token family.
+    /// Reconstructed (Baraza cspmessages.def): `UserID` names whose profile it is (in a
+    /// response; absent in UpdatePublicProfile-Request), then the fields as `Property (Name,
+    /// Value?)` with `Name` one of the 1.3 `PP_*` value tokens.
     pub struct PublicProfile {
-        /// `FriendlyName`: the name the user wants to be shown under.
-        friendly_name: Option<String> => "FriendlyName",
+        /// `UserID`: whose profile this is.
+        user_id: Option<String> => "UserID",
         /// `Property*`: profile fields, `Name` one of `PP_AGE`, `PP_CITY`, `PP_COUNTRY`,
         /// `PP_FRIENDLY_NAME`, `PP_FREE_TEXT`, `PP_GENDER`, `PP_INTENTION`, `PP_INTERESTS`,
         /// `PP_MARITAL_STATUS` (other names are kept as sent), `Value` the field's text.
@@ -73,40 +65,39 @@ impl PublicProfile {
 }
 
 element! {
-    /// `GetPublicProfile-Request (UserID?)` (C→S): read a user's public profile.
+    /// `GetPublicProfile-Request (UserID*)` (C→S): read users' public profiles.
     ///
-    /// Reconstructed: one optional `UserID`; absent means the requester's own profile.
+    /// Reconstructed (Baraza cspmessages.def): a list of `UserID`; an empty list is taken to
+    /// mean the requester's own profile.
     pub struct GetPublicProfileRequest {
-        /// `UserID` of the user whose profile is wanted (absent: one's own).
-        user_id: Option<String> => "UserID",
+        /// `UserID*`: the users whose profiles are wanted.
+        user_id: Vec<String> => "UserID",
     }
 }
 
 element! {
-    /// `GetPublicProfile-Response (Result?, PublicProfile?)` (S→C).
+    /// `GetPublicProfile-Response (Result?, PublicProfile*)` (S→C).
     ///
-    /// Reconstructed: `Result` then the profile (absent when the user has none or on error).
+    /// Reconstructed (Baraza cspmessages.def): `Result`, then one profile per user found.
     pub struct GetPublicProfileResponse {
-        /// `Result`: outcome of the request (531 unknown user, ...).
+        /// `Result`: outcome of the request (201 + DetailedResult 531 for unknown users, ...).
         result: Option<CspResult> => "Result",
-        /// `PublicProfile`: the requested profile.
-        public_profile: Option<PublicProfile> => "PublicProfile",
+        /// `PublicProfile*`: the requested profiles.
+        public_profile: Vec<PublicProfile> => "PublicProfile",
     }
 }
 
 element! {
-    /// `UpdatePublicProfile-Request (PublicProfile?, ClearPublicProfile?)` (C→S): set or clear
+    /// `UpdatePublicProfile-Request (ClearPublicProfile?, PublicProfile?)` (C→S): set or clear
     /// one's own public profile; answered with `Status`.
     ///
-    /// Reconstructed: the new fields (merged into the stored profile) or the `ClearPublicProfile`
-    /// marker (drop the whole profile); with both, clear first, then apply the fields.
-    /// `ClearPublicProfile` is taken as an empty marker element: its presence means "clear",
-    /// any content (e.g. `T`) is ignored.
+    /// Reconstructed (Baraza cspmessages.def): `ClearPublicProfile` is a boolean (`T` = drop
+    /// the stored profile first), then the fields to store (merged into the stored profile).
     pub struct UpdatePublicProfileRequest {
+        /// `ClearPublicProfile`: `T` = delete the stored profile (before applying any fields).
+        clear_public_profile: Option<bool> => "ClearPublicProfile",
         /// `PublicProfile`: the fields to store.
         public_profile: Option<PublicProfile> => "PublicProfile",
-        /// `ClearPublicProfile`: present = delete the stored profile.
-        clear_public_profile: Option<Empty> => "ClearPublicProfile",
     }
 }
 
@@ -115,7 +106,7 @@ element! {
 // ---------------------------------------------------------------------------------------------
 
 element! {
-    /// `AnswerOption (AnswerOptionID, AnswerOptionText)`: one choice offered with a system
+    /// `AnswerOption (AnswerOptionID, AnswerOptionText?)`: one choice offered with a system
     /// message (e.g. `1` = "Accept", `2` = "Decline").
     pub struct AnswerOption {
         /// `AnswerOptionID`: the number the client echoes as `ChosenOptionID`.
@@ -129,9 +120,9 @@ element! {
 element! {
     /// `AnswerOptions (AnswerOptionsText?, AnswerOption*)`: the choices of a system message.
     ///
-    /// Reconstructed: the 1.3 element `AnswerOptionsText` (page 0x0B) is taken as the prompt
-    /// shown above the choices ("Do you accept?"), before them. MediaTek's client allows up to
-    /// 10 options.
+    /// Reconstructed (Baraza cspmessages.def): Baraza has `AnswerOptions (AnswerOption*)`; the
+    /// 1.3 token table also has `AnswerOptionsText` (page 0x0B 0x08), taken as the prompt
+    /// shown above the choices and placed first.
     pub struct AnswerOptions {
         /// `AnswerOptionsText`: the question the options answer.
         answer_options_text: Option<String> => "AnswerOptionsText",
@@ -141,40 +132,39 @@ element! {
 }
 
 element! {
-    /// `SystemMessage (SystemMessageID, SystemMessageText, AnswerOptions?, RequiresResponse?,
-    /// TryAgainTimeout?, VerificationMechanism?, URL?)`: one operator notice, terms-of-use text
-    /// or verification challenge (csp-reference.md §3.2; implementation-guidelines.md §2, §4).
+    /// `VerificationMechanism (InText | URL)`: how the user proves a claim (e.g. an MSISDN):
+    /// type the key sent to them (`InText` carries the instruction) or open a URL.
     ///
-    /// Reconstructed: the first four children follow the reference; the guidelines list
-    /// `TryAgainTimeout`, `VerificationMechanism` among the system-message elements and
-    /// MediaTek's system message carries "an optional verification block", so they are placed
-    /// here, after the reference's children: `VerificationMechanism` as text (MediaTek's type 0
-    /// = "enter the key sent to you by SMS", type 1 = "open this URL"; value strings unknown),
-    /// `TryAgainTimeout` as the seconds after which the client may present the message again /
-    /// retry the verification, and the common element `URL` as the link of the "open this URL"
-    /// mechanism (or of the full terms of use).
+    /// Reconstructed (Baraza cspmessages.def): a choice of `InText` and `URL`, modelled as two
+    /// optional fields (set one).
+    pub struct VerificationMechanism {
+        /// `InText`: the user types a key received out of band (text: the instruction).
+        in_text: Option<String> => "InText",
+        /// `URL`: the user opens this URL to verify.
+        url: Option<String> => "URL",
+    }
+}
+
+element! {
+    /// `SystemMessage (SystemMessageID, RequiresResponse?, SystemMessageText?, AnswerOptions?,
+    /// VerificationMechanism?)`: one operator notice, terms-of-use text or verification
+    /// challenge.
     ///
-    /// Not placed: `ApplicationID` (page 9 0x1E) has no system-message role in the guidelines;
-    /// they tie it to client addressing, i.e. most plausibly `ClientID (URL?, MSISDN?,
-    /// ApplicationID?)` in common.rs. `MinimumAge` is a 1.3 *value* token (0xBB), not an element:
-    /// it can only be element text, most plausibly a group `Property` name (minimum age to join)
-    /// next to the `USER_AGE_MIN`/`USER_AGE_MAX` search keys.
+    /// Reconstructed (Baraza cspmessages.def): order and content as there. (The reference's
+    /// guess `(SystemMessageID, SystemMessageText, AnswerOptions?, RequiresResponse?)` was
+    /// not followed.) `TryAgainTimeout` belongs to [`CspResult`], not here.
     pub struct SystemMessage {
         /// `SystemMessageID`: server-chosen id, echoed in the client's `SystemMessageResponse`.
         system_message_id: String => "SystemMessageID",
-        /// `SystemMessageText`: the text shown to the user (the terms, the notice, the prompt).
-        system_message_text: String => "SystemMessageText",
-        /// `AnswerOptions`: the choices offered (absent: information only).
-        answer_options: Option<AnswerOptions> => "AnswerOptions",
         /// `RequiresResponse`: `T` = the client must answer with `SystemMessage-User` (terms of
         /// use, verification); `F`/absent = informational.
         requires_response: Option<bool> => "RequiresResponse",
-        /// `TryAgainTimeout`: seconds before the client may retry / show the message again.
-        try_again_timeout: Option<u32> => "TryAgainTimeout",
-        /// `VerificationMechanism`: how the user proves the MSISDN (key by SMS, or URL to open).
-        verification_mechanism: Option<String> => "VerificationMechanism",
-        /// `URL`: link for the URL verification mechanism or the full text of the terms.
-        url: Option<String> => "URL",
+        /// `SystemMessageText`: the text shown to the user (the terms, the notice, the prompt).
+        system_message_text: Option<String> => "SystemMessageText",
+        /// `AnswerOptions`: the choices offered (absent: information only).
+        answer_options: Option<AnswerOptions> => "AnswerOptions",
+        /// `VerificationMechanism`: how the user verifies (key typed in, or URL to open).
+        verification_mechanism: Option<VerificationMechanism> => "VerificationMechanism",
     }
 }
 
@@ -197,20 +187,16 @@ element! {
 }
 
 element! {
-    /// `SystemMessageResponse (SystemMessageID, ChosenOptionID?, InText?, VerificationKey?)`:
-    /// the user's answer to one system message.
+    /// `SystemMessageResponse (SystemMessageID, ChosenOptionID?, VerificationKey?)`: the user's
+    /// answer to one system message.
     ///
-    /// Reconstructed: `InText` (page 9 0x24) is the free-text answer, `VerificationKey` the key
-    /// the user typed for the "enter the key" verification mechanism (MediaTek's reply struct is
-    /// `{chosen_option, verification_key}` with the message id echoed).
+    /// Reconstructed (Baraza cspmessages.def): order and content as there.
     pub struct SystemMessageResponse {
         /// `SystemMessageID` of the message answered.
         system_message_id: String => "SystemMessageID",
         /// `ChosenOptionID`: the `AnswerOptionID` the user picked.
         chosen_option_id: Option<u32> => "ChosenOptionID",
-        /// `InText`: free text typed by the user.
-        in_text: Option<String> => "InText",
-        /// `VerificationKey`: the one-time key sent out of band (MSISDN verification).
+        /// `VerificationKey`: the key the user typed (InText verification mechanism).
         verification_key: Option<String> => "VerificationKey",
     }
 }
@@ -225,7 +211,7 @@ element! {
 
 element! {
     /// `SystemMessage-User (SystemMessageResponseList)` (C→S): the user's answers to system
-    /// messages; answered with `Status`.
+    /// messages; answered with `Status`. (1.3 Login-Request can carry the same list.)
     pub struct SystemMessageUser {
         /// `SystemMessageResponseList`: the answers (optional only for lenient decoding).
         system_message_response_list: Option<SystemMessageResponseList> => "SystemMessageResponseList",
@@ -273,87 +259,103 @@ element! {
 }
 
 element! {
-    /// `Notification-Request (NotificationType?, UserID*, ContactList*, GroupID*, ScreenName*,
-    /// InviteID?, ClientID?)` (S→C): one event of a subscribed type; the client answers `Status`.
+    /// `Notification-Request (NotificationType, (BlockListInUse | GrantListInUse | GroupID |
+    /// ContactListIDList | InviteID | OnlineETEMHandling | (PresenceSubList?, UserIDList?,
+    /// ContactListIDList?, DefaultList?) | SessionPriority | UserList | UserIDPair))` (S→C): one
+    /// event of a subscribed type; the client answers `Status`.
     ///
-    /// Reconstructed: the event code, then the identifiers the event concerns, in the order of
-    /// `DetailedResult` (the CSP element that already lists "affected identifiers"): the user
-    /// who added us / changed a profile / needs authorisation (`UserID`), the contact lists
-    /// created/changed/deleted (`ContactList`), the groups (`GroupID`), the members
-    /// (`ScreenName`), the invitation (`InviteID`, for `IA`/`IC`/`IR`) and the session that
-    /// caused a multi-session event (`ClientID`, for `SPA`/`OEU`). The list flags
-    /// `ContactListNotify`, `UserNotify`, `DefaultNotify`, `AuthorizeAndGrant` were left out:
-    /// they read as options of contact-list requests (CreateList / ListManage: "tell the added
-    /// users", "authorise and grant them"), not as event data.
+    /// Reconstructed (Baraza cspmessages.def): the event code, then one payload chosen by the
+    /// event type. The choice is modelled as optional fields in Baraza's order (set the one(s)
+    /// the event needs); the presence-list group contributes `PresenceSubList`, `UserIDList` and
+    /// `DefaultList` (its `ContactListIDList` is the same field as the standalone one).
     pub struct NotificationRequest {
         /// `NotificationType`: the event code (see [`NotificationTypeList`] for the values).
         notification_type: Option<String> => "NotificationType",
-        /// `UserID*`: users the event concerns.
-        user_id: Vec<String> => "UserID",
-        /// `ContactList*`: contact lists the event concerns.
-        contact_list: Vec<String> => "ContactList",
-        /// `GroupID*`: groups the event concerns.
-        group_id: Vec<String> => "GroupID",
-        /// `ScreenName*`: group members the event concerns.
-        screen_name: Vec<ScreenName> => "ScreenName",
-        /// `InviteID`: the invitation accepted, cancelled or rejected.
+        /// `BlockListInUse`: the new block-list use flag (`BLUC`).
+        block_list_in_use: Option<bool> => "BlockListInUse",
+        /// `GrantListInUse`: the new grant-list use flag (`GLUC`).
+        grant_list_in_use: Option<bool> => "GrantListInUse",
+        /// `GroupID`: the group the event concerns (`GC`, `GD`, `GM*`).
+        group_id: Option<String> => "GroupID",
+        /// `ContactListIDList`: the contact lists the event concerns (`CLCR`, `CLC`, `CLD`,
+        /// `ANC`).
+        contact_list_id_list: Option<ContactListIdList> => "ContactListIDList",
+        /// `InviteID`: the invitation accepted, cancelled or rejected (`IA`, `IC`, `IR`).
         invite_id: Option<String> => "InviteID",
-        /// `ClientID`: the client (session) whose action caused the event.
-        client_id: Option<ClientId> => "ClientID",
+        /// `OnlineETEMHandling`: the new value (`OEU`).
+        online_etem_handling: Option<String> => "OnlineETEMHandling",
+        /// `PresenceSubList`: the presence attributes an authorisation event concerns.
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
+        /// `UserIDList`: the users an authorisation event concerns.
+        user_id_list: Option<UserIdList> => "UserIDList",
+        /// `DefaultList`: `T` = the event concerns the default attribute list (`AND`).
+        default_list: Option<bool> => "DefaultList",
+        /// `SessionPriority`: the new session priority (`SPA`).
+        session_priority: Option<u32> => "SessionPriority",
+        /// `UserList`: the users the event concerns (e.g. who added us, `ATCL`).
+        user_list: Option<UserList> => "UserList",
+        /// `UserIDPair`: an identifier and the user it now maps to.
+        user_id_pair: Option<UserIdPair> => "UserIDPair",
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// GetMap (phonebook mapping, implementation-guidelines.md §17)
-// ---------------------------------------------------------------------------------------------
-
 element! {
-    /// `UserIDPair (UnrecognizedUserID?, UserID?, ValidUserID?)`: one identifier the client
-    /// asked about and what it maps to.
+    /// `UserIDPair (UnrecognizedUserID?, ValidUserID?)`: an identifier the server did not
+    /// recognise and the valid user ID it stands for.
     ///
-    /// Reconstructed: the pair is (identifier as sent, valid IMPS user ID): the identifier as
-    /// sent is `UnrecognizedUserID` (e.g. `wv:+358401234567` or a bare MSISDN the server does not
-    /// know as a user) or, leniently, `UserID`; `ValidUserID` is the user it maps to, absent
-    /// when it maps to nobody (an "SMS user").
+    /// Reconstructed (Baraza cspmessages.def): content as there; used as a Notification-Request
+    /// payload.
     pub struct UserIdPair {
-        /// `UnrecognizedUserID`: the identifier as the client sent it.
+        /// `UnrecognizedUserID`: the identifier as the client used it.
         unrecognized_user_id: Option<String> => "UnrecognizedUserID",
-        /// `UserID`: the identifier as sent (alternative spelling of the first half of the pair).
-        user_id: Option<String> => "UserID",
         /// `ValidUserID`: the IMPS user ID it belongs to (absent: no such user).
         valid_user_id: Option<String> => "ValidUserID",
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// GetMap (a map image of a user's location, GETMAP)
+// ---------------------------------------------------------------------------------------------
+
 element! {
-    /// `Map (UserIDPair*)`: the result of a GetMap request.
-    pub struct UserIdMap {
-        /// `UserIDPair*`: one per identifier asked about.
-        user_id_pair: Vec<UserIdPair> => "UserIDPair",
+    /// `Map (ContentType?, ContentEncoding?, ContentData?)`: a map image (e.g. of a user's
+    /// location).
+    ///
+    /// Reconstructed (Baraza cspmessages.def): content as there (like `Logo`).
+    pub struct Map {
+        /// `ContentType`: MIME type of the image (e.g. `image/png`).
+        content_type: Option<String> => "ContentType",
+        /// `ContentEncoding`: `BASE64` or `None`.
+        content_encoding: Option<String> => "ContentEncoding",
+        /// `ContentData`: the image.
+        content_data: Option<ContentData> => "ContentData",
     }
 }
 
 element! {
-    /// `GetMap-Request (UserIDList?)` (C→S): map phonebook identifiers (MSISDN-style IDs,
-    /// aliases) to IMPS user IDs.
+    /// `GetMap-Request (UserID | PresenceSubList)` (C→S): ask for a map showing a user's
+    /// location, or the location given as presence attributes.
     ///
-    /// Reconstructed: the identifiers travel in the 1.3 `UserIDList (UserID*)`.
+    /// Reconstructed (Baraza cspmessages.def): the choice is modelled as two optional fields
+    /// (set one). Not an identifier-mapping request.
     pub struct GetMapRequest {
-        /// `UserIDList`: the identifiers to map.
-        user_id_list: Option<UserIdList> => "UserIDList",
+        /// `UserID`: the user whose location is wanted.
+        user_id: Option<String> => "UserID",
+        /// `PresenceSubList`: a location (`GeoLocation`, `Address`, ...) to draw.
+        presence_sub_list: Option<PresenceSubList> => "PresenceSubList",
     }
 }
 
 element! {
-    /// `GetMap-Response (Result?, Map?)` (S→C).
+    /// `GetMap-Response (Map | URL)` (S→C): the map image itself, or where to fetch it.
     ///
-    /// Reconstructed: `Result` (201 + `DetailedResult` 531 may list unknown identifiers), then
-    /// the pairs.
+    /// Reconstructed (Baraza cspmessages.def): the choice is modelled as two optional fields
+    /// (set one). Errors travel as `Status`.
     pub struct GetMapResponse {
-        /// `Result`: outcome.
-        result: Option<CspResult> => "Result",
-        /// `Map`: identifier → user ID pairs.
-        map: Option<UserIdMap> => "Map",
+        /// `Map`: the image.
+        map: Option<Map> => "Map",
+        /// `URL`: where the image can be fetched.
+        url: Option<String> => "URL",
     }
 }
 
@@ -362,60 +364,61 @@ element! {
 // ---------------------------------------------------------------------------------------------
 
 element! {
-    /// `SegmentInfo (SegmentID, SegmentCount?, SegmentReference?)`: identifies a primitive the
-    /// server split because it exceeds the client's limits, and one segment of it.
+    /// `SegmentID (TransactionID, SegmentReference)`: names one segment of a segmented
+    /// primitive: the transaction whose content was split, and the segment's number.
     ///
-    /// Reconstructed: `SegmentID` (text) names the segmented content, `SegmentCount` is the
-    /// number of segments, `SegmentReference` the 1-based index of one segment (the one asked
-    /// for in GetSegment-Request, the one carried in GetSegment-Response).
-    pub struct SegmentInfo {
-        /// `SegmentID`: server-chosen id of the segmented content.
-        segment_id: String => "SegmentID",
-        /// `SegmentCount`: total number of segments.
-        segment_count: Option<u32> => "SegmentCount",
-        /// `SegmentReference`: index of one segment (1-based).
+    /// Reconstructed (Baraza cspmessages.def): content as there; both children optional here
+    /// (lenient).
+    pub struct SegmentId {
+        /// `TransactionID` of the transaction whose content was segmented.
+        transaction_id: Option<String> => "TransactionID",
+        /// `SegmentReference`: the segment's number (1-based).
         segment_reference: Option<u32> => "SegmentReference",
     }
 }
 
 element! {
-    /// `GetSegment-Request (MessageID?, SegmentInfo?)` (C→S): fetch one segment.
+    /// `SegmentInfo (SegmentCount?, SegmentID?)`: in a `TransactionDescriptor`, says that the
+    /// transaction's content is one segment of a larger primitive.
     ///
-    /// Reconstructed: the segmented message by `MessageID` (when the content is a message) and
-    /// the segment by `SegmentInfo` (`SegmentID` + `SegmentReference`).
-    pub struct GetSegmentRequest {
-        /// `MessageID`: the segmented message, when the content is an IM.
-        message_id: Option<String> => "MessageID",
-        /// `SegmentInfo`: which segment.
-        segment_info: Option<SegmentInfo> => "SegmentInfo",
+    /// Reconstructed (Baraza cspmessages.def): content as there.
+    pub struct SegmentInfo {
+        /// `SegmentCount`: total number of segments.
+        segment_count: Option<u32> => "SegmentCount",
+        /// `SegmentID`: which segment this is.
+        segment_id: Option<SegmentId> => "SegmentID",
     }
 }
 
 element! {
-    /// `GetSegment-Response (Result?, SegmentInfo?, SegmentContent?)` (S→C): one segment.
+    /// `GetSegment-Request (SegmentID)` (C→S): fetch one segment.
     ///
-    /// Reconstructed: `SegmentContent` holds the segment's bytes as text (XML) or OPAQUE (WBXML).
+    /// Reconstructed (Baraza cspmessages.def): content as there.
+    pub struct GetSegmentRequest {
+        /// `SegmentID`: the segment wanted.
+        segment_id: Option<SegmentId> => "SegmentID",
+    }
+}
+
+element! {
+    /// `GetSegment-Response (SegmentContent?)` (S→C): one segment.
+    ///
+    /// Reconstructed (Baraza cspmessages.def): content as there; `SegmentContent` holds the
+    /// segment's bytes as text (XML, base64) or OPAQUE (WBXML). Errors travel as `Status`.
     pub struct GetSegmentResponse {
-        /// `Result`: outcome (e.g. 426 unknown id).
-        result: Option<CspResult> => "Result",
-        /// `SegmentInfo`: which segment this is.
-        segment_info: Option<SegmentInfo> => "SegmentInfo",
         /// `SegmentContent`: the segment's data.
         segment_content: Option<ContentData> => "SegmentContent",
     }
 }
 
 element! {
-    /// `DropSegment-Request (MessageID?, SegmentInfo?)` (C→S): the client does not want the
-    /// remaining segments; the server discards them and answers `Status`.
+    /// `DropSegment-Request (SegmentID)` (C→S): the client does not want the remaining
+    /// segments; the server discards them and answers `Status`.
     ///
-    /// Reconstructed: identified like GetSegment-Request (`SegmentInfo/SegmentID`, or
-    /// `MessageID`).
+    /// Reconstructed (Baraza cspmessages.def): content as there.
     pub struct DropSegmentRequest {
-        /// `MessageID`: the segmented message, when the content is an IM.
-        message_id: Option<String> => "MessageID",
-        /// `SegmentInfo`: the segmented content to drop.
-        segment_info: Option<SegmentInfo> => "SegmentInfo",
+        /// `SegmentID`: the segmented content to drop.
+        segment_id: Option<SegmentId> => "SegmentID",
     }
 }
 
@@ -424,35 +427,54 @@ element! {
 // ---------------------------------------------------------------------------------------------
 
 element! {
-    /// `ExtendConversation-Request (ExtendConversationID?, ExtendConversationUser*, UserIDList?)`
-    /// (C→S): turn a 1:1 chat into a multi-party conversation, or add users to one.
+    /// `ExtendConversationUser (UserID, ClientID?)`: the peer of the 1:1 conversation being
+    /// extended.
     ///
-    /// Reconstructed: `ExtendConversationID` names an already extended conversation (absent on
-    /// the first extension: the server assigns it in the response); each
-    /// `ExtendConversationUser` is taken as the user ID (text) of one party to bring in (the 1:1
-    /// peer and the invitees); `UserIDList` is accepted as an alternative carrier of the same.
-    /// The server invites the new parties (InviteUser-Request, InviteType `EC` per MediaTek's
-    /// "invite EC" indication).
-    pub struct ExtendConversationRequest {
-        /// `ExtendConversationID`: the conversation to extend further.
-        extend_conversation_id: Option<String> => "ExtendConversationID",
-        /// `ExtendConversationUser*`: user IDs of the parties to bring in.
-        extend_conversation_user: Vec<String> => "ExtendConversationUser",
-        /// `UserIDList`: the same, as a list.
-        user_id_list: Option<UserIdList> => "UserIDList",
+    /// Reconstructed (Baraza cspmessages.def): content as there.
+    pub struct ExtendConversationUser {
+        /// `UserID` of the peer.
+        user_id: String => "UserID",
+        /// `ClientID`: the peer's client.
+        client_id: Option<ClientId> => "ClientID",
     }
 }
 
 element! {
-    /// `ExtendConversation-Response (Result?, ExtendConversationID?)` (S→C).
+    /// `ExtendConversation-Request (ExtendConversationID?, UserIDList?, ExtendConversationUser?,
+    /// SubscribeNotification?, WelcomeNote?, ScreenName?)` (C→S): turn a 1:1 chat into a
+    /// multi-party conversation (an ad-hoc group), or add users to one.
     ///
-    /// Reconstructed: the id of the multi-party conversation (used as the group address of the
-    /// following messages).
+    /// Reconstructed (Baraza cspmessages.def): order and content as there.
+    pub struct ExtendConversationRequest {
+        /// `ExtendConversationID`: the client's id of the conversation.
+        extend_conversation_id: Option<String> => "ExtendConversationID",
+        /// `UserIDList`: the users to bring in.
+        user_id_list: Option<UserIdList> => "UserIDList",
+        /// `ExtendConversationUser`: the current 1:1 peer.
+        extend_conversation_user: Option<ExtendConversationUser> => "ExtendConversationUser",
+        /// `SubscribeNotification`: `T` = send GroupChangeNotice for the new group.
+        subscribe_notification: Option<bool> => "SubscribeNotification",
+        /// `WelcomeNote`: the note shown to users joining.
+        welcome_note: Option<WelcomeNote> => "WelcomeNote",
+        /// `ScreenName`: the requester's screen name in the new group.
+        screen_name: Option<ScreenName> => "ScreenName",
+    }
+}
+
+element! {
+    /// `ExtendConversation-Response (ExtendConversationID?, GroupID?, ResponseNote?, Result?)`
+    /// (S→C).
+    ///
+    /// Reconstructed (Baraza cspmessages.def): order and content as there (`Result` last).
     pub struct ExtendConversationResponse {
+        /// `ExtendConversationID`: the conversation's id, echoed.
+        extend_conversation_id: Option<String> => "ExtendConversationID",
+        /// `GroupID`: the ad-hoc group now carrying the conversation.
+        group_id: Option<String> => "GroupID",
+        /// `ResponseNote`: free text.
+        response_note: Option<String> => "ResponseNote",
         /// `Result`: outcome (201 + `DetailedResult` for users that could not be added).
         result: Option<CspResult> => "Result",
-        /// `ExtendConversationID`: the conversation's id.
-        extend_conversation_id: Option<String> => "ExtendConversationID",
     }
 }
 
@@ -475,13 +497,13 @@ mod tests {
         }
     }
 
-    fn wrap(mode: &str, body: &str) -> String {
+    fn wrap_with(descriptor_extra: &str, mode: &str, body: &str) -> String {
         format!(
             r#"<WV-CSP-Message xmlns="http://www.openmobilealliance.org/DTD/IMPS-CSP1.3">
  <Session>
   <SessionDescriptor><SessionType>Inband</SessionType><SessionID>s-8f2c</SessionID></SessionDescriptor>
   <Transaction>
-   <TransactionDescriptor><TransactionMode>{mode}</TransactionMode><TransactionID>17</TransactionID></TransactionDescriptor>
+   <TransactionDescriptor><TransactionMode>{mode}</TransactionMode><TransactionID>17</TransactionID>{descriptor_extra}</TransactionDescriptor>
    <TransactionContent xmlns="http://www.openmobilealliance.org/DTD/IMPS-TRC1.3">
     {body}
    </TransactionContent>
@@ -492,8 +514,16 @@ mod tests {
         )
     }
 
+    fn wrap(mode: &str, body: &str) -> String {
+        wrap_with("", mode, body)
+    }
+
     fn decode(doc: &str) -> WvCspMessage {
         crate::decode_xml(doc.as_bytes(), &limits()).expect("decodes")
+    }
+
+    fn primitive(msg: &WvCspMessage) -> &Primitive {
+        &msg.session.transactions[0].primitive
     }
 
     /// Asserts that `needles` occur in `hay` in this order.
@@ -514,37 +544,31 @@ mod tests {
             r#"<SystemMessage-Request>
      <SystemMessageList>
       <SystemMessage>
-       <RequiresResponse>T</RequiresResponse>
        <SystemMessageText>Accept the terms of use?</SystemMessageText>
+       <RequiresResponse>T</RequiresResponse>
        <SystemMessageID>tou-2025-1</SystemMessageID>
        <AnswerOptions>
         <AnswerOption><AnswerOptionText>Accept</AnswerOptionText><AnswerOptionID>1</AnswerOptionID></AnswerOption>
         <AnswerOption><AnswerOptionID>2</AnswerOptionID><AnswerOptionText>Decline</AnswerOptionText></AnswerOption>
         <AnswerOptionsText>Your choice</AnswerOptionsText>
        </AnswerOptions>
-       <TryAgainTimeout>3600</TryAgainTimeout>
       </SystemMessage>
       <SystemMessage>
        <SystemMessageID>verify-1</SystemMessageID>
-       <SystemMessageText>Enter the key we sent by SMS</SystemMessageText>
-       <VerificationMechanism>0</VerificationMechanism>
+       <VerificationMechanism><InText>Enter the key we sent by SMS</InText></VerificationMechanism>
        <RequiresResponse>T</RequiresResponse>
       </SystemMessage>
      </SystemMessageList>
     </SystemMessage-Request>"#,
         );
         let msg = decode(&doc);
-        let Primitive::SystemMessageRequest(p) = &msg.session.transactions[0].primitive else {
-            panic!(
-                "wrong primitive: {:?}",
-                msg.session.transactions[0].primitive
-            )
+        let Primitive::SystemMessageRequest(p) = primitive(&msg) else {
+            panic!("wrong primitive: {:?}", primitive(&msg))
         };
         let list = &p.system_message_list.system_message;
         assert_eq!(list.len(), 2);
         assert_eq!(list[0].system_message_id, "tou-2025-1");
         assert_eq!(list[0].requires_response, Some(true));
-        assert_eq!(list[0].try_again_timeout, Some(3600));
         let opts = list[0].answer_options.as_ref().expect("options");
         assert_eq!(opts.answer_options_text.as_deref(), Some("Your choice"));
         assert_eq!(opts.answer_option.len(), 2);
@@ -553,8 +577,10 @@ mod tests {
             opts.answer_option[1].answer_option_text.as_deref(),
             Some("Decline")
         );
-        assert_eq!(list[1].verification_mechanism.as_deref(), Some("0"));
-        assert_eq!(list[1].answer_options, None);
+        let vm = list[1].verification_mechanism.as_ref().expect("mechanism");
+        assert_eq!(vm.in_text.as_deref(), Some("Enter the key we sent by SMS"));
+        assert_eq!(vm.url, None);
+        assert_eq!(list[1].system_message_text, None);
 
         let xml = crate::encode_xml(&msg).expect("encodes");
         assert_order(
@@ -564,6 +590,7 @@ mod tests {
                 "<SystemMessageList>",
                 "<SystemMessage>",
                 "<SystemMessageID>tou-2025-1</SystemMessageID>",
+                "<RequiresResponse>T</RequiresResponse>",
                 "<SystemMessageText>",
                 "<AnswerOptions>",
                 "<AnswerOptionsText>Your choice</AnswerOptionsText>",
@@ -572,11 +599,9 @@ mod tests {
                 "<AnswerOptionText>Accept</AnswerOptionText>",
                 "<AnswerOptionID>2</AnswerOptionID>",
                 "</AnswerOptions>",
-                "<RequiresResponse>T</RequiresResponse>",
-                "<TryAgainTimeout>3600</TryAgainTimeout>",
                 "<SystemMessageID>verify-1</SystemMessageID>",
                 "<RequiresResponse>T</RequiresResponse>",
-                "<VerificationMechanism>0</VerificationMechanism>",
+                "<VerificationMechanism><InText>",
             ],
         );
         assert_eq!(decode(&xml), msg);
@@ -590,13 +615,13 @@ mod tests {
      <SystemMessageResponseList>
       <SystemMessageResponse><ChosenOptionID>1</ChosenOptionID><SystemMessageID>tou-2025-1</SystemMessageID></SystemMessageResponse>
       <SystemMessageResponse>
-       <VerificationKey>493817</VerificationKey><SystemMessageID>verify-1</SystemMessageID><InText>ok</InText>
+       <VerificationKey>493817</VerificationKey><SystemMessageID>verify-1</SystemMessageID>
       </SystemMessageResponse>
      </SystemMessageResponseList>
     </SystemMessage-User>"#,
         );
         let msg = decode(&doc);
-        let Primitive::SystemMessageUser(p) = &msg.session.transactions[0].primitive else {
+        let Primitive::SystemMessageUser(p) = primitive(&msg) else {
             panic!("wrong primitive")
         };
         let answers = &p
@@ -607,16 +632,50 @@ mod tests {
         assert_eq!(answers[0].system_message_id, "tou-2025-1");
         assert_eq!(answers[0].chosen_option_id, Some(1));
         assert_eq!(answers[1].verification_key.as_deref(), Some("493817"));
-        assert_eq!(answers[1].in_text.as_deref(), Some("ok"));
         let xml = crate::encode_xml(&msg).expect("encodes");
         assert_order(
             &xml,
             &[
-                "<SystemMessageResponse>",
+                "<SystemMessageID>tou-2025-1</SystemMessageID>",
+                "<ChosenOptionID>1",
                 "<SystemMessageID>verify-1</SystemMessageID>",
-                "<InText>ok</InText>",
                 "<VerificationKey>493817</VerificationKey>",
             ],
+        );
+    }
+
+    #[test]
+    fn result_carries_system_messages_and_try_again_timeout_in_1_3_only() {
+        let doc = wrap(
+            "Response",
+            r#"<Status><Result><Code>503</Code><TryAgainTimeout>120</TryAgainTimeout>
+     <SystemMessageList><SystemMessage><SystemMessageID>m1</SystemMessageID>
+      <SystemMessageText>Maintenance</SystemMessageText></SystemMessage></SystemMessageList>
+    </Result></Status>"#,
+        );
+        let msg = decode(&doc);
+        let Primitive::Status(s) = primitive(&msg) else {
+            panic!("wrong primitive")
+        };
+        assert_eq!(s.result.try_again_timeout, Some(120));
+        let list = s.result.system_message_list.as_ref().expect("list");
+        assert_eq!(list.system_message[0].system_message_id, "m1");
+        let xml = crate::encode_xml(&msg).expect("encodes");
+        assert_order(
+            &xml,
+            &[
+                "<Code>503",
+                "<SystemMessageList>",
+                "<TryAgainTimeout>120</TryAgainTimeout>",
+                "</Result>",
+            ],
+        );
+        let mut v12 = msg.clone();
+        v12.version = CspVersion::V1_2;
+        let xml = crate::encode_xml(&v12).expect("encodes");
+        assert!(
+            !xml.contains("TryAgainTimeout") && !xml.contains("SystemMessageList"),
+            "{xml}"
         );
     }
 
@@ -627,19 +686,21 @@ mod tests {
             r#"<GetPublicProfile-Response>
      <PublicProfile>
       <Property><Name>PP_CITY</Name><Value>Helsinki</Value></Property>
-      <FriendlyName>Alice</FriendlyName>
+      <UserID>wv:alice@example.com</UserID>
       <Property><Name>PP_AGE</Name><Value>31</Value></Property>
      </PublicProfile>
      <Result><Code>200</Code></Result>
+     <PublicProfile><UserID>wv:bob@example.com</UserID></PublicProfile>
     </GetPublicProfile-Response>"#,
         );
         let msg = decode(&doc);
-        let Primitive::GetPublicProfileResponse(p) = &msg.session.transactions[0].primitive else {
+        let Primitive::GetPublicProfileResponse(p) = primitive(&msg) else {
             panic!("wrong primitive")
         };
         assert_eq!(p.result.as_ref().map(|r| r.code), Some(StatusCode(200)));
-        let profile = p.public_profile.as_ref().expect("profile");
-        assert_eq!(profile.friendly_name.as_deref(), Some("Alice"));
+        assert_eq!(p.public_profile.len(), 2);
+        let profile = &p.public_profile[0];
+        assert_eq!(profile.user_id.as_deref(), Some("wv:alice@example.com"));
         assert_eq!(profile.field("pp_city"), Some("Helsinki"));
         assert_eq!(profile.field("PP_AGE"), Some("31"));
         assert_eq!(profile.field("PP_GENDER"), None);
@@ -648,45 +709,48 @@ mod tests {
             &xml,
             &[
                 "<Result>",
-                "<PublicProfile>",
-                "<FriendlyName>Alice",
+                "<PublicProfile><UserID>wv:alice",
                 "<Name>PP_CITY",
                 "<Name>PP_AGE",
+                "<PublicProfile><UserID>wv:bob",
             ],
         );
 
         let doc = wrap(
             "Request",
-            "<UpdatePublicProfile-Request><ClearPublicProfile/></UpdatePublicProfile-Request>",
+            "<UpdatePublicProfile-Request><PublicProfile><Property><Name>PP_CITY</Name><Value>Oulu</Value></Property></PublicProfile>
+             <ClearPublicProfile>T</ClearPublicProfile></UpdatePublicProfile-Request>",
         );
         let msg = decode(&doc);
-        let Primitive::UpdatePublicProfileRequest(p) = &msg.session.transactions[0].primitive
-        else {
+        let Primitive::UpdatePublicProfileRequest(p) = primitive(&msg) else {
             panic!("wrong primitive")
         };
-        assert_eq!(p.clear_public_profile, Some(Empty));
-        assert_eq!(p.public_profile, None);
+        assert_eq!(p.clear_public_profile, Some(true));
+        assert_eq!(
+            p.public_profile.as_ref().and_then(|p| p.field("PP_CITY")),
+            Some("Oulu")
+        );
+        assert_order(
+            &crate::encode_xml(&msg).expect("encodes"),
+            &["<ClearPublicProfile>T", "<PublicProfile>"],
+        );
 
-        let doc = wrap("Request", "<GetPublicProfile-Request><UserID>wv:bob@example.com</UserID></GetPublicProfile-Request>");
-        let Primitive::GetPublicProfileRequest(p) =
-            decode(&doc).session.transactions[0].primitive.clone()
-        else {
+        let doc = wrap("Request", "<GetPublicProfile-Request><UserID>wv:bob@example.com</UserID><UserID>wv:carol@example.com</UserID></GetPublicProfile-Request>");
+        let Primitive::GetPublicProfileRequest(p) = primitive(&decode(&doc)).clone() else {
             panic!("wrong primitive")
         };
-        assert_eq!(p.user_id.as_deref(), Some("wv:bob@example.com"));
+        assert_eq!(p.user_id, ["wv:bob@example.com", "wv:carol@example.com"]);
     }
 
     #[test]
-    fn notifications_getmap_segments_extend() {
+    fn notifications_and_getmap() {
         let doc = wrap(
             "Request",
             r#"<SubscribeNotification-Request><NotificationTypeList>
      <NotificationType>CLC</NotificationType><NotificationType>BLC</NotificationType><NotificationType>PPU</NotificationType>
     </NotificationTypeList></SubscribeNotification-Request>"#,
         );
-        let Primitive::SubscribeNotificationRequest(p) =
-            decode(&doc).session.transactions[0].primitive.clone()
-        else {
+        let Primitive::SubscribeNotificationRequest(p) = primitive(&decode(&doc)).clone() else {
             panic!("wrong primitive")
         };
         assert_eq!(
@@ -696,9 +760,14 @@ mod tests {
 
         // Server-built notification: encode, then decode back.
         let n = NotificationRequest {
-            notification_type: Some("ATCL".into()),
-            user_id: vec!["wv:carol@example.com".into()],
-            contact_list: vec!["wv:carol/friends@example.com".into()],
+            notification_type: Some("CLC".into()),
+            contact_list_id_list: Some(ContactListIdList {
+                contact_list: vec!["wv:carol/friends@example.com".into()],
+            }),
+            user_list: Some(UserList {
+                user: vec![crate::model::common::User::new("wv:carol@example.com")],
+                screen_name: Vec::new(),
+            }),
             ..Default::default()
         };
         let msg = WvCspMessage::new(
@@ -713,121 +782,190 @@ mod tests {
             &xml,
             &[
                 "<Notification-Request>",
-                "<NotificationType>ATCL",
-                "<UserID>",
-                "<ContactList>",
+                "<NotificationType>CLC",
+                "<ContactListIDList><ContactList>wv:carol/friends",
+                "<UserList><User><UserID>wv:carol",
             ],
         );
-        assert_eq!(
-            decode(&xml).session.transactions[0].primitive,
-            Primitive::NotificationRequest(n)
-        );
+        assert_eq!(*primitive(&decode(&xml)), Primitive::NotificationRequest(n));
 
         let doc = wrap(
-            "Response",
-            r#"<GetMap-Response><Map>
-     <UserIDPair><ValidUserID>wv:dave@example.com</ValidUserID><UnrecognizedUserID>wv:+358401234567</UnrecognizedUserID></UserIDPair>
-     <UserIDPair><UnrecognizedUserID>wv:+358409999999</UnrecognizedUserID></UserIDPair>
-    </Map><Result><Code>200</Code></Result></GetMap-Response>"#,
+            "Request",
+            "<Notification-Request><UserIDPair><ValidUserID>wv:dave@example.com</ValidUserID>
+               <UnrecognizedUserID>wv:+358401234567</UnrecognizedUserID></UserIDPair>
+               <NotificationType>C</NotificationType></Notification-Request>",
         );
         let msg = decode(&doc);
-        let Primitive::GetMapResponse(p) = &msg.session.transactions[0].primitive else {
+        let Primitive::NotificationRequest(p) = primitive(&msg) else {
             panic!("wrong primitive")
         };
-        let pairs = &p.map.as_ref().expect("map").user_id_pair;
+        let pair = p.user_id_pair.as_ref().expect("pair");
         assert_eq!(
-            pairs[0].unrecognized_user_id.as_deref(),
+            pair.unrecognized_user_id.as_deref(),
             Some("wv:+358401234567")
         );
-        assert_eq!(
-            pairs[0].valid_user_id.as_deref(),
-            Some("wv:dave@example.com")
-        );
-        assert_eq!(pairs[1].valid_user_id, None);
-        let xml = crate::encode_xml(&msg).expect("encodes");
+        assert_eq!(pair.valid_user_id.as_deref(), Some("wv:dave@example.com"));
         assert_order(
-            &xml,
+            &crate::encode_xml(&msg).expect("encodes"),
             &[
-                "<Result>",
-                "<Map>",
-                "<UnrecognizedUserID>wv:+358401234567",
+                "<NotificationType>C",
+                "<UnrecognizedUserID>",
                 "<ValidUserID>",
             ],
         );
 
         let doc = wrap(
-            "Request",
-            r#"<GetMap-Request><UserIDList><UserID>wv:+358401234567</UserID><UserID>wv:+358409999999</UserID></UserIDList></GetMap-Request>"#,
+            "Response",
+            r#"<GetMap-Response><Map><ContentData>iVBORw0K</ContentData>
+     <ContentType>image/png</ContentType><ContentEncoding>BASE64</ContentEncoding></Map></GetMap-Response>"#,
         );
         let msg = decode(&doc);
-        let Primitive::GetMapRequest(p) = &msg.session.transactions[0].primitive else {
+        let Primitive::GetMapResponse(p) = primitive(&msg) else {
             panic!("wrong primitive")
         };
-        assert_eq!(p.user_id_list.as_ref().expect("list").user_id.len(), 2);
-        let xml = crate::encode_xml(&msg).expect("encodes");
+        let map = p.map.as_ref().expect("map");
+        assert_eq!(map.content_type.as_deref(), Some("image/png"));
+        assert_eq!(map.content_data, Some(ContentData::Text("iVBORw0K".into())));
         assert_order(
-            &xml,
+            &crate::encode_xml(&msg).expect("encodes"),
             &[
-                "<GetMap-Request>",
-                "<UserIDList>",
-                "<UserID>wv:+358401234567",
-                "<UserID>wv:+358409999999",
+                "<Map><ContentType>image/png",
+                "<ContentEncoding>BASE64",
+                "<ContentData>iVBORw0K",
             ],
         );
 
         let doc = wrap(
-            "Response",
-            r#"<GetSegment-Response><SegmentContent>part two</SegmentContent>
-     <SegmentInfo><SegmentReference>2</SegmentReference><SegmentID>seg-9</SegmentID><SegmentCount>3</SegmentCount></SegmentInfo>
-     <Result><Code>200</Code></Result></GetSegment-Response>"#,
+            "Request",
+            "<GetMap-Request><UserID>wv:ivan@example.ru</UserID></GetMap-Request>",
         );
-        let msg = decode(&doc);
-        let Primitive::GetSegmentResponse(p) = &msg.session.transactions[0].primitive else {
+        let Primitive::GetMapRequest(p) = primitive(&decode(&doc)).clone() else {
             panic!("wrong primitive")
         };
-        let info = p.segment_info.as_ref().expect("info");
-        assert_eq!(
-            (
-                info.segment_id.as_str(),
-                info.segment_count,
-                info.segment_reference
-            ),
-            ("seg-9", Some(3), Some(2))
+        assert_eq!(p.user_id.as_deref(), Some("wv:ivan@example.ru"));
+    }
+
+    #[test]
+    fn segments_in_descriptor_and_primitives() {
+        let doc = wrap_with(
+            "<SegmentInfo><SegmentID><SegmentReference>1</SegmentReference><TransactionID>17</TransactionID></SegmentID>
+              <SegmentCount>3</SegmentCount></SegmentInfo>",
+            "Response",
+            "<GetSegment-Response><SegmentContent>PE5ld01lc3NhZ2U+</SegmentContent></GetSegment-Response>",
         );
+        let msg = decode(&doc);
+        let info = msg.session.transactions[0]
+            .descriptor
+            .segment_info
+            .as_ref()
+            .expect("SegmentInfo");
+        assert_eq!(info.segment_count, Some(3));
+        let id = info.segment_id.as_ref().expect("SegmentID");
+        assert_eq!(
+            (id.transaction_id.as_deref(), id.segment_reference),
+            (Some("17"), Some(1))
+        );
+        let Primitive::GetSegmentResponse(p) = primitive(&msg) else {
+            panic!("wrong primitive")
+        };
         assert_eq!(
             p.segment_content,
-            Some(ContentData::Text("part two".into()))
+            Some(ContentData::Text("PE5ld01lc3NhZ2U+".into()))
         );
         let xml = crate::encode_xml(&msg).expect("encodes");
         assert_order(
             &xml,
             &[
-                "<Result>",
-                "<SegmentInfo>",
-                "<SegmentID>seg-9",
-                "<SegmentCount>3",
-                "<SegmentReference>2",
+                "<TransactionID>17</TransactionID>",
+                "<SegmentInfo><SegmentCount>3</SegmentCount>",
+                "<SegmentID><TransactionID>17</TransactionID><SegmentReference>1",
+                "</TransactionDescriptor>",
                 "<SegmentContent>",
             ],
         );
+        assert_eq!(decode(&xml), msg);
+        // Not written below 1.3.
+        let mut v12 = msg.clone();
+        v12.version = CspVersion::V1_2;
+        v12.session.transactions[0].primitive = Primitive::PollingRequest(Default::default());
+        assert!(!crate::encode_xml(&v12)
+            .expect("encodes")
+            .contains("SegmentInfo"));
 
+        for body in [
+            "<GetSegment-Request><SegmentID><TransactionID>17</TransactionID><SegmentReference>2</SegmentReference></SegmentID></GetSegment-Request>",
+            "<DropSegment-Request><SegmentID><TransactionID>17</TransactionID><SegmentReference>2</SegmentReference></SegmentID></DropSegment-Request>",
+        ] {
+            let msg = decode(&wrap("Request", body));
+            let id = match primitive(&msg) {
+                Primitive::GetSegmentRequest(p) => p.segment_id.clone(),
+                Primitive::DropSegmentRequest(p) => p.segment_id.clone(),
+                other => panic!("wrong primitive {other:?}"),
+            };
+            assert_eq!(
+                id,
+                Some(SegmentId {
+                    transaction_id: Some("17".into()),
+                    segment_reference: Some(2)
+                })
+            );
+            assert!(crate::encode_xml(&msg).expect("encodes").contains(body));
+        }
+    }
+
+    #[test]
+    fn extend_conversation() {
         let doc = wrap(
             "Request",
             r#"<ExtendConversation-Request>
-     <ExtendConversationUser>wv:bob@example.com</ExtendConversationUser>
-     <ExtendConversationUser>wv:carol@example.com</ExtendConversationUser>
+     <ExtendConversationUser><UserID>wv:bob@example.com</UserID></ExtendConversationUser>
+     <UserIDList><UserID>wv:carol@example.com</UserID></UserIDList>
+     <ExtendConversationID>c-1</ExtendConversationID>
+     <SubscribeNotification>T</SubscribeNotification>
     </ExtendConversation-Request>"#,
         );
-        let Primitive::ExtendConversationRequest(p) =
-            decode(&doc).session.transactions[0].primitive.clone()
-        else {
+        let msg = decode(&doc);
+        let Primitive::ExtendConversationRequest(p) = primitive(&msg) else {
             panic!("wrong primitive")
         };
         assert_eq!(
-            p.extend_conversation_user,
-            ["wv:bob@example.com", "wv:carol@example.com"]
+            p.extend_conversation_user
+                .as_ref()
+                .map(|u| u.user_id.as_str()),
+            Some("wv:bob@example.com")
         );
-        assert_eq!(p.extend_conversation_id, None);
+        assert_eq!(
+            p.user_id_list.as_ref().map(|l| l.user_id.clone()),
+            Some(vec!["wv:carol@example.com".to_owned()])
+        );
+        assert_eq!(p.subscribe_notification, Some(true));
+        assert_order(
+            &crate::encode_xml(&msg).expect("encodes"),
+            &[
+                "<ExtendConversationID>c-1",
+                "<UserIDList>",
+                "<ExtendConversationUser>",
+                "<SubscribeNotification>T",
+            ],
+        );
+
+        let resp = ExtendConversationResponse {
+            extend_conversation_id: Some("c-1".into()),
+            group_id: Some("wv:alice/c-1@example.com".into()),
+            response_note: None,
+            result: Some(CspResult::new(StatusCode(200))),
+        };
+        let m = WvCspMessage::new(
+            CspVersion::V1_3,
+            Some("s".into()),
+            TransactionMode::Response,
+            Some("17".into()),
+            resp.into(),
+        );
+        assert_order(
+            &crate::encode_xml(&m).expect("encodes"),
+            &["<ExtendConversationID>c-1", "<GroupID>", "<Result>"],
+        );
     }
 
     #[test]
@@ -851,23 +989,19 @@ mod tests {
             ExtendConversationResponse::sample().into(),
         ];
         for p in prims {
-            let msg = WvCspMessage::new(
+            let mut msg = WvCspMessage::new(
                 CspVersion::V1_3,
                 Some("s".into()),
                 TransactionMode::Request,
                 Some("1".into()),
                 p,
             );
+            msg.session.transactions[0].descriptor.segment_info = Some(SegmentInfo::sample());
             let xml = crate::encode_xml(&msg).expect("xml encodes");
             assert_eq!(decode(&xml), msg, "XML round trip of {xml}");
             let wbxml = crate::encode_wbxml(&msg).expect("wbxml encodes");
             let back = crate::decode_wbxml(&wbxml, &limits()).expect("wbxml decodes");
-            assert_eq!(
-                back,
-                msg,
-                "WBXML round trip of {}",
-                msg.session.transactions[0].primitive.name()
-            );
+            assert_eq!(back, msg, "WBXML round trip of {}", primitive(&msg).name());
         }
     }
 
