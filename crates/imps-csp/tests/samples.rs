@@ -47,6 +47,34 @@ fn every_primitive_is_sampled_in_every_version() {
     assert!(msgs.len() > 250, "{} samples", msgs.len());
 }
 
+fn names(t: &imps_testkit::Tree, out: &mut Vec<String>) {
+    out.push(t.name.clone());
+    for c in &t.children {
+        names(c, out);
+    }
+}
+
+/// No element leaks into a version that does not have it: everything written has a tag token in
+/// the version's table (the only exceptions are elements no table has, sent as LITERAL).
+#[test]
+fn every_written_element_exists_in_its_version() {
+    use imps_csp::codec::wbxml_read::tokens;
+    const LITERAL_ONLY: [&str; 2] = ["APIClient", "NotAvailableFunctions"];
+    for (v, msg) in messages() {
+        let xml = encode_xml(&msg).expect("encodes");
+        let tree = imps_testkit::Tree::parse_xml(xml.as_bytes()).expect("well-formed");
+        let mut all = Vec::new();
+        names(&tree, &mut all);
+        for name in all {
+            assert!(
+                LITERAL_ONLY.contains(&name.as_str()) || tokens(v).tag_token(&name).is_some(),
+                "{}: <{name}> does not exist in CSP {v}",
+                msg.session.transactions[0].primitive.name()
+            );
+        }
+    }
+}
+
 #[test]
 fn xml_round_trip_is_stable() {
     let limits = Limits::default();

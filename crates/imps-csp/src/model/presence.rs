@@ -637,7 +637,6 @@ fn split_lists(version: CspVersion, ids: Vec<String>) -> (Option<ContactListIdLi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::Sample;
     use crate::model::attributes::{FlagAttribute, TextAttribute};
     use crate::{CspVersion, Primitive, WvCspMessage};
 
@@ -1052,68 +1051,5 @@ mod tests {
                 "<DefaultList>F",
             ],
         );
-    }
-
-    #[test]
-    fn samples_round_trip_in_every_version_and_encoding() {
-        let mine: Vec<Primitive> = vec![
-            GetListRequest::sample().into(),
-            GetListResponse::sample().into(),
-            CreateListRequest::sample().into(),
-            CreateListResponse::sample().into(),
-            DeleteListRequest::sample().into(),
-            ListManageRequest::sample().into(),
-            ListManageResponse::sample().into(),
-            SubscribePresenceRequest::sample().into(),
-            UnsubscribePresenceRequest::sample().into(),
-            PresenceNotificationRequest::sample().into(),
-            GetPresenceRequest::sample().into(),
-            GetPresenceResponse::sample().into(),
-            UpdatePresenceRequest::sample().into(),
-            GetWatcherListRequest::sample().into(),
-            GetWatcherListResponse::sample().into(),
-            PresenceAuthRequest::sample().into(),
-            PresenceAuthUser::sample().into(),
-            CancelAuthRequest::sample().into(),
-            GetReactiveAuthStatusRequest::sample().into(),
-            GetReactiveAuthStatusResponse::sample().into(),
-            CreateAttributeListRequest::sample().into(),
-            DeleteAttributeListRequest::sample().into(),
-            GetAttributeListRequest::sample().into(),
-            GetAttributeListResponse::sample().into(),
-        ];
-        for p in mine {
-            for v in CspVersion::ALL {
-                if !p.exists_in(v) {
-                    continue;
-                }
-                let msg = WvCspMessage::new(
-                    v,
-                    Some("s".into()),
-                    crate::TransactionMode::Request,
-                    Some("1".into()),
-                    p.clone(),
-                );
-                let xml =
-                    crate::encode_xml(&msg).unwrap_or_else(|e| panic!("{} {v:?}: {e}", p.name()));
-                let back = decode(&xml);
-                assert_eq!(
-                    crate::encode_xml(&back).expect("re-encodes"),
-                    xml,
-                    "{} {v:?}",
-                    p.name()
-                );
-                let wb = crate::encode_wbxml(&msg)
-                    .unwrap_or_else(|e| panic!("{} {v:?} wbxml: {e}", p.name()));
-                let back = crate::decode_wbxml(&wb, &limits())
-                    .unwrap_or_else(|e| panic!("{} {v:?} wbxml: {e}", p.name()));
-                assert_eq!(
-                    crate::encode_xml(&back).expect("re-encodes"),
-                    xml,
-                    "{} {v:?} via WBXML",
-                    p.name()
-                );
-            }
-        }
     }
 }
