@@ -136,8 +136,13 @@ impl<'a> XmlSource<'a> {
 
 /// The local, canonical name of a start tag, borrowed from the input when possible.
 fn borrowed_name<'a>(input: &'a str, e: &quick_xml::events::BytesStart<'_>) -> Cow<'a, str> {
-    let local = e.local_name();
-    let local_bytes = local.as_ref();
+    let qname = e.name();
+    let full: &str = qname.as_ref();
+    // Local name: after the prefix, if any (a byte scan: names are short).
+    let local_bytes = match full.bytes().position(|b| b == b':') {
+        Some(i) => full.get(i + 1..).unwrap_or(full),
+        None => full,
+    };
     if let Some(c) = names::canonical(local_bytes) {
         return Cow::Borrowed(c);
     }
@@ -146,10 +151,9 @@ fn borrowed_name<'a>(input: &'a str, e: &quick_xml::events::BytesStart<'_>) -> C
     let ptr = local_bytes.as_ptr() as usize;
     if ptr >= base {
         let off = ptr - base;
+        // Same address and length inside the input: the very same bytes.
         if let Some(s) = input.get(off..off + local_bytes.len()) {
-            if s == local_bytes {
-                return Cow::Borrowed(s);
-            }
+            return Cow::Borrowed(s);
         }
     }
     Cow::Owned(local_bytes.to_owned())
