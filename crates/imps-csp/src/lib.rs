@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod address;
 pub mod codec;
 pub mod envelope;
 pub mod error;
@@ -40,6 +41,7 @@ pub mod status;
 pub mod tokens;
 pub mod version;
 
+pub use address::{Address, AddressError};
 pub use envelope::{
     Session, SessionDescriptor, SessionType, Transaction, TransactionDescriptor, TransactionMode,
     WvCspMessage,
