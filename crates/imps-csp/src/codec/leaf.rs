@@ -175,7 +175,7 @@ pub struct DateTime {
     pub minute: u8,
     /// Second 0..=59 (60 tolerated for leap seconds).
     pub second: u8,
-    /// Time-zone designator as ASCII (`b'Z'` = UTC); 0 when absent (local time).
+    /// Time-zone designator, an ASCII letter (`b'Z'` = UTC); 0 when absent (local time).
     pub zone: u8,
 }
 
@@ -201,7 +201,7 @@ impl DateTime {
             && self.hour <= 23
             && self.minute <= 59
             && self.second <= 60
-            && (self.zone == 0 || self.zone.is_ascii_graphic())
+            && (self.zone == 0 || self.zone.is_ascii_alphabetic())
     }
 
     /// The UTC DateTime of `secs` seconds since 1970-01-01T00:00:00Z.
@@ -422,6 +422,26 @@ mod tests {
         assert_eq!(DateTime::parse("20251304T101500Z"), None);
         assert_eq!(DateTime::parse("yesterday"), None);
         assert_eq!(DateTime::parse("2025110410150Z"), None);
+    }
+
+    #[test]
+    fn valid_datetime_survives_its_text_form() {
+        // Fuzz finding (roundtrip): a packed DateTime with zone byte `^` was accepted, but its
+        // text form `20251104T101500^` did not parse, so the XML encoding did not decode.
+        let packed = [0x1F, 0xA6, 0xC8, 0xA3, 0xC0, b'^'];
+        assert_eq!(DateTime::from_packed(&packed), None);
+        let utc = DateTime::from_packed(&[0x1F, 0xA6, 0xC8, 0xA3, 0xC0, b'Z']).expect("UTC");
+        assert_eq!(utc.to_string(), "20251104T101500Z");
+        for zone in 0..=u8::MAX {
+            let dt = DateTime { zone, ..utc };
+            if dt.is_valid() {
+                assert_eq!(
+                    DateTime::parse(&dt.to_string()),
+                    Some(dt),
+                    "zone {zone:#04x}"
+                );
+            }
+        }
     }
 
     #[test]
