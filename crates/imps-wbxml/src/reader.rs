@@ -40,6 +40,7 @@ pub struct Reader<'a, T: TokenTable + ?Sized> {
     elements: usize,
     attributes: usize,
     pending_end: bool,
+    keep_attributes: bool,
     state: State,
     error: Option<Error>,
 }
@@ -75,6 +76,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
             elements: 0,
             attributes: 0,
             pending_end: false,
+            keep_attributes: true,
             state: State::Prolog,
             error: None,
         })
@@ -99,6 +101,14 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// Whether `Start` events carry their attributes (the default). A consumer that ignores
+    /// attributes turns this off to save the work of assembling their values; the attribute
+    /// lists are still read and checked (tokens, limits, UTF-8) exactly as before, and `Start`
+    /// events then carry an empty list. Processing instructions always carry theirs.
+    pub fn set_keep_attributes(&mut self, keep: bool) {
+        self.keep_attributes = keep;
     }
 
     /// The next event; `Ok(None)` at the end of the document (after the root element's
@@ -343,8 +353,11 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
     /// An attribute list up to and including its `END`. With `pi`, at most one attribute
     /// (a processing instruction's target and data).
     fn attribute_list(&mut self, pi: bool) -> Result<Vec<Attribute<'a>>, Error> {
+        let keep = pi || self.keep_attributes;
         let mut list = Vec::new();
         let mut current: Option<Attribute<'a>> = None;
+        // Length of the current value when values are not kept.
+        let mut value_len = 0usize;
         loop {
             let offset = self.pos;
             let tok = self.byte("attribute or END")?;
@@ -422,7 +435,10 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                             offset,
                         });
                     }
-                    list.extend(current.take());
+                    if keep {
+                        list.extend(current.take());
+                    }
+                    value_len = prefix.len();
                     current = Some(Attribute {
                         name: Cow::Borrowed(name),
                         value: Cow::Borrowed(prefix),
@@ -447,9 +463,22 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                     context: "attribute value before any attribute name",
                 });
             };
-            self.append(&mut attr.value, piece, offset)?;
+            if keep {
+                self.append(&mut attr.value, piece, offset)?;
+            } else {
+                value_len = value_len.saturating_add(piece.len());
+                if value_len > self.limits.max_string_len {
+                    return Err(Error::LimitExceeded {
+                        limit: "string length",
+                        max: self.limits.max_string_len,
+                        offset,
+                    });
+                }
+            }
         }
-        list.extend(current);
+        if keep {
+            list.extend(current);
+        }
         Ok(list)
     }
 

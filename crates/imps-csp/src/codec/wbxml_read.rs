@@ -59,7 +59,9 @@ impl<'a> WbxmlSource<'a> {
             None => sniff_root_namespace(input, limits)?,
         };
         let tokens = tokens(version);
-        let reader = Reader::new(input, tokens, limits)?;
+        let mut reader = Reader::new(input, tokens, limits)?;
+        // Only the root's xmlns matters, and the version is already known.
+        reader.set_keep_attributes(false);
         Ok(WbxmlSource {
             reader,
             tokens,
