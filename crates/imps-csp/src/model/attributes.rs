@@ -590,18 +590,8 @@ impl Presence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::test_util::*;
     use crate::{CspVersion, Primitive};
-
-    fn limits() -> crate::Limits {
-        crate::Limits {
-            max_depth: 64,
-            max_elements: 10_000,
-            max_string_len: 1 << 20,
-            max_opaque_len: 1 << 20,
-            max_total_size: 1 << 22,
-            max_string_table: 1 << 20,
-        }
-    }
 
     const UPDATE_12: &str = r#"<WV-CSP-Message xmlns="http://www.openmobilealliance.org/DTD/WV-CSP1.2"><Session>
 <SessionDescriptor><SessionType>Inband</SessionType><SessionID>s-1</SessionID></SessionDescriptor>

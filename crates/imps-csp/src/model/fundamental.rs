@@ -507,22 +507,8 @@ opaque_primitive! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CspVersion, Limits, Primitive, TransactionMode, WvCspMessage};
-
-    fn limits() -> Limits {
-        Limits {
-            max_depth: 64,
-            max_elements: 10_000,
-            max_string_len: 1 << 20,
-            max_opaque_len: 1 << 20,
-            max_total_size: 1 << 22,
-            max_string_table: 1 << 20,
-        }
-    }
-
-    fn decode(xml: &str) -> WvCspMessage {
-        crate::decode_xml(xml.as_bytes(), &limits()).expect("decodes")
-    }
+    use crate::model::test_util::*;
+    use crate::{CspVersion, Primitive, TransactionMode, WvCspMessage};
 
     fn wrap(version: CspVersion, mode: &str, body: &str) -> String {
         format!(
@@ -534,20 +520,6 @@ mod tests {
             version.csp_namespace(),
             version.trc_namespace()
         )
-    }
-
-    fn primitive(msg: &WvCspMessage) -> &Primitive {
-        &msg.session.transactions[0].primitive
-    }
-
-    fn assert_order(hay: &str, needles: &[&str]) {
-        let mut last = 0;
-        for n in needles {
-            let pos = hay[last..]
-                .find(n)
-                .unwrap_or_else(|| panic!("{n} missing or out of order in {hay}"));
-            last += pos + n.len();
-        }
     }
 
     #[test]

@@ -616,37 +616,8 @@ element! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::test_util::*;
     use crate::{Primitive, TransactionMode, WvCspMessage};
-
-    fn limits() -> crate::Limits {
-        crate::Limits {
-            max_depth: 64,
-            max_elements: 10_000,
-            max_string_len: 1 << 20,
-            max_opaque_len: 1 << 20,
-            max_total_size: 1 << 22,
-            max_string_table: 1 << 20,
-        }
-    }
-
-    fn decode(xml: &str) -> WvCspMessage {
-        crate::decode_xml(xml.as_bytes(), &limits()).expect("decodes")
-    }
-
-    fn primitive(msg: &WvCspMessage) -> &Primitive {
-        &msg.session.transactions[0].primitive
-    }
-
-    fn assert_order(xml: &str, names: &[&str]) {
-        let mut last = 0;
-        for n in names {
-            let pat = format!("<{n}");
-            let pos = xml[last..]
-                .find(&pat)
-                .unwrap_or_else(|| panic!("{n} missing or out of order in {xml}"));
-            last += pos + pat.len();
-        }
-    }
 
     fn wrap(version: CspVersion, p: Primitive) -> WvCspMessage {
         WvCspMessage::new(
@@ -700,7 +671,7 @@ mod tests {
         );
 
         let out = crate::encode_xml(&msg).expect("encodes");
-        assert_order(
+        assert_tag_order(
             &out,
             &[
                 "GroupID",
@@ -757,7 +728,7 @@ mod tests {
         );
         let msg11 = wrap(CspVersion::V1_1, r11.into());
         let out = crate::encode_xml(&msg11).expect("encodes");
-        assert_order(
+        assert_tag_order(
             &out,
             &[
                 "JoinGroup-Response",
@@ -784,7 +755,7 @@ mod tests {
         );
         let msg12 = wrap(CspVersion::V1_2, r12.into());
         let out = crate::encode_xml(&msg12).expect("encodes");
-        assert_order(
+        assert_tag_order(
             &out,
             &[
                 "JoinGroup-Response",
@@ -803,7 +774,7 @@ mod tests {
             JoinGroupResponse::for_version(CspVersion::V1_3, gid, Some(users.clone()), me, note);
         let msg13 = wrap(CspVersion::V1_3, r13.into());
         let out = crate::encode_xml(&msg13).expect("encodes");
-        assert_order(
+        assert_tag_order(
             &out,
             &[
                 "JoinGroup-Response",
@@ -847,7 +818,7 @@ mod tests {
             Some("bob")
         );
         let out = crate::encode_xml(&msg).expect("encodes");
-        assert_order(
+        assert_tag_order(
             &out,
             &[
                 "GroupChangeNotice",
@@ -888,7 +859,7 @@ mod tests {
             Some("news")
         );
         let out = crate::encode_xml(&msg).expect("encodes");
-        assert_order(
+        assert_tag_order(
             &out,
             &["GroupID", "Joined", "LeftBlocked", "GroupProperties"],
         );
@@ -936,7 +907,7 @@ mod tests {
         };
         let out12 =
             crate::encode_xml(&wrap(CspVersion::V1_2, resp.clone().into())).expect("encodes");
-        assert_order(&out12, &["Admin", "UserList", "Users"]);
+        assert_tag_order(&out12, &["Admin", "UserList", "Users"]);
         let out13 = crate::encode_xml(&wrap(CspVersion::V1_3, resp.into())).expect("encodes");
         assert!(!out13.contains("<Users"), "{out13}");
     }

@@ -468,38 +468,8 @@ element! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::test_util::*;
     use crate::{CspVersion, Primitive, WvCspMessage};
-
-    fn limits() -> crate::Limits {
-        crate::Limits {
-            max_depth: 64,
-            max_elements: 10_000,
-            max_string_len: 1 << 20,
-            max_opaque_len: 1 << 20,
-            max_total_size: 1 << 22,
-            max_string_table: 1 << 20,
-        }
-    }
-
-    fn decode(xml: &str) -> WvCspMessage {
-        crate::decode_xml(xml.as_bytes(), &limits()).expect("decodes")
-    }
-
-    fn primitive(msg: &WvCspMessage) -> &Primitive {
-        &msg.session.transactions[0].primitive
-    }
-
-    /// Positions of `names` (as `<Name` openings) in `xml`, asserting they are increasing.
-    fn assert_order(xml: &str, names: &[&str]) {
-        let mut last = 0;
-        for n in names {
-            let pat = format!("<{n}");
-            let pos = xml[last..]
-                .find(&pat)
-                .unwrap_or_else(|| panic!("{n} missing or out of order in {xml}"));
-            last += pos + pat.len();
-        }
-    }
 
     const SEND_12: &str = r#"<WV-CSP-Message xmlns="http://www.openmobilealliance.org/DTD/WV-CSP1.2">
  <Session>
@@ -555,8 +525,8 @@ mod tests {
         assert_eq!(sender.user_id, "wv:alice@example.com");
 
         let out = crate::encode_xml(&msg).expect("encodes");
-        assert_order(&out, &["DeliveryReport", "MessageInfo", "ContentData"]);
-        assert_order(
+        assert_tag_order(&out, &["DeliveryReport", "MessageInfo", "ContentData"]);
+        assert_tag_order(
             &out,
             &[
                 "ContentType",
@@ -603,7 +573,7 @@ mod tests {
             );
             let out = crate::encode_xml(&msg).expect("encodes");
             if v == CspVersion::V1_3 {
-                assert_order(
+                assert_tag_order(
                     &out,
                     &[
                         "MessageID",
@@ -616,7 +586,7 @@ mod tests {
                         "ExtBlockETEM",
                     ],
                 );
-                assert_order(
+                assert_tag_order(
                     &out,
                     &["Font", "Size", "Style>Bold", "Style>Italic", "Color"],
                 );
@@ -651,7 +621,7 @@ mod tests {
         assert_eq!(add.user_id, ["wv:spam@example.com"]);
         let out = crate::encode_xml(&msg).expect("encodes");
         assert!(out.contains("<BlockUser-Request>"), "{out}");
-        assert_order(&out, &["BlockList", "InUse", "AddList", "UserID"]);
+        assert_tag_order(&out, &["BlockList", "InUse", "AddList", "UserID"]);
 
         // Android's 1.3 form: the flags are direct children, no InUse.
         let xml13 = r#"<WV-CSP-Message xmlns="http://www.openmobilealliance.org/DTD/IMPS-CSP1.3"><Session>
@@ -677,7 +647,7 @@ mod tests {
             Some(1)
         );
         let out = crate::encode_xml(&msg).expect("encodes");
-        assert_order(
+        assert_tag_order(
             &out,
             &[
                 "BlockEntity-Request",
@@ -725,7 +695,7 @@ mod tests {
             .collect();
         assert_eq!(ids, ["a", "b"]);
         let out = crate::encode_xml(&msg).expect("encodes");
-        assert_order(
+        assert_tag_order(
             &out,
             &["MessageInfoList", "MessageInfo", "MessageTotalCount"],
         );

@@ -8,6 +8,8 @@ pub mod group;
 pub mod im;
 pub mod presence;
 pub mod session;
+#[cfg(test)]
+mod test_util;
 pub mod v13;
 
 pub use attributes::*;

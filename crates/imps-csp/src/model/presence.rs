@@ -638,18 +638,8 @@ fn split_lists(version: CspVersion, ids: Vec<String>) -> (Option<ContactListIdLi
 mod tests {
     use super::*;
     use crate::model::attributes::{FlagAttribute, TextAttribute};
+    use crate::model::test_util::*;
     use crate::{CspVersion, Primitive, WvCspMessage};
-
-    fn limits() -> crate::Limits {
-        crate::Limits {
-            max_depth: 64,
-            max_elements: 10_000,
-            max_string_len: 1 << 20,
-            max_opaque_len: 1 << 20,
-            max_total_size: 1 << 22,
-            max_string_table: 1 << 20,
-        }
-    }
 
     fn wrap(csp: &str, trc: &str, mode: &str, body: &str) -> String {
         format!(
@@ -673,10 +663,6 @@ mod tests {
             mode,
             body,
         )
-    }
-
-    fn decode(xml: &str) -> WvCspMessage {
-        crate::decode_xml(xml.as_bytes(), &limits()).expect("decodes")
     }
 
     fn in_order(out: &str, tags: &[&str]) {

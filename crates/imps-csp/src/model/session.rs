@@ -1131,37 +1131,8 @@ crate::required_slot!(AcceptedContentType);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Limits, Primitive, WvCspMessage};
-
-    fn limits() -> Limits {
-        Limits {
-            max_depth: 64,
-            max_elements: 10_000,
-            max_string_len: 1 << 20,
-            max_opaque_len: 1 << 20,
-            max_total_size: 1 << 22,
-            max_string_table: 1 << 20,
-        }
-    }
-
-    fn decode(xml: &str) -> WvCspMessage {
-        crate::decode_xml(xml.as_bytes(), &limits()).expect("decodes")
-    }
-
-    fn primitive(msg: &WvCspMessage) -> &Primitive {
-        &msg.session.transactions[0].primitive
-    }
-
-    /// Positions of `needles` in `hay`, asserting they appear in that order.
-    fn assert_order(hay: &str, needles: &[&str]) {
-        let mut last = 0;
-        for n in needles {
-            let pos = hay[last..]
-                .find(n)
-                .unwrap_or_else(|| panic!("{n} missing or out of order in {hay}"));
-            last += pos + n.len();
-        }
-    }
+    use crate::model::test_util::*;
+    use crate::{Primitive, WvCspMessage};
 
     const LOGIN_12: &str = r#"<WV-CSP-Message xmlns="http://www.openmobilealliance.org/DTD/WV-CSP1.2"><Session>
       <SessionDescriptor><SessionType>Outband</SessionType></SessionDescriptor>

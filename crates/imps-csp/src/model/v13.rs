@@ -482,20 +482,10 @@ element! {
 mod tests {
     use super::*;
     use crate::envelope::{TransactionMode, WvCspMessage};
+    use crate::model::test_util::*;
     use crate::primitive::Primitive;
     use crate::status::StatusCode;
     use crate::version::CspVersion;
-
-    fn limits() -> crate::Limits {
-        crate::Limits {
-            max_depth: 64,
-            max_elements: 10_000,
-            max_string_len: 1 << 20,
-            max_opaque_len: 1 << 20,
-            max_total_size: 1 << 22,
-            max_string_table: 1 << 20,
-        }
-    }
 
     fn wrap_with(descriptor_extra: &str, mode: &str, body: &str) -> String {
         format!(
@@ -516,25 +506,6 @@ mod tests {
 
     fn wrap(mode: &str, body: &str) -> String {
         wrap_with("", mode, body)
-    }
-
-    fn decode(doc: &str) -> WvCspMessage {
-        crate::decode_xml(doc.as_bytes(), &limits()).expect("decodes")
-    }
-
-    fn primitive(msg: &WvCspMessage) -> &Primitive {
-        &msg.session.transactions[0].primitive
-    }
-
-    /// Asserts that `needles` occur in `hay` in this order.
-    fn assert_order(hay: &str, needles: &[&str]) {
-        let mut at = 0;
-        for n in needles {
-            let pos = hay[at..]
-                .find(n)
-                .unwrap_or_else(|| panic!("{n} missing or out of order in {hay}"));
-            at += pos + n.len();
-        }
     }
 
     #[test]
