@@ -156,8 +156,11 @@ fn csp_1_2() {
     assert_eq!(t.ext_t_token("MOBILE_PHONE"), Some((0, 0x6F)));
     assert_eq!(t.ext_t_token("HTTP"), Some((0, 0x42)));
     assert_eq!(t.ext_t_token("STCP"), Some((0, 0x44)));
-    assert_eq!(t.ext_t_token("SHTTP"), Some((0, 0xA5)));
-    assert_eq!(t.ext_t_token("SSMS"), Some((0, 0xA4)));
+    // Read in 1.2 (Android sends them) but written inline: libwbxml has no such tokens.
+    assert_eq!(t.ext_t(0, 0xA5), Some("SHTTP"));
+    assert_eq!(t.ext_t(0, 0xA4), Some("SSMS"));
+    assert_eq!(t.ext_t_token("SHTTP"), None);
+    assert_eq!(t.ext_t_token("SSMS"), None);
     assert_eq!(t.ext_t_token("P"), Some((0, 0x1F)));
     assert_eq!(t.ext_t_token("Request"), Some((0, 0x20)));
     assert_eq!(t.ext_t(0, 0x68), None);
@@ -238,9 +241,14 @@ fn tables_round_trip() {
         for index in 0..0x200 {
             if let Some(value) = t.ext_t(0, index) {
                 values += 1;
-                let (n, i) = t
-                    .ext_t_token(value)
-                    .unwrap_or_else(|| panic!("{v} value {value}"));
+                let Some((n, i)) = t.ext_t_token(value) else {
+                    // Decode-only values (SSMS/SHTTP in 1.2) have no encoding token.
+                    assert!(
+                        v == "1.2" && matches!(value, "SSMS" | "SHTTP"),
+                        "{v} value {value}"
+                    );
+                    continue;
+                };
                 assert_eq!((n, t.ext_t(0, i)), (0, Some(value)), "{v} value {value}");
                 assert!(i <= index, "{v} value {value}");
             }

@@ -1885,8 +1885,6 @@ impl TokenTable for Tokens12 {
             "SLEEPY" => Some((0, 0x74)),
             "VIDEO_CALL" => Some((0, 0x76)),
             "VIDEO_STREAM" => Some((0, 0x77)),
-            "SSMS" => Some((0, 0xA4)),
-            "SHTTP" => Some((0, 0xA5)),
             _ => None,
         }
     }

@@ -206,3 +206,34 @@ fn datetime_is_packed_opaque() {
         "{b:02X?}"
     );
 }
+
+#[test]
+fn shttp_is_inline_text_before_1_3_and_a_value_token_in_1_3() {
+    use imps_csp::model::{CapabilityList, ClientCapabilityRequest};
+    let caps = CapabilityList {
+        supported_cir_method: vec!["SHTTP".into()],
+        ..Default::default()
+    };
+    for (v, expected) in [
+        (
+            CspVersion::V1_2,
+            &[0x03, b'S', b'H', b'T', b'T', b'P', 0x00][..],
+        ),
+        (CspVersion::V1_3, &[0x80, 0x81, 0x25][..]),
+    ] {
+        let req = ClientCapabilityRequest {
+            capability_list: Some(caps.clone()),
+            ..Default::default()
+        };
+        let msg = WvCspMessage::new(
+            v,
+            Some("s".into()),
+            TransactionMode::Request,
+            Some("1".into()),
+            req.into(),
+        );
+        let b = encode_wbxml(&msg).expect("encodes");
+        assert!(contains(&b, expected), "{v}: {b:02X?}");
+        assert_eq!(decode_wbxml(&b, &Limits::default()).expect("decodes"), msg);
+    }
+}

@@ -43,14 +43,6 @@ impl WbxmlSink {
         Ok(self.writer.finish()?)
     }
 
-    /// Value tokens we read but do not write in this version: `SSMS` (0xA4) and `SHTTP` (0xA5)
-    /// exist in Android's 1.2 tables but not in libwbxml's or (as far as is known) Nokia's, and a
-    /// decoder that lacks a token silently drops the value (libwbxml does). Inline text is
-    /// understood by every decoder, so before 1.3 they go out as STR_I.
-    fn decode_only_value(&self, index: u32) -> bool {
-        self.version < CspVersion::V1_3 && matches!(index, 0xA4 | 0xA5)
-    }
-
     fn content(&self) -> Content {
         match self.stack.last() {
             Some(name) => self.tokens.content(name),
@@ -89,12 +81,9 @@ impl Sink for WbxmlSink {
             return Ok(());
         }
         if let Some((n, index)) = self.tokens.ext_t_token(text) {
-            if n == 0 && !self.decode_only_value(index) {
-                return Ok(self.writer.ext_t(n, index)?);
-            }
+            return Ok(self.writer.ext_t(n, index)?);
         }
-        if let Some(pos) = text.find('\0') {
-            let _ = pos;
+        if text.contains('\0') {
             return Err(EncodeError::InvalidChar {
                 element: self.stack.last().copied().unwrap_or("").to_owned(),
                 code: 0,
