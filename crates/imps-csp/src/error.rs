@@ -63,7 +63,7 @@ impl DecodeError {
             DecodeError::BadValue { .. } | DecodeError::UnknownValueToken { .. } => {
                 StatusCode::BAD_PARAMETER
             }
-            DecodeError::LimitExceeded { .. } => StatusCode::BAD_REQUEST,
+            // Malformed, over a limit, DTD/entity, wrong root, missing element.
             _ => StatusCode::BAD_REQUEST,
         }
     }

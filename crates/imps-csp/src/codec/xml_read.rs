@@ -111,18 +111,7 @@ impl<'a> XmlSource<'a> {
         }
     }
 
-    fn text(&self, t: Cow<'a, str>) -> Result<Ev<'a>, DecodeError> {
-        if t.len() > self.limits.max_string_len {
-            return Err(DecodeError::LimitExceeded {
-                limit: "string length",
-                max: self.limits.max_string_len,
-            });
-        }
-        check_chars(&t)?;
-        Ok(Ev::Text(t))
-    }
-
-    /// Like [`Self::text`] for text whose characters were already checked.
+    /// Text whose characters were already checked, within the string-length limit.
     fn text_checked(&self, t: Cow<'a, str>) -> Result<Ev<'a>, DecodeError> {
         if t.len() > self.limits.max_string_len {
             return Err(DecodeError::LimitExceeded {
@@ -263,7 +252,9 @@ impl<'a> Source<'a> for XmlSource<'a> {
                     return self.text_checked(text);
                 }
                 Event::CData(c) => {
-                    return self.text(c.into_inner());
+                    let text = c.into_inner();
+                    check_chars(&text)?;
+                    return self.text_checked(text);
                 }
                 Event::GeneralRef(r) => {
                     let ch = match r.resolve_char_ref().map_err(xml_err)? {
