@@ -1,9 +1,14 @@
 //! # imps-client
 //!
-//! The client side of IMPS: for now the codec conversions behind `imps wbxml decode|encode`.
-//! The session client (login, negotiation, polling, CIR), the people-facing commands and the
-//! load generator come with the server.
+//! The client side of IMPS: a real client session over HTTP ([`Client`]: login, negotiation,
+//! requests, polling, acknowledgements), the codec conversions behind `imps wbxml
+//! decode|encode`, and what the `imps` commands and `imps bench` are built on.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod codec;
+pub mod commands;
+pub mod session;
+
+pub use session::{Client, ClientConfig, ServerRequest};

@@ -1,11 +1,17 @@
-//! `imps`: the IMPS command-line client. This release has the codec tools:
-//! `imps wbxml decode` (WBXML on stdin -> XML on stdout) and `imps wbxml encode`
-//! (XML on stdin -> WBXML on stdout), the CSP version detected from the document.
+//! `imps`: the IMPS command-line client. `imps --server URL --user U --password P <command>`
+//! logs in and acts as a user (send, listen, presence, lists, block); `imps wbxml
+//! decode|encode` converts one CSP document between XML and WBXML; `imps bench` is the load
+//! generator.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use anyhow::{anyhow, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use imps_client::commands;
+use imps_client::{Client, ClientConfig};
+use imps_csp::{CspVersion, Encoding};
 
 #[derive(Parser)]
 #[command(
@@ -14,8 +20,36 @@ use clap::{Parser, Subcommand};
     about = "OMA IMPS (Wireless Village) client and tools"
 )]
 struct Cli {
+    /// The server's CSP URL.
+    #[arg(long, global = true, default_value = "http://127.0.0.1:8080/")]
+    server: String,
+    /// User to log in as.
+    #[arg(long, global = true)]
+    user: Option<String>,
+    /// Password.
+    #[arg(long, global = true)]
+    password: Option<String>,
+    /// CSP version.
+    #[arg(long, global = true, value_enum, default_value = "1.2")]
+    csp: Csp,
+    /// Speak WBXML instead of XML.
+    #[arg(long, global = true)]
+    wbxml: bool,
+    /// Use the 4-way (digest) login.
+    #[arg(long, global = true)]
+    digest: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Csp {
+    #[value(name = "1.1")]
+    V11,
+    #[value(name = "1.2")]
+    V12,
+    #[value(name = "1.3")]
+    V13,
 }
 
 #[derive(Subcommand)]
@@ -24,6 +58,106 @@ enum Command {
     Wbxml {
         #[command(subcommand)]
         op: WbxmlOp,
+    },
+    /// Log in, negotiate, print the session id, log out.
+    Login,
+    /// Send a text message.
+    Send {
+        /// Recipient (`bob`, `bob@domain`, `wv:bob@domain`).
+        to: String,
+        /// The text.
+        text: String,
+    },
+    /// Stay logged in and print what arrives (messages, presence), acknowledging it.
+    Listen {
+        /// Stop after this many items.
+        #[arg(long)]
+        count: Option<usize>,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// Subscribe to the presence of these users first.
+        #[arg(long = "watch")]
+        watch: Vec<String>,
+    },
+    /// Presence.
+    Presence {
+        #[command(subcommand)]
+        op: PresenceOp,
+    },
+    /// Contact lists: show them all, or manage one.
+    Lists {
+        #[command(subcommand)]
+        op: Option<ListOp>,
+    },
+    /// Block a user (messages and presence).
+    Block {
+        /// The user.
+        who: String,
+    },
+    /// Unblock a user.
+    Unblock {
+        /// The user.
+        who: String,
+    },
+    /// Show the block and grant lists.
+    Blocked,
+    /// Load generator: N users log in, subscribe, exchange messages, update presence.
+    Bench(imps_client::bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum PresenceOp {
+    /// Publish presence.
+    Set {
+        /// AVAILABLE, NOT_AVAILABLE or DISCREET.
+        #[arg(long)]
+        availability: Option<String>,
+        /// Status text.
+        #[arg(long)]
+        status: Option<String>,
+        /// Mood.
+        #[arg(long)]
+        mood: Option<String>,
+    },
+    /// Show users' presence.
+    Get {
+        /// The users.
+        users: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ListOp {
+    /// Create a list.
+    Create {
+        /// List name.
+        name: String,
+        /// Display name.
+        #[arg(long)]
+        display: Option<String>,
+    },
+    /// Delete a list.
+    Delete {
+        /// List name.
+        name: String,
+    },
+    /// Add a user to a list.
+    Add {
+        /// List name.
+        list: String,
+        /// The user.
+        user: String,
+        /// Nickname.
+        #[arg(long)]
+        nick: Option<String>,
+    },
+    /// Remove a user from a list.
+    Remove {
+        /// List name.
+        list: String,
+        /// The user.
+        user: String,
     },
 }
 
@@ -47,18 +181,139 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Wbxml { op } => {
-            let mut input = Vec::new();
-            std::io::stdin().read_to_end(&mut input)?;
-            let output = match op {
-                WbxmlOp::Decode => imps_client::codec::wbxml_to_xml(&input)?.into_bytes(),
-                WbxmlOp::Encode => imps_client::codec::xml_to_wbxml(&input)?,
-            };
-            let mut out = std::io::stdout().lock();
-            out.write_all(&output)?;
-            out.flush()?;
+    if let Command::Wbxml { op } = &cli.command {
+        let mut input = Vec::new();
+        std::io::stdin().read_to_end(&mut input)?;
+        let output = match op {
+            WbxmlOp::Decode => imps_client::codec::wbxml_to_xml(&input)?.into_bytes(),
+            WbxmlOp::Encode => imps_client::codec::xml_to_wbxml(&input)?,
+        };
+        let mut out = std::io::stdout().lock();
+        out.write_all(&output)?;
+        out.flush()?;
+        return Ok(());
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(session(cli))
+}
+
+async fn session(cli: Cli) -> anyhow::Result<()> {
+    let mut cfg = ClientConfig::new(cli.server.clone());
+    cfg.version = match cli.csp {
+        Csp::V11 => CspVersion::V1_1,
+        Csp::V12 => CspVersion::V1_2,
+        Csp::V13 => CspVersion::V1_3,
+    };
+    cfg.encoding = if cli.wbxml {
+        Encoding::Wbxml
+    } else {
+        Encoding::Xml
+    };
+    cfg.digest = cli.digest;
+    if let Command::Bench(args) = cli.command {
+        return imps_client::bench::run(cfg, args).await;
+    }
+    let user = cli.user.ok_or_else(|| anyhow!("--user is needed"))?;
+    let password = cli
+        .password
+        .ok_or_else(|| anyhow!("--password is needed"))?;
+    let mut c = Client::new(cfg)?;
+    let sid = c.login(&user, &password).await?;
+    c.negotiate().await?;
+    let out = match cli.command {
+        Command::Login => {
+            println!("logged in as {user}: session {sid}");
             Ok(())
         }
-    }
+        Command::Send { to, text } => {
+            let id = c.send_text(&[&to], &text).await?;
+            println!("sent {id}");
+            Ok(())
+        }
+        Command::Listen {
+            count,
+            seconds,
+            watch,
+        } => {
+            if !watch.is_empty() {
+                commands::subscribe(&mut c, &watch).await?;
+            }
+            commands::listen(&mut c, count, seconds.map(Duration::from_secs), |line| {
+                println!("{line}");
+                let _ = std::io::stdout().flush();
+            })
+            .await
+        }
+        Command::Presence { op } => match op {
+            PresenceOp::Set {
+                availability,
+                status,
+                mood,
+            } => {
+                commands::set_presence(&mut c, availability, status, mood).await?;
+                println!("presence updated");
+                Ok(())
+            }
+            PresenceOp::Get { users } => {
+                let users = if users.is_empty() {
+                    vec![user.clone()]
+                } else {
+                    users
+                };
+                for line in commands::get_presence(&mut c, &users).await? {
+                    println!("{line}");
+                }
+                Ok(())
+            }
+        },
+        Command::Lists { op } => match op {
+            None => {
+                for line in commands::show_lists(&mut c).await? {
+                    println!("{line}");
+                }
+                Ok(())
+            }
+            Some(ListOp::Create { name, display }) => {
+                commands::create_list(&mut c, &name, display).await?;
+                println!("created {name}");
+                Ok(())
+            }
+            Some(ListOp::Delete { name }) => {
+                commands::delete_list(&mut c, &name).await?;
+                println!("deleted {name}");
+                Ok(())
+            }
+            Some(ListOp::Add { list, user, nick }) => {
+                commands::list_add(&mut c, &list, &user, nick).await?;
+                println!("added {user} to {list}");
+                Ok(())
+            }
+            Some(ListOp::Remove { list, user }) => {
+                commands::list_remove(&mut c, &list, &user).await?;
+                println!("removed {user} from {list}");
+                Ok(())
+            }
+        },
+        Command::Block { who } => {
+            commands::block(&mut c, &who, true).await?;
+            println!("blocked {who}");
+            Ok(())
+        }
+        Command::Unblock { who } => {
+            commands::block(&mut c, &who, false).await?;
+            println!("unblocked {who}");
+            Ok(())
+        }
+        Command::Blocked => {
+            for line in commands::blocked(&mut c).await? {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::Wbxml { .. } | Command::Bench(_) => bail!("unreachable"),
+    };
+    let _ = c.logout().await;
+    out
 }

@@ -1,1 +1,166 @@
-fn main() {}
+//! `impsd`: the IMPS server. `impsd` (or `impsd serve`) serves CSP over HTTP on
+//! 127.0.0.1:8080 with data in ./impsd-data; `impsd user ...` administers accounts.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use imps_server::{admin, Settings};
+
+#[derive(Parser)]
+#[command(name = "impsd", version, about = "OMA IMPS (Wireless Village) server")]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (default ./impsd-data).
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    /// Default domain for names without one (default localhost).
+    #[arg(long, global = true)]
+    domain: Option<String>,
+    /// HTTP listen address (default 127.0.0.1:8080).
+    #[arg(long, global = true)]
+    http: Option<SocketAddr>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve CSP (the default).
+    Serve,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add an account.
+    Add {
+        /// `alice`, `alice@domain` or `wv:alice@domain`.
+        name: String,
+        /// Its password.
+        #[arg(long)]
+        password: String,
+    },
+    /// Delete an account and everything it owns.
+    Del {
+        /// The account.
+        name: String,
+    },
+    /// List the accounts.
+    List,
+    /// Add accounts PREFIX0 … PREFIX<COUNT-1> sharing one password (load tests).
+    BulkAdd {
+        /// Name prefix.
+        prefix: String,
+        /// How many.
+        count: usize,
+        /// Their password.
+        #[arg(long)]
+        password: String,
+    },
+    /// Change a password.
+    Passwd {
+        /// The account.
+        name: String,
+        /// The new password.
+        #[arg(long)]
+        password: String,
+    },
+}
+
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let mut s = match &cli.config {
+        Some(path) => Settings::from_file(path)?,
+        None => Settings::default(),
+    };
+    if let Some(d) = &cli.data {
+        s.data = d.clone();
+    }
+    if let Some(a) = cli.http {
+        s.http = a;
+    }
+    if let Some(d) = &cli.domain {
+        s.engine.default_domain = d.to_lowercase();
+    }
+    Ok(s)
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("impsd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let s = settings(&cli)?;
+    match cli.command {
+        None | Some(Command::Serve) => serve(s),
+        Some(Command::User { action }) => {
+            match action {
+                UserAction::Add { name, password } => {
+                    println!("added {}", admin::add(&s, &name, &password)?)
+                }
+                UserAction::Del { name } => println!("deleted {}", admin::delete(&s, &name)?),
+                UserAction::List => {
+                    for id in admin::list(&s)? {
+                        println!("{id}");
+                    }
+                }
+                UserAction::BulkAdd {
+                    prefix,
+                    count,
+                    password,
+                } => println!(
+                    "added {} accounts",
+                    admin::bulk_add(&s, &prefix, count, &password)?
+                ),
+                UserAction::Passwd { name, password } => {
+                    println!(
+                        "changed the password of {}",
+                        admin::passwd(&s, &name, &password)?
+                    )
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(s: Settings) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let data = s.data.clone();
+        let running = imps_server::start(s).await?;
+        println!(
+            "impsd listening on http://{} (data in {})",
+            running.http_addr,
+            data.display()
+        );
+        if let Some(a) = running.https_addr {
+            println!("impsd listening on https://{a}");
+        }
+        running.run_until_signal().await;
+        Ok(())
+    })
+}

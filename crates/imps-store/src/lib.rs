@@ -1,1 +1,180 @@
-//! Storage backends.
+//! Storage backends for the IMPS engine: [`SqliteStore`], the embedded SQLite implementation of
+//! [`imps_core::store::Store`] used by a single-node impsd.
+//!
+//! What it does:
+//!
+//! - keeps accounts, contact lists, undelivered messages and per-user documents in one SQLite
+//!   file, `<dir>/impsd.sqlite3`, in WAL mode with `synchronous=FULL`: a commit that returned
+//!   `Ok` survives a crash of the process (kill -9) and, as far as SQLite and the disk honour
+//!   fsync, a power loss;
+//! - batches concurrent [`Store::commit`] calls (group commit): one writer thread turns every
+//!   batch queued while it was busy into one transaction and one fsync, then wakes the callers;
+//! - migrates the schema on open (`PRAGMA user_version`) and refuses a database written by a
+//!   newer impsd;
+//! - lets another process (the `impsd user ...` admin commands) write the same file while the
+//!   server runs; the server notices through [`Store::data_version`].
+//!
+//! What it does not do: it is not on a request's read path (the engine loads everything once and
+//! keeps it in memory), it has no async API (call it from a blocking thread), and it does not
+//! know what the documents it stores mean. The PostgreSQL backend for clusters is not here yet.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use imps_core::store::{Snapshot, Store, StoreError, UserRecord, Write};
+
+mod schema;
+mod sql;
+mod writer;
+
+#[doc(hidden)]
+pub use writer::Pause as WriterPause;
+
+/// How long a connection waits for another process's write lock before it gives up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The SQLite [`Store`].
+///
+/// Two connections: the writer thread's (all writes, and [`Store::data_version`]) and a read
+/// connection ([`Store::load`], [`Store::load_users`], [`SqliteStore::user`]). Dropping the
+/// store flushes what is queued and stops the writer thread.
+pub struct SqliteStore {
+    path: PathBuf,
+    reader: Mutex<Connection>,
+    writer: writer::Writer,
+}
+
+impl SqliteStore {
+    /// The database file's name inside the data directory.
+    pub const FILE_NAME: &'static str = "impsd.sqlite3";
+
+    /// Opens (creating it and `dir` if needed) `<dir>/impsd.sqlite3`, migrates its schema and
+    /// starts the writer thread.
+    ///
+    /// Fails if the directory or file cannot be created or opened, if WAL mode cannot be
+    /// enabled, or if the database's schema is newer than this build knows.
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError(format!("create {}: {e}", dir.display())))?;
+        let path = dir.join(Self::FILE_NAME);
+
+        let mut write = connect(&path)?;
+        let mode: String = write
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+            .map_err(store_err("enable WAL mode"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError(format!(
+                "{}: journal mode is {mode}, WAL could not be enabled",
+                path.display()
+            )));
+        }
+        schema::migrate(&mut write)?;
+
+        let read = connect(&path)?;
+        read.pragma_update(None, "query_only", true)
+            .map_err(store_err("make the read connection read-only"))?;
+
+        tracing::debug!(path = %path.display(), "opened the SQLite store");
+        Ok(SqliteStore {
+            path,
+            reader: Mutex::new(read),
+            writer: writer::Writer::start(write)?,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads one account (for the admin commands).
+    pub fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
+        sql::user(&self.reader(), id).map_err(store_err("read user"))
+    }
+
+    /// How many transactions the writer thread has committed since the store was opened. With
+    /// concurrent callers it is lower than the number of non-empty [`Store::commit`] calls: that
+    /// is group commit at work.
+    pub fn transactions_committed(&self) -> u64 {
+        self.writer.transactions()
+    }
+
+    /// How many [`Store::commit`] calls are queued and not yet taken up by the writer thread.
+    pub fn pending_commits(&self) -> usize {
+        self.writer.pending()
+    }
+
+    /// Test hook: the writer finishes the group it is applying, then takes no new one until the
+    /// guard is dropped. Commits queue up meanwhile and then go into one transaction.
+    #[doc(hidden)]
+    pub fn pause_writer(&self) -> WriterPause<'_> {
+        self.writer.pause()
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Store for SqliteStore {
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        let mut conn = self.reader();
+        // One read transaction: a consistent snapshot even while someone writes.
+        let tx = conn.transaction().map_err(store_err("begin load"))?;
+        let snapshot = sql::load(&tx).map_err(store_err("load"))?;
+        tx.commit().map_err(store_err("end load"))?;
+        Ok(snapshot)
+    }
+
+    fn load_users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        sql::load_users(&self.reader()).map_err(store_err("load users"))
+    }
+
+    /// `PRAGMA data_version` of the write connection: it changes when another connection (the
+    /// admin command in another process, or a second `SqliteStore` on the same file) commits,
+    /// and not when this store commits. Waits for a group commit in progress.
+    fn data_version(&self) -> Result<u64, StoreError> {
+        self.writer
+            .with_connection(|conn| conn.pragma_query_value(None, "data_version", |row| row.get(0)))
+            .map_err(store_err("read data_version"))
+    }
+
+    /// Blocks until `writes` are durable, as one atomic batch that may share its transaction
+    /// with other callers' batches. A batch that fails (for example a list, message or document
+    /// for an account that does not exist) fails alone; an empty batch returns at once.
+    fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        self.writer.commit(writes)
+    }
+}
+
+/// Opens a connection with the settings both connections share.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn =
+        Connection::open(path).map_err(|e| StoreError(format!("open {}: {e}", path.display())))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(store_err("set busy_timeout"))?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(store_err("set synchronous=FULL"))?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(store_err("enable foreign keys"))?;
+    let foreign_keys: bool = conn
+        .pragma_query_value(None, "foreign_keys", |row| row.get(0))
+        .map_err(store_err("check foreign keys"))?;
+    if !foreign_keys {
+        return Err(StoreError(
+            "this SQLite does not enforce foreign keys".into(),
+        ));
+    }
+    Ok(conn)
+}
+
+/// Maps an error to a [`StoreError`] saying what was being done.
+pub(crate) fn store_err<E: std::fmt::Display>(doing: &str) -> impl FnOnce(E) -> StoreError + '_ {
+    move |e| StoreError(format!("{doing}: {e}"))
+}

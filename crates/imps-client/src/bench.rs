@@ -1,0 +1,250 @@
+//! `imps bench`: N simulated users log in, negotiate, subscribe to each other's presence,
+//! exchange messages and update presence, against a real server. Reports logins/s,
+//! messages/s delivered end to end, send-to-receive latency (p50/p99) and, given the server's
+//! pid, its resident memory per session.
+//!
+//! Accounts `<prefix>0` … `<prefix>N-1` with one password must exist
+//! (`impsd user bulk-add <prefix> N --password PW`).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use clap::Args;
+use imps_csp::codec::ContentData;
+use imps_csp::Primitive;
+use tokio::sync::{Mutex, Semaphore};
+
+use crate::commands;
+use crate::{Client, ClientConfig};
+
+/// `imps bench` options.
+#[derive(Args, Clone, Debug)]
+pub struct BenchArgs {
+    /// Simulated users.
+    #[arg(long, default_value_t = 1000)]
+    pub users: usize,
+    /// Account name prefix.
+    #[arg(long, default_value = "bench")]
+    pub prefix: String,
+    /// Password of every bench account.
+    #[arg(long = "bench-password", default_value = "bench")]
+    pub bench_password: String,
+    /// Messages per second, all users together (0 = as fast as the server takes them).
+    #[arg(long, default_value_t = 2000)]
+    pub rate: u64,
+    /// Seconds of messaging.
+    #[arg(long, default_value_t = 20)]
+    pub seconds: u64,
+    /// Presence subscriptions per user (to the next users in order).
+    #[arg(long, default_value_t = 5)]
+    pub watch: usize,
+    /// Milliseconds between polls of an idle user.
+    #[arg(long, default_value_t = 100)]
+    pub poll_ms: u64,
+    /// Logins in flight at once.
+    #[arg(long, default_value_t = 64)]
+    pub login_concurrency: usize,
+    /// The server's pid, to report its memory per session (Linux /proc).
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Runs the benchmark and prints the report.
+pub async fn run(cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
+    let n = args.users;
+    anyhow::ensure!(n >= 2, "--users must be at least 2");
+    let rss_before = args.server_pid.and_then(rss_kib);
+
+    // Phase 1: logins.
+    let sem = Arc::new(Semaphore::new(args.login_concurrency.max(1)));
+    let started = Instant::now();
+    let mut handles = Vec::with_capacity(n);
+    for i in 0..n {
+        let cfg = cfg.clone();
+        let sem = sem.clone();
+        let user = format!("{}{i}", args.prefix);
+        let pw = args.bench_password.clone();
+        handles.push(tokio::spawn(async move {
+            let _permit = sem.acquire().await?;
+            let mut c = Client::new(cfg)?;
+            c.login(&user, &pw)
+                .await
+                .with_context(|| format!("login {user}"))?;
+            c.negotiate().await?;
+            anyhow::Ok(c)
+        }));
+    }
+    let mut clients = Vec::with_capacity(n);
+    for h in handles {
+        clients.push(h.await??);
+    }
+    let login_secs = started.elapsed().as_secs_f64();
+    let rss_after = args.server_pid.and_then(rss_kib);
+
+    // Phase 2: presence subscriptions.
+    let started = Instant::now();
+    let mut handles = Vec::with_capacity(n);
+    for (i, mut c) in clients.into_iter().enumerate() {
+        let who: Vec<String> = (1..=args.watch.min(n - 1))
+            .map(|k| format!("{}{}", args.prefix, (i + k) % n))
+            .collect();
+        handles.push(tokio::spawn(async move {
+            if !who.is_empty() {
+                commands::subscribe(&mut c, &who).await?;
+            }
+            anyhow::Ok(c)
+        }));
+    }
+    let mut clients = Vec::with_capacity(n);
+    for h in handles {
+        clients.push(h.await??);
+    }
+    let subscribe_secs = started.elapsed().as_secs_f64();
+
+    // Phase 3: messages and presence updates.
+    let epoch = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(AtomicU64::new(0));
+    let received = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let per_user_interval = if args.rate == 0 {
+        Duration::ZERO
+    } else {
+        Duration::from_secs_f64(n as f64 / args.rate as f64)
+    };
+    let mut handles = Vec::with_capacity(n);
+    for (i, mut c) in clients.into_iter().enumerate() {
+        let stop = stop.clone();
+        let sent = sent.clone();
+        let received = received.clone();
+        let errors = errors.clone();
+        let latencies = latencies.clone();
+        let to = format!("{}{}", args.prefix, (i + 1) % n);
+        let poll = Duration::from_millis(args.poll_ms);
+        handles.push(tokio::spawn(async move {
+            // Spread the first sends over one interval.
+            let offset = per_user_interval.mul_f64(i as f64 / n as f64);
+            let mut next_send = Instant::now() + offset;
+            let mut next_presence = Instant::now() + Duration::from_secs(5) + offset;
+            let mut local = Vec::new();
+            let mut piggy = None;
+            while !stop.load(Ordering::Relaxed) {
+                let now = Instant::now();
+                if now >= next_send {
+                    let stamp = epoch.elapsed().as_micros();
+                    match c.send_text(&[&to], &format!("t={stamp}")).await {
+                        Ok(_) => {
+                            sent.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(_) => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    next_send += per_user_interval;
+                    if next_send < now {
+                        next_send = now;
+                    }
+                }
+                if now >= next_presence {
+                    let status = format!("at {}", epoch.elapsed().as_secs());
+                    if commands::set_presence(&mut c, None, Some(status), None)
+                        .await
+                        .is_err()
+                    {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    next_presence = now + Duration::from_secs(5);
+                }
+                let req = match piggy.take() {
+                    Some(r) => Some(r),
+                    None => c.poll().await.ok().flatten(),
+                };
+                match req {
+                    Some(r) => {
+                        if let Primitive::NewMessage(m) = &r.primitive {
+                            if let Some(ContentData::Text(t)) = &m.content_data {
+                                if let Some(v) =
+                                    t.strip_prefix("t=").and_then(|v| v.parse::<u128>().ok())
+                                {
+                                    let lat = epoch.elapsed().as_micros().saturating_sub(v);
+                                    local.push(lat as u64);
+                                    received.fetch_add(1, Ordering::Relaxed);
+                                }
+                            }
+                        }
+                        piggy = c.acknowledge(&r).await.ok().flatten();
+                    }
+                    None => {
+                        let wait = poll.min(next_send.saturating_duration_since(Instant::now()));
+                        if !c.poll_hint {
+                            tokio::time::sleep(wait).await;
+                        }
+                    }
+                }
+            }
+            latencies.lock().await.extend(local);
+            let _ = c.logout().await;
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let msg_secs = epoch.elapsed().as_secs_f64();
+    for h in handles {
+        let _ = h.await;
+    }
+    let mut lat = latencies.lock().await.clone();
+    lat.sort_unstable();
+    let received = received.load(Ordering::Relaxed);
+    println!(
+        "imps bench: {n} users, {} s of messaging at a target of {} msg/s",
+        args.seconds, args.rate
+    );
+    println!(
+        "  logins:         {:.0} /s ({n} in {login_secs:.2} s, with negotiation)",
+        n as f64 / login_secs
+    );
+    println!(
+        "  subscriptions:  {} in {subscribe_secs:.2} s",
+        n * args.watch.min(n - 1)
+    );
+    println!(
+        "  messages sent:  {} ({:.0} /s)",
+        sent.load(Ordering::Relaxed),
+        sent.load(Ordering::Relaxed) as f64 / msg_secs
+    );
+    println!(
+        "  delivered:      {received} ({:.0} /s end to end)",
+        received as f64 / msg_secs
+    );
+    println!(
+        "  latency:        p50 {:.1} ms, p99 {:.1} ms (send to receive)",
+        percentile(&lat, 0.5) as f64 / 1000.0,
+        percentile(&lat, 0.99) as f64 / 1000.0
+    );
+    println!("  errors:         {}", errors.load(Ordering::Relaxed));
+    if let (Some(a), Some(b)) = (rss_before, rss_after) {
+        println!(
+            "  server RSS:     {a} KiB before login, {b} KiB with {n} sessions: {:.1} KiB per session",
+            (b.saturating_sub(a)) as f64 / n as f64
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! Engine settings: every bound and default the engine applies.
+
+/// Engine settings. `Default` gives the values documented in `docs/configuration.md`.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Domain given to addresses that have none (`alice` -> `wv:alice@<domain>`).
+    pub default_domain: String,
+    /// KeepAliveTime granted when the client asks for none (seconds).
+    pub keep_alive_time: u32,
+    /// Smallest TimeToLive accepted (seconds); a smaller request is raised to it.
+    pub min_time_to_live: u32,
+    /// Largest TimeToLive accepted (seconds); a larger request is lowered to it. A KeepAlive
+    /// asking for more than this is answered 605.
+    pub max_time_to_live: u32,
+    /// ServerPollMin stated in capability negotiation (seconds).
+    pub server_poll_min: u32,
+    /// Most live sessions one user may have; a further login replaces the oldest (603).
+    pub max_sessions_per_user: usize,
+    /// Whether 4-way (MD5/SHA digest) login is offered. Needs the password kept recoverably.
+    pub digest_login: bool,
+    /// Lifetime of a login nonce (seconds).
+    pub nonce_lifetime: u64,
+    /// Most contact lists per user (753 beyond).
+    pub max_contact_lists: usize,
+    /// Most members per contact list (754 beyond).
+    pub max_list_members: usize,
+    /// Most attribute lists (per-user and per-list authorisations) per user (755 beyond).
+    pub max_attribute_lists: usize,
+    /// Most queued server requests per session (older presence notifications are coalesced;
+    /// messages stay in the durable inbox and are queued again later).
+    pub max_outbox: usize,
+    /// Most undelivered messages kept per recipient (507 beyond).
+    pub max_inbox: usize,
+    /// Validity given to messages that state none (seconds).
+    pub default_validity: u32,
+    /// Largest validity accepted (seconds).
+    pub max_validity: u32,
+    /// Largest message content accepted (bytes).
+    pub max_message_bytes: u32,
+    /// Most recipients of one SendMessage (after expanding contact lists).
+    pub max_recipients: usize,
+    /// Most presence subscriptions per session.
+    pub max_subscriptions: usize,
+    /// Most transactions accepted in one message (MultiTrans offered).
+    pub max_multi_trans: u32,
+    /// Responses kept per session for TransactionID replay.
+    pub replay_cache: usize,
+    /// Seconds after which a server request handed out in a poll and not acknowledged is
+    /// handed out again.
+    pub in_flight_timeout: u64,
+    /// Presence attributes a watcher sees when the presentity defined no attribute list at all:
+    /// `true` = all attributes (open community), `false` = OnlineStatus only.
+    pub open_presence: bool,
+    /// GetSPInfo `Name`.
+    pub sp_name: String,
+    /// GetSPInfo `Description`.
+    pub sp_description: Option<String>,
+    /// GetSPInfo `URL`.
+    pub sp_url: Option<String>,
+    /// Standalone TCP CIR endpoint announced in capability negotiation (address, port).
+    pub tcp_cir: Option<(String, u16)>,
+    /// Standalone HTTP CIR URL announced in capability negotiation.
+    pub http_cir_url: Option<String>,
+    /// Whether standalone UDP CIR is offered.
+    pub udp_cir: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            default_domain: "localhost".into(),
+            keep_alive_time: 600,
+            min_time_to_live: 60,
+            max_time_to_live: 7200,
+            server_poll_min: 30,
+            max_sessions_per_user: 4,
+            digest_login: true,
+            nonce_lifetime: 120,
+            max_contact_lists: 32,
+            max_list_members: 1000,
+            max_attribute_lists: 64,
+            max_outbox: 1000,
+            max_inbox: 1000,
+            default_validity: 7 * 24 * 3600,
+            max_validity: 30 * 24 * 3600,
+            max_message_bytes: 64 * 1024,
+            max_recipients: 100,
+            max_subscriptions: 2000,
+            max_multi_trans: 8,
+            replay_cache: 16,
+            in_flight_timeout: 60,
+            open_presence: true,
+            sp_name: "impsd".into(),
+            sp_description: Some("An OMA IMPS server".into()),
+            sp_url: None,
+            tcp_cir: None,
+            http_cir_url: None,
+            udp_cir: false,
+        }
+    }
+}

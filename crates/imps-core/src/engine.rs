@@ -1,0 +1,509 @@
+//! The engine: one request message in, one response message (and durable writes, wake-ups)
+//! out. No sockets, no SQL, no clock: time comes in as `now` (seconds since the epoch).
+
+use std::collections::HashSet;
+
+use imps_csp::model::common::Status;
+use imps_csp::{
+    Address, CspVersion, Primitive, SessionType, StatusCode, Transaction, TransactionMode,
+    WvCspMessage,
+};
+use parking_lot::Mutex;
+
+use crate::config::EngineConfig;
+use crate::state::{About, Queued, SessionState, State, UserState};
+use crate::store::{Snapshot, UserRecord, Write};
+use crate::{feature, load};
+
+/// A request to wake a session through its CIR channel (the session has queued requests).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wake {
+    /// The session to wake.
+    pub session_id: String,
+    /// Its SessionCookie (the CIR payload is `WVCI <version> <cookie>`).
+    pub cookie: Option<String>,
+    /// Its CSP version.
+    pub version: CspVersion,
+    /// The CIR methods agreed for it (`STCP`, `SUDP`, `SHTTP`, ...), in preference order.
+    pub methods: Vec<String>,
+    /// UDP port for SUDP.
+    pub udp_port: Option<u32>,
+}
+
+/// What handling one request (or one tick) produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The response message; `None` = an empty HTTP 200 body.
+    pub response: Option<WvCspMessage>,
+    /// Durable writes to commit before the response is sent.
+    pub writes: Vec<Write>,
+    /// Sessions to wake through CIR.
+    pub wakes: Vec<Wake>,
+    /// Sessions that ended (their CIR channels are to be closed).
+    pub ended: Vec<String>,
+}
+
+/// The IMPS engine. Cheap to share (`Arc<Engine>`); every method takes `&self`.
+pub struct Engine {
+    cfg: EngineConfig,
+    state: Mutex<State>,
+}
+
+/// Context of one engine call: the state under the lock and what the call produced.
+pub(crate) struct Cx<'a> {
+    pub st: &'a mut State,
+    pub cfg: &'a EngineConfig,
+    pub now: u64,
+    pub writes: Vec<Write>,
+    pub wake: HashSet<String>,
+    pub ended: Vec<String>,
+}
+
+/// A handler's answer to one request transaction.
+pub(crate) enum Reply {
+    /// Answer with this primitive.
+    Prim(Primitive),
+    /// Answer with nothing (acknowledgements).
+    Nothing,
+}
+
+impl From<Primitive> for Reply {
+    fn from(p: Primitive) -> Self {
+        Reply::Prim(p)
+    }
+}
+
+/// A Status primitive with `code`.
+pub(crate) fn status(code: StatusCode) -> Primitive {
+    Primitive::Status(Status::new(code))
+}
+
+/// Shorthand for a failed request.
+pub(crate) fn fail(code: StatusCode) -> Reply {
+    Reply::Prim(status(code))
+}
+
+impl Engine {
+    /// An engine holding `snapshot` (what the store loaded).
+    pub fn new(cfg: EngineConfig, snapshot: Snapshot) -> Engine {
+        let state = load::state_from(snapshot, &cfg);
+        Engine {
+            cfg,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.cfg
+    }
+
+    /// Number of live sessions.
+    pub fn session_count(&self) -> usize {
+        self.state.lock().sessions.len()
+    }
+
+    /// Whether the account exists.
+    pub fn has_user(&self, user_id: &str) -> bool {
+        let key = self.normalise(user_id);
+        key.is_some_and(|k| self.state.lock().users.contains_key(&k))
+    }
+
+    /// The normalised form of a user id, with the default domain.
+    pub fn normalise(&self, user_id: &str) -> Option<String> {
+        Address::parse_with_domain(user_id, &self.cfg.default_domain)
+            .ok()
+            .map(|a| a.to_string())
+    }
+
+    /// Whether a live session has requests waiting (standalone HTTP CIR answers 200 then).
+    pub fn has_pending(&self, session_id: &str) -> Option<bool> {
+        let st = self.state.lock();
+        st.sessions
+            .get(session_id)
+            .map(|s| !s.outbox.is_empty() || s.in_flight.iter().any(|_| false))
+    }
+
+    /// A live session's (cookie, version), for CIR channels.
+    pub fn session_cir_info(&self, session_id: &str) -> Option<(Option<String>, CspVersion)> {
+        let st = self.state.lock();
+        st.sessions
+            .get(session_id)
+            .map(|s| (s.cookie.clone(), s.version))
+    }
+
+    /// Replaces the accounts with `users` (after `impsd user ...` changed them): new accounts
+    /// can log in, changed passwords apply to the next login, deleted accounts' sessions end
+    /// (601).
+    pub fn sync_users(&self, users: Vec<UserRecord>, now: u64) -> Outcome {
+        let mut st = self.state.lock();
+        let mut cx = Cx::new(&mut st, &self.cfg, now);
+        let keep: HashSet<String> = users.iter().map(|u| u.id.clone()).collect();
+        for u in users {
+            match cx.st.users.get_mut(&u.id) {
+                Some(us) => us.record = u,
+                None => {
+                    cx.st.users.insert(u.id.clone(), UserState::new(u));
+                }
+            }
+        }
+        let gone: Vec<String> = cx
+            .st
+            .users
+            .keys()
+            .filter(|k| !keep.contains(*k))
+            .cloned()
+            .collect();
+        for user in gone {
+            let sessions = cx
+                .st
+                .users
+                .get(&user)
+                .map(|u| u.sessions.clone())
+                .unwrap_or_default();
+            for sid in sessions {
+                feature::session::end_session(&mut cx, &sid, StatusCode::FORCED_LOGOUT);
+            }
+            cx.st.users.remove(&user);
+        }
+        cx.finish(None)
+    }
+
+    /// Ends a session from outside (administration): later requests get 601.
+    pub fn disconnect(&self, session_id: &str, now: u64) -> Outcome {
+        let mut st = self.state.lock();
+        let mut cx = Cx::new(&mut st, &self.cfg, now);
+        feature::session::end_session(&mut cx, session_id, StatusCode::FORCED_LOGOUT);
+        cx.finish(None)
+    }
+
+    /// Periodic work: expires idle sessions, expired messages, stale challenges, and hands
+    /// out again requests whose acknowledgement timed out.
+    pub fn tick(&self, now: u64) -> Outcome {
+        let mut st = self.state.lock();
+        let mut cx = Cx::new(&mut st, &self.cfg, now);
+        feature::session::expire(&mut cx);
+        feature::im::expire_messages(&mut cx);
+        cx.finish(None)
+    }
+
+    /// Handles one request message. `fingerprint` identifies the request body (a hash of
+    /// the bytes): a transaction that repeats an id with the same fingerprint is a retry and
+    /// gets the stored response.
+    ///
+    /// Login-Request checks a slow password hash: call this off the async executor's threads
+    /// when [`Engine::is_slow`] says so.
+    pub fn handle(&self, msg: WvCspMessage, now: u64, fingerprint: u64) -> Outcome {
+        if let Some(t) = msg.session.transactions.first() {
+            if let Primitive::LoginRequest(req) = &t.primitive {
+                return feature::session::login(self, &self.state, &msg, req, t, now);
+            }
+        }
+        let mut st = self.state.lock();
+        let mut cx = Cx::new(&mut st, &self.cfg, now);
+        let response = dispatch(&mut cx, msg, fingerprint);
+        cx.finish(response)
+    }
+
+    /// Whether handling `msg` runs a slow password hash (a Login-Request).
+    pub fn is_slow(msg: &WvCspMessage) -> bool {
+        msg.session
+            .transactions
+            .iter()
+            .any(|t| matches!(t.primitive, Primitive::LoginRequest(_)))
+    }
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(st: &'a mut State, cfg: &'a EngineConfig, now: u64) -> Self {
+        Cx {
+            st,
+            cfg,
+            now,
+            writes: Vec::new(),
+            wake: HashSet::new(),
+            ended: Vec::new(),
+        }
+    }
+
+    /// Collects what the call produced.
+    pub fn finish(self, response: Option<WvCspMessage>) -> Outcome {
+        let mut wakes = Vec::new();
+        for sid in &self.wake {
+            if let Some(s) = self.st.sessions.get(sid) {
+                wakes.push(Wake {
+                    session_id: sid.clone(),
+                    cookie: s.cookie.clone(),
+                    version: s.version,
+                    methods: s.agreed.cir_methods.clone(),
+                    udp_port: s.agreed.udp_port,
+                });
+            }
+        }
+        wakes.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        Outcome {
+            response,
+            writes: self.writes,
+            wakes,
+            ended: self.ended,
+        }
+    }
+
+    /// Normalises an address with the default domain.
+    pub fn addr(&self, s: &str) -> Option<String> {
+        Address::parse_with_domain(s, &self.cfg.default_domain)
+            .ok()
+            .map(|a| a.to_string())
+    }
+
+    /// Queues a server request for a session and marks it for wake-up. A presence
+    /// notification replaces one about the same presentity that is still queued.
+    pub fn queue(&mut self, sid: &str, item: Queued) {
+        let max = self.cfg.max_outbox;
+        let Some(s) = self.st.sessions.get_mut(sid) else {
+            return;
+        };
+        if let About::Presence(p) = &item.about {
+            if let Some(old) = s
+                .outbox
+                .iter_mut()
+                .find(|q| matches!(&q.about, About::Presence(o) if o == p))
+            {
+                *old = item;
+                self.wake.insert(sid.to_owned());
+                return;
+            }
+        }
+        if s.outbox.len() >= max {
+            // Presence is recomputed on demand and messages stay in the durable inbox (queued
+            // again at the next login): drop the oldest such entry to make room.
+            if let Some(pos) = s
+                .outbox
+                .iter()
+                .position(|q| matches!(q.about, About::Presence(_) | About::Message(_)))
+            {
+                s.outbox.remove(pos);
+                s.inbox_queued = false;
+            } else {
+                return;
+            }
+        }
+        s.outbox.push_back(item);
+        self.wake.insert(sid.to_owned());
+    }
+
+    /// Queues a server request for every session of `user`.
+    pub fn queue_user(&mut self, user: &str, item: Queued) {
+        let sessions = self
+            .st
+            .users
+            .get(user)
+            .map(|u| u.sessions.clone())
+            .unwrap_or_default();
+        for sid in sessions {
+            self.queue(&sid, item.clone());
+        }
+    }
+
+    /// The session's user.
+    pub fn user_of(&self, sid: &str) -> String {
+        self.st
+            .sessions
+            .get(sid)
+            .map(|s| s.user.clone())
+            .unwrap_or_default()
+    }
+
+    /// The session's version.
+    pub fn version_of(&self, sid: &str) -> CspVersion {
+        self.st
+            .sessions
+            .get(sid)
+            .map(|s| s.version)
+            .unwrap_or(CspVersion::V1_2)
+    }
+}
+
+/// Handles an in-session (or pre-login) message other than Login.
+fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCspMessage> {
+    let version = msg.version;
+    let descriptor = msg.session.descriptor.clone();
+    let sid = match (&descriptor.session_type, &descriptor.session_id) {
+        (SessionType::Inband, Some(id)) | (SessionType::Outband, Some(id)) => Some(id.clone()),
+        _ => None,
+    };
+    let Some(sid) = sid else {
+        return outband(cx, msg);
+    };
+    if !cx.st.sessions.contains_key(&sid) {
+        let code = cx
+            .st
+            .ended
+            .get(&sid)
+            .map(|(c, _)| StatusCode(*c))
+            .unwrap_or(StatusCode::INVALID_SESSION);
+        return Some(error_reply(&msg, Some(sid), code));
+    }
+    if let Some(s) = cx.st.sessions.get_mut(&sid) {
+        s.last_active = cx.now;
+    }
+    let session_version = cx.version_of(&sid);
+    if version != session_version {
+        tracing::info!(session = %sid, ?version, ?session_version, "request in another version than the login");
+        return Some(error_reply(
+            &msg,
+            Some(sid),
+            StatusCode::VERSION_NOT_SUPPORTED,
+        ));
+    }
+    let max_trans = cx.cfg.max_multi_trans as usize;
+    if msg.session.transactions.len() > max_trans {
+        return Some(error_reply(&msg, Some(sid), StatusCode::BAD_REQUEST));
+    }
+    feature::session::queue_inbox_if_needed(cx, &sid);
+
+    let mut out: Vec<Transaction> = Vec::new();
+    let mut polled = false;
+    for t in msg.session.transactions {
+        let tid = t.descriptor.transaction_id.clone();
+        if t.descriptor.mode == TransactionMode::Response {
+            feature::session::acknowledge(cx, &sid, tid.as_deref(), &t.primitive);
+            continue;
+        }
+        if matches!(t.primitive, Primitive::PollingRequest(_)) {
+            polled = true;
+            if let Some(tx) = feature::session::next_for_client(cx, &sid) {
+                out.push(tx);
+            }
+            continue;
+        }
+        // TransactionID replay: the same id and body again is a retry.
+        if let Some(id) = &tid {
+            if let Some(stored) = cx.st.sessions.get(&sid).and_then(|s| {
+                s.replay
+                    .iter()
+                    .find(|(rid, fp, _)| rid == id && *fp == fingerprint)
+                    .map(|(_, _, m)| m.clone())
+            }) {
+                tracing::debug!(session = %sid, tid = %id, "replayed transaction: stored response");
+                let mut m = stored;
+                let pending = pending(cx, &sid);
+                m.set_poll(pending);
+                return Some(m);
+            }
+        }
+        let reply = match feature::check_agreed(cx, &sid, &t.primitive) {
+            Err(code) => fail(code),
+            Ok(()) => feature::handle(cx, &sid, t.primitive),
+        };
+        if let Reply::Prim(p) = reply {
+            out.push(Transaction::new(TransactionMode::Response, tid, p));
+        }
+    }
+    if !cx.st.sessions.contains_key(&sid) {
+        // Logged out (or replaced) during this message.
+        return build(version, Some(sid), out, false);
+    }
+    if out.is_empty() && !polled {
+        // Only acknowledgements: hand out the next queued request, if any.
+        if let Some(tx) = feature::session::next_for_client(cx, &sid) {
+            out.push(tx);
+        }
+    }
+    let poll = pending(cx, &sid);
+    let response = build(version, Some(sid.clone()), out, poll);
+    if let (Some(m), Some(s)) = (&response, cx.st.sessions.get_mut(&sid)) {
+        if m.session.transactions.len() == 1 {
+            let t = &m.session.transactions[0];
+            if t.descriptor.mode == TransactionMode::Response {
+                if let Some(id) = &t.descriptor.transaction_id {
+                    s.replay.push_back((id.clone(), fingerprint, m.clone()));
+                    while s.replay.len() > cx.cfg.replay_cache {
+                        s.replay.pop_front();
+                    }
+                }
+            }
+        }
+    }
+    response
+}
+
+/// Whether the session has requests not yet handed out.
+pub(crate) fn pending(cx: &Cx<'_>, sid: &str) -> bool {
+    cx.st.sessions.get(sid).is_some_and(|s| {
+        !s.outbox.is_empty()
+            || s.in_flight
+                .iter()
+                .any(|(_, _, at)| cx.now >= at + cx.cfg.in_flight_timeout)
+    })
+}
+
+/// A response message of `transactions` (`None` when there are none: empty body).
+fn build(
+    version: CspVersion,
+    sid: Option<String>,
+    transactions: Vec<Transaction>,
+    poll: bool,
+) -> Option<WvCspMessage> {
+    let mut it = transactions.into_iter();
+    let first = it.next()?;
+    let mut m = WvCspMessage::new(
+        version,
+        sid,
+        first.descriptor.mode,
+        first.descriptor.transaction_id.clone(),
+        first.primitive,
+    );
+    m.session.transactions[0].descriptor = first.descriptor;
+    m.session.transactions.extend(it);
+    m.set_poll(poll);
+    Some(m)
+}
+
+/// A Status error answering the first transaction of `msg`.
+pub(crate) fn error_reply(
+    msg: &WvCspMessage,
+    sid: Option<String>,
+    code: StatusCode,
+) -> WvCspMessage {
+    let tid = msg
+        .session
+        .transactions
+        .first()
+        .and_then(|t| t.descriptor.transaction_id.clone());
+    let mut m = WvCspMessage::new(
+        msg.version,
+        sid,
+        TransactionMode::Response,
+        tid,
+        status(code),
+    );
+    m.set_poll(false);
+    m
+}
+
+/// Requests outside a session: GetSPInfo and version discovery are answered; Polling gets
+/// 604 with no side effect (Android polls before it knows its session if Login-Response said
+/// Poll=T, which we never do); anything else needs a session (604).
+fn outband(cx: &mut Cx<'_>, msg: WvCspMessage) -> Option<WvCspMessage> {
+    let version = msg.version;
+    let t = msg.session.transactions.first()?;
+    let tid = t.descriptor.transaction_id.clone();
+    let p = match &t.primitive {
+        Primitive::GetSpInfoRequest(r) => feature::session::sp_info(cx, r.client_id.clone()),
+        Primitive::VersionDiscoveryRequest(_) => feature::session::version_discovery(),
+        _ if t.descriptor.mode == TransactionMode::Response => return None,
+        _ => status(StatusCode::INVALID_SESSION),
+    };
+    let mut m = WvCspMessage::new(version, None, TransactionMode::Response, tid, p);
+    m.set_poll(false);
+    Some(m)
+}
+
+/// Adds a new session to the state (login).
+pub(crate) fn insert_session(st: &mut State, s: SessionState) {
+    if let Some(u) = st.users.get_mut(&s.user) {
+        u.sessions.push(s.id.clone());
+    }
+    st.sessions.insert(s.id.clone(), s);
+}

@@ -1,0 +1,666 @@
+//! Instant messaging (csp-reference.md §3.4): SendMessage to users and contact lists, push
+//! (NewMessage) and notify/get (MessageNotification, GetMessage) delivery, the durable inbox
+//! with Validity expiry, delivery reports, GetMessageList, RejectMessage, ForwardMessage,
+//! SetDeliveryMethod, block and grant lists.
+//!
+//! The server fills Sender, MessageID and DateTime; the client's Sender is ignored. A message
+//! is in its recipient's inbox (and in the store) until the recipient acknowledges it
+//! (MessageDelivered, or Status 200 to the NewMessage), rejects it, or it expires.
+
+use imps_csp::codec::{ContentData, DateTime};
+use imps_csp::model::common::{CspResult, DetailedResult, Recipient, Sender, Status, User};
+use imps_csp::model::im::{
+    BlockEntityRequest, BlockList, DeliveryReportRequest, EntityList, ForwardMessageRequest,
+    ForwardMessageResponse, GetBlockedListResponse, GetMessageListRequest, GetMessageListResponse,
+    GetMessageRequest, GetMessageResponse, GrantList, MessageInfo, MessageInfoList,
+    MessageNotification, NewMessage, RejectMessageRequest, SendMessageRequest, SendMessageResponse,
+    SetDeliveryMethodRequest,
+};
+use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
+
+use crate::auth;
+use crate::engine::{fail, status, Cx, Reply};
+use crate::feature::{contacts, presence};
+use crate::state::{About, Blocking, DeliveryMethod, Queued, Stored};
+use crate::store::{MessageRecord, UserDocument, Write};
+
+/// Content size in bytes.
+fn content_len(c: Option<&ContentData>) -> usize {
+    match c {
+        Some(ContentData::Text(t)) => t.len(),
+        Some(ContentData::Binary(b)) => b.len(),
+        None => 0,
+    }
+}
+
+/// Whether `recipient` blocks messages and presence from `sender`.
+pub(crate) fn blocks(b: &Blocking, sender: &str) -> bool {
+    (b.block_in_use && b.block.iter().any(|x| x == sender))
+        || (b.grant_in_use && !b.grant.iter().any(|x| x == sender))
+}
+
+/// Failures per status code, for DetailedResult.
+#[derive(Default)]
+struct Failures(Vec<(StatusCode, Vec<String>)>);
+
+impl Failures {
+    fn add(&mut self, code: StatusCode, who: String) {
+        match self.0.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, v)) => v.push(who),
+            None => self.0.push((code, vec![who])),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn result(self, any_ok: bool) -> CspResult {
+        if self.0.is_empty() {
+            return CspResult::new(StatusCode::SUCCESS);
+        }
+        let code = if any_ok {
+            StatusCode::PARTIALLY_SUCCESSFUL
+        } else if self.0.len() == 1 {
+            self.0[0].0
+        } else {
+            StatusCode::MULTIPLE_ERRORS
+        };
+        let mut r = CspResult::new(code);
+        for (code, ids) in self.0 {
+            r.detailed.push(DetailedResult {
+                code,
+                description: code.description().map(str::to_owned),
+                user_id: ids,
+                ..Default::default()
+            });
+        }
+        r
+    }
+}
+
+/// The content type of a message (`text/plain` when the client gave none).
+fn content_type(info: &MessageInfo) -> String {
+    info.content_type
+        .as_deref()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "text/plain".into())
+}
+
+/// Why `recipient`'s live sessions cannot take this content, if they cannot.
+fn content_refused(cx: &Cx<'_>, recipient: &str, ctype: &str, len: usize) -> bool {
+    let Some(u) = cx.st.users.get(recipient) else {
+        return false;
+    };
+    let base = ctype
+        .split(';')
+        .next()
+        .unwrap_or(ctype)
+        .trim()
+        .to_ascii_lowercase();
+    u.sessions
+        .iter()
+        .filter_map(|s| cx.st.sessions.get(s))
+        .any(|s| {
+            if !s.negotiated_capabilities {
+                return false;
+            }
+            let type_ok = s.agreed.any_content
+                || s.agreed.content_types.is_empty()
+                || s.agreed.content_types.iter().any(|t| {
+                    *t == base
+                        || t == "*/*"
+                        || t.ends_with("/*") && base.starts_with(&t[..t.len() - 1])
+                });
+            let len_ok = s.agreed.content_length.is_none_or(|l| len <= l as usize);
+            !(type_ok && len_ok)
+        })
+}
+
+/// Accepts one message for delivery to `recipient`: inbox, store, queues.
+fn accept(
+    cx: &mut Cx<'_>,
+    sender: &str,
+    recipient: &str,
+    info: &MessageInfo,
+    content: Option<&ContentData>,
+    delivery_report: bool,
+) -> String {
+    let now = cx.now;
+    let validity = info
+        .validity
+        .unwrap_or(cx.cfg.default_validity)
+        .min(cx.cfg.max_validity);
+    let message_id = auth::random_hex(12);
+    let message = NewMessage {
+        message_info: MessageInfo {
+            message_id: Some(message_id.clone()),
+            content_type: Some(content_type(info)),
+            content_encoding: info.content_encoding.clone(),
+            content_size: Some(
+                info.content_size
+                    .unwrap_or(content_len(content).try_into().unwrap_or(u32::MAX)),
+            ),
+            content_name: info.content_name.clone(),
+            recipient: Some(Recipient {
+                user: vec![User {
+                    user_id: recipient.to_owned(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            sender: Some(Sender {
+                user: Some(User {
+                    user_id: sender.to_owned(),
+                    ..Default::default()
+                }),
+                group: None,
+            }),
+            date_time: Some(DateTime::from_unix(now)),
+            font: info.font.clone(),
+            validity: Some(validity),
+            ..Default::default()
+        },
+        content_data: content.cloned(),
+    };
+    let doc = WvCspMessage::new(
+        CspVersion::V1_3,
+        None,
+        TransactionMode::Request,
+        None,
+        Primitive::NewMessage(message.clone()),
+    );
+    let document = imps_csp::encode_xml(&doc)
+        .map(String::into_bytes)
+        .unwrap_or_default();
+    let record = MessageRecord {
+        recipient: recipient.to_owned(),
+        message_id: message_id.clone(),
+        sender: sender.to_owned(),
+        accepted_at: now,
+        expires_at: now + u64::from(validity),
+        delivery_report,
+        document,
+    };
+    cx.writes.push(Write::PutMessage(record.clone()));
+    let sessions = match cx.st.users.get_mut(recipient) {
+        Some(u) => {
+            u.inbox
+                .insert(message_id.clone(), Stored { record, message });
+            u.inbox_order.push_back(message_id.clone());
+            u.sessions.clone()
+        }
+        None => Vec::new(),
+    };
+    for sid in sessions {
+        queue_message_to_session(cx, &sid, recipient, &message_id);
+    }
+    message_id
+}
+
+/// Queues one inbox message to one session of its recipient, by the session's delivery
+/// method.
+pub(crate) fn queue_message_to_session(cx: &mut Cx<'_>, sid: &str, user: &str, id: &str) {
+    let Some(stored) = cx.st.users.get(user).and_then(|u| u.inbox.get(id)) else {
+        return;
+    };
+    let method = cx
+        .st
+        .sessions
+        .get(sid)
+        .map_or(DeliveryMethod::Push, |s| s.agreed.delivery);
+    let primitive = match method {
+        DeliveryMethod::Push => Primitive::NewMessage(stored.message.clone()),
+        DeliveryMethod::Notify => Primitive::MessageNotification(MessageNotification {
+            message_info: stored.message.message_info.clone(),
+        }),
+    };
+    cx.queue(
+        sid,
+        Queued {
+            primitive,
+            about: About::Message(id.to_owned()),
+        },
+    );
+}
+
+/// SendMessage-Request.
+pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
+    let sender = cx.user_of(sid);
+    let info = r.message_info;
+    let len = content_len(r.content_data.as_ref());
+    if len > cx.cfg.max_message_bytes as usize {
+        return fail(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+    let ctype = content_type(&info);
+    let recipient = info.recipient.clone().unwrap_or_default();
+    let mut failures = Failures::default();
+    let mut targets: Vec<String> = Vec::new();
+    for u in &recipient.user {
+        match cx.addr(&u.user_id).filter(|a| cx.st.users.contains_key(a)) {
+            Some(a) if !targets.contains(&a) => targets.push(a),
+            Some(_) => {}
+            None => failures.add(StatusCode::UNKNOWN_USER, u.user_id.clone()),
+        }
+    }
+    for l in &recipient.contact_list {
+        match contacts::members(cx, &sender, l) {
+            Some(members) => {
+                for m in members {
+                    if !targets.contains(&m) {
+                        targets.push(m);
+                    }
+                }
+            }
+            None => failures.add(StatusCode::CONTACT_LIST_DOES_NOT_EXIST, l.clone()),
+        }
+    }
+    for g in &recipient.group {
+        let id = g
+            .group_id
+            .clone()
+            .or_else(|| g.screen_name.as_ref().map(|s| s.group_id.clone()))
+            .unwrap_or_default();
+        failures.add(StatusCode::GROUP_DOES_NOT_EXIST, id);
+    }
+    if targets.is_empty() && failures.is_empty() {
+        return fail(StatusCode::BAD_PARAMETER);
+    }
+    if targets.len() > cx.cfg.max_recipients {
+        return fail(StatusCode::BAD_PARAMETER);
+    }
+    let mut accepted = Vec::new();
+    for t in targets {
+        let Some(u) = cx.st.users.get(&t) else {
+            continue;
+        };
+        if blocks(&u.blocking, &sender) {
+            failures.add(StatusCode::RECIPIENT_BLOCKED_SENDER, t);
+            continue;
+        }
+        if u.inbox.len() >= cx.cfg.max_inbox {
+            failures.add(StatusCode::MESSAGE_QUEUE_FULL, t);
+            continue;
+        }
+        if content_refused(cx, &t, &ctype, len) {
+            failures.add(StatusCode::UNSUPPORTED_MEDIA_TYPE, t);
+            continue;
+        }
+        let report = r.delivery_report == Some(true);
+        accepted.push(accept(
+            cx,
+            &sender,
+            &t,
+            &info,
+            r.content_data.as_ref(),
+            report,
+        ));
+    }
+    if accepted.is_empty() {
+        return Primitive::Status(Status {
+            result: failures.result(false),
+            client_id: None,
+        })
+        .into();
+    }
+    // One MessageID is returned; with several recipients it is the first copy's.
+    Primitive::SendMessageResponse(SendMessageResponse {
+        result: failures.result(true),
+        message_id: accepted.into_iter().next(),
+    })
+    .into()
+}
+
+/// Removes a message from its recipient's inbox and every queue; returns it.
+fn take(cx: &mut Cx<'_>, user: &str, id: &str) -> Option<Stored> {
+    let u = cx.st.users.get_mut(user)?;
+    let stored = u.inbox.remove(id)?;
+    u.inbox_order.retain(|x| x != id);
+    let sessions = u.sessions.clone();
+    for sid in sessions {
+        if let Some(s) = cx.st.sessions.get_mut(&sid) {
+            let is_it = |a: &About| matches!(a, About::Message(m) if m == id);
+            s.outbox.retain(|q| !is_it(&q.about));
+            s.in_flight.retain(|(_, q, _)| !is_it(&q.about));
+        }
+    }
+    cx.writes
+        .push(Write::DeleteMessage(user.to_owned(), id.to_owned()));
+    Some(stored)
+}
+
+/// Queues a DeliveryReport-Request to the sender of `stored`, if it asked for one.
+fn report(cx: &mut Cx<'_>, stored: &Stored, code: StatusCode) {
+    if !stored.record.delivery_report {
+        return;
+    }
+    let primitive = Primitive::DeliveryReportRequest(DeliveryReportRequest {
+        result: CspResult::new(code),
+        delivery_time: Some(DateTime::from_unix(cx.now)),
+        message_info: stored.message.message_info.clone(),
+    });
+    cx.queue_user(
+        &stored.record.sender,
+        Queued {
+            primitive,
+            about: About::Other,
+        },
+    );
+}
+
+/// MessageDelivered (request or acknowledgement): the message leaves the inbox.
+pub(crate) fn delivered(cx: &mut Cx<'_>, sid: &str, id: &str) -> Reply {
+    let user = cx.user_of(sid);
+    match take(cx, &user, id.trim()) {
+        Some(stored) => {
+            report(cx, &stored, StatusCode::SUCCESS);
+            status(StatusCode::SUCCESS).into()
+        }
+        None => fail(StatusCode::INVALID_MESSAGE_ID),
+    }
+}
+
+/// SetDeliveryMethod-Request.
+pub(crate) fn set_delivery_method(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    r: SetDeliveryMethodRequest,
+) -> Reply {
+    if r.group_id.is_some() {
+        return fail(StatusCode::GROUP_DOES_NOT_EXIST);
+    }
+    let method = match r.delivery_method.trim() {
+        "P" => DeliveryMethod::Push,
+        "N" => DeliveryMethod::Notify,
+        _ => return fail(StatusCode::BAD_PARAMETER),
+    };
+    let max = cx.cfg.max_message_bytes;
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    s.agreed.delivery = method;
+    if let Some(l) = r.accepted_content_length {
+        s.agreed.content_length = Some(l.min(max));
+    }
+    status(StatusCode::SUCCESS).into()
+}
+
+/// GetMessage-Request (notify/get): the message stays until MessageDelivered.
+pub(crate) fn get_message(cx: &mut Cx<'_>, sid: &str, r: GetMessageRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let Some(stored) = cx
+        .st
+        .users
+        .get(&user)
+        .and_then(|u| u.inbox.get(r.message_id.trim()))
+    else {
+        return fail(StatusCode::INVALID_MESSAGE_ID);
+    };
+    Primitive::GetMessageResponse(GetMessageResponse {
+        message_info: stored.message.message_info.clone(),
+        content_data: stored.message.content_data.clone(),
+    })
+    .into()
+}
+
+/// GetMessageList-Request: the undelivered messages, oldest first.
+pub(crate) fn get_message_list(cx: &mut Cx<'_>, sid: &str, r: GetMessageListRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let v = cx.version_of(sid);
+    if r.group_id.is_some() {
+        return fail(StatusCode::GROUP_DOES_NOT_EXIST);
+    }
+    let Some(u) = cx.st.users.get(&user) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    let max = r.message_count.map_or(usize::MAX, |c| c as usize);
+    let infos: Vec<MessageInfo> = u
+        .inbox_order
+        .iter()
+        .filter_map(|id| u.inbox.get(id))
+        .take(max)
+        .map(|s| s.message.message_info.clone())
+        .collect();
+    let total = u.inbox.len() as u32;
+    let resp = if v >= CspVersion::V1_3 {
+        GetMessageListResponse {
+            message_info_list: Some(MessageInfoList {
+                message_info: infos,
+            }),
+            message_total_count: Some(total),
+            ..Default::default()
+        }
+    } else {
+        GetMessageListResponse {
+            message_info: infos,
+            ..Default::default()
+        }
+    };
+    Primitive::GetMessageListResponse(resp).into()
+}
+
+/// RejectMessage-Request: the messages are discarded; senders that asked get 538.
+pub(crate) fn reject(cx: &mut Cx<'_>, sid: &str, r: RejectMessageRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let mut failures = Failures::default();
+    let mut any = false;
+    for id in &r.message_id {
+        match take(cx, &user, id.trim()) {
+            Some(stored) => {
+                any = true;
+                report(cx, &stored, StatusCode::MESSAGE_REJECTED);
+            }
+            None => failures.add(StatusCode::INVALID_MESSAGE_ID, id.clone()),
+        }
+    }
+    let mut result = failures.result(any);
+    // The identifiers of failed ids are message ids, not user ids.
+    for d in &mut result.detailed {
+        d.message_id = std::mem::take(&mut d.user_id);
+    }
+    Primitive::Status(Status {
+        result,
+        client_id: None,
+    })
+    .into()
+}
+
+/// ForwardMessage-Request: a copy of an inbox message goes to new recipients, sent by the
+/// forwarding user (the server never lets a client speak for someone else).
+pub(crate) fn forward(cx: &mut Cx<'_>, sid: &str, r: ForwardMessageRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let v = cx.version_of(sid);
+    let Some(stored) = cx
+        .st
+        .users
+        .get(&user)
+        .and_then(|u| u.inbox.get(r.message_id.trim()))
+        .cloned()
+    else {
+        return fail(StatusCode::INVALID_MESSAGE_ID);
+    };
+    let mut info = stored.message.message_info.clone();
+    info.recipient = Some(r.recipient);
+    let reply = send(
+        cx,
+        sid,
+        SendMessageRequest {
+            delivery_report: Some(false),
+            message_info: info,
+            content_data: stored.message.content_data.clone(),
+        },
+    );
+    match reply {
+        Reply::Prim(Primitive::SendMessageResponse(resp)) => {
+            if v >= CspVersion::V1_3 && resp.result.code == StatusCode::SUCCESS {
+                Primitive::ForwardMessageResponse(ForwardMessageResponse {
+                    message_id: resp.message_id,
+                    ..Default::default()
+                })
+                .into()
+            } else {
+                Primitive::Status(Status {
+                    result: resp.result,
+                    client_id: None,
+                })
+                .into()
+            }
+        }
+        other => other,
+    }
+}
+
+fn entities(ids: &[String]) -> EntityList {
+    EntityList {
+        user_id: ids.to_vec(),
+        ..Default::default()
+    }
+}
+
+/// GetBlockedList-Request.
+pub(crate) fn get_blocked(cx: &mut Cx<'_>, sid: &str) -> Reply {
+    let user = cx.user_of(sid);
+    let v = cx.version_of(sid);
+    let Some(u) = cx.st.users.get(&user) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    let b = &u.blocking;
+    let v13 = v >= CspVersion::V1_3;
+    Primitive::GetBlockedListResponse(GetBlockedListResponse {
+        block_list: Some(BlockList {
+            in_use: (!v13).then_some(b.block_in_use),
+            entity_list: Some(entities(&b.block)),
+            ..Default::default()
+        }),
+        block_list_in_use: v13.then_some(b.block_in_use),
+        grant_list: Some(GrantList {
+            in_use: (!v13).then_some(b.grant_in_use),
+            entity_list: Some(entities(&b.grant)),
+            ..Default::default()
+        }),
+        grant_list_in_use: v13.then_some(b.grant_in_use),
+    })
+    .into()
+}
+
+/// Applies an entity list, add list and remove list to one id list.
+fn apply_list(
+    cx: &Cx<'_>,
+    list: &mut Vec<String>,
+    entity: Option<&EntityList>,
+    add: Option<Vec<String>>,
+    remove: Option<Vec<String>>,
+) {
+    let norm = |raw: &String| cx.addr(raw).unwrap_or_else(|| raw.trim().to_owned());
+    if let Some(e) = entity {
+        *list = e
+            .user_id
+            .iter()
+            .chain(&e.group_id)
+            .chain(&e.contact_list)
+            .map(norm)
+            .collect();
+        list.dedup();
+    }
+    for id in add.unwrap_or_default().iter().map(norm) {
+        if !list.contains(&id) {
+            list.push(id);
+        }
+    }
+    let gone: Vec<String> = remove.unwrap_or_default().iter().map(norm).collect();
+    list.retain(|x| !gone.contains(x));
+}
+
+/// BlockEntity-Request (1.1 BlockUser-Request).
+pub(crate) fn block_entity(cx: &mut Cx<'_>, sid: &str, r: BlockEntityRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let Some(mut b) = cx.st.users.get(&user).map(|u| u.blocking.clone()) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    if let Some(bl) = &r.block_list {
+        if let Some(x) = bl.in_use {
+            b.block_in_use = x;
+        }
+        let add = bl.add_list.as_ref().map(|a| {
+            a.user_id
+                .iter()
+                .chain(&a.group_id)
+                .chain(&a.contact_list)
+                .cloned()
+                .collect()
+        });
+        let rm = bl.remove_list.as_ref().map(|a| {
+            a.user_id
+                .iter()
+                .chain(&a.group_id)
+                .chain(&a.contact_list)
+                .cloned()
+                .collect()
+        });
+        apply_list(cx, &mut b.block, bl.entity_list.as_ref(), add, rm);
+    }
+    if let Some(gl) = &r.grant_list {
+        if let Some(x) = gl.in_use {
+            b.grant_in_use = x;
+        }
+        let add = gl.add_list.as_ref().map(|a| {
+            a.user_id
+                .iter()
+                .chain(&a.group_id)
+                .chain(&a.contact_list)
+                .cloned()
+                .collect()
+        });
+        let rm = gl.remove_list.as_ref().map(|a| {
+            a.user_id
+                .iter()
+                .chain(&a.group_id)
+                .chain(&a.contact_list)
+                .cloned()
+                .collect()
+        });
+        apply_list(cx, &mut b.grant, gl.entity_list.as_ref(), add, rm);
+    }
+    if let Some(x) = r.block_list_in_use {
+        b.block_in_use = x;
+    }
+    if let Some(x) = r.grant_list_in_use {
+        b.grant_in_use = x;
+    }
+    if let Ok(body) = serde_json::to_vec(&b) {
+        cx.writes.push(Write::PutDocument(UserDocument {
+            user: user.clone(),
+            kind: "blocking".into(),
+            body,
+        }));
+    }
+    if let Some(u) = cx.st.users.get_mut(&user) {
+        u.blocking = b;
+    }
+    presence::notify_watchers(cx, &user, None);
+    status(StatusCode::SUCCESS).into()
+}
+
+/// Discards expired messages (senders that asked get 542).
+pub(crate) fn expire_messages(cx: &mut Cx<'_>) {
+    let now = cx.now;
+    let expired: Vec<(String, String)> = cx
+        .st
+        .users
+        .iter()
+        .flat_map(|(user, u)| {
+            u.inbox
+                .values()
+                .filter(|s| s.record.expires_at <= now)
+                .map(|s| (user.clone(), s.record.message_id.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (user, id) in expired {
+        if let Some(stored) = take(cx, &user, &id) {
+            tracing::info!(recipient = %user, message = %id, "message expired");
+            report(cx, &stored, StatusCode::MESSAGE_EXPIRED);
+        }
+    }
+}

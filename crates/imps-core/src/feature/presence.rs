@@ -1,0 +1,908 @@
+//! Presence (csp-reference.md §3.3, §7): subscriptions, notifications filtered per watcher,
+//! GetPresence, UpdatePresence, watcher lists, attribute lists (proactive authorisation) and
+//! reactive authorisation (1.1/1.2).
+//!
+//! What a watcher may see of a presentity: nothing if the presentity blocks the watcher (or
+//! uses a grant list without the watcher); else the attribute list for that watcher, else
+//! those of the presentity's contact lists holding the watcher, else the default attribute
+//! list, else a reactive grant; a presentity that defined no attribute list at all shows
+//! everything (`open_presence`, an open community) or only OnlineStatus.
+
+use std::collections::BTreeSet;
+
+use imps_csp::model::attributes::{FlagAttribute, Presence, PresenceSubList, TextAttribute};
+use imps_csp::model::common::{CspResult, DetailedResult, Status, User};
+use imps_csp::model::presence::{
+    CancelAuthRequest, CreateAttributeListRequest, DefaultAttributeList,
+    DeleteAttributeListRequest, GetAttributeListRequest, GetAttributeListResponse,
+    GetPresenceRequest, GetPresenceResponse, GetReactiveAuthStatusRequest,
+    GetReactiveAuthStatusResponse, GetWatcherListRequest, GetWatcherListResponse,
+    PresenceAuthRequest, PresenceAuthUser, PresenceNotificationRequest, ReactiveAuthStatus,
+    ReactiveAuthStatusList, SubscribePresenceRequest, UnsubscribePresenceRequest,
+    UpdatePresenceRequest, Watcher,
+};
+use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
+
+use crate::engine::{fail, status, Cx, Reply};
+use crate::feature::contacts;
+use crate::state::{About, Queued, Reactive};
+use crate::store::{UserDocument, Write};
+
+/// Attribute names a watcher may see; `None` = all.
+type Allowed = Option<BTreeSet<String>>;
+
+/// What `watcher` may see of `presentity`.
+pub(crate) fn allowed(cx: &Cx<'_>, presentity: &str, watcher: &str) -> Allowed {
+    if presentity == watcher {
+        return None;
+    }
+    let Some(p) = cx.st.users.get(presentity) else {
+        return Some(BTreeSet::new());
+    };
+    let b = &p.blocking;
+    if (b.block_in_use && b.block.iter().any(|x| x == watcher))
+        || (b.grant_in_use && !b.grant.iter().any(|x| x == watcher))
+    {
+        return Some(BTreeSet::new());
+    }
+    let set = |names: &Vec<String>| -> Allowed {
+        if names.is_empty() {
+            None
+        } else {
+            Some(names.iter().cloned().collect())
+        }
+    };
+    if let Some(names) = p.auth.users.get(watcher) {
+        return set(names);
+    }
+    let mut from_lists: Option<BTreeSet<String>> = None;
+    for (list, names) in &p.auth.lists {
+        let holds = p
+            .lists
+            .get(list)
+            .is_some_and(|l| l.members.iter().any(|(m, _)| m == watcher));
+        if holds {
+            match set(names) {
+                None => return None,
+                Some(n) => from_lists.get_or_insert_with(BTreeSet::new).extend(n),
+            }
+        }
+    }
+    if from_lists.is_some() {
+        return from_lists;
+    }
+    if let Some(names) = &p.auth.default {
+        return set(names);
+    }
+    if let Some(r) = p.auth.reactive.get(watcher) {
+        return match r.state.as_str() {
+            "GRANTED" => set(&r.attributes),
+            _ => Some(BTreeSet::from(["OnlineStatus".to_owned()])),
+        };
+    }
+    if cx.cfg.open_presence {
+        None
+    } else {
+        Some(BTreeSet::from(["OnlineStatus".to_owned()]))
+    }
+}
+
+/// The presentity's full presence: published attributes plus OnlineStatus and Registration.
+fn full(cx: &Cx<'_>, presentity: &str) -> PresenceSubList {
+    let Some(u) = cx.st.users.get(presentity) else {
+        return PresenceSubList::default();
+    };
+    let mut p = u.presence.clone();
+    p.online_status = Some(FlagAttribute {
+        qualifier: Some(true),
+        presence_value: Some(!u.sessions.is_empty()),
+        client_id: None,
+    });
+    p.registration = Some(FlagAttribute {
+        qualifier: Some(true),
+        presence_value: Some(true),
+        client_id: None,
+    });
+    p
+}
+
+/// What `watcher` sees of `presentity`, narrowed to `wanted` (`None` = all). Never empty:
+/// with nothing to show it holds OnlineStatus with Qualifier F (Android needs a sub-list in
+/// every Presence).
+pub(crate) fn view(
+    cx: &Cx<'_>,
+    presentity: &str,
+    watcher: &str,
+    wanted: Option<&PresenceSubList>,
+) -> PresenceSubList {
+    let allowed = allowed(cx, presentity, watcher);
+    let mut p = full(cx, presentity);
+    let wanted_names: Option<Vec<&'static str>> =
+        wanted.filter(|w| !w.is_empty()).map(|w| w.names());
+    p.retain(|name| {
+        allowed.as_ref().is_none_or(|a| a.contains(name))
+            && wanted_names.as_ref().is_none_or(|w| w.contains(&name))
+    });
+    if p.is_empty() {
+        p.online_status = Some(FlagAttribute {
+            qualifier: Some(false),
+            presence_value: Some(false),
+            client_id: None,
+        });
+    }
+    p
+}
+
+fn presence_of(user: &str, sub: PresenceSubList) -> Presence {
+    Presence {
+        user_id: Some(user.to_owned()),
+        presence_sub_list: vec![sub],
+        ..Default::default()
+    }
+}
+
+/// Queues a notification of `presentity`'s presence to one watcher session.
+fn notify_session(cx: &mut Cx<'_>, watcher_sid: &str, presentity: &str) {
+    let Some(s) = cx.st.sessions.get(watcher_sid) else {
+        return;
+    };
+    let Some(wanted) = s.subscriptions.get(presentity).cloned() else {
+        return;
+    };
+    let watcher = s.user.clone();
+    let sub = view(cx, presentity, &watcher, wanted.as_ref());
+    cx.queue(
+        watcher_sid,
+        Queued {
+            primitive: Primitive::PresenceNotificationRequest(PresenceNotificationRequest {
+                presence: vec![presence_of(presentity, sub)],
+            }),
+            about: About::Presence(presentity.to_owned()),
+        },
+    );
+}
+
+/// Notifies every watcher of `user` that sees any of `changed` (`None` = anything).
+pub(crate) fn notify_watchers(cx: &mut Cx<'_>, user: &str, changed: Option<&[&'static str]>) {
+    let Some(u) = cx.st.users.get(user) else {
+        return;
+    };
+    let watchers: Vec<(String, Option<PresenceSubList>)> = u
+        .watchers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (sid, wanted) in watchers {
+        let Some(watcher) = cx.st.sessions.get(&sid).map(|s| s.user.clone()) else {
+            continue;
+        };
+        let allowed = allowed(cx, user, &watcher);
+        let relevant = changed.is_none_or(|names| {
+            names.iter().any(|n| {
+                allowed.as_ref().is_none_or(|a| a.contains(*n))
+                    && wanted
+                        .as_ref()
+                        .filter(|w| !w.is_empty())
+                        .is_none_or(|w| w.contains(n))
+            })
+        });
+        if relevant {
+            notify_session(cx, &sid, user);
+        }
+    }
+}
+
+/// A user went online or offline.
+pub(crate) fn online_changed(cx: &mut Cx<'_>, user: &str) {
+    notify_watchers(cx, user, Some(&["OnlineStatus"]));
+}
+
+/// The users a request names: users, UserIDList, and members of the requester's lists.
+fn targets(
+    cx: &Cx<'_>,
+    owner: &str,
+    users: impl IntoIterator<Item = String>,
+    lists: impl IntoIterator<Item = String>,
+    unknown: &mut Vec<String>,
+    unknown_lists: &mut Vec<String>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in users {
+        match cx.addr(&raw).filter(|a| cx.st.users.contains_key(a)) {
+            Some(a) => {
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+            None => unknown.push(raw),
+        }
+    }
+    for list in lists {
+        match contacts::members(cx, owner, &list) {
+            Some(m) => {
+                for a in m {
+                    if !out.contains(&a) {
+                        out.push(a);
+                    }
+                }
+            }
+            None => unknown_lists.push(list),
+        }
+    }
+    out
+}
+
+fn result_with(unknown: Vec<String>, unknown_lists: Vec<String>, any_ok: bool) -> CspResult {
+    if unknown.is_empty() && unknown_lists.is_empty() {
+        return CspResult::new(StatusCode::SUCCESS);
+    }
+    let mut r = CspResult::new(if any_ok {
+        StatusCode::PARTIALLY_SUCCESSFUL
+    } else if unknown_lists.is_empty() {
+        StatusCode::UNKNOWN_USER
+    } else {
+        StatusCode::CONTACT_LIST_DOES_NOT_EXIST
+    });
+    if !unknown.is_empty() {
+        r.detailed.push(DetailedResult {
+            code: StatusCode::UNKNOWN_USER,
+            description: StatusCode::UNKNOWN_USER.description().map(str::to_owned),
+            user_id: unknown,
+            ..Default::default()
+        });
+    }
+    if !unknown_lists.is_empty() {
+        r.detailed.push(DetailedResult {
+            code: StatusCode::CONTACT_LIST_DOES_NOT_EXIST,
+            description: StatusCode::CONTACT_LIST_DOES_NOT_EXIST
+                .description()
+                .map(str::to_owned),
+            contact_list: unknown_lists,
+            ..Default::default()
+        });
+    }
+    r
+}
+
+fn status_of(result: CspResult) -> Reply {
+    Primitive::Status(Status {
+        result,
+        client_id: None,
+    })
+    .into()
+}
+
+/// Adds one subscription and queues the current presence to the watcher.
+pub(crate) fn add_subscription(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    presentity: &str,
+    wanted: Option<PresenceSubList>,
+) {
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return;
+    };
+    let watcher = s.user.clone();
+    s.subscriptions
+        .insert(presentity.to_owned(), wanted.clone());
+    let now = cx.now;
+    if let Some(p) = cx.st.users.get_mut(presentity) {
+        p.watchers.insert(sid.to_owned(), wanted);
+        p.watcher_history.insert(watcher.clone(), now);
+    }
+    maybe_ask_reactive(cx, presentity, &watcher);
+    notify_session(cx, sid, presentity);
+}
+
+/// Removes one subscription.
+pub(crate) fn remove_subscription(cx: &mut Cx<'_>, sid: &str, presentity: &str) {
+    if let Some(s) = cx.st.sessions.get_mut(sid) {
+        s.subscriptions.remove(presentity);
+    }
+    if let Some(p) = cx.st.users.get_mut(presentity) {
+        p.watchers.remove(sid);
+    }
+}
+
+/// Reactive authorisation (1.1/1.2): a watcher that nothing authorises makes the server ask
+/// the presentity (PresenceAuth-Request), when the community is not open.
+fn maybe_ask_reactive(cx: &mut Cx<'_>, presentity: &str, watcher: &str) {
+    if cx.cfg.open_presence || presentity == watcher {
+        return;
+    }
+    let Some(p) = cx.st.users.get(presentity) else {
+        return;
+    };
+    if p.auth.users.contains_key(watcher)
+        || p.auth.default.is_some()
+        || p.auth.reactive.contains_key(watcher)
+    {
+        return;
+    }
+    let sessions: Vec<String> = p
+        .sessions
+        .iter()
+        .filter(|s| {
+            cx.st
+                .sessions
+                .get(*s)
+                .is_some_and(|s| s.version < CspVersion::V1_3)
+        })
+        .cloned()
+        .collect();
+    if sessions.is_empty() {
+        return;
+    }
+    if let Some(p) = cx.st.users.get_mut(presentity) {
+        p.auth.reactive.insert(
+            watcher.to_owned(),
+            Reactive {
+                state: "PENDING".into(),
+                attributes: Vec::new(),
+            },
+        );
+    }
+    save_auth(cx, presentity);
+    for sid in sessions {
+        cx.queue(
+            &sid,
+            Queued {
+                primitive: Primitive::PresenceAuthRequest(PresenceAuthRequest {
+                    user_id: watcher.to_owned(),
+                    presence_sub_list: None,
+                }),
+                about: About::Other,
+            },
+        );
+    }
+}
+
+/// SubscribePresence-Request.
+pub(crate) fn subscribe(cx: &mut Cx<'_>, sid: &str, r: SubscribePresenceRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let users = r
+        .user
+        .into_iter()
+        .map(|u| u.user_id)
+        .chain(r.user_id_list.into_iter().flat_map(|l| l.user_id));
+    let lists: Vec<String> = r
+        .contact_list
+        .into_iter()
+        .chain(
+            r.contact_list_id_list
+                .into_iter()
+                .flat_map(|l| l.contact_list),
+        )
+        .collect();
+    let (mut unknown, mut unknown_lists) = (Vec::new(), Vec::new());
+    let who = targets(
+        cx,
+        &user,
+        users,
+        lists.clone(),
+        &mut unknown,
+        &mut unknown_lists,
+    );
+    let current = cx.st.sessions.get(sid).map_or(0, |s| s.subscriptions.len());
+    if current + who.len() > cx.cfg.max_subscriptions {
+        return fail(StatusCode::BAD_PARAMETER);
+    }
+    let wanted = r.presence_sub_list.filter(|p| !p.is_empty());
+    if r.auto_subscribe == Some(true) {
+        let ids: Vec<String> = lists
+            .iter()
+            .filter_map(|l| contacts::list_id(cx, &user, l))
+            .collect();
+        if let Some(s) = cx.st.sessions.get_mut(sid) {
+            s.auto_lists.extend(ids);
+        }
+    }
+    let any_ok = !who.is_empty();
+    for p in who {
+        add_subscription(cx, sid, &p, wanted.clone());
+    }
+    status_of(result_with(unknown, unknown_lists, any_ok))
+}
+
+/// UnsubscribePresence-Request (naming nobody: every subscription of the session).
+pub(crate) fn unsubscribe(cx: &mut Cx<'_>, sid: &str, r: UnsubscribePresenceRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let users: Vec<String> = r
+        .user
+        .into_iter()
+        .map(|u| u.user_id)
+        .chain(r.user_id_list.into_iter().flat_map(|l| l.user_id))
+        .collect();
+    let lists: Vec<String> = r
+        .contact_list
+        .into_iter()
+        .chain(
+            r.contact_list_id_list
+                .into_iter()
+                .flat_map(|l| l.contact_list),
+        )
+        .collect();
+    let everyone = users.is_empty() && lists.is_empty();
+    let (mut unknown, mut unknown_lists) = (Vec::new(), Vec::new());
+    let who: Vec<String> = if everyone {
+        cx.st
+            .sessions
+            .get(sid)
+            .map(|s| s.subscriptions.keys().cloned().collect())
+            .unwrap_or_default()
+    } else {
+        targets(
+            cx,
+            &user,
+            users,
+            lists.clone(),
+            &mut unknown,
+            &mut unknown_lists,
+        )
+    };
+    let ids: Vec<String> = lists
+        .iter()
+        .filter_map(|l| contacts::list_id(cx, &user, l))
+        .collect();
+    if let Some(s) = cx.st.sessions.get_mut(sid) {
+        if everyone {
+            s.auto_lists.clear();
+        }
+        for id in ids {
+            s.auto_lists.remove(&id);
+        }
+    }
+    let any_ok = !who.is_empty() || everyone;
+    for p in who {
+        remove_subscription(cx, sid, &p);
+    }
+    status_of(result_with(unknown, unknown_lists, any_ok))
+}
+
+/// A contact list's members changed: sessions that auto-subscribed to it follow.
+pub(crate) fn list_members_changed(
+    cx: &mut Cx<'_>,
+    owner: &str,
+    list: &str,
+    before: &[String],
+    after: &[String],
+) {
+    let sessions = cx
+        .st
+        .users
+        .get(owner)
+        .map(|u| u.sessions.clone())
+        .unwrap_or_default();
+    for sid in sessions {
+        let auto = cx
+            .st
+            .sessions
+            .get(&sid)
+            .is_some_and(|s| s.auto_lists.contains(list));
+        if !auto {
+            continue;
+        }
+        for added in after.iter().filter(|m| !before.contains(m)) {
+            add_subscription(cx, &sid, added, None);
+        }
+        for removed in before.iter().filter(|m| !after.contains(m)) {
+            remove_subscription(cx, &sid, removed);
+        }
+    }
+}
+
+/// GetPresence-Request.
+pub(crate) fn get_presence(cx: &mut Cx<'_>, sid: &str, r: GetPresenceRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let users = r
+        .user
+        .into_iter()
+        .map(|u| u.user_id)
+        .chain(r.user_id_list.into_iter().flat_map(|l| l.user_id));
+    let lists = r.contact_list.into_iter().chain(
+        r.contact_list_id_list
+            .into_iter()
+            .flat_map(|l| l.contact_list),
+    );
+    let (mut unknown, mut unknown_lists) = (Vec::new(), Vec::new());
+    let who = targets(cx, &user, users, lists, &mut unknown, &mut unknown_lists);
+    if who.is_empty() && (!unknown.is_empty() || !unknown_lists.is_empty()) {
+        return status_of(result_with(unknown, unknown_lists, false));
+    }
+    let wanted = r.presence_sub_list;
+    let presence = who
+        .iter()
+        .map(|p| presence_of(p, view(cx, p, &user, wanted.as_ref())))
+        .collect();
+    Primitive::GetPresenceResponse(GetPresenceResponse {
+        result: Some(result_with(unknown, unknown_lists, true)),
+        presence,
+    })
+    .into()
+}
+
+const AVAILABILITY: [&str; 3] = ["AVAILABLE", "NOT_AVAILABLE", "DISCREET"];
+
+/// The stored presence document of a user.
+pub(crate) fn presence_document(user: &str, p: &PresenceSubList) -> Option<UserDocument> {
+    let m = WvCspMessage::new(
+        CspVersion::V1_3,
+        None,
+        TransactionMode::Request,
+        None,
+        Primitive::UpdatePresenceRequest(UpdatePresenceRequest {
+            presence_sub_list: p.clone(),
+        }),
+    );
+    let body = imps_csp::encode_xml(&m).ok()?.into_bytes();
+    Some(UserDocument {
+        user: user.to_owned(),
+        kind: "presence".into(),
+        body,
+    })
+}
+
+/// UpdatePresence-Request: OnlineStatus and Registration are the server's and ignored.
+pub(crate) fn update_presence(cx: &mut Cx<'_>, sid: &str, r: UpdatePresenceRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let mut update = r.presence_sub_list;
+    update.online_status = None;
+    update.registration = None;
+    if let Some(TextAttribute {
+        presence_value: Some(v),
+        ..
+    }) = &update.user_availability
+    {
+        if !AVAILABILITY.contains(&v.trim()) {
+            return fail(StatusCode::INVALID_PRESENCE_VALUE);
+        }
+    }
+    let changed = update.names();
+    if changed.is_empty() {
+        return status(StatusCode::SUCCESS).into();
+    }
+    let Some(u) = cx.st.users.get_mut(&user) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    u.presence.merge_from(&update);
+    if let Some(doc) = presence_document(&user, &u.presence) {
+        cx.writes.push(Write::PutDocument(doc));
+    }
+    notify_watchers(cx, &user, Some(&changed));
+    status(StatusCode::SUCCESS).into()
+}
+
+/// GetWatcherList-Request: current watchers, and (1.2+) former ones within HistoryPeriod.
+pub(crate) fn get_watchers(cx: &mut Cx<'_>, sid: &str, r: GetWatcherListRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let v = cx.version_of(sid);
+    let Some(u) = cx.st.users.get(&user) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    let current: BTreeSet<String> = u
+        .watchers
+        .keys()
+        .filter_map(|s| cx.st.sessions.get(s).map(|s| s.user.clone()))
+        .collect();
+    let max = r.max_watcher_list.map_or(usize::MAX, |m| m as usize);
+    let mut resp = GetWatcherListResponse {
+        history_period: r.history_period,
+        ..Default::default()
+    };
+    if v == CspVersion::V1_1 {
+        resp.user = current
+            .iter()
+            .take(max)
+            .map(|w| User {
+                user_id: w.clone(),
+                ..Default::default()
+            })
+            .collect();
+    } else {
+        let since = r
+            .history_period
+            .map(|h| cx.now.saturating_sub(u64::from(h)));
+        let mut watchers: Vec<Watcher> = current
+            .iter()
+            .map(|w| Watcher {
+                user: Some(User {
+                    user_id: w.clone(),
+                    ..Default::default()
+                }),
+                watcher_status: Some("CURRENT_SUBSCRIBER".into()),
+                ..Default::default()
+            })
+            .collect();
+        if let Some(since) = since {
+            for (w, at) in &u.watcher_history {
+                if *at >= since && !current.contains(w) {
+                    watchers.push(Watcher {
+                        user: Some(User {
+                            user_id: w.clone(),
+                            ..Default::default()
+                        }),
+                        watcher_status: Some("FORMER_SUBSCRIBER".into()),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+        watchers.truncate(max);
+        if v >= CspVersion::V1_3 {
+            resp.watcher_count = Some(watchers.len() as u32);
+        }
+        resp.watcher = watchers;
+    }
+    Primitive::GetWatcherListResponse(resp).into()
+}
+
+/// Saves a user's authorisation document.
+pub(crate) fn save_auth(cx: &mut Cx<'_>, user: &str) {
+    if let Some(u) = cx.st.users.get(user) {
+        if let Ok(body) = serde_json::to_vec(&u.auth) {
+            cx.writes.push(Write::PutDocument(UserDocument {
+                user: user.to_owned(),
+                kind: "authorisation".into(),
+                body,
+            }));
+        }
+    }
+}
+
+/// CreateAttributeList-Request: these attributes may be seen by these users / list members
+/// (or by everyone, DefaultList=T).
+pub(crate) fn create_attribute_list(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    r: CreateAttributeListRequest,
+) -> Reply {
+    let user = cx.user_of(sid);
+    let names: Vec<String> = r
+        .presence_sub_list
+        .names()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let users: Vec<String> = r
+        .user_id
+        .into_iter()
+        .chain(r.user_id_list.into_iter().flat_map(|l| l.user_id))
+        .collect();
+    let lists: Vec<String> = r
+        .contact_list
+        .into_iter()
+        .chain(
+            r.contact_list_id_list
+                .into_iter()
+                .flat_map(|l| l.contact_list),
+        )
+        .collect();
+    let mut unknown = Vec::new();
+    let mut unknown_lists = Vec::new();
+    let users: Vec<String> = users
+        .into_iter()
+        .filter_map(
+            |u| match cx.addr(&u).filter(|a| cx.st.users.contains_key(a)) {
+                Some(a) => Some(a),
+                None => {
+                    unknown.push(u);
+                    None
+                }
+            },
+        )
+        .collect();
+    let lists: Vec<String> = lists
+        .into_iter()
+        .filter_map(|l| match contacts::list_id(cx, &user, &l) {
+            Some(id) if contacts::members(cx, &user, &id).is_some() => Some(id),
+            _ => {
+                unknown_lists.push(l);
+                None
+            }
+        })
+        .collect();
+    let max = cx.cfg.max_attribute_lists;
+    let Some(u) = cx.st.users.get_mut(&user) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    let new_entries = users
+        .iter()
+        .filter(|x| !u.auth.users.contains_key(*x))
+        .count()
+        + lists
+            .iter()
+            .filter(|x| !u.auth.lists.contains_key(*x))
+            .count();
+    if u.auth.users.len() + u.auth.lists.len() + new_entries > max {
+        return fail(StatusCode::MAX_ATTRIBUTE_LISTS);
+    }
+    for x in &users {
+        u.auth.users.insert(x.clone(), names.clone());
+    }
+    for x in &lists {
+        u.auth.lists.insert(x.clone(), names.clone());
+    }
+    if r.default_list == Some(true) {
+        u.auth.default = Some(names);
+    }
+    save_auth(cx, &user);
+    notify_watchers(cx, &user, None);
+    let any_ok = !users.is_empty() || !lists.is_empty() || r.default_list == Some(true);
+    status_of(result_with(unknown, unknown_lists, any_ok))
+}
+
+/// DeleteAttributeList-Request.
+pub(crate) fn delete_attribute_list(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    r: DeleteAttributeListRequest,
+) -> Reply {
+    let user = cx.user_of(sid);
+    let users: Vec<String> = r
+        .user_id
+        .into_iter()
+        .chain(r.user_id_list.into_iter().flat_map(|l| l.user_id))
+        .filter_map(|u| cx.addr(&u))
+        .collect();
+    let lists: Vec<String> = r
+        .contact_list
+        .into_iter()
+        .chain(
+            r.contact_list_id_list
+                .into_iter()
+                .flat_map(|l| l.contact_list),
+        )
+        .filter_map(|l| contacts::list_id(cx, &user, &l))
+        .collect();
+    let Some(u) = cx.st.users.get_mut(&user) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    for x in &users {
+        u.auth.users.remove(x);
+    }
+    for x in &lists {
+        u.auth.lists.remove(x);
+    }
+    if r.default_list == Some(true) {
+        u.auth.default = None;
+    }
+    save_auth(cx, &user);
+    notify_watchers(cx, &user, None);
+    status(StatusCode::SUCCESS).into()
+}
+
+/// GetAttributeList-Request.
+pub(crate) fn get_attribute_list(cx: &mut Cx<'_>, sid: &str, r: GetAttributeListRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let Some(u) = cx.st.users.get(&user) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    let want_users: Vec<String> = r
+        .user
+        .iter()
+        .map(|x| x.user_id.clone())
+        .chain(r.user_id_list.iter().flat_map(|l| l.user_id.clone()))
+        .filter_map(|x| cx.addr(&x))
+        .collect();
+    let want_lists: Vec<String> = r
+        .contact_list
+        .iter()
+        .chain(
+            r.contact_list_id_list
+                .iter()
+                .flat_map(|l| l.contact_list.iter()),
+        )
+        .filter_map(|l| contacts::list_id(cx, &user, l))
+        .collect();
+    let all = want_users.is_empty() && want_lists.is_empty();
+    let mut presence = Vec::new();
+    for (who, names) in &u.auth.users {
+        if all || want_users.contains(who) {
+            presence.push(Presence {
+                user_id: Some(who.clone()),
+                presence_sub_list: vec![PresenceSubList::wanted(names)],
+                ..Default::default()
+            });
+        }
+    }
+    for (list, names) in &u.auth.lists {
+        if all || want_lists.contains(list) {
+            presence.push(Presence {
+                contact_list: Some(list.clone()),
+                presence_sub_list: vec![PresenceSubList::wanted(names)],
+                ..Default::default()
+            });
+        }
+    }
+    let default_attribute_list = if r.default_list == Some(true) || all {
+        u.auth.default.as_ref().map(|names| DefaultAttributeList {
+            presence_sub_list: Some(PresenceSubList::wanted(names)),
+            ..Default::default()
+        })
+    } else {
+        None
+    };
+    Primitive::GetAttributeListResponse(GetAttributeListResponse {
+        result: CspResult::new(StatusCode::SUCCESS),
+        default_attribute_list,
+        presence,
+    })
+    .into()
+}
+
+/// PresenceAuth-User (1.1/1.2): the presentity grants or denies a watcher.
+pub(crate) fn auth_user(cx: &mut Cx<'_>, sid: &str, r: PresenceAuthUser) -> Reply {
+    let user = cx.user_of(sid);
+    let Some(watcher) = cx.addr(&r.user_id).filter(|a| cx.st.users.contains_key(a)) else {
+        return fail(StatusCode::UNKNOWN_USER);
+    };
+    let granted = r.acceptance.unwrap_or(false);
+    let attributes = r
+        .presence_sub_list
+        .map(|p| p.names().into_iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    if let Some(u) = cx.st.users.get_mut(&user) {
+        u.auth.reactive.insert(
+            watcher,
+            Reactive {
+                state: if granted { "GRANTED" } else { "DENIED" }.into(),
+                attributes,
+            },
+        );
+    }
+    save_auth(cx, &user);
+    notify_watchers(cx, &user, None);
+    status(StatusCode::SUCCESS).into()
+}
+
+/// CancelAuth-Request (1.1/1.2): revokes a grant.
+pub(crate) fn cancel_auth(cx: &mut Cx<'_>, sid: &str, r: CancelAuthRequest) -> Reply {
+    let user = cx.user_of(sid);
+    let Some(watcher) = cx.addr(&r.user_id) else {
+        return fail(StatusCode::UNKNOWN_USER);
+    };
+    if let Some(u) = cx.st.users.get_mut(&user) {
+        u.auth.reactive.insert(
+            watcher,
+            Reactive {
+                state: "DENIED".into(),
+                attributes: Vec::new(),
+            },
+        );
+    }
+    save_auth(cx, &user);
+    notify_watchers(cx, &user, None);
+    status(StatusCode::SUCCESS).into()
+}
+
+/// GetReactiveAuthStatus-Request (1.2).
+pub(crate) fn reactive_status(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    r: GetReactiveAuthStatusRequest,
+) -> Reply {
+    let user = cx.user_of(sid);
+    let Some(u) = cx.st.users.get(&user) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    let wanted: Vec<String> = r.user_id.iter().filter_map(|x| cx.addr(x)).collect();
+    let list = u
+        .auth
+        .reactive
+        .iter()
+        .filter(|(w, _)| wanted.is_empty() || wanted.contains(w))
+        .map(|(w, d)| ReactiveAuthStatus {
+            user_id: w.clone(),
+            reactive_auth_state: Some(d.state.clone()),
+            presence_sub_list: (!d.attributes.is_empty())
+                .then(|| PresenceSubList::wanted(&d.attributes)),
+        })
+        .collect();
+    Primitive::GetReactiveAuthStatusResponse(GetReactiveAuthStatusResponse {
+        result: Some(CspResult::new(StatusCode::SUCCESS)),
+        reactive_auth_status_list: Some(ReactiveAuthStatusList {
+            reactive_auth_status: list,
+        }),
+    })
+    .into()
+}

@@ -1,0 +1,619 @@
+//! Session management (csp-reference.md §2): login (2-way and 4-way), logout, keep-alive,
+//! capability and service negotiation, GetSPInfo, polling and acknowledgements, expiry.
+
+use std::collections::{HashSet, VecDeque};
+
+use imps_csp::model::common::{ClientId, CspResult};
+use imps_csp::model::session::{
+    AcceptedContentType, CapabilityList, CirHttpAddress, ClientCapabilityRequest,
+    ClientCapabilityResponse, Disconnect, Functions, GetSpInfoResponse, KeepAliveRequest,
+    KeepAliveResponse, LoginRequest, LoginResponse, ServiceRequest, ServiceResponse,
+    VersionDiscoveryResponse, VersionList, WvcspFeat,
+};
+use imps_csp::{
+    Address, CspVersion, Primitive, StatusCode, Transaction, TransactionMode, WvCspMessage,
+};
+use parking_lot::Mutex;
+
+use crate::auth;
+use crate::engine::{fail, insert_session, status, Cx, Engine, Outcome, Reply};
+use crate::feature::{im, presence, IMPLEMENTED};
+use crate::state::{About, Agreed, Challenge, DeliveryMethod, Queued, SessionState, State};
+
+/// How long an ended session's id is remembered (later requests get its end code).
+const ENDED_MEMORY: u64 = 3600;
+
+/// Login-Request (§2.1). Runs the slow password check without holding the state lock.
+pub(crate) fn login(
+    engine: &Engine,
+    state: &Mutex<State>,
+    msg: &WvCspMessage,
+    req: &LoginRequest,
+    t: &Transaction,
+    now: u64,
+) -> Outcome {
+    let cfg = engine.config();
+    let version = msg.version;
+    let tid = t.descriptor.transaction_id.clone();
+    let respond = |resp: LoginResponse| -> Outcome {
+        let mut m = WvCspMessage::new(
+            version,
+            None,
+            TransactionMode::Response,
+            tid.clone(),
+            Primitive::LoginResponse(resp),
+        );
+        m.set_poll(false);
+        Outcome {
+            response: Some(m),
+            ..Default::default()
+        }
+    };
+    let failed = |code: StatusCode| -> LoginResponse {
+        LoginResponse {
+            client_id: req.client_id.clone(),
+            result: CspResult::new(code),
+            ..Default::default()
+        }
+    };
+    let Ok(address) = Address::parse_with_domain(&req.user_id, &cfg.default_domain) else {
+        return respond(failed(StatusCode::UNKNOWN_USER));
+    };
+    if address.resource().is_some() {
+        return respond(failed(StatusCode::UNKNOWN_USER));
+    }
+    let user = address.to_string();
+    let cookie_key = req.session_cookie.clone().unwrap_or_default();
+
+    // Read what the check needs, then let go of the lock.
+    let (record, challenge) = {
+        let mut st = state.lock();
+        let Some(u) = st.users.get(&user) else {
+            tracing::info!(user = %user, "login: unknown user");
+            return respond(failed(StatusCode::UNKNOWN_USER));
+        };
+        let record = u.record.clone();
+        let challenge = st
+            .challenges
+            .remove(&(user.clone(), cookie_key.clone()))
+            .filter(|c| c.expires >= now);
+        (record, challenge)
+    };
+
+    let authenticated = if let Some(pw) = &req.password {
+        auth::verify_password(&record.password_hash, pw)
+    } else if let Some(bytes) = &req.digest_bytes {
+        match (challenge, &record.digest_secret) {
+            (Some(c), Some(secret)) if cfg.digest_login => auth::digest(c.scheme, &c.nonce, secret)
+                .is_some_and(|expected| auth::constant_time_eq(expected.trim(), bytes.trim())),
+            _ => false,
+        }
+    } else if !req.digest_schema.is_empty() {
+        // First leg of the 4-way login: challenge.
+        let scheme = auth::choose_scheme(&req.digest_schema);
+        return match scheme {
+            Some(scheme) if cfg.digest_login && record.digest_secret.is_some() => {
+                let nonce = auth::random_hex(16);
+                state.lock().challenges.insert(
+                    (user.clone(), cookie_key),
+                    Challenge {
+                        nonce: nonce.clone(),
+                        scheme,
+                        expires: now + cfg.nonce_lifetime,
+                    },
+                );
+                let mut resp = failed(StatusCode::UNAUTHORIZED);
+                resp.result.description = Some("Please complete authentication challenge".into());
+                resp.nonce = Some(nonce);
+                resp.digest_schema = Some(scheme.to_owned());
+                resp.capability_request = Some(true);
+                respond(resp)
+            }
+            _ => respond(failed(StatusCode::NO_MATCHING_DIGEST_SCHEME)),
+        };
+    } else {
+        false
+    };
+    if !authenticated {
+        tracing::info!(user = %user, "login: invalid password");
+        return respond(failed(StatusCode::INVALID_PASSWORD));
+    }
+
+    let mut st = state.lock();
+    let mut cx = Cx::new(&mut st, cfg, now);
+    if !cx.st.users.contains_key(&user) {
+        // Deleted while the password was being checked.
+        return respond(failed(StatusCode::UNKNOWN_USER));
+    }
+    let keep_alive = req
+        .time_to_live
+        .unwrap_or(cfg.keep_alive_time)
+        .clamp(cfg.min_time_to_live, cfg.max_time_to_live);
+
+    // Session recovery: the same user logging in again with the cookie of a live session.
+    if let Some(cookie) = &req.session_cookie {
+        let existing = cx.st.users.get(&user).and_then(|u| {
+            u.sessions
+                .iter()
+                .find(|sid| {
+                    cx.st
+                        .sessions
+                        .get(*sid)
+                        .is_some_and(|s| s.cookie.as_deref() == Some(cookie))
+                })
+                .cloned()
+        });
+        if let Some(sid) = existing {
+            if let Some(s) = cx.st.sessions.get_mut(&sid) {
+                if s.version == version {
+                    s.last_active = now;
+                    s.keep_alive = keep_alive;
+                    // Requests handed out before the connection was lost go out again.
+                    while let Some((_, q, _)) = s.in_flight.pop_back() {
+                        s.outbox.push_front(q);
+                    }
+                    tracing::info!(user = %user, session = %sid, "login: session recovered");
+                    let resp = LoginResponse {
+                        client_id: req.client_id.clone(),
+                        result: CspResult::new(StatusCode::SUCCESS),
+                        session_id: Some(sid),
+                        keep_alive_time: Some(keep_alive),
+                        capability_request: Some(false),
+                        ..Default::default()
+                    };
+                    drop(cx);
+                    return respond(resp);
+                }
+            }
+        }
+    }
+
+    // Too many sessions: the oldest one is replaced (603).
+    let sessions = cx
+        .st
+        .users
+        .get(&user)
+        .map(|u| u.sessions.clone())
+        .unwrap_or_default();
+    if sessions.len() >= cfg.max_sessions_per_user {
+        if let Some(oldest) = sessions.first() {
+            end_session(&mut cx, oldest, StatusCode::ALREADY_LOGGED_IN);
+        }
+    }
+
+    let sid = auth::random_hex(16);
+    let was_online = !sessions.is_empty();
+    insert_session(
+        cx.st,
+        SessionState {
+            id: sid.clone(),
+            user: user.clone(),
+            version,
+            cookie: req.session_cookie.clone(),
+            client_id: req.client_id.clone(),
+            last_active: now,
+            keep_alive,
+            agreed: Agreed::default(),
+            functions: None,
+            negotiated_capabilities: false,
+            outbox: VecDeque::new(),
+            in_flight: VecDeque::new(),
+            next_tid: 1,
+            replay: VecDeque::new(),
+            subscriptions: Default::default(),
+            auto_lists: HashSet::new(),
+            inbox_queued: false,
+        },
+    );
+    tracing::info!(user = %user, session = %sid, ?version, "login");
+    if !was_online {
+        presence::online_changed(&mut cx, &user);
+    }
+    let resp = LoginResponse {
+        client_id: req.client_id.clone(),
+        result: CspResult::new(StatusCode::SUCCESS),
+        session_id: Some(sid),
+        keep_alive_time: Some(keep_alive),
+        capability_request: Some(true),
+        ..Default::default()
+    };
+    let mut m = WvCspMessage::new(
+        version,
+        None,
+        TransactionMode::Response,
+        tid.clone(),
+        Primitive::LoginResponse(resp),
+    );
+    // Never Poll=T on a Login-Response (Android polls Outband then, csp-reference §11.1).
+    m.set_poll(false);
+    cx.finish(Some(m))
+}
+
+/// Ends a session: it leaves its user and its subscriptions, its id is remembered with
+/// `code` for later requests, and its user goes offline if it was the last one.
+pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
+    let Some(s) = cx.st.sessions.remove(sid) else {
+        return;
+    };
+    for presentity in s.subscriptions.keys() {
+        if let Some(u) = cx.st.users.get_mut(presentity) {
+            u.watchers.remove(sid);
+        }
+    }
+    let mut last = false;
+    if let Some(u) = cx.st.users.get_mut(&s.user) {
+        u.sessions.retain(|x| x != sid);
+        last = u.sessions.is_empty();
+    }
+    if code != StatusCode::SUCCESS {
+        cx.st.ended.insert(sid.to_owned(), (code.0, cx.now));
+    }
+    cx.wake.remove(sid);
+    cx.ended.push(sid.to_owned());
+    tracing::info!(user = %s.user, session = %sid, code = code.0, "session ended");
+    if last {
+        presence::online_changed(cx, &s.user);
+    }
+}
+
+/// Logout-Request (§2.6): Disconnect in 1.1, Status in 1.2+.
+pub(crate) fn logout(cx: &mut Cx<'_>, sid: &str) -> Reply {
+    let v = cx.version_of(sid);
+    end_session(cx, sid, StatusCode::SUCCESS);
+    if v == CspVersion::V1_1 {
+        Primitive::Disconnect(Disconnect {
+            result: CspResult::new(StatusCode::SUCCESS),
+        })
+        .into()
+    } else {
+        status(StatusCode::SUCCESS).into()
+    }
+}
+
+/// KeepAlive-Request (§2.4).
+pub(crate) fn keep_alive(cx: &mut Cx<'_>, sid: &str, r: KeepAliveRequest) -> Reply {
+    let (min, max) = (cx.cfg.min_time_to_live, cx.cfg.max_time_to_live);
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    if let Some(ttl) = r.time_to_live {
+        if ttl > max {
+            return fail(StatusCode::NEW_VALUE_NOT_ACCEPTED);
+        }
+        s.keep_alive = ttl.max(min);
+    }
+    Primitive::KeepAliveResponse(KeepAliveResponse {
+        result: CspResult::new(StatusCode::SUCCESS),
+        keep_alive_time: Some(s.keep_alive),
+    })
+    .into()
+}
+
+/// ClientCapability-Request (§2.2): the agreed list is what the server will honour.
+pub(crate) fn capabilities(cx: &mut Cx<'_>, sid: &str, r: ClientCapabilityRequest) -> Reply {
+    let cfg = cx.cfg;
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    let v = s.version;
+    let req = r.capability_list.unwrap_or_default();
+    let delivery = match req.initial_delivery_method.as_deref().map(str::trim) {
+        Some("N") => DeliveryMethod::Notify,
+        _ => DeliveryMethod::Push,
+    };
+    let max_len = cfg.max_message_bytes;
+    let content_length = req.accepted_content_length.map(|l| l.min(max_len));
+    let mut offered_cir: Vec<&str> = Vec::new();
+    if cfg.tcp_cir.is_some() {
+        offered_cir.push("STCP");
+    }
+    if cfg.http_cir_url.is_some() && v >= CspVersion::V1_2 {
+        offered_cir.push("SHTTP");
+    }
+    if cfg.udp_cir {
+        offered_cir.push("SUDP");
+    }
+    let cir: Vec<String> = req
+        .supported_cir_method
+        .iter()
+        .map(|m| m.trim().to_ascii_uppercase())
+        .filter(|m| offered_cir.contains(&m.as_str()))
+        .collect();
+    let bearers: Vec<String> = req
+        .supported_bearer
+        .iter()
+        .filter(|b| matches!(b.trim(), "HTTP" | "HTTPS"))
+        .cloned()
+        .collect();
+    let multi_trans = req.multi_trans.unwrap_or(1).clamp(1, cfg.max_multi_trans);
+    let mut agreed = CapabilityList {
+        client_type: req.client_type.clone(),
+        initial_delivery_method: Some(
+            if delivery == DeliveryMethod::Notify {
+                "N"
+            } else {
+                "P"
+            }
+            .into(),
+        ),
+        any_content: req.any_content,
+        accepted_charset: req.accepted_charset.clone(),
+        accepted_content_type: req.accepted_content_type.clone(),
+        accepted_transfer_encoding: req.accepted_transfer_encoding.clone(),
+        accepted_content_length: if v < CspVersion::V1_3 {
+            Some(content_length.unwrap_or(max_len))
+        } else {
+            None
+        },
+        supported_bearer: if bearers.is_empty() {
+            vec!["HTTP".into()]
+        } else {
+            bearers
+        },
+        multi_trans: Some(multi_trans),
+        parser_size: req.parser_size,
+        supported_cir_method: cir.clone(),
+        server_poll_min: Some(
+            req.server_poll_min
+                .unwrap_or(cfg.server_poll_min)
+                .max(cfg.server_poll_min),
+        ),
+        default_language: req.default_language.clone(),
+        ..Default::default()
+    };
+    if v >= CspVersion::V1_3 {
+        agreed.accepted_pull_length = req.accepted_pull_length.map(|l| l.min(max_len));
+        agreed.accepted_push_length = req.accepted_push_length.map(|l| l.min(max_len));
+        agreed.accepted_text_content_length =
+            req.accepted_text_content_length.map(|l| l.min(max_len));
+        agreed.multi_trans_per_message = req
+            .multi_trans_per_message
+            .map(|m| m.clamp(1, cfg.max_multi_trans));
+        agreed.plain_text_charset = req.plain_text_charset;
+    }
+    if cir.iter().any(|m| m == "SUDP") {
+        agreed.udp_port = Some(req.udp_port.unwrap_or(3717));
+    }
+    if cir.iter().any(|m| m == "STCP") {
+        if let Some((addr, port)) = &cfg.tcp_cir {
+            agreed.tcp_address = Some(addr.clone());
+            agreed.tcp_port = Some(u32::from(*port));
+        }
+    }
+    if cir.iter().any(|m| m == "SHTTP") {
+        if let Some(url) = &cfg.http_cir_url {
+            agreed.cir_http_address = Some(CirHttpAddress {
+                url: Some(format!("{url}?session={}", s.id)),
+            });
+        }
+    }
+    let push_len = agreed
+        .accepted_push_length
+        .or(agreed.accepted_text_content_length);
+    s.agreed = Agreed {
+        delivery,
+        any_content: req
+            .any_content
+            .unwrap_or(req.accepted_content_type.is_empty()),
+        content_types: req
+            .accepted_content_type
+            .iter()
+            .map(|t: &AcceptedContentType| t.content_type.trim().to_ascii_lowercase())
+            .collect(),
+        content_length: content_length.or(push_len),
+        cir_methods: cir,
+        udp_port: agreed.udp_port,
+    };
+    s.negotiated_capabilities = true;
+    let mut resp = ClientCapabilityResponse::new(v, agreed);
+    if v == CspVersion::V1_1 {
+        resp.client_id = r.client_id.or_else(|| s.client_id.clone());
+    }
+    queue_inbox_if_needed(cx, sid);
+    Primitive::ClientCapabilityResponse(resp).into()
+}
+
+/// The service tree this server offers in `v`.
+pub(crate) fn offered(v: CspVersion) -> WvcspFeat {
+    let mut tree = WvcspFeat::all_for(v);
+    tree.retain(|c| IMPLEMENTED.contains(&c));
+    tree
+}
+
+/// Service-Request (§2.3).
+pub(crate) fn services(cx: &mut Cx<'_>, sid: &str, r: ServiceRequest) -> Reply {
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    let v = s.version;
+    let offer = offered(v);
+    let agreed = match r.functions.as_ref().and_then(|f| f.wvcsp_feat.as_ref()) {
+        None => offer.clone(),
+        Some(wanted) => {
+            let mut codes: Vec<&str> = Vec::new();
+            for (name, feature) in wanted.features() {
+                let Some(ours) = offer.feature(name) else {
+                    continue;
+                };
+                if feature.is_whole() {
+                    codes.extend(ours.codes());
+                } else {
+                    codes.extend(feature.codes().filter(|c| ours.contains(c)));
+                }
+            }
+            WvcspFeat::from_codes(codes)
+        }
+    };
+    let mut set: HashSet<String> = agreed.codes().into_iter().map(str::to_owned).collect();
+    for (name, f) in agreed.features() {
+        if f.codes().next().is_some() {
+            set.insert(name.to_owned());
+        }
+    }
+    s.functions = Some(set);
+    let resp = ServiceResponse {
+        client_id: if v == CspVersion::V1_1 {
+            r.client_id.or_else(|| s.client_id.clone())
+        } else {
+            None
+        },
+        functions: Some(Functions::new(agreed)),
+        // Android dereferences AllFunctions whatever it asked (csp-reference §11.1).
+        all_functions: Some(Functions::new(offer)),
+        not_available_functions: None,
+    };
+    Primitive::ServiceResponse(resp).into()
+}
+
+/// GetSPInfo-Response (§2.7).
+pub(crate) fn sp_info(cx: &Cx<'_>, client_id: Option<ClientId>) -> Primitive {
+    Primitive::GetSpInfoResponse(GetSpInfoResponse {
+        client_id,
+        name: Some(cx.cfg.sp_name.clone()),
+        logo: None,
+        description: cx.cfg.sp_description.clone(),
+        url: cx.cfg.sp_url.clone(),
+    })
+}
+
+/// Version discovery (§1.3): the versions implemented.
+pub(crate) fn version_discovery() -> Primitive {
+    Primitive::VersionDiscoveryResponse(VersionDiscoveryResponse {
+        version_list: Some(VersionList::new(&[
+            CspVersion::V1_1,
+            CspVersion::V1_2,
+            CspVersion::V1_3,
+        ])),
+        ..Default::default()
+    })
+}
+
+/// Queues the user's undelivered messages into a session that has not had them yet.
+pub(crate) fn queue_inbox_if_needed(cx: &mut Cx<'_>, sid: &str) {
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return;
+    };
+    if s.inbox_queued {
+        return;
+    }
+    s.inbox_queued = true;
+    let user = s.user.clone();
+    let queued: HashSet<String> = s
+        .outbox
+        .iter()
+        .chain(s.in_flight.iter().map(|(_, q, _)| q))
+        .filter_map(|q| match &q.about {
+            About::Message(id) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let ids: Vec<String> = cx
+        .st
+        .users
+        .get(&user)
+        .map(|u| u.inbox_order.iter().cloned().collect())
+        .unwrap_or_default();
+    for id in ids {
+        if !queued.contains(&id) {
+            im::queue_message_to_session(cx, sid, &user, &id);
+        }
+    }
+}
+
+/// The next request for the client: the oldest queued one, or one whose acknowledgement
+/// timed out. It is then in flight until acknowledged.
+pub(crate) fn next_for_client(cx: &mut Cx<'_>, sid: &str) -> Option<Transaction> {
+    let timeout = cx.cfg.in_flight_timeout;
+    let now = cx.now;
+    let s = cx.st.sessions.get_mut(sid)?;
+    let item = if let Some(pos) = s
+        .in_flight
+        .iter()
+        .position(|(_, _, at)| now >= at + timeout)
+    {
+        let (_, q, _) = s.in_flight.remove(pos)?;
+        q
+    } else {
+        s.outbox.pop_front()?
+    };
+    let tid = format!("s{}", s.next_tid);
+    s.next_tid += 1;
+    let primitive = item.primitive.clone();
+    if item.about == About::Disconnect {
+        // Nothing comes after a Disconnect.
+        let user = s.user.clone();
+        let code = match &primitive {
+            Primitive::Disconnect(d) => d.result.code,
+            _ => StatusCode::FORCED_LOGOUT,
+        };
+        let _ = user;
+        end_session(cx, sid, code);
+    } else {
+        s.in_flight.push_back((tid.clone(), item, now));
+    }
+    Some(Transaction::new(
+        TransactionMode::Request,
+        Some(tid),
+        primitive,
+    ))
+}
+
+/// A Response-mode transaction from the client: the acknowledgement of a server request
+/// (Status, or MessageDelivered for a NewMessage).
+pub(crate) fn acknowledge(cx: &mut Cx<'_>, sid: &str, tid: Option<&str>, p: &Primitive) {
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return;
+    };
+    let pos = tid.and_then(|t| s.in_flight.iter().position(|(id, _, _)| id == t));
+    let item = pos.and_then(|i| s.in_flight.remove(i));
+    let message = match (p, &item) {
+        (Primitive::MessageDelivered(d), _) => Some(d.message_id.clone()),
+        (_, Some((_, q, _))) => match &q.about {
+            About::Message(id) if matches!(q.primitive, Primitive::NewMessage(_)) => {
+                Some(id.clone())
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    if item.is_none() {
+        tracing::debug!(session = %sid, ?tid, "acknowledgement of nothing in flight");
+    }
+    if let Some(id) = message {
+        let failed = matches!(p, Primitive::Status(st) if !st.result.code.is_success());
+        if !failed {
+            let _ = im::delivered(cx, sid, &id);
+        }
+    }
+}
+
+/// Ends idle sessions (600), forgets old ended ids and stale challenges.
+pub(crate) fn expire(cx: &mut Cx<'_>) {
+    let now = cx.now;
+    let idle: Vec<String> = cx
+        .st
+        .sessions
+        .values()
+        .filter(|s| now > s.last_active + u64::from(s.keep_alive))
+        .map(|s| s.id.clone())
+        .collect();
+    for sid in idle {
+        end_session(cx, &sid, StatusCode::SESSION_EXPIRED);
+    }
+    cx.st.ended.retain(|_, (_, at)| now < *at + ENDED_MEMORY);
+    cx.st.challenges.retain(|_, c| c.expires >= now);
+}
+
+/// Queues a Disconnect for a session (forced logout) and ends it once handed out.
+#[allow(dead_code)]
+pub(crate) fn queue_disconnect(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
+    cx.queue(
+        sid,
+        Queued {
+            primitive: Primitive::Disconnect(Disconnect {
+                result: CspResult::new(code),
+            }),
+            about: About::Disconnect,
+        },
+    );
+}

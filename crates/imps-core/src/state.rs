@@ -1,0 +1,179 @@
+//! The engine's in-memory state: users, sessions, their queues and subscriptions.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use imps_csp::model::attributes::PresenceSubList;
+use imps_csp::model::common::ClientId;
+use imps_csp::model::im::NewMessage;
+use imps_csp::{CspVersion, Primitive, WvCspMessage};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{ContactListRecord, MessageRecord, UserRecord};
+
+/// Everything the engine knows, behind one lock.
+#[derive(Default)]
+pub(crate) struct State {
+    pub users: HashMap<String, UserState>,
+    pub sessions: HashMap<String, SessionState>,
+    /// Sessions that ended recently, with the status code later requests get (600/601/603).
+    pub ended: HashMap<String, (u16, u64)>,
+    /// Outstanding login challenges by (user, cookie).
+    pub challenges: HashMap<(String, String), Challenge>,
+}
+
+/// A login challenge handed out in a 401 Login-Response.
+pub(crate) struct Challenge {
+    pub nonce: String,
+    pub scheme: &'static str,
+    pub expires: u64,
+}
+
+/// One account and what it owns.
+pub(crate) struct UserState {
+    pub record: UserRecord,
+    /// Published presence attributes (OnlineStatus is derived from `sessions`).
+    pub presence: PresenceSubList,
+    pub lists: BTreeMap<String, ContactListRecord>,
+    pub blocking: Blocking,
+    pub auth: Authorisation,
+    /// Undelivered messages by MessageID, in acceptance order of `inbox_order`.
+    pub inbox: HashMap<String, Stored>,
+    pub inbox_order: VecDeque<String>,
+    pub sessions: Vec<String>,
+    /// Who watches this user: watcher session id -> wanted attributes (`None` = all).
+    pub watchers: HashMap<String, Option<PresenceSubList>>,
+    /// Users that ever watched this user, with when they last did (GetWatcherList history).
+    pub watcher_history: BTreeMap<String, u64>,
+}
+
+impl UserState {
+    pub fn new(record: UserRecord) -> Self {
+        UserState {
+            record,
+            presence: PresenceSubList::default(),
+            lists: BTreeMap::new(),
+            blocking: Blocking::default(),
+            auth: Authorisation::default(),
+            inbox: HashMap::new(),
+            inbox_order: VecDeque::new(),
+            sessions: Vec::new(),
+            watchers: HashMap::new(),
+            watcher_history: BTreeMap::new(),
+        }
+    }
+}
+
+/// A message in a recipient's inbox.
+#[derive(Clone)]
+pub(crate) struct Stored {
+    pub record: MessageRecord,
+    pub message: NewMessage,
+}
+
+/// Block and grant lists (BlockEntity-Request), by entity id.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Blocking {
+    pub block_in_use: bool,
+    pub grant_in_use: bool,
+    pub block: Vec<String>,
+    pub grant: Vec<String>,
+}
+
+/// Proactive (attribute lists) and reactive presence authorisation granted by a presentity.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Authorisation {
+    /// The default attribute list (names of attributes), if any.
+    pub default: Option<Vec<String>>,
+    /// Per-user attribute lists.
+    pub users: BTreeMap<String, Vec<String>>,
+    /// Per-contact-list attribute lists.
+    pub lists: BTreeMap<String, Vec<String>>,
+    /// Reactive authorisation decisions per watcher.
+    pub reactive: BTreeMap<String, Reactive>,
+}
+
+/// A reactive authorisation decision.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Reactive {
+    /// `GRANTED`, `DENIED` or `PENDING`.
+    pub state: String,
+    /// Attributes granted (empty = all requested).
+    pub attributes: Vec<String>,
+}
+
+/// How a session receives messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DeliveryMethod {
+    Push,
+    Notify,
+}
+
+/// What capability negotiation agreed.
+#[derive(Clone, Debug)]
+pub(crate) struct Agreed {
+    pub delivery: DeliveryMethod,
+    pub any_content: bool,
+    pub content_types: Vec<String>,
+    pub content_length: Option<u32>,
+    pub cir_methods: Vec<String>,
+    pub udp_port: Option<u32>,
+}
+
+impl Default for Agreed {
+    fn default() -> Self {
+        Agreed {
+            delivery: DeliveryMethod::Push,
+            any_content: true,
+            content_types: Vec::new(),
+            content_length: None,
+            cir_methods: Vec::new(),
+            udp_port: None,
+        }
+    }
+}
+
+/// What a queued server request is about (for coalescing and acknowledgement).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum About {
+    /// A message of the user's inbox.
+    Message(String),
+    /// Presence of one presentity (coalesced: a newer one replaces a queued one).
+    Presence(String),
+    /// Session end.
+    Disconnect,
+    Other,
+}
+
+/// A server-initiated request waiting for the client.
+#[derive(Clone, Debug)]
+pub(crate) struct Queued {
+    pub primitive: Primitive,
+    pub about: About,
+}
+
+/// One logged-in client.
+pub(crate) struct SessionState {
+    pub id: String,
+    pub user: String,
+    pub version: CspVersion,
+    pub cookie: Option<String>,
+    pub client_id: Option<ClientId>,
+    pub last_active: u64,
+    pub keep_alive: u32,
+    pub agreed: Agreed,
+    /// Agreed function codes; `None` until Service negotiation (then everything is allowed).
+    pub functions: Option<HashSet<String>>,
+    pub negotiated_capabilities: bool,
+    pub outbox: VecDeque<Queued>,
+    /// Handed out, not yet acknowledged: (transaction id, request, when handed out).
+    pub in_flight: VecDeque<(String, Queued, u64)>,
+    pub next_tid: u64,
+    /// Recent responses for TransactionID replay: (id, request fingerprint, response).
+    pub replay: VecDeque<(String, u64, WvCspMessage)>,
+    /// Presence subscriptions: presentity -> wanted attributes (`None` = all).
+    pub subscriptions: HashMap<String, Option<PresenceSubList>>,
+    /// Contact lists subscribed with AutoSubscribe.
+    pub auto_lists: HashSet<String>,
+    /// Whether the inbox was queued into this session yet.
+    pub inbox_queued: bool,
+}

@@ -1,0 +1,246 @@
+//! The TOML configuration file (strict: an unknown key is an error) and the defaults.
+//!
+//! Every key is optional; see `docs/configuration.md` for the list with defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use imps_core::auth::HashCost;
+use imps_core::EngineConfig;
+use serde::Deserialize;
+
+/// The configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// `[server]`.
+    #[serde(default)]
+    pub server: ServerSection,
+    /// `[auth]`.
+    #[serde(default)]
+    pub auth: AuthSection,
+    /// `[session]`.
+    #[serde(default)]
+    pub session: SessionSection,
+    /// `[limits]`.
+    #[serde(default)]
+    pub limits: LimitsSection,
+    /// `[service]`.
+    #[serde(default)]
+    pub service: ServiceSection,
+}
+
+/// `[server]`: where to listen and keep data.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// HTTP listen address (default 127.0.0.1:8080).
+    pub http: Option<SocketAddr>,
+    /// HTTPS listen address (needs `tls_cert` and `tls_key`).
+    pub https: Option<SocketAddr>,
+    /// PEM certificate chain.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key.
+    pub tls_key: Option<PathBuf>,
+    /// Data directory (default ./impsd-data).
+    pub data: Option<PathBuf>,
+    /// Default domain (default localhost).
+    pub domain: Option<String>,
+    /// Largest request body accepted, bytes (default 262144).
+    pub max_body_bytes: Option<usize>,
+}
+
+/// `[auth]`: password storage and login.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSection {
+    /// Offer 4-way digest login; keeps passwords recoverably (default true).
+    pub digest_login: Option<bool>,
+    /// argon2id memory, KiB (default 19456).
+    pub hash_memory_kib: Option<u32>,
+    /// argon2id iterations (default 2).
+    pub hash_iterations: Option<u32>,
+}
+
+/// `[session]`: timers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSection {
+    /// KeepAliveTime when the client asks none (s).
+    pub keep_alive_time: Option<u32>,
+    /// Smallest TimeToLive (s).
+    pub min_time_to_live: Option<u32>,
+    /// Largest TimeToLive (s).
+    pub max_time_to_live: Option<u32>,
+    /// ServerPollMin (s).
+    pub server_poll_min: Option<u32>,
+    /// Live sessions per user.
+    pub max_sessions_per_user: Option<usize>,
+    /// Seconds before an unacknowledged server request is handed out again.
+    pub in_flight_timeout: Option<u64>,
+}
+
+/// `[limits]`: bounds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    /// Contact lists per user.
+    pub max_contact_lists: Option<usize>,
+    /// Members per contact list.
+    pub max_list_members: Option<usize>,
+    /// Attribute lists per user.
+    pub max_attribute_lists: Option<usize>,
+    /// Queued server requests per session.
+    pub max_outbox: Option<usize>,
+    /// Undelivered messages per user.
+    pub max_inbox: Option<usize>,
+    /// Message content, bytes.
+    pub max_message_bytes: Option<u32>,
+    /// Recipients per message.
+    pub max_recipients: Option<usize>,
+    /// Presence subscriptions per session.
+    pub max_subscriptions: Option<usize>,
+    /// Default message validity (s).
+    pub default_validity: Option<u32>,
+    /// Largest message validity (s).
+    pub max_validity: Option<u32>,
+    /// Transactions per message.
+    pub max_multi_trans: Option<u32>,
+}
+
+/// `[service]`: what GetSPInfo says and presence policy.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSection {
+    /// Service name.
+    pub name: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// URL.
+    pub url: Option<String>,
+    /// Whether users without attribute lists show all attributes (default true).
+    pub open_presence: Option<bool>,
+}
+
+/// Settings resolved from defaults, the file and the command line.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// HTTP listen address.
+    pub http: SocketAddr,
+    /// HTTPS listen address and PEM files.
+    pub https: Option<(SocketAddr, PathBuf, PathBuf)>,
+    /// Data directory.
+    pub data: PathBuf,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Password hash cost.
+    pub hash_cost: HashCost,
+    /// Engine settings.
+    pub engine: EngineConfig,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            http: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            https: None,
+            data: PathBuf::from("impsd-data"),
+            max_body_bytes: 256 * 1024,
+            hash_cost: HashCost::default(),
+            engine: EngineConfig::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads a configuration file over the defaults.
+    pub fn from_file(path: &Path) -> anyhow::Result<Settings> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let file: FileConfig =
+            toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
+        Settings::from_config(file)
+    }
+
+    /// Applies a parsed file over the defaults.
+    pub fn from_config(f: FileConfig) -> anyhow::Result<Settings> {
+        let mut s = Settings::default();
+        let e = &mut s.engine;
+        if let Some(x) = f.server.http {
+            s.http = x;
+        }
+        if let Some(x) = f.server.data {
+            s.data = x;
+        }
+        if let Some(x) = f.server.domain {
+            e.default_domain = x.to_lowercase();
+        }
+        if let Some(x) = f.server.max_body_bytes {
+            s.max_body_bytes = x;
+        }
+        match (f.server.https, f.server.tls_cert, f.server.tls_key) {
+            (Some(a), Some(c), Some(k)) => s.https = Some((a, c, k)),
+            (None, None, None) => {}
+            _ => anyhow::bail!("[server] https, tls_cert and tls_key go together"),
+        }
+        macro_rules! set {
+            ($($src:expr => $dst:expr),* $(,)?) => { $( if let Some(x) = $src { $dst = x; } )* };
+        }
+        set! {
+            f.auth.digest_login => e.digest_login,
+            f.auth.hash_memory_kib => s.hash_cost.memory_kib,
+            f.auth.hash_iterations => s.hash_cost.iterations,
+            f.session.keep_alive_time => e.keep_alive_time,
+            f.session.min_time_to_live => e.min_time_to_live,
+            f.session.max_time_to_live => e.max_time_to_live,
+            f.session.server_poll_min => e.server_poll_min,
+            f.session.max_sessions_per_user => e.max_sessions_per_user,
+            f.session.in_flight_timeout => e.in_flight_timeout,
+            f.limits.max_contact_lists => e.max_contact_lists,
+            f.limits.max_list_members => e.max_list_members,
+            f.limits.max_attribute_lists => e.max_attribute_lists,
+            f.limits.max_outbox => e.max_outbox,
+            f.limits.max_inbox => e.max_inbox,
+            f.limits.max_message_bytes => e.max_message_bytes,
+            f.limits.max_recipients => e.max_recipients,
+            f.limits.max_subscriptions => e.max_subscriptions,
+            f.limits.default_validity => e.default_validity,
+            f.limits.max_validity => e.max_validity,
+            f.limits.max_multi_trans => e.max_multi_trans,
+            f.service.name => e.sp_name,
+            f.service.open_presence => e.open_presence,
+        }
+        if f.service.description.is_some() {
+            e.sp_description = f.service.description;
+        }
+        if f.service.url.is_some() {
+            e.sp_url = f.service.url;
+        }
+        if e.min_time_to_live > e.max_time_to_live {
+            anyhow::bail!("[session] min_time_to_live is above max_time_to_live");
+        }
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_and_known_ones_apply() {
+        let bad: Result<FileConfig, _> = toml::from_str("[server]\nhttpp = \"x\"\n");
+        assert!(bad.is_err());
+        let f: FileConfig = toml::from_str(
+            "[server]\nhttp = \"0.0.0.0:9000\"\ndomain = \"Example.COM\"\n[limits]\nmax_contact_lists = 3\n",
+        )
+        .expect("valid");
+        let s = Settings::from_config(f).expect("settings");
+        assert_eq!(s.http.port(), 9000);
+        assert_eq!(s.engine.default_domain, "example.com");
+        assert_eq!(s.engine.max_contact_lists, 3);
+        let f: FileConfig = toml::from_str("[server]\nhttps = \"0.0.0.0:443\"\n").expect("parses");
+        assert!(Settings::from_config(f).is_err(), "https without cert");
+    }
+}

@@ -1,0 +1,222 @@
+//! The HTTP binding (csp-reference.md §8.1): one CSP message per POST to `/` or `/imps`,
+//! answered with one message (or an empty body) in the same encoding and media type spelling.
+//! Also the standalone HTTP CIR endpoint (`GET /cir?session=ID`: 200 when requests are queued,
+//! 204 otherwise) and `GET /health`.
+
+use std::convert::Infallible;
+use std::hash::{Hash, Hasher};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode as HttpStatus};
+use imps_core::{Engine, Outcome};
+use imps_csp::model::common::Status;
+use imps_csp::{
+    CspVersion, Encoding, Limits, Primitive, StatusCode, TransactionMode, WvCspMessage,
+};
+
+use crate::App;
+
+/// Seconds since the epoch.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn plain(status: HttpStatus, text: &'static str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r
+}
+
+/// Routes one HTTP request.
+pub async fn serve(
+    app: Arc<App>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path().to_owned();
+    Ok(match (req.method(), path.as_str()) {
+        (&Method::POST, "/" | "/imps") => csp(app, req, peer).await,
+        (_, "/" | "/imps") => plain(HttpStatus::METHOD_NOT_ALLOWED, "POST a CSP message\n"),
+        (&Method::GET, "/cir") => http_cir(&app, req.uri().query().unwrap_or("")),
+        (&Method::GET, "/health") => plain(HttpStatus::OK, "ok\n"),
+        _ => plain(HttpStatus::NOT_FOUND, "not found\n"),
+    })
+}
+
+/// Standalone HTTP CIR: 200 when the session has queued requests, 204 when not, 404 for an
+/// unknown session.
+fn http_cir(app: &App, query: &str) -> Response<Full<Bytes>> {
+    let sid = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("session="))
+        .unwrap_or("");
+    match app.engine.has_pending(sid) {
+        Some(true) => plain(HttpStatus::OK, "WVCI\n"),
+        Some(false) => plain(HttpStatus::NO_CONTENT, ""),
+        None => plain(HttpStatus::NOT_FOUND, "unknown session\n"),
+    }
+}
+
+/// The version a document that did not decode claims to be in (for the error answer): the
+/// WBXML public id or the root namespace; 1.1 framing when nothing tells.
+fn guess_version(body: &[u8]) -> CspVersion {
+    if imps_csp::sniff(body) == Some(Encoding::Wbxml) {
+        return match body.get(1) {
+            Some(0x11) => CspVersion::V1_2,
+            Some(0x12) => CspVersion::V1_3,
+            _ => CspVersion::V1_1,
+        };
+    }
+    let head = &body[..body.len().min(1024)];
+    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    if has(b"IMPS-CSP1.3") {
+        CspVersion::V1_3
+    } else if has(b"CSP1.2") {
+        CspVersion::V1_2
+    } else {
+        CspVersion::V1_1
+    }
+}
+
+fn reply(
+    msg: Option<&WvCspMessage>,
+    encoding: Encoding,
+    media: HeaderValue,
+) -> Response<Full<Bytes>> {
+    let Some(msg) = msg else {
+        let mut r = Response::new(Full::new(Bytes::new()));
+        r.headers_mut().insert(CONTENT_TYPE, media);
+        return r;
+    };
+    match imps_csp::encode(msg, encoding) {
+        Ok(body) => {
+            let mut r = Response::new(Full::new(Bytes::from(body)));
+            r.headers_mut().insert(CONTENT_TYPE, media);
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "response did not encode");
+            plain(HttpStatus::INTERNAL_SERVER_ERROR, "internal error\n")
+        }
+    }
+}
+
+fn status_message(
+    version: CspVersion,
+    sid: Option<String>,
+    tid: Option<String>,
+    code: StatusCode,
+) -> WvCspMessage {
+    let mut m = WvCspMessage::new(
+        version,
+        sid,
+        TransactionMode::Response,
+        tid,
+        Primitive::Status(Status::new(code)),
+    );
+    m.set_poll(false);
+    m
+}
+
+async fn csp(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    let max = app.settings.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        tracing::warn!(%peer, declared, "request body too large");
+        return plain(HttpStatus::PAYLOAD_TOO_LARGE, "request body too large\n");
+    }
+    let wbxml_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|s| s.contains("wbxml"));
+    let given_type = req.headers().get(CONTENT_TYPE).cloned();
+    let body = match Limited::new(req.into_body(), max).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            tracing::warn!(%peer, error = %e, "request body unreadable or too large");
+            return plain(HttpStatus::PAYLOAD_TOO_LARGE, "request body too large\n");
+        }
+    };
+    let encoding = imps_csp::sniff(&body).unwrap_or(if wbxml_type {
+        Encoding::Wbxml
+    } else {
+        Encoding::Xml
+    });
+    let media = media_type(given_type, encoding);
+    let msg = match imps_csp::decode(&body, &Limits::default()) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = e.status_code();
+            tracing::warn!(%peer, error = %e, code = code.0, "undecodable request");
+            let m = status_message(guess_version(&body), None, None, code);
+            return reply(Some(&m), encoding, media);
+        }
+    };
+    let version = msg.version;
+    let sid = msg.session.descriptor.session_id.clone();
+    let tid = msg
+        .session
+        .transactions
+        .first()
+        .and_then(|t| t.descriptor.transaction_id.clone());
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut hasher);
+    let fingerprint = hasher.finish();
+    let now = now();
+    let outcome = if Engine::is_slow(&msg) {
+        let engine = app.engine.clone();
+        match tokio::task::spawn_blocking(move || engine.handle(msg, now, fingerprint)).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(error = %e, "login task failed");
+                let m = status_message(version, sid, tid, StatusCode::INTERNAL_ERROR);
+                return reply(Some(&m), encoding, media);
+            }
+        }
+    } else {
+        app.engine.handle(msg, now, fingerprint)
+    };
+    let Outcome {
+        response,
+        writes,
+        wakes,
+        ended,
+    } = outcome;
+    if let Err(e) = app.commit(writes).await {
+        tracing::error!(error = %e, "commit failed");
+        let m = status_message(version, sid, tid, StatusCode::INTERNAL_ERROR);
+        return reply(Some(&m), encoding, media);
+    }
+    app.wake(wakes, ended);
+    reply(response.as_ref(), encoding, media)
+}
+
+/// The media type of the answer: the client's own spelling when it sent a CSP or XML type.
+fn media_type(given: Option<HeaderValue>, encoding: Encoding) -> HeaderValue {
+    given
+        .filter(|v| {
+            v.to_str()
+                .is_ok_and(|s| s.contains("vnd.wv.csp") || s.contains("xml"))
+        })
+        .unwrap_or_else(|| {
+            HeaderValue::from_static(match encoding {
+                Encoding::Xml => "application/vnd.wv.csp.xml",
+                Encoding::Wbxml => "application/vnd.wv.csp.wbxml",
+            })
+        })
+}

@@ -1,0 +1,197 @@
+//! # imps-server
+//!
+//! `impsd`: the engine ([`imps_core::Engine`]) behind HTTP(S), on a storage backend
+//! ([`imps_store::SqliteStore`] by default), with the background work (session expiry,
+//! message expiry, noticing accounts changed by `impsd user ...`) and graceful shutdown.
+//!
+//! CIR channels (TCP, UDP, SMS, WAP push) are not here yet: wake-ups are counted and the
+//! standalone HTTP CIR endpoint answers from the engine's queues.
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod config;
+pub mod http;
+mod listen;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use imps_core::store::{Store, StoreError, Write};
+use imps_core::{Engine, Wake};
+use imps_store::SqliteStore;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+pub use config::Settings;
+
+/// What every request handler shares.
+pub struct App {
+    /// The engine.
+    pub engine: Arc<Engine>,
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The settings.
+    pub settings: Settings,
+    /// Wake-ups requested so far (CIR channels are not implemented yet).
+    pub wakes: AtomicU64,
+}
+
+impl App {
+    /// Commits writes durably (group commit in the store), off the async threads.
+    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.commit(writes))
+            .await
+            .map_err(|e| StoreError(e.to_string()))?
+    }
+
+    /// Hands wake-ups to the CIR channels.
+    pub fn wake(&self, wakes: Vec<Wake>, _ended: Vec<String>) {
+        self.wakes.fetch_add(wakes.len() as u64, Ordering::Relaxed);
+    }
+}
+
+/// A running server.
+pub struct Running {
+    /// Where HTTP is served.
+    pub http_addr: SocketAddr,
+    /// Where HTTPS is served, if configured.
+    pub https_addr: Option<SocketAddr>,
+    /// The shared state (tests look at the engine).
+    pub app: Arc<App>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets requests in progress finish (up to 10 s), stops the background
+    /// work.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        while self.tasks.join_next().await.is_some() {}
+        tracing::info!("impsd stopped");
+    }
+
+    /// Runs until Ctrl-C or SIGTERM, then shuts down gracefully.
+    pub async fn run_until_signal(self) {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        self.shutdown().await;
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Opens the store in `settings.data`, loads it and starts serving.
+pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    let store = SqliteStore::open(&settings.data)?;
+    start_with_store(settings, Arc::new(store)).await
+}
+
+/// Starts serving on `store`.
+pub async fn start_with_store(
+    settings: Settings,
+    store: Arc<dyn Store>,
+) -> anyhow::Result<Running> {
+    let snapshot = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.load()).await??
+    };
+    tracing::info!(
+        users = snapshot.users.len(),
+        messages = snapshot.messages.len(),
+        "store loaded"
+    );
+    let engine = Arc::new(Engine::new(settings.engine.clone(), snapshot));
+    let app = Arc::new(App {
+        engine,
+        store,
+        settings: settings.clone(),
+        wakes: AtomicU64::new(0),
+    });
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+
+    let http = listen::bind(settings.http)?;
+    let http_addr = http.local_addr()?;
+    tasks.spawn(listen::serve(http, None, app.clone(), stopped.clone()));
+    let mut https_addr = None;
+    if let Some((addr, cert, key)) = &settings.https {
+        let tls = listen::tls_acceptor(cert, key)?;
+        let l = listen::bind(*addr)?;
+        https_addr = Some(l.local_addr()?);
+        tasks.spawn(listen::serve(l, Some(tls), app.clone(), stopped.clone()));
+    }
+    tasks.spawn(background(app.clone(), stopped));
+    Ok(Running {
+        http_addr,
+        https_addr,
+        app,
+        stop,
+        tasks,
+    })
+}
+
+/// Once a second: expiry, and accounts changed by another process.
+async fn background(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+    let mut version = app.store.data_version().ok();
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            _ = every.tick() => {}
+        }
+        let outcome = app.engine.tick(http::now());
+        if let Err(e) = app.commit(outcome.writes).await {
+            tracing::error!(error = %e, "commit of expiry failed");
+        }
+        app.wake(outcome.wakes, outcome.ended);
+        let store = app.store.clone();
+        let current = tokio::task::spawn_blocking(move || store.data_version())
+            .await
+            .ok()
+            .and_then(Result::ok);
+        if current.is_some() && current != version {
+            version = current;
+            let store = app.store.clone();
+            match tokio::task::spawn_blocking(move || store.load_users()).await {
+                Ok(Ok(users)) => {
+                    tracing::info!(users = users.len(), "accounts changed: reloaded");
+                    let o = app.engine.sync_users(users, http::now());
+                    app.wake(o.wakes, o.ended);
+                }
+                Ok(Err(e)) => tracing::error!(error = %e, "reloading accounts failed"),
+                Err(e) => tracing::error!(error = %e, "reloading accounts failed"),
+            }
+        }
+    }
+}
+
+/// `impsd user ...` writes go through the same store type; re-exported for the binary.
+pub use imps_store::SqliteStore as DefaultStore;

@@ -1,0 +1,220 @@
+//! Rows to records and records to rows.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use imps_core::store::{
+    ContactListRecord, MessageRecord, Snapshot, UserDocument, UserRecord, Write,
+};
+
+/// Applies one write. The caller owns the transaction.
+pub(crate) fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
+    match write {
+        Write::PutUser(user) => {
+            // An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and the
+            // deletion would cascade to everything the user owns.
+            conn.prepare_cached(
+                "INSERT INTO users (id, password_hash, digest_secret) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET
+                     password_hash = excluded.password_hash,
+                     digest_secret = excluded.digest_secret",
+            )?
+            .execute(params![user.id, user.password_hash, user.digest_secret])?;
+        }
+        Write::DeleteUser(id) => {
+            // Lists, messages and documents go with it (ON DELETE CASCADE).
+            conn.prepare_cached("DELETE FROM users WHERE id = ?1")?
+                .execute(params![id])?;
+        }
+        Write::PutList(list) => {
+            let members = serde_json::to_string(&list.members)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            conn.prepare_cached(
+                "INSERT INTO contact_lists (owner, id, display_name, is_default, members)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (owner, id) DO UPDATE SET
+                     display_name = excluded.display_name,
+                     is_default = excluded.is_default,
+                     members = excluded.members",
+            )?
+            .execute(params![
+                list.owner,
+                list.id,
+                list.display_name,
+                list.default,
+                members
+            ])?;
+        }
+        Write::DeleteList(owner, id) => {
+            conn.prepare_cached("DELETE FROM contact_lists WHERE owner = ?1 AND id = ?2")?
+                .execute(params![owner, id])?;
+        }
+        Write::PutMessage(m) => {
+            conn.prepare_cached(
+                "INSERT INTO messages (recipient, message_id, sender, accepted_at, expires_at,
+                                       delivery_report, document)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (recipient, message_id) DO UPDATE SET
+                     sender = excluded.sender,
+                     accepted_at = excluded.accepted_at,
+                     expires_at = excluded.expires_at,
+                     delivery_report = excluded.delivery_report,
+                     document = excluded.document",
+            )?
+            .execute(params![
+                m.recipient,
+                m.message_id,
+                m.sender,
+                time_to_sql(m.accepted_at),
+                time_to_sql(m.expires_at),
+                m.delivery_report,
+                m.document,
+            ])?;
+        }
+        Write::DeleteMessage(recipient, message_id) => {
+            conn.prepare_cached("DELETE FROM messages WHERE recipient = ?1 AND message_id = ?2")?
+                .execute(params![recipient, message_id])?;
+        }
+        Write::PutDocument(doc) => {
+            conn.prepare_cached(
+                "INSERT INTO documents (user, kind, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (user, kind) DO UPDATE SET body = excluded.body",
+            )?
+            .execute(params![doc.user, doc.kind, doc.body])?;
+        }
+    }
+    Ok(())
+}
+
+/// A short name of a write for error messages: its kind and key, never its contents.
+pub(crate) fn describe(write: &Write) -> String {
+    match write {
+        Write::PutUser(u) => format!("PutUser {}", u.id),
+        Write::DeleteUser(id) => format!("DeleteUser {id}"),
+        Write::PutList(l) => format!("PutList {} {}", l.owner, l.id),
+        Write::DeleteList(owner, id) => format!("DeleteList {owner} {id}"),
+        Write::PutMessage(m) => format!("PutMessage {} {}", m.recipient, m.message_id),
+        Write::DeleteMessage(r, id) => format!("DeleteMessage {r} {id}"),
+        Write::PutDocument(d) => format!("PutDocument {} {}", d.user, d.kind),
+    }
+}
+
+/// Reads everything. The caller runs this in one read transaction, so the snapshot is consistent.
+pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Snapshot> {
+    Ok(Snapshot {
+        users: load_users(conn)?,
+        lists: collect(
+            conn,
+            "SELECT owner, id, display_name, is_default, members FROM contact_lists
+             ORDER BY owner, rowid",
+            list_from_row,
+        )?,
+        messages: collect(
+            conn,
+            "SELECT recipient, message_id, sender, accepted_at, expires_at, delivery_report,
+                    document
+             FROM messages ORDER BY accepted_at, rowid",
+            message_from_row,
+        )?,
+        documents: collect(
+            conn,
+            "SELECT user, kind, body FROM documents ORDER BY user, kind",
+            |row| {
+                Ok(UserDocument {
+                    user: row.get(0)?,
+                    kind: row.get(1)?,
+                    body: row.get(2)?,
+                })
+            },
+        )?,
+    })
+}
+
+/// Reads every account, ordered by id.
+pub(crate) fn load_users(conn: &Connection) -> rusqlite::Result<Vec<UserRecord>> {
+    collect(
+        conn,
+        "SELECT id, password_hash, digest_secret FROM users ORDER BY id",
+        user_from_row,
+    )
+}
+
+/// Reads one account.
+pub(crate) fn user(conn: &Connection, id: &str) -> rusqlite::Result<Option<UserRecord>> {
+    conn.prepare_cached("SELECT id, password_hash, digest_secret FROM users WHERE id = ?1")?
+        .query_row(params![id], user_from_row)
+        .optional()
+}
+
+fn collect<T>(
+    conn: &Connection,
+    sql: &str,
+    f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], f)?;
+    rows.collect()
+}
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        id: row.get(0)?,
+        password_hash: row.get(1)?,
+        digest_secret: row.get(2)?,
+    })
+}
+
+fn list_from_row(row: &Row<'_>) -> rusqlite::Result<ContactListRecord> {
+    let members: String = row.get(4)?;
+    let members = serde_json::from_str(&members).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(ContactListRecord {
+        owner: row.get(0)?,
+        id: row.get(1)?,
+        display_name: row.get(2)?,
+        default: row.get(3)?,
+        members,
+    })
+}
+
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageRecord> {
+    Ok(MessageRecord {
+        recipient: row.get(0)?,
+        message_id: row.get(1)?,
+        sender: row.get(2)?,
+        accepted_at: time_from_sql(row.get(3)?),
+        expires_at: time_from_sql(row.get(4)?),
+        delivery_report: row.get(5)?,
+        document: row.get(6)?,
+    })
+}
+
+/// SQLite integers are `i64`. Times past `i64::MAX` seconds (only ever `u64::MAX`, "never",
+/// in practice) saturate to `i64::MAX`, so they still sort last in SQL.
+fn time_to_sql(t: u64) -> i64 {
+    i64::try_from(t).unwrap_or(i64::MAX)
+}
+
+/// The inverse of [`time_to_sql`]: `i64::MAX` reads back as `u64::MAX`, so "never" round-trips.
+/// Negative values (never written by impsd) read as 0.
+fn time_from_sql(t: i64) -> u64 {
+    if t == i64::MAX {
+        u64::MAX
+    } else {
+        u64::try_from(t).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_saturate_and_round_trip() {
+        for t in [0, 1, 1_700_000_000, i64::MAX as u64 - 1, u64::MAX] {
+            assert_eq!(time_from_sql(time_to_sql(t)), t);
+        }
+        assert_eq!(time_to_sql(u64::MAX - 5), i64::MAX);
+        assert_eq!(time_from_sql(-3), 0);
+    }
+}

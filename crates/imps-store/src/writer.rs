@@ -1,0 +1,257 @@
+//! Group commit: one writer thread owns the write connection and turns every batch queued while
+//! it was busy into one SQLite transaction (one fsync).
+//!
+//! Each batch runs inside its own SAVEPOINT, so a batch that fails (a constraint, say) is rolled
+//! back alone and only its caller gets the error; the other batches of the group still commit.
+//! If the transaction as a whole fails (BEGIN, COMMIT, an I/O error), every caller of the group
+//! gets the error and nothing of the group is applied.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use rusqlite::Connection;
+
+use imps_core::store::{StoreError, Write};
+
+use crate::sql;
+
+/// The writer thread and the queue it serves.
+pub(crate) struct Writer {
+    shared: Arc<Shared>,
+    /// The write connection. The writer thread holds the lock while it applies a group;
+    /// [`Writer::with_connection`] borrows it in between.
+    conn: Arc<Mutex<Connection>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Signalled when a batch is queued, the writer is unpaused, or shutdown is requested.
+    work: Condvar,
+    /// Transactions the writer committed.
+    transactions: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    queue: Vec<Batch>,
+    /// Number of live [`Pause`] guards; the writer takes no new group while non-zero.
+    paused: usize,
+    /// Set by `Drop for Writer`: flush the queue, then exit.
+    shutdown: bool,
+    /// Set when the writer thread has exited (normally or by panic): nothing will serve the
+    /// queue any more.
+    stopped: bool,
+}
+
+/// One `commit` call waiting for its writes to be durable.
+struct Batch {
+    writes: Vec<Write>,
+    reply: SyncSender<Result<(), StoreError>>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub(crate) fn start(conn: Connection) -> Result<Writer, StoreError> {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            work: Condvar::new(),
+            transactions: AtomicU64::new(0),
+        });
+        let conn = Arc::new(Mutex::new(conn));
+        let thread = std::thread::Builder::new()
+            .name("imps-store-writer".into())
+            .spawn({
+                let shared = Arc::clone(&shared);
+                let conn = Arc::clone(&conn);
+                move || run(&shared, &conn)
+            })
+            .map_err(|e| StoreError(format!("start the writer thread: {e}")))?;
+        Ok(Writer {
+            shared,
+            conn,
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues `writes` and blocks until they are durable or failed.
+    pub(crate) fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let (reply, done) = mpsc::sync_channel(1);
+        {
+            let mut state = lock(&self.shared.state);
+            if state.stopped {
+                return Err(StoreError("the writer thread has stopped".into()));
+            }
+            state.queue.push(Batch { writes, reply });
+        }
+        self.shared.work.notify_one();
+        done.recv().unwrap_or_else(|_| {
+            Err(StoreError(
+                "the writer thread stopped before committing".into(),
+            ))
+        })
+    }
+
+    /// Runs `f` on the write connection, between two groups.
+    pub(crate) fn with_connection<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
+        f(&lock(&self.conn))
+    }
+
+    /// Transactions committed so far.
+    pub(crate) fn transactions(&self) -> u64 {
+        self.shared.transactions.load(Ordering::Relaxed)
+    }
+
+    /// Batches queued and not yet taken by the writer.
+    pub(crate) fn pending(&self) -> usize {
+        lock(&self.shared.state).queue.len()
+    }
+
+    /// Holds the writer: it finishes the group it is applying, then takes no new one until the
+    /// guard is dropped.
+    pub(crate) fn pause(&self) -> Pause<'_> {
+        lock(&self.shared.state).paused += 1;
+        Pause {
+            shared: &self.shared,
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        lock(&self.shared.state).shutdown = true;
+        self.shared.work.notify_one();
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                tracing::error!("the store writer thread panicked");
+            }
+        }
+    }
+}
+
+/// Keeps the writer from taking a new group while it lives. See [`Writer::pause`].
+pub struct Pause<'a> {
+    shared: &'a Shared,
+}
+
+impl Drop for Pause<'_> {
+    fn drop(&mut self) {
+        lock(&self.shared.state).paused -= 1;
+        self.shared.work.notify_one();
+    }
+}
+
+/// The writer thread.
+fn run(shared: &Shared, conn: &Mutex<Connection>) {
+    // However this thread ends, waiters must not hang: mark the queue dead and drop its batches
+    // (their callers then get an error).
+    let _stopped = OnExit(shared);
+    loop {
+        let group = {
+            let mut state = lock(&shared.state);
+            while !(state.shutdown || (state.paused == 0 && !state.queue.is_empty())) {
+                state = shared
+                    .work
+                    .wait(state)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            if state.queue.is_empty() {
+                return; // shutdown, nothing left to flush
+            }
+            std::mem::take(&mut state.queue)
+        };
+        let results = {
+            let conn = lock(conn);
+            commit_group(&conn, &group)
+        };
+        match results {
+            Ok(per_batch) => {
+                shared.transactions.fetch_add(1, Ordering::Relaxed);
+                for (batch, result) in group.into_iter().zip(per_batch) {
+                    // The caller cannot be gone (it blocks in `commit`); ignore it if it were.
+                    let _ = batch.reply.send(result.map_err(StoreError));
+                }
+            }
+            Err(e) => {
+                tracing::error!(batches = group.len(), "group commit failed: {}", e.0);
+                for batch in group {
+                    let _ = batch.reply.send(Err(StoreError(e.0.clone())));
+                }
+            }
+        }
+    }
+}
+
+struct OnExit<'a>(&'a Shared);
+
+impl Drop for OnExit<'_> {
+    fn drop(&mut self) {
+        let mut state = lock(&self.0.state);
+        state.stopped = true;
+        state.queue.clear();
+    }
+}
+
+/// Applies a group in one transaction. `Err`: the whole group failed and nothing of it was
+/// applied. `Ok`: the transaction committed; one result per batch (a failed batch was rolled
+/// back to its savepoint). Errors are strings here because every waiter gets its own copy.
+fn commit_group(conn: &Connection, group: &[Batch]) -> Result<Vec<Result<(), String>>, StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| StoreError(format!("begin transaction: {e}")))?;
+    let outcome = apply_group(conn, group).and_then(|results| {
+        conn.execute_batch("COMMIT")
+            .map_err(|e| format!("commit: {e}"))?;
+        Ok(results)
+    });
+    outcome.map_err(|e| {
+        // An error may already have rolled the transaction back (SQLITE_FULL, I/O errors).
+        if !conn.is_autocommit() {
+            if let Err(rollback) = conn.execute_batch("ROLLBACK") {
+                tracing::error!("rollback after a failed group commit: {rollback}");
+            }
+        }
+        StoreError(e)
+    })
+}
+
+fn apply_group(conn: &Connection, group: &[Batch]) -> Result<Vec<Result<(), String>>, String> {
+    let mut results = Vec::with_capacity(group.len());
+    for batch in group {
+        conn.execute_batch("SAVEPOINT batch")
+            .map_err(|e| format!("savepoint: {e}"))?;
+        match apply_batch(conn, &batch.writes) {
+            Ok(()) => {
+                conn.execute_batch("RELEASE batch")
+                    .map_err(|e| format!("release savepoint: {e}"))?;
+                results.push(Ok(()));
+            }
+            Err(e) => {
+                if conn.is_autocommit() {
+                    // SQLite rolled back the whole transaction: the group is lost.
+                    return Err(e);
+                }
+                conn.execute_batch("ROLLBACK TO batch; RELEASE batch")
+                    .map_err(|r| format!("{e}; then rollback to savepoint: {r}"))?;
+                tracing::warn!("a batch was rejected: {e}");
+                results.push(Err(e));
+            }
+        }
+    }
+    Ok(results)
+}
+
+fn apply_batch(conn: &Connection, writes: &[Write]) -> Result<(), String> {
+    for write in writes {
+        sql::apply(conn, write).map_err(|e| format!("{}: {e}", sql::describe(write)))?;
+    }
+    Ok(())
+}
+
+/// Locks, ignoring poisoning: no code panics halfway through changing what these locks guard.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
