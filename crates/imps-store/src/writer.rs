@@ -131,7 +131,7 @@ impl Drop for Writer {
     }
 }
 
-/// Keeps the writer from taking a new group while it lives. See [`Writer::pause`].
+/// Keeps the writer from taking a new group while it lives (`SqliteStore::pause_writer`).
 pub struct Pause<'a> {
     shared: &'a Shared,
 }

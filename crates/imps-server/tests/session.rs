@@ -1,0 +1,178 @@
+//! Scenario tests of session management over real HTTP against the real server, in every
+//! version and encoding.
+
+use std::time::Duration;
+
+use imps_client::{Client, ClientConfig};
+use imps_csp::model::common::ClientId;
+use imps_csp::model::session::{LoginRequest, LoginResponse};
+use imps_csp::{Primitive, StatusCode, TransactionMode, WvCspMessage};
+use imps_testkit::server::{TestServer, Variant};
+
+async fn raw_login(c: &mut Client, req: LoginRequest, v: Variant) -> LoginResponse {
+    let msg = WvCspMessage::new(
+        v.version,
+        None,
+        TransactionMode::Request,
+        Some("1".into()),
+        Primitive::LoginRequest(req),
+    );
+    let answer = c.exchange(&msg).await.expect("exchange").expect("an answer");
+    assert!(!answer.poll(), "never Poll=T on a Login-Response");
+    match answer.session.transactions.into_iter().next().map(|t| t.primitive) {
+        Some(Primitive::LoginResponse(r)) => r,
+        other => panic!("expected Login-Response, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn password_and_digest_logins_in_every_variant() {
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    for v in Variant::ALL {
+        for digest in [false, true] {
+            let mut cfg = ts.config(v);
+            cfg.digest = digest;
+            let mut c = Client::new(cfg).expect("client");
+            let sid = c.login("alice", "alice-pw").await.unwrap_or_else(|e| panic!("{v:?} digest={digest}: {e}"));
+            assert_eq!(sid.len(), 32, "128-bit session id in hex");
+            c.negotiate().await.expect("negotiate");
+            c.logout().await.expect("logout");
+        }
+    }
+}
+
+#[tokio::test]
+async fn login_errors_carry_the_reference_codes() {
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    let v = Variant::V12_XML;
+    let mut c = Client::new(ts.config(v)).expect("client");
+    let base = LoginRequest {
+        user_id: "alice".into(),
+        client_id: Some(ClientId {
+            url: Some("test".into()),
+            msisdn: None,
+        }),
+        session_cookie: Some("c1".into()),
+        ..Default::default()
+    };
+    // Wrong password: 409.
+    let r = raw_login(&mut c, LoginRequest { password: Some("nope".into()), ..base.clone() }, v).await;
+    assert_eq!(r.result.code, StatusCode::INVALID_PASSWORD);
+    assert_eq!(r.session_id, None);
+    // Unknown user: 531.
+    let r = raw_login(&mut c, LoginRequest { user_id: "mallory".into(), password: Some("x".into()), ..base.clone() }, v).await;
+    assert_eq!(r.result.code, StatusCode::UNKNOWN_USER);
+    // No common digest scheme: 543.
+    let r = raw_login(&mut c, LoginRequest { digest_schema: vec!["MD4".into()], ..base.clone() }, v).await;
+    assert_eq!(r.result.code, StatusCode::NO_MATCHING_DIGEST_SCHEME);
+    // Challenge, then a wrong digest: 409; the challenge is used up.
+    let r = raw_login(&mut c, LoginRequest { digest_schema: vec!["MD5".into(), "SHA".into()], ..base.clone() }, v).await;
+    assert_eq!(r.result.code, StatusCode::UNAUTHORIZED);
+    assert!(r.nonce.is_some() && r.digest_schema.is_some());
+    assert_eq!(r.capability_request, Some(true));
+    let r = raw_login(&mut c, LoginRequest { digest_bytes: Some("AAAA".into()), ..base.clone() }, v).await;
+    assert_eq!(r.result.code, StatusCode::INVALID_PASSWORD);
+    // The Android flow: the second leg reuses TransactionID 1 and gets a session, not the
+    // stored challenge.
+    let r = raw_login(&mut c, LoginRequest { digest_schema: vec!["MD5".into()], ..base.clone() }, v).await;
+    let nonce = r.nonce.expect("nonce");
+    assert_eq!(r.digest_schema.as_deref(), Some("MD5"));
+    let digest = imps_core::auth::digest("MD5", &nonce, "alice-pw").expect("md5");
+    let r = raw_login(&mut c, LoginRequest { digest_bytes: Some(digest), ..base.clone() }, v).await;
+    assert_eq!(r.result.code, StatusCode::SUCCESS);
+    assert!(r.session_id.is_some());
+    assert!(r.keep_alive_time.is_some());
+}
+
+#[tokio::test]
+async fn session_recovery_with_the_same_cookie_keeps_the_session() {
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    let v = Variant::V12_WBXML;
+    let mut c = Client::new(ts.config(v)).expect("client");
+    let req = LoginRequest {
+        user_id: "wv:alice@localhost".into(),
+        password: Some("alice-pw".into()),
+        session_cookie: Some("cookie-42".into()),
+        ..Default::default()
+    };
+    let first = raw_login(&mut c, req.clone(), v).await;
+    let second = raw_login(&mut c, req.clone(), v).await;
+    assert_eq!(first.session_id, second.session_id, "same cookie: recovered");
+    let other = raw_login(&mut c, LoginRequest { session_cookie: Some("new".into()), ..req }, v).await;
+    assert_ne!(other.session_id, first.session_id, "new cookie: new session");
+}
+
+#[tokio::test]
+async fn unknown_session_gets_604_and_logout_ends_the_session() {
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    for v in Variant::ALL {
+        let mut c = ts.client("alice", v).await.expect("client");
+        let sid = c.session_id.clone().expect("sid");
+        c.logout().await.expect("logout");
+        c.session_id = Some(sid);
+        let err = c.poll().await.expect_err("poll after logout");
+        assert!(err.to_string().contains("604"), "{v:?}: {err}");
+        c.session_id = Some("no-such-session".into());
+        let err = c.poll().await.expect_err("poll on an unknown session");
+        assert!(err.to_string().contains("604"), "{v:?}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn keep_alive_grants_and_refuses() {
+    use imps_csp::model::session::KeepAliveRequest;
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    let mut c = ts.client("alice", Variant::V13_XML).await.expect("client");
+    let p = c
+        .request(Primitive::KeepAliveRequest(KeepAliveRequest { time_to_live: Some(300) }))
+        .await
+        .expect("keepalive");
+    match p {
+        Primitive::KeepAliveResponse(r) => {
+            assert_eq!(r.result.code, StatusCode::SUCCESS);
+            assert_eq!(r.keep_alive_time, Some(300));
+        }
+        other => panic!("{other:?}"),
+    }
+    let p = c
+        .request(Primitive::KeepAliveRequest(KeepAliveRequest { time_to_live: Some(10_000_000) }))
+        .await
+        .expect("keepalive");
+    match p {
+        Primitive::Status(s) => assert_eq!(s.result.code, StatusCode::NEW_VALUE_NOT_ACCEPTED),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn idle_sessions_expire_with_600() {
+    let ts = TestServer::start_with(&["alice"], |s| {
+        s.engine.min_time_to_live = 1;
+    })
+    .await
+    .expect("server");
+    let mut cfg: ClientConfig = ts.config(Variant::V12_XML);
+    cfg.timeout = Duration::from_secs(10);
+    let mut c = Client::new(cfg).expect("client");
+    let msg = WvCspMessage::new(
+        imps_csp::CspVersion::V1_2,
+        None,
+        TransactionMode::Request,
+        Some("1".into()),
+        Primitive::LoginRequest(LoginRequest {
+            user_id: "alice".into(),
+            password: Some("alice-pw".into()),
+            time_to_live: Some(1),
+            ..Default::default()
+        }),
+    );
+    let answer = c.exchange(&msg).await.expect("login").expect("answer");
+    let sid = match &answer.session.transactions[0].primitive {
+        Primitive::LoginResponse(r) => r.session_id.clone().expect("sid"),
+        other => panic!("{other:?}"),
+    };
+    c.session_id = Some(sid);
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let err = c.poll().await.expect_err("expired");
+    assert!(err.to_string().contains("600"), "{err}");
+}

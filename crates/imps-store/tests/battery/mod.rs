@@ -1,0 +1,322 @@
+//! The store battery: what every [`Store`] backend must do, written against `&dyn Store` so the
+//! PostgreSQL backend can run it too. Every function expects a fresh, empty store.
+
+#![allow(dead_code)] // each backend's test file uses what applies to it
+
+use imps_core::store::{ContactListRecord, MessageRecord, Store, UserDocument, UserRecord, Write};
+
+/// An account.
+pub fn user(name: &str) -> UserRecord {
+    UserRecord {
+        id: format!("wv:{name}@example.com"),
+        password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$salt${name}"),
+        digest_secret: None,
+    }
+}
+
+/// A contact list of `owner`.
+pub fn list(owner: &UserRecord, name: &str, members: &[&str]) -> ContactListRecord {
+    ContactListRecord {
+        owner: owner.id.clone(),
+        id: format!("{}/{name}", owner.id),
+        display_name: Some(name.to_uppercase()),
+        default: false,
+        members: members
+            .iter()
+            .map(|m| (format!("wv:{m}@example.com"), Some(format!("nick {m}"))))
+            .collect(),
+    }
+}
+
+/// A message to `recipient`.
+pub fn message(recipient: &UserRecord, id: &str, accepted_at: u64) -> MessageRecord {
+    MessageRecord {
+        recipient: recipient.id.clone(),
+        message_id: id.to_owned(),
+        sender: "wv:sender@example.com".into(),
+        accepted_at,
+        expires_at: accepted_at + 86_400,
+        delivery_report: true,
+        document: format!("<NewMessage><MessageID>{id}</MessageID></NewMessage>").into_bytes(),
+    }
+}
+
+/// A document of `user`.
+pub fn document(user: &UserRecord, kind: &str, body: &[u8]) -> UserDocument {
+    UserDocument {
+        user: user.id.clone(),
+        kind: kind.to_owned(),
+        body: body.to_vec(),
+    }
+}
+
+fn commit(store: &dyn Store, writes: Vec<Write>) {
+    store.commit(writes).expect("commit");
+}
+
+/// Every kind of write shows in `load()`, field for field; deletes remove exactly their row.
+pub fn every_write_round_trips(store: &dyn Store) {
+    let alice = UserRecord {
+        digest_secret: Some("s3cret ünïcode".into()),
+        ..user("alice")
+    };
+    let bob = user("bob");
+    let mut friends = list(&alice, "friends", &["bob", "carol"]);
+    friends.default = true;
+    friends.members.push(("wv:dave@example.com".into(), None));
+    let empty = ContactListRecord {
+        owner: alice.id.clone(),
+        id: format!("{}/empty", alice.id),
+        ..ContactListRecord::default()
+    };
+    let m1 = message(&bob, "m1", 1_700_000_000);
+    let m2 = MessageRecord {
+        delivery_report: false,
+        expires_at: u64::MAX,
+        accepted_at: 0,
+        document: vec![0, 159, 255, 0, b'x'],
+        ..message(&bob, "m2", 0)
+    };
+    let presence = document(&alice, "presence", b"{\"status\":\"available\"}");
+    let binary = document(&bob, "blocking", &[0, 1, 2, 254, 255]);
+    commit(
+        store,
+        vec![
+            Write::PutUser(alice.clone()),
+            Write::PutUser(bob.clone()),
+            Write::PutList(friends.clone()),
+            Write::PutList(empty.clone()),
+            Write::PutMessage(m1.clone()),
+            Write::PutMessage(m2.clone()),
+            Write::PutDocument(presence.clone()),
+            Write::PutDocument(binary.clone()),
+        ],
+    );
+
+    let snap = store.load().expect("load");
+    assert_eq!(snap.users, vec![alice.clone(), bob.clone()]);
+    assert_eq!(snap.lists, vec![friends.clone(), empty.clone()]);
+    assert_eq!(
+        snap.messages,
+        vec![m2.clone(), m1.clone()],
+        "ordered by accepted_at"
+    );
+    assert_eq!(snap.documents, vec![presence.clone(), binary.clone()]);
+    assert_eq!(
+        store.load_users().expect("load users"),
+        vec![alice.clone(), bob.clone()]
+    );
+
+    commit(
+        store,
+        vec![
+            Write::DeleteList(alice.id.clone(), empty.id.clone()),
+            Write::DeleteMessage(bob.id.clone(), "m2".into()),
+        ],
+    );
+    let snap = store.load().expect("load");
+    assert_eq!(snap.lists, vec![friends]);
+    assert_eq!(snap.messages, vec![m1]);
+    assert_eq!(snap.users.len(), 2);
+    assert_eq!(snap.documents.len(), 2);
+}
+
+/// Deleting an account deletes its lists, the messages to it and its documents, and nothing
+/// of anyone else's (including messages it sent and lists it is a member of).
+pub fn delete_user_cascades(store: &dyn Store) {
+    let alice = user("alice");
+    let bob = user("bob");
+    let from_alice = MessageRecord {
+        sender: alice.id.clone(),
+        ..message(&bob, "from-alice", 2)
+    };
+    let bobs_list = list(&bob, "friends", &["alice"]);
+    commit(
+        store,
+        vec![
+            Write::PutUser(alice.clone()),
+            Write::PutUser(bob.clone()),
+            Write::PutList(list(&alice, "friends", &["bob"])),
+            Write::PutList(list(&alice, "work", &[])),
+            Write::PutList(bobs_list.clone()),
+            Write::PutMessage(message(&alice, "to-alice-1", 1)),
+            Write::PutMessage(message(&alice, "to-alice-2", 3)),
+            Write::PutMessage(from_alice.clone()),
+            Write::PutDocument(document(&alice, "presence", b"{}")),
+            Write::PutDocument(document(&alice, "blocking", b"{}")),
+            Write::PutDocument(document(&bob, "presence", b"{}")),
+        ],
+    );
+    commit(store, vec![Write::DeleteUser(alice.id.clone())]);
+
+    let snap = store.load().expect("load");
+    assert_eq!(snap.users, vec![bob.clone()]);
+    assert_eq!(snap.lists, vec![bobs_list]);
+    assert_eq!(snap.messages, vec![from_alice]);
+    assert_eq!(snap.documents, vec![document(&bob, "presence", b"{}")]);
+
+    // A re-created account starts empty: nothing of the deleted one resurfaces.
+    commit(store, vec![Write::PutUser(alice.clone())]);
+    let snap = store.load().expect("load");
+    assert!(snap.lists.iter().all(|l| l.owner != alice.id));
+    assert!(snap.messages.iter().all(|m| m.recipient != alice.id));
+    assert!(snap.documents.iter().all(|d| d.user != alice.id));
+}
+
+/// PutUser, PutList, PutDocument and PutMessage replace the record with the same key, and
+/// replacing an account keeps what it owns.
+pub fn puts_replace(store: &dyn Store) {
+    let alice = user("alice");
+    commit(
+        store,
+        vec![
+            Write::PutUser(alice.clone()),
+            Write::PutList(list(&alice, "friends", &["bob", "carol"])),
+            Write::PutList(list(&alice, "work", &["erin"])),
+            Write::PutDocument(document(&alice, "presence", b"old")),
+            Write::PutMessage(message(&alice, "m1", 10)),
+            Write::PutMessage(message(&alice, "m2", 10)),
+        ],
+    );
+
+    let new_alice = UserRecord {
+        password_hash: "$argon2id$new".into(),
+        digest_secret: Some("pw".into()),
+        ..alice.clone()
+    };
+    let mut friends = list(&alice, "friends", &["dave"]);
+    friends.display_name = None;
+    friends.default = true;
+    let m1 = MessageRecord {
+        delivery_report: false,
+        document: b"replaced".to_vec(),
+        ..message(&alice, "m1", 10)
+    };
+    commit(
+        store,
+        vec![
+            Write::PutUser(new_alice.clone()),
+            Write::PutList(friends.clone()),
+            Write::PutDocument(document(&alice, "presence", b"new")),
+            Write::PutMessage(m1.clone()),
+        ],
+    );
+
+    let snap = store.load().expect("load");
+    assert_eq!(snap.users, vec![new_alice.clone()]);
+    // A replaced list keeps its place.
+    assert_eq!(snap.lists, vec![friends, list(&alice, "work", &["erin"])]);
+    assert_eq!(snap.documents, vec![document(&alice, "presence", b"new")]);
+    assert_eq!(snap.messages, vec![m1, message(&alice, "m2", 10)]);
+
+    // And back: a password reset clears the digest secret.
+    commit(store, vec![Write::PutUser(alice.clone())]);
+    assert_eq!(store.load_users().expect("load users"), vec![alice]);
+}
+
+/// Writes of one batch apply in order.
+pub fn writes_apply_in_order(store: &dyn Store) {
+    let alice = user("alice");
+    let bob = user("bob");
+    commit(
+        store,
+        vec![
+            Write::PutUser(alice.clone()),
+            Write::PutMessage(message(&alice, "m1", 1)),
+            Write::DeleteUser(alice.id.clone()),
+            Write::PutUser(bob.clone()),
+            Write::DeleteUser(bob.id.clone()),
+            Write::PutUser(bob.clone()),
+            Write::PutDocument(document(&bob, "presence", b"1")),
+            Write::PutDocument(document(&bob, "presence", b"2")),
+        ],
+    );
+    let snap = store.load().expect("load");
+    assert_eq!(snap.users, vec![bob.clone()]);
+    assert!(snap.messages.is_empty());
+    assert_eq!(snap.documents, vec![document(&bob, "presence", b"2")]);
+}
+
+/// Deleting what is not there is not an error; an empty commit is a no-op.
+pub fn deletes_are_idempotent(store: &dyn Store) {
+    commit(store, vec![]);
+    let alice = user("alice");
+    commit(
+        store,
+        vec![
+            Write::DeleteUser("wv:nobody@example.com".into()),
+            Write::DeleteList(alice.id.clone(), "wv:alice/none@example.com".into()),
+            Write::DeleteMessage(alice.id.clone(), "none".into()),
+        ],
+    );
+    commit(store, vec![Write::PutUser(alice.clone())]);
+    commit(
+        store,
+        vec![Write::DeleteMessage(alice.id.clone(), "none".into())],
+    );
+    let snap = store.load().expect("load");
+    assert_eq!(snap.users, vec![alice]);
+    assert!(snap.lists.is_empty() && snap.messages.is_empty() && snap.documents.is_empty());
+}
+
+/// Messages load by accepted_at, ties in the order they were stored.
+pub fn messages_load_in_acceptance_order(store: &dyn Store) {
+    let alice = user("alice");
+    let bob = user("bob");
+    commit(
+        store,
+        vec![Write::PutUser(alice.clone()), Write::PutUser(bob.clone())],
+    );
+    let order = [
+        (&bob, "z", 5),
+        (&alice, "y", 5),
+        (&bob, "a", 1),
+        (&alice, "x", 9),
+        (&alice, "b", 5),
+    ];
+    for (to, id, at) in order {
+        commit(store, vec![Write::PutMessage(message(to, id, at))]);
+    }
+    let ids: Vec<String> = store
+        .load()
+        .expect("load")
+        .messages
+        .into_iter()
+        .map(|m| m.message_id)
+        .collect();
+    assert_eq!(ids, ["a", "z", "y", "b", "x"]);
+}
+
+/// `threads` threads each commit `per_thread` batches at once (a message each, every tenth batch
+/// with a second write); all of them land. Returns the number of commit calls.
+pub fn concurrent_commits(store: &dyn Store, threads: usize, per_thread: usize) -> usize {
+    let users: Vec<UserRecord> = (0..threads).map(|t| user(&format!("u{t}"))).collect();
+    commit(store, users.iter().cloned().map(Write::PutUser).collect());
+    std::thread::scope(|s| {
+        for (t, to) in users.iter().enumerate() {
+            s.spawn(move || {
+                for i in 0..per_thread {
+                    let mut writes = vec![Write::PutMessage(message(to, &format!("{t}-{i}"), 1))];
+                    if i % 10 == 0 {
+                        writes.push(Write::PutDocument(document(to, "presence", &[i as u8])));
+                    }
+                    store.commit(writes).expect("concurrent commit");
+                }
+            });
+        }
+    });
+    let snap = store.load().expect("load");
+    assert_eq!(snap.messages.len(), threads * per_thread);
+    for (t, to) in users.iter().enumerate() {
+        let mine: Vec<&str> = snap
+            .messages
+            .iter()
+            .filter(|m| m.recipient == to.id)
+            .map(|m| m.message_id.as_str())
+            .collect();
+        let expected: Vec<String> = (0..per_thread).map(|i| format!("{t}-{i}")).collect();
+        assert_eq!(mine, expected, "thread {t}'s messages, in commit order");
+    }
+    assert_eq!(snap.documents.len(), threads);
+    threads * per_thread
+}
