@@ -169,6 +169,50 @@ impl Engine {
         cx.finish(None)
     }
 
+    /// Brings one account up to date with the store (logins call this with what the store
+    /// says right now): added, changed, or (`None`) deleted with its sessions ended (601).
+    pub fn refresh_user(&self, id: &str, record: Option<UserRecord>, now: u64) -> Outcome {
+        let mut st = self.state.lock();
+        let mut cx = Cx::new(&mut st, &self.cfg, now);
+        match record {
+            Some(r) => match cx.st.users.get_mut(id) {
+                Some(u) => u.record = r,
+                None => {
+                    cx.st.users.insert(id.to_owned(), UserState::new(r));
+                }
+            },
+            None => {
+                let sessions = cx
+                    .st
+                    .users
+                    .get(id)
+                    .map(|u| u.sessions.clone())
+                    .unwrap_or_default();
+                for sid in sessions {
+                    feature::session::end_session(&mut cx, &sid, StatusCode::FORCED_LOGOUT);
+                }
+                cx.st.users.remove(id);
+            }
+        }
+        cx.finish(None)
+    }
+
+    /// The normalised user id a Login-Request in `msg` logs in, if any.
+    pub fn login_user(&self, msg: &WvCspMessage) -> Option<String> {
+        msg.session
+            .transactions
+            .iter()
+            .find_map(|t| match &t.primitive {
+                Primitive::LoginRequest(r) => {
+                    Address::parse_with_domain(&r.user_id, &self.cfg.default_domain)
+                        .ok()
+                        .filter(|a| a.resource().is_none())
+                        .map(|a| a.to_string())
+                }
+                _ => None,
+            })
+    }
+
     /// Ends a session from outside (administration): later requests get 601.
     pub fn disconnect(&self, session_id: &str, now: u64) -> Outcome {
         let mut st = self.state.lock();

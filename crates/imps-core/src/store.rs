@@ -111,6 +111,9 @@ pub trait Store: Send + Sync + 'static {
     fn load(&self) -> Result<Snapshot, StoreError>;
     /// Loads only the accounts (to notice accounts changed by `impsd user ...` while running).
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError>;
+    /// One account, read now (logins read it so that accounts changed by another process
+    /// apply at once).
+    fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError>;
     /// A counter that changes whenever another process changed the data (for reloads).
     fn data_version(&self) -> Result<u64, StoreError>;
     /// Commits writes durably, as one atomic batch.

@@ -180,7 +180,20 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Respons
     let now = now();
     let outcome = if Engine::is_slow(&msg) {
         let engine = app.engine.clone();
-        match tokio::task::spawn_blocking(move || engine.handle(msg, now, fingerprint)).await {
+        let store = app.store.clone();
+        let work = move || {
+            // The account as the store has it now: `impsd user add|del|passwd` apply at once.
+            if let Some(id) = engine.login_user(&msg) {
+                match store.user(&id) {
+                    Ok(record) => {
+                        let _ = engine.refresh_user(&id, record, now);
+                    }
+                    Err(e) => tracing::error!(error = %e, "reading an account failed"),
+                }
+            }
+            engine.handle(msg, now, fingerprint)
+        };
+        match tokio::task::spawn_blocking(work).await {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!(error = %e, "login task failed");

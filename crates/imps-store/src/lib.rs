@@ -133,6 +133,10 @@ impl Store for SqliteStore {
         sql::load_users(&self.reader()).map_err(store_err("load users"))
     }
 
+    fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
+        SqliteStore::user(self, id)
+    }
+
     /// `PRAGMA data_version` of the write connection: it changes when another connection (the
     /// admin command in another process, or a second `SqliteStore` on the same file) commits,
     /// and not when this store commits. Waits for a group commit in progress.
