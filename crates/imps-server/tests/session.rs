@@ -17,9 +17,19 @@ async fn raw_login(c: &mut Client, req: LoginRequest, v: Variant) -> LoginRespon
         Some("1".into()),
         Primitive::LoginRequest(req),
     );
-    let answer = c.exchange(&msg).await.expect("exchange").expect("an answer");
+    let answer = c
+        .exchange(&msg)
+        .await
+        .expect("exchange")
+        .expect("an answer");
     assert!(!answer.poll(), "never Poll=T on a Login-Response");
-    match answer.session.transactions.into_iter().next().map(|t| t.primitive) {
+    match answer
+        .session
+        .transactions
+        .into_iter()
+        .next()
+        .map(|t| t.primitive)
+    {
         Some(Primitive::LoginResponse(r)) => r,
         other => panic!("expected Login-Response, got {other:?}"),
     }
@@ -33,7 +43,10 @@ async fn password_and_digest_logins_in_every_variant() {
             let mut cfg = ts.config(v);
             cfg.digest = digest;
             let mut c = Client::new(cfg).expect("client");
-            let sid = c.login("alice", "alice-pw").await.unwrap_or_else(|e| panic!("{v:?} digest={digest}: {e}"));
+            let sid = c
+                .login("alice", "alice-pw")
+                .await
+                .unwrap_or_else(|e| panic!("{v:?} digest={digest}: {e}"));
             assert_eq!(sid.len(), 32, "128-bit session id in hex");
             c.negotiate().await.expect("negotiate");
             c.logout().await.expect("logout");
@@ -56,29 +69,86 @@ async fn login_errors_carry_the_reference_codes() {
         ..Default::default()
     };
     // Wrong password: 409.
-    let r = raw_login(&mut c, LoginRequest { password: Some("nope".into()), ..base.clone() }, v).await;
+    let r = raw_login(
+        &mut c,
+        LoginRequest {
+            password: Some("nope".into()),
+            ..base.clone()
+        },
+        v,
+    )
+    .await;
     assert_eq!(r.result.code, StatusCode::INVALID_PASSWORD);
     assert_eq!(r.session_id, None);
     // Unknown user: 531.
-    let r = raw_login(&mut c, LoginRequest { user_id: "mallory".into(), password: Some("x".into()), ..base.clone() }, v).await;
+    let r = raw_login(
+        &mut c,
+        LoginRequest {
+            user_id: "mallory".into(),
+            password: Some("x".into()),
+            ..base.clone()
+        },
+        v,
+    )
+    .await;
     assert_eq!(r.result.code, StatusCode::UNKNOWN_USER);
     // No common digest scheme: 543.
-    let r = raw_login(&mut c, LoginRequest { digest_schema: vec!["MD4".into()], ..base.clone() }, v).await;
+    let r = raw_login(
+        &mut c,
+        LoginRequest {
+            digest_schema: vec!["MD4".into()],
+            ..base.clone()
+        },
+        v,
+    )
+    .await;
     assert_eq!(r.result.code, StatusCode::NO_MATCHING_DIGEST_SCHEME);
     // Challenge, then a wrong digest: 409; the challenge is used up.
-    let r = raw_login(&mut c, LoginRequest { digest_schema: vec!["MD5".into(), "SHA".into()], ..base.clone() }, v).await;
+    let r = raw_login(
+        &mut c,
+        LoginRequest {
+            digest_schema: vec!["MD5".into(), "SHA".into()],
+            ..base.clone()
+        },
+        v,
+    )
+    .await;
     assert_eq!(r.result.code, StatusCode::UNAUTHORIZED);
     assert!(r.nonce.is_some() && r.digest_schema.is_some());
     assert_eq!(r.capability_request, Some(true));
-    let r = raw_login(&mut c, LoginRequest { digest_bytes: Some("AAAA".into()), ..base.clone() }, v).await;
+    let r = raw_login(
+        &mut c,
+        LoginRequest {
+            digest_bytes: Some("AAAA".into()),
+            ..base.clone()
+        },
+        v,
+    )
+    .await;
     assert_eq!(r.result.code, StatusCode::INVALID_PASSWORD);
     // The Android flow: the second leg reuses TransactionID 1 and gets a session, not the
     // stored challenge.
-    let r = raw_login(&mut c, LoginRequest { digest_schema: vec!["MD5".into()], ..base.clone() }, v).await;
+    let r = raw_login(
+        &mut c,
+        LoginRequest {
+            digest_schema: vec!["MD5".into()],
+            ..base.clone()
+        },
+        v,
+    )
+    .await;
     let nonce = r.nonce.expect("nonce");
     assert_eq!(r.digest_schema.as_deref(), Some("MD5"));
     let digest = imps_core::auth::digest("MD5", &nonce, "alice-pw").expect("md5");
-    let r = raw_login(&mut c, LoginRequest { digest_bytes: Some(digest), ..base.clone() }, v).await;
+    let r = raw_login(
+        &mut c,
+        LoginRequest {
+            digest_bytes: Some(digest),
+            ..base.clone()
+        },
+        v,
+    )
+    .await;
     assert_eq!(r.result.code, StatusCode::SUCCESS);
     assert!(r.session_id.is_some());
     assert!(r.keep_alive_time.is_some());
@@ -97,9 +167,23 @@ async fn session_recovery_with_the_same_cookie_keeps_the_session() {
     };
     let first = raw_login(&mut c, req.clone(), v).await;
     let second = raw_login(&mut c, req.clone(), v).await;
-    assert_eq!(first.session_id, second.session_id, "same cookie: recovered");
-    let other = raw_login(&mut c, LoginRequest { session_cookie: Some("new".into()), ..req }, v).await;
-    assert_ne!(other.session_id, first.session_id, "new cookie: new session");
+    assert_eq!(
+        first.session_id, second.session_id,
+        "same cookie: recovered"
+    );
+    let other = raw_login(
+        &mut c,
+        LoginRequest {
+            session_cookie: Some("new".into()),
+            ..req
+        },
+        v,
+    )
+    .await;
+    assert_ne!(
+        other.session_id, first.session_id,
+        "new cookie: new session"
+    );
 }
 
 #[tokio::test]
@@ -124,7 +208,9 @@ async fn keep_alive_grants_and_refuses() {
     let ts = TestServer::start(&["alice"]).await.expect("server");
     let mut c = ts.client("alice", Variant::V13_XML).await.expect("client");
     let p = c
-        .request(Primitive::KeepAliveRequest(KeepAliveRequest { time_to_live: Some(300) }))
+        .request(Primitive::KeepAliveRequest(KeepAliveRequest {
+            time_to_live: Some(300),
+        }))
         .await
         .expect("keepalive");
     match p {
@@ -135,7 +221,9 @@ async fn keep_alive_grants_and_refuses() {
         other => panic!("{other:?}"),
     }
     let p = c
-        .request(Primitive::KeepAliveRequest(KeepAliveRequest { time_to_live: Some(10_000_000) }))
+        .request(Primitive::KeepAliveRequest(KeepAliveRequest {
+            time_to_live: Some(10_000_000),
+        }))
         .await
         .expect("keepalive");
     match p {
