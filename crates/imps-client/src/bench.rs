@@ -49,6 +49,9 @@ pub struct BenchArgs {
     /// The server's pid, to report its memory per session (Linux /proc).
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// Poll on a timer only, without asking for standalone TCP CIR.
+    #[arg(long)]
+    pub no_cir: bool,
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
@@ -67,34 +70,45 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 }
 
 /// Runs the benchmark and prints the report.
-pub async fn run(cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
+pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
+    if !args.no_cir {
+        cfg.cir = vec!["STCP".into()];
+    }
     let n = args.users;
     anyhow::ensure!(n >= 2, "--users must be at least 2");
     let rss_before = args.server_pid.and_then(rss_kib);
 
-    // Phase 1: logins.
+    // Phase 1: logins, in two halves; the server's memory is read after each, so that the
+    // per-session figure leaves out fixed costs (login threads, allocator warm-up).
     let sem = Arc::new(Semaphore::new(args.login_concurrency.max(1)));
     let started = Instant::now();
-    let mut handles = Vec::with_capacity(n);
-    for i in 0..n {
-        let cfg = cfg.clone();
-        let sem = sem.clone();
-        let user = format!("{}{i}", args.prefix);
-        let pw = args.bench_password.clone();
-        handles.push(tokio::spawn(async move {
-            let _permit = sem.acquire().await?;
-            let mut c = Client::new(cfg)?;
-            c.login(&user, &pw)
-                .await
-                .with_context(|| format!("login {user}"))?;
-            c.negotiate().await?;
-            anyhow::Ok(c)
-        }));
-    }
     let mut clients = Vec::with_capacity(n);
-    for h in handles {
-        clients.push(h.await??);
+    let mut rss_half = None;
+    for range in [0..n / 2, n / 2..n] {
+        let mut handles = Vec::with_capacity(range.len());
+        for i in range {
+            let cfg = cfg.clone();
+            let sem = sem.clone();
+            let user = format!("{}{i}", args.prefix);
+            let pw = args.bench_password.clone();
+            handles.push(tokio::spawn(async move {
+                let _permit = sem.acquire().await?;
+                let mut c = Client::new(cfg)?;
+                c.login(&user, &pw)
+                    .await
+                    .with_context(|| format!("login {user}"))?;
+                c.negotiate().await?;
+                anyhow::Ok(c)
+            }));
+        }
+        for h in handles {
+            clients.push(h.await??);
+        }
+        if rss_half.is_none() {
+            rss_half = Some(args.server_pid.and_then(rss_kib));
+        }
     }
+    let rss_half = rss_half.flatten();
     let login_secs = started.elapsed().as_secs_f64();
     let rss_after = args.server_pid.and_then(rss_kib);
 
@@ -140,45 +154,34 @@ pub async fn run(cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
         let to = format!("{}{}", args.prefix, (i + 1) % n);
         let poll = Duration::from_millis(args.poll_ms);
         handles.push(tokio::spawn(async move {
+            // Wake-ups from the TCP CIR channel, when agreed; else a poll timer.
+            let wake = Arc::new(tokio::sync::Notify::new());
+            let mut cir_task = None;
+            if let Ok(mut ch) = c.open_tcp_cir().await {
+                let wake = wake.clone();
+                cir_task = Some(tokio::spawn(async move {
+                    while ch.wake().await.is_ok() {
+                        wake.notify_one();
+                    }
+                }));
+            }
+            let timer = cir_task.is_none();
             // Spread the first sends over one interval.
             let offset = per_user_interval.mul_f64(i as f64 / n as f64);
-            let mut next_send = Instant::now() + offset;
+            let mut next_send = tokio::time::Instant::now() + offset;
             let mut next_presence = Instant::now() + Duration::from_secs(5) + offset;
             let mut local = Vec::new();
-            let mut piggy = None;
+            let mut drain = true;
             while !stop.load(Ordering::Relaxed) {
-                let now = Instant::now();
-                if now >= next_send {
-                    let stamp = epoch.elapsed().as_micros();
-                    match c.send_text(&[&to], &format!("t={stamp}")).await {
-                        Ok(_) => {
-                            sent.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(_) => {
-                            errors.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    next_send += per_user_interval;
-                    if next_send < now {
-                        next_send = now;
-                    }
-                }
-                if now >= next_presence {
-                    let status = format!("at {}", epoch.elapsed().as_secs());
-                    if commands::set_presence(&mut c, None, Some(status), None)
-                        .await
-                        .is_err()
-                    {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
-                    next_presence = now + Duration::from_secs(5);
-                }
-                let req = match piggy.take() {
-                    Some(r) => Some(r),
-                    None => c.poll().await.ok().flatten(),
-                };
-                match req {
-                    Some(r) => {
+                if drain {
+                    drain = false;
+                    let mut piggy = None;
+                    loop {
+                        let req = match piggy.take() {
+                            Some(r) => Some(r),
+                            None => c.poll().await.ok().flatten(),
+                        };
+                        let Some(r) = req else { break };
                         if let Primitive::NewMessage(m) = &r.primitive {
                             if let Some(ContentData::Text(t)) = &m.content_data {
                                 if let Some(v) =
@@ -192,16 +195,46 @@ pub async fn run(cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
                         }
                         piggy = c.acknowledge(&r).await.ok().flatten();
                     }
-                    None => {
-                        let wait = poll.min(next_send.saturating_duration_since(Instant::now()));
-                        if !c.poll_hint {
-                            tokio::time::sleep(wait).await;
-                        }
+                }
+                let poll_at = tokio::time::Instant::now() + poll;
+                tokio::select! {
+                    _ = wake.notified() => { drain = true; continue; }
+                    _ = tokio::time::sleep_until(poll_at), if timer => { drain = true; continue; }
+                    _ = tokio::time::sleep_until(next_send) => {}
+                }
+                let stamp = epoch.elapsed().as_micros();
+                match c.send_text(&[&to], &format!("t={stamp}")).await {
+                    Ok(_) => {
+                        sent.fetch_add(1, Ordering::Relaxed);
                     }
+                    Err(_) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                next_send += per_user_interval;
+                let now = tokio::time::Instant::now();
+                if next_send < now {
+                    next_send = now;
+                }
+                if Instant::now() >= next_presence {
+                    let status = format!("at {}", epoch.elapsed().as_secs());
+                    if commands::set_presence(&mut c, None, Some(status), None)
+                        .await
+                        .is_err()
+                    {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    next_presence = Instant::now() + Duration::from_secs(5);
+                }
+                if c.poll_hint {
+                    drain = true;
                 }
             }
             latencies.lock().await.extend(local);
             let _ = c.logout().await;
+            if let Some(t) = cir_task {
+                t.abort();
+            }
         }));
     }
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
@@ -240,10 +273,13 @@ pub async fn run(cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
         percentile(&lat, 0.99) as f64 / 1000.0
     );
     println!("  errors:         {}", errors.load(Ordering::Relaxed));
-    if let (Some(a), Some(b)) = (rss_before, rss_after) {
+    if let (Some(a), Some(h), Some(b)) = (rss_before, rss_half, rss_after) {
+        // Logged in and negotiated, nothing else yet: the cost of an idle session.
+        let second_half = n - n / 2;
         println!(
-            "  server RSS:     {a} KiB before login, {b} KiB with {n} sessions: {:.1} KiB per session",
-            (b.saturating_sub(a)) as f64 / n as f64
+            "  server RSS:     {a} KiB at start, {h} KiB with {} sessions, {b} KiB with {n}: {:.1} KiB per idle session",
+            n / 2,
+            (b.saturating_sub(h)) as f64 / second_half as f64
         );
     }
     Ok(())

@@ -31,6 +31,8 @@ pub struct ClientConfig {
     pub delivery: &'static str,
     /// HTTP timeout per request.
     pub timeout: Duration,
+    /// CIR methods asked for in capability negotiation (`STCP`, `SHTTP`, ...).
+    pub cir: Vec<String>,
 }
 
 impl ClientConfig {
@@ -43,6 +45,7 @@ impl ClientConfig {
             digest: false,
             delivery: "P",
             timeout: Duration::from_secs(45),
+            cir: Vec::new(),
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct Client {
     cookie: String,
     /// Server requests that arrived piggy-backed on responses, not yet handed out.
     pending: Vec<ServerRequest>,
+    /// What capability negotiation agreed.
+    pub agreed: Option<CapabilityList>,
 }
 
 impl Client {
@@ -88,6 +93,7 @@ impl Client {
             poll_hint: false,
             cookie: format!("cookie{}", std::process::id() ^ rand_u32()),
             pending: Vec::new(),
+            agreed: None,
         })
     }
 
@@ -255,6 +261,7 @@ impl Client {
             multi_trans: Some(1),
             parser_size: Some(262144),
             server_poll_min: Some(1),
+            supported_cir_method: self.cfg.cir.clone(),
             ..Default::default()
         };
         let p = self
@@ -266,6 +273,9 @@ impl Client {
             ))
             .await?;
         expect_ok(&p, "ClientCapability-Response")?;
+        if let Primitive::ClientCapabilityResponse(r) = &p {
+            self.agreed = r.agreed().cloned();
+        }
         let mut tree = WvcspFeat::default();
         for f in ["FundamentalFeat", "PresenceFeat", "IMFeat", "GroupFeat"] {
             if let Some(slot) = tree.feature_slot(f) {
@@ -430,6 +440,41 @@ impl Client {
         }
     }
 
+    /// The agreed standalone TCP CIR endpoint, if STCP was agreed.
+    pub fn tcp_cir(&self) -> Option<(String, u16)> {
+        let a = self.agreed.as_ref()?;
+        if !a.supported_cir_method.iter().any(|m| m == "STCP") {
+            return None;
+        }
+        Some((a.tcp_address.clone()?, u16::try_from(a.tcp_port?).ok()?))
+    }
+
+    /// Opens the standalone TCP CIR channel (`HELO <SessionID>`, then `OK`).
+    pub async fn open_tcp_cir(&self) -> anyhow::Result<CirChannel> {
+        let (host, port) = self
+            .tcp_cir()
+            .ok_or_else(|| anyhow!("STCP was not agreed"))?;
+        let sid = self
+            .session_id
+            .clone()
+            .ok_or_else(|| anyhow!("not logged in"))?;
+        let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+        stream.set_nodelay(true)?;
+        let (r, mut w) = stream.into_split();
+        use tokio::io::AsyncWriteExt as _;
+        w.write_all(format!("HELO {sid}\r\n").as_bytes()).await?;
+        let mut ch = CirChannel {
+            reader: tokio::io::BufReader::new(r),
+            writer: w,
+            line: String::new(),
+        };
+        let first = ch.read_line().await?;
+        if first.trim() != "OK" {
+            bail!("CIR server answered {first:?} to HELO");
+        }
+        Ok(ch)
+    }
+
     /// Logs out.
     pub async fn logout(&mut self) -> anyhow::Result<()> {
         let p = self
@@ -440,6 +485,44 @@ impl Client {
             Primitive::Disconnect(_) => Ok(()),
             other => expect_ok(&other, "Status"),
         }
+    }
+}
+
+/// An open standalone TCP CIR channel.
+pub struct CirChannel {
+    reader: tokio::io::BufReader<tokio::net::tcp::OwnedReadHalf>,
+    writer: tokio::net::tcp::OwnedWriteHalf,
+    line: String,
+}
+
+impl CirChannel {
+    async fn read_line(&mut self) -> anyhow::Result<String> {
+        use tokio::io::AsyncBufReadExt as _;
+        self.line.clear();
+        let n = self.reader.read_line(&mut self.line).await?;
+        if n == 0 {
+            bail!("CIR channel closed");
+        }
+        Ok(self.line.clone())
+    }
+
+    /// Waits for the next `WVCI` line and returns it (cancel-safe enough for `select!` on a
+    /// line boundary: a wake-up is a whole line).
+    pub async fn wake(&mut self) -> anyhow::Result<String> {
+        loop {
+            let l = self.read_line().await?;
+            if l.starts_with("WVCI") {
+                return Ok(l.trim().to_owned());
+            }
+        }
+    }
+
+    /// Sends `PING`; the server answers `OK` (read by the next [`CirChannel::wake`] call,
+    /// which skips it).
+    pub async fn ping(&mut self) -> anyhow::Result<()> {
+        use tokio::io::AsyncWriteExt as _;
+        self.writer.write_all(b"PING \r\n").await?;
+        Ok(())
     }
 }
 

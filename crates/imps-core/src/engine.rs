@@ -60,6 +60,8 @@ pub(crate) struct Cx<'a> {
 }
 
 /// A handler's answer to one request transaction.
+// Returned once per request and consumed at once, never stored: boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Reply {
     /// Answer with this primitive.
     Prim(Primitive),
@@ -119,9 +121,7 @@ impl Engine {
     /// Whether a live session has requests waiting (standalone HTTP CIR answers 200 then).
     pub fn has_pending(&self, session_id: &str) -> Option<bool> {
         let st = self.state.lock();
-        st.sessions
-            .get(session_id)
-            .map(|s| !s.outbox.is_empty() || s.in_flight.iter().any(|_| false))
+        st.sessions.get(session_id).map(|s| !s.outbox.is_empty())
     }
 
     /// A live session's (cookie, version), for CIR channels.
@@ -404,7 +404,17 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
     if msg.session.transactions.len() > max_trans {
         return Some(error_reply(&msg, Some(sid), StatusCode::BAD_REQUEST));
     }
-    feature::session::queue_inbox_if_needed(cx, &sid);
+    // Stored messages are queued at the session's first request, in the delivery method it
+    // agreed: a ClientCapability-Request (InitialDeliveryMethod) queues them itself once
+    // handled.
+    let negotiating = msg
+        .session
+        .transactions
+        .iter()
+        .any(|t| matches!(t.primitive, Primitive::ClientCapabilityRequest(_)));
+    if !negotiating {
+        feature::session::queue_inbox_if_needed(cx, &sid);
+    }
 
     let mut out: Vec<Transaction> = Vec::new();
     let mut polled = false;

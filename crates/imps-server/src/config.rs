@@ -29,6 +29,23 @@ pub struct FileConfig {
     /// `[service]`.
     #[serde(default)]
     pub service: ServiceSection,
+    /// `[cir]`.
+    #[serde(default)]
+    pub cir: CirSection,
+}
+
+/// `[cir]`: wake-up channels.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CirSection {
+    /// Standalone TCP CIR listen address (off when absent).
+    pub tcp: Option<SocketAddr>,
+    /// TCPAddress:TCPPort announced to clients (default: the listen address).
+    pub tcp_announce: Option<String>,
+    /// Offer standalone HTTP CIR (default true).
+    pub http: Option<bool>,
+    /// The CIR URL announced (default `http://<http listen address>/cir`).
+    pub http_url: Option<String>,
 }
 
 /// `[server]`: where to listen and keep data.
@@ -136,6 +153,14 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Password hash cost.
     pub hash_cost: HashCost,
+    /// Standalone TCP CIR listen address.
+    pub cir_tcp: Option<SocketAddr>,
+    /// TCP CIR address and port announced.
+    pub cir_tcp_announce: Option<(String, u16)>,
+    /// Offer standalone HTTP CIR.
+    pub cir_http: bool,
+    /// HTTP CIR URL announced.
+    pub cir_http_url: Option<String>,
     /// Engine settings.
     pub engine: EngineConfig,
 }
@@ -148,6 +173,10 @@ impl Default for Settings {
             data: PathBuf::from("impsd-data"),
             max_body_bytes: 256 * 1024,
             hash_cost: HashCost::default(),
+            cir_tcp: None,
+            cir_tcp_announce: None,
+            cir_http: true,
+            cir_http_url: None,
             engine: EngineConfig::default(),
         }
     }
@@ -217,6 +246,18 @@ impl Settings {
         if f.service.url.is_some() {
             e.sp_url = f.service.url;
         }
+        s.cir_tcp = f.cir.tcp;
+        if let Some(a) = f.cir.tcp_announce {
+            let (host, port) = a
+                .rsplit_once(':')
+                .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
+                .ok_or_else(|| anyhow::anyhow!("[cir] tcp_announce must be host:port"))?;
+            s.cir_tcp_announce = Some((host, port));
+        }
+        if let Some(x) = f.cir.http {
+            s.cir_http = x;
+        }
+        s.cir_http_url = f.cir.http_url;
         if e.min_time_to_live > e.max_time_to_live {
             anyhow::bail!("[session] min_time_to_live is above max_time_to_live");
         }

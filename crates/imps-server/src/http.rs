@@ -193,10 +193,10 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Respons
             }
             engine.handle(msg, now, fingerprint)
         };
-        match tokio::task::spawn_blocking(work).await {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::error!(error = %e, "login task failed");
+        match app.logins.run(work).await {
+            Some(o) => o,
+            None => {
+                tracing::error!("login task failed");
                 let m = status_message(version, sid, tid, StatusCode::INTERNAL_ERROR);
                 return reply(Some(&m), encoding, media);
             }

@@ -10,9 +10,11 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod cir;
 pub mod config;
 pub mod http;
 mod listen;
+pub mod pool;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +39,10 @@ pub struct App {
     pub settings: Settings,
     /// Wake-ups requested so far (CIR channels are not implemented yet).
     pub wakes: AtomicU64,
+    /// Threads for logins (password hashing).
+    pub logins: pool::LoginPool,
+    /// CIR connections.
+    pub cir: cir::CirHub,
 }
 
 impl App {
@@ -51,9 +57,15 @@ impl App {
             .map_err(|e| StoreError(e.to_string()))?
     }
 
-    /// Hands wake-ups to the CIR channels.
-    pub fn wake(&self, wakes: Vec<Wake>, _ended: Vec<String>) {
+    /// Hands wake-ups to the CIR channels and closes those of ended sessions.
+    pub fn wake(&self, wakes: Vec<Wake>, ended: Vec<String>) {
         self.wakes.fetch_add(wakes.len() as u64, Ordering::Relaxed);
+        if !wakes.is_empty() {
+            self.cir.wake(&wakes);
+        }
+        if !ended.is_empty() {
+            self.cir.ended(&ended);
+        }
     }
 }
 
@@ -63,6 +75,8 @@ pub struct Running {
     pub http_addr: SocketAddr,
     /// Where HTTPS is served, if configured.
     pub https_addr: Option<SocketAddr>,
+    /// Where standalone TCP CIR is served, if configured.
+    pub cir_tcp_addr: Option<SocketAddr>,
     /// The shared state (tests look at the engine).
     pub app: Arc<App>,
     stop: watch::Sender<bool>,
@@ -128,19 +142,50 @@ pub async fn start_with_store(
         messages = snapshot.messages.len(),
         "store loaded"
     );
+    let mut settings = settings;
+    let http = listen::bind(settings.http)?;
+    let http_addr = http.local_addr()?;
+    let tcp_cir = match settings.cir_tcp {
+        Some(addr) => {
+            let l = listen::bind(addr)?;
+            let bound = l.local_addr()?;
+            let announce = settings
+                .cir_tcp_announce
+                .clone()
+                .unwrap_or_else(|| (bound.ip().to_string(), bound.port()));
+            settings.engine.tcp_cir = Some(announce);
+            Some(l)
+        }
+        None => None,
+    };
+    if settings.cir_http {
+        settings.engine.http_cir_url = Some(
+            settings
+                .cir_http_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{http_addr}/cir")),
+        );
+    }
     let engine = Arc::new(Engine::new(settings.engine.clone(), snapshot));
     let app = Arc::new(App {
         engine,
         store,
         settings: settings.clone(),
         wakes: AtomicU64::new(0),
+        cir: cir::CirHub::default(),
+        logins: pool::LoginPool::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        )?,
     });
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
 
-    let http = listen::bind(settings.http)?;
-    let http_addr = http.local_addr()?;
     tasks.spawn(listen::serve(http, None, app.clone(), stopped.clone()));
+    let mut cir_tcp_addr = None;
+    if let Some(l) = tcp_cir {
+        cir_tcp_addr = Some(l.local_addr()?);
+        tasks.spawn(cir::serve_tcp(l, app.clone(), stopped.clone()));
+    }
     let mut https_addr = None;
     if let Some((addr, cert, key)) = &settings.https {
         let tls = listen::tls_acceptor(cert, key)?;
@@ -152,6 +197,7 @@ pub async fn start_with_store(
     Ok(Running {
         http_addr,
         https_addr,
+        cir_tcp_addr,
         app,
         stop,
         tasks,
