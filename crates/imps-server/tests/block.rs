@@ -314,3 +314,63 @@ async fn block_list_survives_a_restart() {
         StatusCode::RECIPIENT_BLOCKED_SENDER
     );
 }
+
+#[tokio::test]
+async fn blocking_a_contact_list_blocks_its_members_in_1_3() {
+    use imps_csp::model::common::{NickList, NickName};
+    use imps_csp::model::presence::CreateListRequest;
+    let ts = TestServer::start(&["alice", "bob", "carol"])
+        .await
+        .expect("server");
+    let v = Variant::V13_WBXML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    let mut carol = ts.client("carol", v).await.expect("carol");
+    let p = alice
+        .request(Primitive::CreateListRequest(CreateListRequest {
+            contact_list: "pests".into(),
+            nick_list: Some(NickList {
+                nick_name: vec![NickName {
+                    name: None,
+                    user_id: uid("bob"),
+                }],
+            }),
+            contact_list_properties: None,
+        }))
+        .await
+        .expect("CreateList");
+    assert!(matches!(p, Primitive::CreateListResponse(_)), "{p:?}");
+    apply(
+        &mut alice,
+        Primitive::BlockEntityRequest(BlockEntityRequest {
+            block_list: Some(BlockList {
+                add_list: Some(AddList {
+                    contact_list: vec!["pests".into()],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            block_list_in_use: Some(true),
+            ..Default::default()
+        }),
+    )
+    .await;
+    assert_eq!(
+        send_code(&mut bob, "alice", "let me in").await,
+        StatusCode::RECIPIENT_BLOCKED_SENDER
+    );
+    assert_eq!(
+        send_code(&mut carol, "alice", "hi").await,
+        StatusCode::SUCCESS
+    );
+    let r = blocked_list(&mut alice).await;
+    let listed = r
+        .block_list
+        .and_then(|b| b.entity_list)
+        .expect("EntityList");
+    assert_eq!(
+        listed.contact_list,
+        vec!["wv:alice/pests@localhost".to_owned()]
+    );
+    assert!(listed.user_id.is_empty());
+}

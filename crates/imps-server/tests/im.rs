@@ -693,3 +693,36 @@ async fn stored_messages_follow_the_delivery_method_negotiated_at_login() {
         bob.logout().await.expect("logout");
     }
 }
+
+#[tokio::test]
+async fn poll_flag_and_a_status_acknowledgement() {
+    use imps_csp::model::common::Status;
+    use imps_csp::model::presence::GetListRequest;
+    use imps_csp::{TransactionMode, WvCspMessage};
+    let ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    for v in Variant::ALL {
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let mut bob = ts.client("bob", v).await.expect("bob");
+        alice.send_text(&["bob"], "status ack").await.expect("send");
+        // Any answer to bob now says Poll=T.
+        bob.request(Primitive::GetListRequest(GetListRequest {}))
+            .await
+            .expect("GetList");
+        assert!(bob.poll_hint, "{v:?}: Poll=T with a message waiting");
+        let req = bob.poll().await.expect("poll").expect("NewMessage");
+        assert!(matches!(req.primitive, Primitive::NewMessage(_)));
+        // Acknowledged with Status 200 instead of MessageDelivered: delivered too.
+        let ack = WvCspMessage::new(
+            v.version,
+            bob.session_id.clone(),
+            TransactionMode::Response,
+            req.transaction_id.clone(),
+            Primitive::Status(Status::new(StatusCode::SUCCESS)),
+        );
+        assert!(bob.exchange(&ack).await.expect("ack").is_none(), "{v:?}");
+        assert!(!bob.poll_hint);
+        assert!(message_list(&mut bob).await.is_empty(), "{v:?}");
+        alice.logout().await.expect("logout");
+        bob.logout().await.expect("logout");
+    }
+}

@@ -58,10 +58,22 @@ async fn capabilities_are_what_the_server_honours() {
             vec!["HTTP".to_owned()],
             "WSP not served"
         );
-        assert!(
-            agreed.supported_cir_method.is_empty(),
-            "no CIR channel configured"
+        let want: Vec<String> = if v.version == CspVersion::V1_1 {
+            Vec::new() // SHTTP does not exist in 1.1
+        } else {
+            vec!["SHTTP".to_owned()]
+        };
+        assert_eq!(
+            agreed.supported_cir_method, want,
+            "{v:?}: STCP is not configured here; standalone HTTP CIR is on by default"
         );
+        if v.version >= CspVersion::V1_2 {
+            assert!(agreed
+                .cir_http_address
+                .as_ref()
+                .and_then(|c| c.url.as_ref())
+                .is_some());
+        }
         if v.version < CspVersion::V1_3 {
             assert_eq!(
                 agreed.accepted_content_length,

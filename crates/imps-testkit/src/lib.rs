@@ -110,8 +110,8 @@
 //! * A truncated document is not flagged as malformed; the token list just stops (detected here
 //!   as an error: elements left open).
 
-pub mod server;
 mod libwbxml;
+pub mod server;
 mod tools;
 mod tree;
 mod tshark;

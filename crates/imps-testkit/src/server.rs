@@ -97,11 +97,12 @@ pub fn add_users(dir: &Path, names: &[&str], digest: bool) -> anyhow::Result<()>
 impl TestServer {
     /// Settings for a test server on `dir`: a free port, cheap hashing.
     pub fn settings(dir: &Path) -> Settings {
-        let mut s = Settings::default();
-        s.http = "127.0.0.1:0".parse().expect("literal address");
-        s.data = dir.to_owned();
-        s.hash_cost = TEST_HASH;
-        s
+        Settings {
+            http: "127.0.0.1:0".parse().expect("literal address"),
+            data: dir.to_owned(),
+            hash_cost: TEST_HASH,
+            ..Settings::default()
+        }
     }
 
     /// Starts a server with accounts `names` (password: name + [`PASSWORD_SUFFIX`]).
@@ -129,12 +130,7 @@ impl TestServer {
 
     /// The engine of the running server.
     pub fn engine(&self) -> &imps_core::Engine {
-        &self
-            .running
-            .as_ref()
-            .expect("server running")
-            .app
-            .engine
+        &self.running.as_ref().expect("server running").app.engine
     }
 
     /// A client configuration for `variant`.
@@ -152,6 +148,24 @@ impl TestServer {
         c.login(name, &format!("{name}{PASSWORD_SUFFIX}")).await?;
         c.negotiate().await?;
         Ok(c)
+    }
+
+    /// Stops the running server (if any) and starts a new one on the same data directory
+    /// (accounts, lists and stored messages survive), after `tweak` changed the settings.
+    pub async fn restart_with(&mut self, tweak: impl FnOnce(&mut Settings)) -> anyhow::Result<()> {
+        self.stop().await;
+        let mut s = Self::settings(self.dir.path());
+        tweak(&mut s);
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(self.dir.path())?);
+        let running = imps_server::start_with_store(s, store).await?;
+        self.url = format!("http://{}/", running.http_addr);
+        self.running = Some(running);
+        Ok(())
+    }
+
+    /// Stops the running server (if any) and starts a new one on the same data directory.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.restart_with(|_| {}).await
     }
 
     /// Stops the server gracefully.

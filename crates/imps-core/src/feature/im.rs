@@ -10,18 +10,18 @@
 use imps_csp::codec::{ContentData, DateTime};
 use imps_csp::model::common::{CspResult, DetailedResult, Recipient, Sender, Status, User};
 use imps_csp::model::im::{
-    BlockEntityRequest, BlockList, DeliveryReportRequest, EntityList, ForwardMessageRequest,
-    ForwardMessageResponse, GetBlockedListResponse, GetMessageListRequest, GetMessageListResponse,
-    GetMessageRequest, GetMessageResponse, GrantList, MessageInfo, MessageInfoList,
-    MessageNotification, NewMessage, RejectMessageRequest, SendMessageRequest, SendMessageResponse,
-    SetDeliveryMethodRequest,
+    AddList, BlockEntityRequest, BlockList, DeliveryReportRequest, EntityList,
+    ForwardMessageRequest, ForwardMessageResponse, GetBlockedListResponse, GetMessageListRequest,
+    GetMessageListResponse, GetMessageRequest, GetMessageResponse, GrantList, MessageInfo,
+    MessageInfoList, MessageNotification, NewMessage, RejectMessageRequest, RemoveList,
+    SendMessageRequest, SendMessageResponse, SetDeliveryMethodRequest,
 };
 use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
 
 use crate::auth;
 use crate::engine::{fail, status, Cx, Reply};
 use crate::feature::{contacts, presence};
-use crate::state::{About, Blocking, DeliveryMethod, Queued, Stored};
+use crate::state::{About, DeliveryMethod, Queued, Stored, UserState};
 use crate::store::{MessageRecord, UserDocument, Write};
 
 /// Content size in bytes.
@@ -33,10 +33,20 @@ fn content_len(c: Option<&ContentData>) -> usize {
     }
 }
 
-/// Whether `recipient` blocks messages and presence from `sender`.
-pub(crate) fn blocks(b: &Blocking, sender: &str) -> bool {
-    (b.block_in_use && b.block.iter().any(|x| x == sender))
-        || (b.grant_in_use && !b.grant.iter().any(|x| x == sender))
+/// Whether `recipient` blocks messages and presence from `sender`. A block or grant list
+/// may name the recipient's own contact lists (1.3 `ContactList`): their members count.
+pub(crate) fn blocks(recipient: &UserState, sender: &str) -> bool {
+    let b = &recipient.blocking;
+    let listed = |ids: &[String]| {
+        ids.iter().any(|x| {
+            x == sender
+                || recipient
+                    .lists
+                    .get(x)
+                    .is_some_and(|l| l.members.iter().any(|(m, _)| m == sender))
+        })
+    };
+    (b.block_in_use && listed(&b.block)) || (b.grant_in_use && !listed(&b.grant))
 }
 
 /// Failures per status code, for DetailedResult.
@@ -275,7 +285,7 @@ pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
         let Some(u) = cx.st.users.get(&t) else {
             continue;
         };
-        if blocks(&u.blocking, &sender) {
+        if blocks(u, &sender) {
             failures.add(StatusCode::RECIPIENT_BLOCKED_SENDER, t);
             continue;
         }
@@ -496,7 +506,6 @@ pub(crate) fn forward(cx: &mut Cx<'_>, sid: &str, r: ForwardMessageRequest) -> R
             if v >= CspVersion::V1_3 && resp.result.code == StatusCode::SUCCESS {
                 Primitive::ForwardMessageResponse(ForwardMessageResponse {
                     message_id: resp.message_id,
-                    ..Default::default()
                 })
                 .into()
             } else {
@@ -511,9 +520,16 @@ pub(crate) fn forward(cx: &mut Cx<'_>, sid: &str, r: ForwardMessageRequest) -> R
     }
 }
 
+/// An EntityList of stored ids: contact-list ids (they have a resource part) as
+/// `ContactList`, the rest as `UserID`. Stored ids are normalised: they carry their domain,
+/// so the default domain given to the parser is never used.
 fn entities(ids: &[String]) -> EntityList {
+    let (lists, users): (Vec<String>, Vec<String>) = ids.iter().cloned().partition(|id| {
+        imps_csp::Address::parse_with_domain(id, "localhost").is_ok_and(|a| a.resource().is_some())
+    });
     EntityList {
-        user_id: ids.to_vec(),
+        user_id: users,
+        contact_list: lists,
         ..Default::default()
     }
 }
@@ -544,31 +560,45 @@ pub(crate) fn get_blocked(cx: &mut Cx<'_>, sid: &str) -> Reply {
     .into()
 }
 
+/// The stored ids of the entities named: users (and groups) as addresses, contact lists as
+/// the owner's list ids.
+fn entity_ids(
+    cx: &Cx<'_>,
+    owner: &str,
+    users: &[String],
+    groups: &[String],
+    lists: &[String],
+) -> Vec<String> {
+    let norm = |raw: &String| cx.addr(raw).unwrap_or_else(|| raw.trim().to_owned());
+    users
+        .iter()
+        .chain(groups)
+        .map(norm)
+        .chain(
+            lists
+                .iter()
+                .map(|l| contacts::list_id(cx, owner, l).unwrap_or_else(|| l.trim().to_owned())),
+        )
+        .collect()
+}
+
 /// Applies an entity list, add list and remove list to one id list.
 fn apply_list(
-    cx: &Cx<'_>,
     list: &mut Vec<String>,
-    entity: Option<&EntityList>,
+    entity: Option<Vec<String>>,
     add: Option<Vec<String>>,
     remove: Option<Vec<String>>,
 ) {
-    let norm = |raw: &String| cx.addr(raw).unwrap_or_else(|| raw.trim().to_owned());
     if let Some(e) = entity {
-        *list = e
-            .user_id
-            .iter()
-            .chain(&e.group_id)
-            .chain(&e.contact_list)
-            .map(norm)
-            .collect();
+        *list = e;
         list.dedup();
     }
-    for id in add.unwrap_or_default().iter().map(norm) {
+    for id in add.unwrap_or_default() {
         if !list.contains(&id) {
             list.push(id);
         }
     }
-    let gone: Vec<String> = remove.unwrap_or_default().iter().map(norm).collect();
+    let gone = remove.unwrap_or_default();
     list.retain(|x| !gone.contains(x));
 }
 
@@ -578,49 +608,30 @@ pub(crate) fn block_entity(cx: &mut Cx<'_>, sid: &str, r: BlockEntityRequest) ->
     let Some(mut b) = cx.st.users.get(&user).map(|u| u.blocking.clone()) else {
         return fail(StatusCode::INVALID_SESSION);
     };
+    let entity = |e: &EntityList| entity_ids(cx, &user, &e.user_id, &e.group_id, &e.contact_list);
+    let add = |a: &AddList| entity_ids(cx, &user, &a.user_id, &a.group_id, &a.contact_list);
+    let remove = |a: &RemoveList| entity_ids(cx, &user, &a.user_id, &a.group_id, &a.contact_list);
     if let Some(bl) = &r.block_list {
         if let Some(x) = bl.in_use {
             b.block_in_use = x;
         }
-        let add = bl.add_list.as_ref().map(|a| {
-            a.user_id
-                .iter()
-                .chain(&a.group_id)
-                .chain(&a.contact_list)
-                .cloned()
-                .collect()
-        });
-        let rm = bl.remove_list.as_ref().map(|a| {
-            a.user_id
-                .iter()
-                .chain(&a.group_id)
-                .chain(&a.contact_list)
-                .cloned()
-                .collect()
-        });
-        apply_list(cx, &mut b.block, bl.entity_list.as_ref(), add, rm);
+        apply_list(
+            &mut b.block,
+            bl.entity_list.as_ref().map(entity),
+            bl.add_list.as_ref().map(add),
+            bl.remove_list.as_ref().map(remove),
+        );
     }
     if let Some(gl) = &r.grant_list {
         if let Some(x) = gl.in_use {
             b.grant_in_use = x;
         }
-        let add = gl.add_list.as_ref().map(|a| {
-            a.user_id
-                .iter()
-                .chain(&a.group_id)
-                .chain(&a.contact_list)
-                .cloned()
-                .collect()
-        });
-        let rm = gl.remove_list.as_ref().map(|a| {
-            a.user_id
-                .iter()
-                .chain(&a.group_id)
-                .chain(&a.contact_list)
-                .cloned()
-                .collect()
-        });
-        apply_list(cx, &mut b.grant, gl.entity_list.as_ref(), add, rm);
+        apply_list(
+            &mut b.grant,
+            gl.entity_list.as_ref().map(entity),
+            gl.add_list.as_ref().map(add),
+            gl.remove_list.as_ref().map(remove),
+        );
     }
     if let Some(x) = r.block_list_in_use {
         b.block_in_use = x;

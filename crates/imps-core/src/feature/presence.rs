@@ -24,7 +24,7 @@ use imps_csp::model::presence::{
 use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
 
 use crate::engine::{fail, status, Cx, Reply};
-use crate::feature::contacts;
+use crate::feature::{contacts, im};
 use crate::state::{About, Queued, Reactive};
 use crate::store::{UserDocument, Write};
 
@@ -39,10 +39,7 @@ pub(crate) fn allowed(cx: &Cx<'_>, presentity: &str, watcher: &str) -> Allowed {
     let Some(p) = cx.st.users.get(presentity) else {
         return Some(BTreeSet::new());
     };
-    let b = &p.blocking;
-    if (b.block_in_use && b.block.iter().any(|x| x == watcher))
-        || (b.grant_in_use && !b.grant.iter().any(|x| x == watcher))
-    {
+    if im::blocks(p, watcher) {
         return Some(BTreeSet::new());
     }
     let set = |names: &Vec<String>| -> Allowed {
@@ -294,18 +291,26 @@ pub(crate) fn add_subscription(
     notify_session(cx, sid, presentity);
 }
 
-/// Removes one subscription.
+/// Removes one subscription (the watcher is a former watcher from now on).
 pub(crate) fn remove_subscription(cx: &mut Cx<'_>, sid: &str, presentity: &str) {
-    if let Some(s) = cx.st.sessions.get_mut(sid) {
-        s.subscriptions.remove(presentity);
-    }
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return;
+    };
+    s.subscriptions.remove(presentity);
+    let watcher = s.user.clone();
+    let now = cx.now;
     if let Some(p) = cx.st.users.get_mut(presentity) {
-        p.watchers.remove(sid);
+        if p.watchers.remove(sid).is_some() {
+            p.watcher_history.insert(watcher, now);
+        }
     }
 }
 
-/// Reactive authorisation (1.1/1.2): a watcher that nothing authorises makes the server ask
-/// the presentity (PresenceAuth-Request), when the community is not open.
+/// Reactive authorisation (1.1/1.2): a watcher that nothing authorises (no attribute list
+/// for it, for a contact list holding it or by default, no decision yet, not blocked) makes
+/// the server ask the presentity (PresenceAuth-Request), when the community is not open. The
+/// question is recorded as PENDING and asked again at each 1.1/1.2 login of the presentity
+/// until answered (the presentity may be offline, or only in 1.3, when it is first asked).
 fn maybe_ask_reactive(cx: &mut Cx<'_>, presentity: &str, watcher: &str) {
     if cx.cfg.open_presence || presentity == watcher {
         return;
@@ -313,26 +318,21 @@ fn maybe_ask_reactive(cx: &mut Cx<'_>, presentity: &str, watcher: &str) {
     let Some(p) = cx.st.users.get(presentity) else {
         return;
     };
-    if p.auth.users.contains_key(watcher)
+    let blocked = im::blocks(p, watcher);
+    let in_listed_list = p.auth.lists.keys().any(|list| {
+        p.lists
+            .get(list)
+            .is_some_and(|l| l.members.iter().any(|(m, _)| m == watcher))
+    });
+    if blocked
+        || in_listed_list
+        || p.auth.users.contains_key(watcher)
         || p.auth.default.is_some()
         || p.auth.reactive.contains_key(watcher)
     {
         return;
     }
-    let sessions: Vec<String> = p
-        .sessions
-        .iter()
-        .filter(|s| {
-            cx.st
-                .sessions
-                .get(*s)
-                .is_some_and(|s| s.version < CspVersion::V1_3)
-        })
-        .cloned()
-        .collect();
-    if sessions.is_empty() {
-        return;
-    }
+    let sessions = p.sessions.clone();
     if let Some(p) = cx.st.users.get_mut(presentity) {
         p.auth.reactive.insert(
             watcher.to_owned(),
@@ -344,16 +344,51 @@ fn maybe_ask_reactive(cx: &mut Cx<'_>, presentity: &str, watcher: &str) {
     }
     save_auth(cx, presentity);
     for sid in sessions {
-        cx.queue(
-            &sid,
-            Queued {
-                primitive: Primitive::PresenceAuthRequest(PresenceAuthRequest {
-                    user_id: watcher.to_owned(),
-                    presence_sub_list: None,
-                }),
-                about: About::Other,
-            },
-        );
+        ask_reactive(cx, &sid, watcher);
+    }
+}
+
+/// Queues a PresenceAuth-Request about `watcher` to one session of the presentity, if it
+/// speaks 1.1/1.2 (1.3 has no reactive authorisation).
+fn ask_reactive(cx: &mut Cx<'_>, sid: &str, watcher: &str) {
+    let reactive_version = cx
+        .st
+        .sessions
+        .get(sid)
+        .is_some_and(|s| s.version < CspVersion::V1_3);
+    if !reactive_version {
+        return;
+    }
+    cx.queue(
+        sid,
+        Queued {
+            primitive: Primitive::PresenceAuthRequest(PresenceAuthRequest {
+                user_id: watcher.to_owned(),
+                presence_sub_list: None,
+            }),
+            about: About::Other,
+        },
+    );
+}
+
+/// A new session of `user` began: reactive questions still unanswered are asked again.
+pub(crate) fn session_started(cx: &mut Cx<'_>, sid: &str) {
+    let user = cx.user_of(sid);
+    let pending: Vec<String> = cx
+        .st
+        .users
+        .get(&user)
+        .map(|u| {
+            u.auth
+                .reactive
+                .iter()
+                .filter(|(_, r)| r.state == "PENDING")
+                .map(|(w, _)| w.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    for watcher in pending {
+        ask_reactive(cx, sid, &watcher);
     }
 }
 

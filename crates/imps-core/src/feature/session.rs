@@ -206,6 +206,7 @@ pub(crate) fn login(
         },
     );
     tracing::info!(user = %user, session = %sid, ?version, "login");
+    presence::session_started(&mut cx, &sid);
     if !was_online {
         presence::online_changed(&mut cx, &user);
     }
@@ -238,6 +239,8 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
     for presentity in s.subscriptions.keys() {
         if let Some(u) = cx.st.users.get_mut(presentity) {
             u.watchers.remove(sid);
+            // A former watcher from now on (GetWatcherList HistoryPeriod).
+            u.watcher_history.insert(s.user.clone(), cx.now);
         }
     }
     let mut last = false;
