@@ -97,6 +97,16 @@ impl Client {
         })
     }
 
+    /// Closes the HTTP connection (a new one is opened by the next request), as a handset
+    /// does between requests.
+    pub fn close_connection(&mut self) -> anyhow::Result<()> {
+        self.http = reqwest::Client::builder()
+            .timeout(self.cfg.timeout)
+            .tcp_nodelay(true)
+            .build()?;
+        Ok(())
+    }
+
     /// The CSP version in use.
     pub fn version(&self) -> CspVersion {
         self.cfg.version

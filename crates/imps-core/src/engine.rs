@@ -418,6 +418,9 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
 
     let mut out: Vec<Transaction> = Vec::new();
     let mut polled = false;
+    // Only answers to requests that change something are kept for replay: a retried query
+    // is simply answered again (and the big negotiation answers cost no memory per session).
+    let mut replayable = false;
     for t in msg.session.transactions {
         let tid = t.descriptor.transaction_id.clone();
         if t.descriptor.mode == TransactionMode::Response {
@@ -446,6 +449,9 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
                 return Some(m);
             }
         }
+        if changes_state(&t.primitive) {
+            replayable = true;
+        }
         let reply = match feature::check_agreed(cx, &sid, &t.primitive) {
             Err(code) => fail(code),
             Ok(()) => feature::handle(cx, &sid, t.primitive),
@@ -466,7 +472,7 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
     }
     let poll = pending(cx, &sid);
     let response = build(version, Some(sid.clone()), out, poll);
-    if let (Some(m), Some(s)) = (&response, cx.st.sessions.get_mut(&sid)) {
+    if let (Some(m), Some(s), true) = (&response, cx.st.sessions.get_mut(&sid), replayable) {
         if m.session.transactions.len() == 1 {
             let t = &m.session.transactions[0];
             if t.descriptor.mode == TransactionMode::Response {
@@ -480,6 +486,27 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
         }
     }
     response
+}
+
+/// Whether a request changes state (its retry must not act twice).
+fn changes_state(p: &Primitive) -> bool {
+    !matches!(
+        p,
+        Primitive::PollingRequest(_)
+            | Primitive::KeepAliveRequest(_)
+            | Primitive::ClientCapabilityRequest(_)
+            | Primitive::ServiceRequest(_)
+            | Primitive::GetSpInfoRequest(_)
+            | Primitive::VersionDiscoveryRequest(_)
+            | Primitive::GetListRequest(_)
+            | Primitive::GetPresenceRequest(_)
+            | Primitive::GetWatcherListRequest(_)
+            | Primitive::GetAttributeListRequest(_)
+            | Primitive::GetReactiveAuthStatusRequest(_)
+            | Primitive::GetMessageRequest(_)
+            | Primitive::GetMessageListRequest(_)
+            | Primitive::GetBlockedListRequest(_)
+    )
 }
 
 /// Whether the session has requests not yet handed out.

@@ -96,6 +96,15 @@ pub enum Write {
     PutDocument(UserDocument),
 }
 
+impl Write {
+    /// Whether losing this write in a crash loses nothing a client was promised: a deleted
+    /// (delivered) message that comes back after a crash is delivered again, not lost. The
+    /// server answers without waiting for such writes to be durable.
+    pub fn answer_before_durable(&self) -> bool {
+        matches!(self, Write::DeleteMessage(..))
+    }
+}
+
 /// Error of a storage backend.
 #[derive(Debug, thiserror::Error)]
 #[error("storage: {0}")]
@@ -118,4 +127,14 @@ pub trait Store: Send + Sync + 'static {
     fn data_version(&self) -> Result<u64, StoreError>;
     /// Commits writes durably, as one atomic batch.
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+
+    /// Commits writes durably and then calls `done` with the result. Backends with a writer
+    /// thread call `done` from there, so no caller thread waits; the default commits at once.
+    fn commit_then(
+        &self,
+        writes: Vec<Write>,
+        done: Box<dyn FnOnce(Result<(), StoreError>) + Send>,
+    ) {
+        done(self.commit(writes));
+    }
 }

@@ -51,10 +51,27 @@ impl App {
         if writes.is_empty() {
             return Ok(());
         }
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store.commit(writes))
-            .await
-            .map_err(|e| StoreError(e.to_string()))?
+        if writes.iter().all(Write::answer_before_durable) {
+            // Acknowledged deliveries: a crash before they land redelivers, loses nothing.
+            self.store.commit_then(
+                writes,
+                Box::new(|r| {
+                    if let Err(e) = r {
+                        tracing::error!(error = %e, "commit of deliveries failed");
+                    }
+                }),
+            );
+            return Ok(());
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.store.commit_then(
+            writes,
+            Box::new(move |r| {
+                let _ = tx.send(r);
+            }),
+        );
+        rx.await
+            .map_err(|_| StoreError("the store dropped a commit".into()))?
     }
 
     /// Hands wake-ups to the CIR channels and closes those of ended sessions.

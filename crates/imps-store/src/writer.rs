@@ -7,7 +7,7 @@
 //! gets the error and nothing of the group is applied.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, SyncSender};
+use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
@@ -49,8 +49,11 @@ struct State {
 /// One `commit` call waiting for its writes to be durable.
 struct Batch {
     writes: Vec<Write>,
-    reply: SyncSender<Result<(), StoreError>>,
+    reply: Reply,
 }
+
+/// Where a batch's result goes: called once, from the writer thread.
+pub(crate) type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
 impl Writer {
     /// Starts the writer thread on `conn`.
@@ -78,20 +81,33 @@ impl Writer {
 
     /// Queues `writes` and blocks until they are durable or failed.
     pub(crate) fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let (reply, done) = mpsc::sync_channel(1);
-        {
-            let mut state = lock(&self.shared.state);
-            if state.stopped {
-                return Err(StoreError("the writer thread has stopped".into()));
-            }
-            state.queue.push(Batch { writes, reply });
-        }
-        self.shared.work.notify_one();
+        let (reply, done) = mpsc::sync_channel::<Result<(), StoreError>>(1);
+        self.submit(
+            writes,
+            Box::new(move |r| {
+                let _ = reply.send(r);
+            }),
+        );
         done.recv().unwrap_or_else(|_| {
             Err(StoreError(
                 "the writer thread stopped before committing".into(),
             ))
         })
+    }
+
+    /// Queues `writes`; `reply` gets the result once they are durable or failed (at once, with
+    /// an error, if the writer has stopped).
+    pub(crate) fn submit(&self, writes: Vec<Write>, reply: Reply) {
+        {
+            let mut state = lock(&self.shared.state);
+            if state.stopped {
+                drop(state);
+                reply(Err(StoreError("the writer thread has stopped".into())));
+                return;
+            }
+            state.queue.push(Batch { writes, reply });
+        }
+        self.shared.work.notify_one();
     }
 
     /// Runs `f` on the write connection, between two groups.
@@ -171,13 +187,13 @@ fn run(shared: &Shared, conn: &Mutex<Connection>) {
                 shared.transactions.fetch_add(1, Ordering::Relaxed);
                 for (batch, result) in group.into_iter().zip(per_batch) {
                     // The caller cannot be gone (it blocks in `commit`); ignore it if it were.
-                    let _ = batch.reply.send(result.map_err(StoreError));
+                    (batch.reply)(result.map_err(StoreError));
                 }
             }
             Err(e) => {
                 tracing::error!(batches = group.len(), "group commit failed: {}", e.0);
                 for batch in group {
-                    let _ = batch.reply.send(Err(StoreError(e.0.clone())));
+                    (batch.reply)(Err(StoreError(e.0.clone())));
                 }
             }
         }
@@ -190,7 +206,9 @@ impl Drop for OnExit<'_> {
     fn drop(&mut self) {
         let mut state = lock(&self.0.state);
         state.stopped = true;
-        state.queue.clear();
+        for batch in std::mem::take(&mut state.queue) {
+            (batch.reply)(Err(StoreError("the writer thread stopped".into())));
+        }
     }
 }
 
