@@ -23,6 +23,9 @@ const MAX_LINE: usize = 256;
 #[derive(Default)]
 pub struct CirHub {
     tcp: Mutex<HashMap<String, mpsc::Sender<String>>>,
+    /// Sessions whose TCP CIR connection was open once and is now gone: their next answers
+    /// say `CIR=F` so that the client rebuilds the channel.
+    broken: Mutex<std::collections::HashSet<String>>,
 }
 
 fn version_text(v: CspVersion) -> &'static str {
@@ -53,9 +56,16 @@ impl CirHub {
     /// Forgets ended sessions (their connections close).
     pub fn ended(&self, sessions: &[String]) {
         let mut tcp = self.tcp.lock();
+        let mut broken = self.broken.lock();
         for s in sessions {
             tcp.remove(s);
+            broken.remove(s);
         }
+    }
+
+    /// Whether the session's TCP CIR channel broke (it was open and is gone).
+    pub fn is_broken(&self, session: &str) -> bool {
+        self.broken.lock().contains(session)
     }
 
     /// Number of live TCP CIR connections.
@@ -134,7 +144,9 @@ async fn connection(
         return Err(std::io::Error::other("HELO for an unknown session"));
     }
     let (tx, mut rx) = mpsc::channel::<String>(4);
+    let ours = tx.clone();
     app.cir.tcp.lock().insert(sid.clone(), tx);
+    app.cir.broken.lock().remove(&sid);
     w.write_all(b"OK\r\n").await?;
     // Requests queued before the connection: wake at once.
     if app.engine.has_pending(&sid) == Some(true) {
@@ -171,9 +183,16 @@ async fn connection(
         }
     };
     // Unregister only if this connection is still the registered one.
+    // Unregister, unless a newer connection of the session took the place; a live session
+    // whose channel is gone is marked broken (CIR=F).
     let mut tcp = app.cir.tcp.lock();
-    if tcp.get(&sid).is_some_and(|t| t.is_closed()) {
+    let still_ours = tcp.get(&sid).is_some_and(|t| t.same_channel(&ours));
+    if still_ours {
         tcp.remove(&sid);
+    }
+    drop(tcp);
+    if still_ours && app.engine.session_cir_info(&sid).is_some() {
+        app.cir.broken.lock().insert(sid.clone());
     }
     result
 }

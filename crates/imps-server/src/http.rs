@@ -216,6 +216,17 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Respons
         return reply(Some(&m), encoding, media);
     }
     app.wake(wakes, ended);
+    let mut response = response;
+    if let Some(m) = &mut response {
+        // CIR=F (1.2+): the session's TCP CIR channel is gone; the client rebuilds it.
+        if m.version >= CspVersion::V1_2 {
+            if let Some(s) = &m.session.descriptor.session_id {
+                if app.cir.is_broken(s) {
+                    m.session.cir = Some(false);
+                }
+            }
+        }
+    }
     reply(response.as_ref(), encoding, media)
 }
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use imps_client::Client;
-use imps_csp::{CspVersion, Primitive};
+use imps_csp::{CspVersion, Primitive, TransactionMode, WvCspMessage};
 use imps_testkit::server::{TestServer, Variant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -111,4 +111,52 @@ async fn http_cir_answers_200_when_something_is_queued() {
     let p = bob.poll().await.expect("poll").expect("message");
     assert!(matches!(p.primitive, Primitive::NewMessage(_)));
     assert_eq!(get(url).await, 204, "nothing queued any more");
+}
+
+#[tokio::test]
+async fn a_lost_tcp_cir_channel_is_reported_with_cir_f() {
+    let ts = server().await;
+    let mut cfg = ts.config(Variant::V12_WBXML);
+    cfg.cir = vec!["STCP".into()];
+    let mut bob = Client::new(cfg).expect("client");
+    bob.login("bob", "bob-pw").await.expect("login");
+    bob.negotiate().await.expect("negotiate");
+    let ch = bob.open_tcp_cir().await.expect("HELO accepted");
+    let ask = |sid: Option<String>| {
+        WvCspMessage::new(
+            CspVersion::V1_2,
+            sid,
+            TransactionMode::Request,
+            Some("77".into()),
+            Primitive::GetListRequest(Default::default()),
+        )
+    };
+    let answer = bob
+        .exchange(&ask(bob.session_id.clone()))
+        .await
+        .expect("GetList")
+        .expect("answer");
+    assert_eq!(answer.session.cir, None, "channel up: no CIR flag");
+    drop(ch);
+    let mut flagged = false;
+    for _ in 0..50 {
+        let answer = bob
+            .exchange(&ask(bob.session_id.clone()))
+            .await
+            .expect("GetList")
+            .expect("answer");
+        if answer.session.cir == Some(false) {
+            flagged = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(flagged, "CIR=F once the TCP channel is gone");
+    let _ch = bob.open_tcp_cir().await.expect("reconnect");
+    let answer = bob
+        .exchange(&ask(bob.session_id.clone()))
+        .await
+        .expect("GetList")
+        .expect("answer");
+    assert_eq!(answer.session.cir, None, "rebuilt: no flag");
 }
