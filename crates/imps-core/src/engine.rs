@@ -57,6 +57,8 @@ pub(crate) struct Cx<'a> {
     pub writes: Vec<Write>,
     pub wake: HashSet<String>,
     pub ended: Vec<String>,
+    /// Wake-ups of sessions that ended by force (they poll and learn it).
+    pub farewells: Vec<Wake>,
 }
 
 /// A handler's answer to one request transaction.
@@ -267,6 +269,7 @@ impl<'a> Cx<'a> {
             writes: Vec::new(),
             wake: HashSet::new(),
             ended: Vec::new(),
+            farewells: Vec::new(),
         }
     }
 
@@ -285,6 +288,7 @@ impl<'a> Cx<'a> {
             }
         }
         wakes.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+        wakes.extend(self.farewells);
         Outcome {
             response,
             writes: self.writes,
@@ -380,12 +384,27 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
         return outband(cx, msg);
     };
     if !cx.st.sessions.contains_key(&sid) {
-        let code = cx
-            .st
-            .ended
-            .get(&sid)
-            .map(|(c, _)| StatusCode(*c))
-            .unwrap_or(StatusCode::INVALID_SESSION);
+        let ended = cx.st.ended.get(&sid).map(|(c, _)| StatusCode(*c));
+        let polled = msg
+            .session
+            .transactions
+            .iter()
+            .any(|t| matches!(t.primitive, Primitive::PollingRequest(_)));
+        if let (Some(code), true) = (ended, polled) {
+            // The session was ended by the server: a poll learns it from a Disconnect.
+            let mut m = WvCspMessage::new(
+                version,
+                Some(sid),
+                TransactionMode::Request,
+                Some("s0".into()),
+                Primitive::Disconnect(imps_csp::model::session::Disconnect {
+                    result: imps_csp::model::common::CspResult::new(code),
+                }),
+            );
+            m.set_poll(false);
+            return Some(m);
+        }
+        let code = ended.unwrap_or(StatusCode::INVALID_SESSION);
         return Some(error_reply(&msg, Some(sid), code));
     }
     if let Some(s) = cx.st.sessions.get_mut(&sid) {

@@ -261,6 +261,90 @@ async fn idle_sessions_expire_with_600() {
     };
     c.session_id = Some(sid);
     tokio::time::sleep(Duration::from_millis(3500)).await;
-    let err = c.poll().await.expect_err("expired");
-    assert!(err.to_string().contains("600"), "{err}");
+    // A poll learns it from a Disconnect with 600; any other request gets Status 600.
+    let r = c.poll().await.expect("poll").expect("a Disconnect");
+    match r.primitive {
+        Primitive::Disconnect(d) => assert_eq!(d.result.code, StatusCode::SESSION_EXPIRED),
+        other => panic!("{other:?}"),
+    }
+    let p = c
+        .request(Primitive::GetListRequest(Default::default()))
+        .await
+        .expect("answer");
+    match p {
+        Primitive::Status(s) => assert_eq!(s.result.code, StatusCode::SESSION_EXPIRED),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_fifth_login_replaces_the_oldest_session_with_603() {
+    let ts = TestServer::start_with(&["alice"], |s| {
+        s.cir_tcp = Some("127.0.0.1:0".parse().expect("addr"));
+    })
+    .await
+    .expect("server");
+    let mut cfg = ts.config(Variant::V12_XML);
+    cfg.cir = vec!["STCP".into()];
+    let mut oldest = Client::new(cfg).expect("client");
+    oldest.login("alice", "alice-pw").await.expect("login");
+    oldest.negotiate().await.expect("negotiate");
+    let mut cir = oldest.open_tcp_cir().await.expect("CIR");
+    let mut others = Vec::new();
+    for v in [Variant::V11_XML, Variant::V12_WBXML, Variant::V13_XML] {
+        others.push(ts.client("alice", v).await.expect("login"));
+    }
+    oldest.poll().await.expect("still alive with four sessions");
+    others.push(
+        ts.client("alice", Variant::V13_WBXML)
+            .await
+            .expect("fifth login"),
+    );
+    // The replaced session is woken through its CIR channel ...
+    let line = tokio::time::timeout(Duration::from_secs(10), cir.wake())
+        .await
+        .expect("woken")
+        .expect("WVCI");
+    assert!(line.starts_with("WVCI 1.2 "), "{line}");
+    // ... and its poll gets Disconnect 603.
+    let r = oldest.poll().await.expect("poll").expect("Disconnect");
+    match r.primitive {
+        Primitive::Disconnect(d) => assert_eq!(d.result.code, StatusCode::ALREADY_LOGGED_IN),
+        other => panic!("{other:?}"),
+    }
+    for mut c in others {
+        c.poll().await.expect("the other four live on");
+    }
+}
+
+#[tokio::test]
+async fn impsd_stops_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_impsd"))
+        .arg("--data")
+        .arg(dir.path())
+        .arg("--http")
+        .arg("127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("impsd");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("listening line");
+    assert!(
+        line.starts_with("impsd listening on http://127.0.0.1:"),
+        "{line}"
+    );
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = child.wait().expect("exits");
+    assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
 }

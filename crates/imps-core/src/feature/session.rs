@@ -252,6 +252,16 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
         cx.st.ended.insert(sid.to_owned(), (code.0, cx.now));
     }
     cx.wake.remove(sid);
+    if code == StatusCode::FORCED_LOGOUT || code == StatusCode::ALREADY_LOGGED_IN {
+        // Tell the client through its CIR channel: it polls and gets the Disconnect.
+        cx.farewells.push(crate::engine::Wake {
+            session_id: sid.to_owned(),
+            cookie: s.cookie.clone(),
+            version: s.version,
+            methods: s.agreed.cir_methods.clone(),
+            udp_port: s.agreed.udp_port,
+        });
+    }
     cx.ended.push(sid.to_owned());
     tracing::info!(user = %s.user, session = %sid, code = code.0, "session ended");
     if last {
