@@ -152,6 +152,7 @@ fn serve(s: Settings) -> anyhow::Result<()> {
     rt.block_on(async move {
         let data = s.data.clone();
         let running = imps_server::start(s).await?;
+        let signal = imps_server::shutdown_signal();
         println!(
             "impsd listening on http://{} (data in {})",
             running.http_addr,
@@ -160,7 +161,7 @@ fn serve(s: Settings) -> anyhow::Result<()> {
         if let Some(a) = running.https_addr {
             println!("impsd listening on https://{a}");
         }
-        running.run_until_signal().await;
+        running.run_until(signal).await;
         Ok(())
     })
 }
