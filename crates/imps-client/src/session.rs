@@ -33,6 +33,9 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// CIR methods asked for in capability negotiation (`STCP`, `SHTTP`, ...).
     pub cir: Vec<String>,
+    /// An HTTP client (connection pool) to share between many sessions (load tests); each
+    /// session has its own when `None`.
+    pub http: Option<reqwest::Client>,
 }
 
 impl ClientConfig {
@@ -46,6 +49,7 @@ impl ClientConfig {
             delivery: "P",
             timeout: Duration::from_secs(45),
             cir: Vec::new(),
+            http: None,
         }
     }
 }
@@ -80,10 +84,13 @@ pub struct Client {
 impl Client {
     /// A client for `cfg`.
     pub fn new(cfg: ClientConfig) -> anyhow::Result<Client> {
-        let http = reqwest::Client::builder()
-            .timeout(cfg.timeout)
-            .tcp_nodelay(true)
-            .build()?;
+        let http = match &cfg.http {
+            Some(h) => h.clone(),
+            None => reqwest::Client::builder()
+                .timeout(cfg.timeout)
+                .tcp_nodelay(true)
+                .build()?,
+        };
         Ok(Client {
             http,
             cfg,

@@ -871,3 +871,29 @@ async fn former_watchers_count_from_when_they_stopped() {
     former.sort_unstable();
     assert_eq!(former, vec![uid("alice").as_str(), uid("carol").as_str()]);
 }
+
+#[tokio::test]
+async fn own_presence_is_the_same_on_every_session_of_a_user() {
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    let mut phone = ts.client("alice", Variant::V12_WBXML).await.expect("phone");
+    let mut desktop = ts.client("alice", Variant::V13_XML).await.expect("desktop");
+    imps_client::commands::set_presence(&mut phone, None, Some("on the phone".into()), None)
+        .await
+        .expect("update");
+    // The other session is told ...
+    let p = desktop
+        .wait_for(std::time::Duration::from_secs(10), |p| {
+            matches!(p, imps_csp::Primitive::PresenceNotificationRequest(_))
+        })
+        .await
+        .expect("own presence pushed to the other session");
+    assert!(format!("{p:?}").contains("on the phone"));
+    // ... and both read the same.
+    for c in [&mut phone, &mut desktop] {
+        let lines = imps_client::commands::get_presence(c, &["alice".to_owned()])
+            .await
+            .expect("GetPresence");
+        assert!(lines[0].contains("status=on the phone"), "{lines:?}");
+        assert!(lines[0].contains("online=yes"), "{lines:?}");
+    }
+}

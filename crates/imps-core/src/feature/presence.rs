@@ -604,7 +604,34 @@ pub(crate) fn update_presence(cx: &mut Cx<'_>, sid: &str, r: UpdatePresenceReque
         cx.writes.push(Write::PutDocument(doc));
     }
     notify_watchers(cx, &user, Some(&changed));
+    sync_own_sessions(cx, &user, sid);
     status(StatusCode::SUCCESS).into()
+}
+
+/// The user's other sessions learn the user's new presence (one user, one presence, however
+/// many devices): a PresenceNotification of their own presence.
+fn sync_own_sessions(cx: &mut Cx<'_>, user: &str, from: &str) {
+    let others: Vec<String> = cx
+        .st
+        .users
+        .get(user)
+        .map(|u| u.sessions.iter().filter(|s| *s != from).cloned().collect())
+        .unwrap_or_default();
+    if others.is_empty() {
+        return;
+    }
+    let sub = view(cx, user, user, None);
+    for sid in others {
+        cx.queue(
+            &sid,
+            Queued {
+                primitive: Primitive::PresenceNotificationRequest(PresenceNotificationRequest {
+                    presence: vec![presence_of(user, sub.clone())],
+                }),
+                about: About::Presence(user.to_owned()),
+            },
+        );
+    }
 }
 
 /// GetWatcherList-Request: current watchers, and (1.2+) former ones within HistoryPeriod.
