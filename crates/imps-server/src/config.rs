@@ -66,6 +66,8 @@ pub struct ServerSection {
     pub domain: Option<String>,
     /// Largest request body accepted, bytes (default 262144).
     pub max_body_bytes: Option<usize>,
+    /// Logins waiting for the password check before 503 (default 512).
+    pub max_queued_logins: Option<usize>,
 }
 
 /// `[auth]`: password storage and login.
@@ -151,6 +153,8 @@ pub struct Settings {
     pub data: PathBuf,
     /// Largest request body.
     pub max_body_bytes: usize,
+    /// Most logins waiting for the password check; beyond, 503 at once.
+    pub max_queued_logins: usize,
     /// Password hash cost.
     pub hash_cost: HashCost,
     /// Standalone TCP CIR listen address.
@@ -172,6 +176,7 @@ impl Default for Settings {
             https: None,
             data: PathBuf::from("impsd-data"),
             max_body_bytes: 256 * 1024,
+            max_queued_logins: 512,
             hash_cost: HashCost::default(),
             cir_tcp: None,
             cir_tcp_announce: None,
@@ -207,6 +212,9 @@ impl Settings {
         }
         if let Some(x) = f.server.max_body_bytes {
             s.max_body_bytes = x;
+        }
+        if let Some(x) = f.server.max_queued_logins {
+            s.max_queued_logins = x.max(1);
         }
         match (f.server.https, f.server.tls_cert, f.server.tls_key) {
             (Some(a), Some(c), Some(k)) => s.https = Some((a, c, k)),

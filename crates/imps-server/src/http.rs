@@ -194,8 +194,13 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Respons
             engine.handle(msg, now, fingerprint)
         };
         match app.logins.run(work).await {
-            Some(o) => o,
-            None => {
+            Ok(o) => o,
+            Err(crate::pool::PoolError::Busy) => {
+                tracing::warn!(%peer, "too many logins waiting: 503");
+                let m = status_message(version, sid, tid, StatusCode::SERVICE_UNAVAILABLE);
+                return reply(Some(&m), encoding, media);
+            }
+            Err(crate::pool::PoolError::Stopped) => {
                 tracing::error!("login task failed");
                 let m = status_message(version, sid, tid, StatusCode::INTERNAL_ERROR);
                 return reply(Some(&m), encoding, media);

@@ -189,6 +189,7 @@ pub async fn start_with_store(
         cir: cir::CirHub::default(),
         logins: pool::LoginPool::new(
             std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            settings.max_queued_logins,
         )?,
     });
     let (stop, stopped) = watch::channel(false);

@@ -10,11 +10,22 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 /// The pool.
 pub struct LoginPool {
     jobs: Mutex<mpsc::Sender<Job>>,
+    queued: Arc<std::sync::atomic::AtomicUsize>,
+    max_queued: usize,
+}
+
+/// Why a job did not run.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PoolError {
+    /// Too many logins wait already (a flood): answer 503 at once.
+    Busy,
+    /// The pool is gone.
+    Stopped,
 }
 
 impl LoginPool {
-    /// A pool of `threads` threads.
-    pub fn new(threads: usize) -> std::io::Result<LoginPool> {
+    /// A pool of `threads` threads; at most `max_queued` jobs wait.
+    pub fn new(threads: usize, max_queued: usize) -> std::io::Result<LoginPool> {
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..threads.max(1) {
@@ -34,6 +45,8 @@ impl LoginPool {
         }
         Ok(LoginPool {
             jobs: Mutex::new(tx),
+            queued: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            max_queued,
         })
     }
 
@@ -41,12 +54,25 @@ impl LoginPool {
     pub async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
-    ) -> Option<T> {
+    ) -> Result<T, PoolError> {
+        use std::sync::atomic::Ordering;
+        if self.queued.fetch_add(1, Ordering::AcqRel) >= self.max_queued {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            return Err(PoolError::Busy);
+        }
+        let queued = self.queued.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
+            queued.fetch_sub(1, Ordering::AcqRel);
             let _ = tx.send(f());
         });
-        self.jobs.lock().ok()?.send(job).ok()?;
-        rx.await.ok()
+        let sent = match self.jobs.lock() {
+            Ok(jobs) => jobs.send(job).is_ok(),
+            Err(_) => false,
+        };
+        if !sent {
+            return Err(PoolError::Stopped);
+        }
+        rx.await.map_err(|_| PoolError::Stopped)
     }
 }

@@ -275,3 +275,57 @@ async fn a_flood_of_bad_requests_leaves_others_unaffected_and_memory_bounded() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_login_flood_gets_503_beyond_the_queue_and_others_go_on() {
+    let ts = TestServer::start_with(&["alice", "bob"], |s| s.max_queued_logins = 4)
+        .await
+        .expect("server");
+    // An account with the production hash cost: each check takes a while.
+    {
+        use imps_core::store::{Store, UserRecord, Write};
+        let store = imps_store::SqliteStore::open(ts.dir.path()).expect("store");
+        let hash = imps_core::auth::hash_password("pw", imps_core::auth::HashCost::default())
+            .expect("hash");
+        store
+            .commit(vec![Write::PutUser(UserRecord {
+                id: "wv:slow@localhost".into(),
+                password_hash: hash,
+                digest_secret: None,
+            })])
+            .expect("commit");
+    }
+    let mut alice = ts.client("alice", Variant::V12_XML).await.expect("alice");
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let cfg = ts.config(Variant::V12_XML);
+        tasks.push(tokio::spawn(async move {
+            let mut c = imps_client::Client::new(cfg).expect("client");
+            match c.login("slow", "wrong").await {
+                Ok(_) => "ok".to_owned(),
+                Err(e) => e.to_string(),
+            }
+        }));
+    }
+    // Meanwhile others are served.
+    alice
+        .send_text(&["bob"], "during the flood")
+        .await
+        .expect("send");
+    let mut busy = 0;
+    for t in tasks {
+        let r = t.await.expect("task");
+        if r.contains("503") {
+            busy += 1;
+        } else {
+            assert!(
+                r.contains("409"),
+                "a wrong password is 409 when checked: {r}"
+            );
+        }
+    }
+    assert!(
+        busy > 0,
+        "some logins were refused with 503 beyond the queue"
+    );
+}
