@@ -5,6 +5,7 @@ use crate::codec::{read_text, Element, Ev, Sample, Sink, Source};
 use crate::element;
 use crate::error::{DecodeError, EncodeError};
 use crate::model::common::ExtBlock;
+use crate::names::ElementId;
 use crate::primitive::Primitive;
 use crate::version::CspVersion;
 
@@ -149,17 +150,14 @@ impl Element for Transaction {
         let mut ext_block = Vec::new();
         loop {
             match src.next()? {
-                Ev::Start(name) => match &*name {
-                    "TransactionDescriptor" => {
+                Ev::Start(name) => match name.id() {
+                    TRANSACTION_DESCRIPTOR => {
                         let d = TransactionDescriptor::decode(src)
                             .map_err(|e| e.in_element("TransactionDescriptor"))?;
                         descriptor.get_or_insert(d);
                     }
-                    "TransactionContent" => {
-                        let p = decode_content(src)?;
-                        primitive.get_or_insert(p);
-                    }
-                    "ExtBlock" => ext_block.push(ExtBlock::decode(src)?),
+                    TRANSACTION_CONTENT => decode_content(src, &mut primitive)?,
+                    EXT_BLOCK => ext_block.push(ExtBlock::decode(src)?),
                     _ => src.skip()?,
                 },
                 Ev::End => break,
@@ -196,16 +194,33 @@ impl Element for Transaction {
     }
 }
 
-/// `TransactionContent`: exactly one primitive element (further ones are skipped).
-fn decode_content<'a, S: Source<'a>>(src: &mut S) -> Result<Primitive, DecodeError> {
-    let mut primitive = None;
+const TRANSACTION_DESCRIPTOR: ElementId = ElementId::of("TransactionDescriptor");
+const TRANSACTION_CONTENT: ElementId = ElementId::of("TransactionContent");
+const EXT_BLOCK: ElementId = ElementId::of("ExtBlock");
+const WV_CSP_MESSAGE: ElementId = ElementId::of("WV-CSP-Message");
+const SESSION: ElementId = ElementId::of("Session");
+
+/// `TransactionContent`: exactly one primitive element (further ones are skipped), decoded into
+/// `out` unless a previous `TransactionContent` filled it (then decoded and dropped).
+///
+/// Writes in place: a `Primitive` is kilobytes, and every move of one is a copy.
+fn decode_content<'a, S: Source<'a>>(
+    src: &mut S,
+    out: &mut Option<Primitive>,
+) -> Result<(), DecodeError> {
+    let mut found = false;
     loop {
         match src.next()? {
             Ev::Start(name) => {
-                if primitive.is_none() {
-                    primitive = Some(Primitive::decode_named(&name, src)?);
-                } else {
+                if found {
                     src.skip()?;
+                } else if out.is_none() {
+                    Primitive::decode_into(name, src, out)?;
+                    found = true;
+                } else {
+                    let mut dropped = None;
+                    Primitive::decode_into(name, src, &mut dropped)?;
+                    found = true;
                 }
             }
             Ev::End => break,
@@ -213,10 +228,14 @@ fn decode_content<'a, S: Source<'a>>(src: &mut S) -> Result<Primitive, DecodeErr
             Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
         }
     }
-    primitive.ok_or(DecodeError::MissingElement {
-        parent: "TransactionContent",
-        name: "primitive",
-    })
+    if found {
+        Ok(())
+    } else {
+        Err(DecodeError::MissingElement {
+            parent: "TransactionContent",
+            name: "primitive",
+        })
+    }
 }
 
 impl Sample for Transaction {
@@ -310,7 +329,7 @@ impl WvCspMessage {
     pub(crate) fn decode_root<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
         let version = src.version();
         match src.next()? {
-            Ev::Start(name) if name == "WV-CSP-Message" => {}
+            Ev::Start(name) if name.id() == WV_CSP_MESSAGE => {}
             Ev::Start(name) => {
                 return Err(DecodeError::UnexpectedRoot(name.chars().take(64).collect()))
             }
@@ -319,7 +338,7 @@ impl WvCspMessage {
         let mut session = None;
         loop {
             match src.next()? {
-                Ev::Start(name) if name == "Session" => {
+                Ev::Start(name) if name.id() == SESSION => {
                     let s = Session::decode(src)?;
                     session.get_or_insert(s);
                 }

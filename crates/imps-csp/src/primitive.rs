@@ -1,9 +1,10 @@
 //! The primitive catalogue: one enum variant per CSP primitive, with its element name and the
 //! versions it exists in (csp-reference.md §2-§3, wbxml-tables.md §2).
 
-use crate::codec::{Element, Sample, Sink, Source};
+use crate::codec::{Element, Name, Sample, Sink, Source};
 use crate::error::{DecodeError, EncodeError};
 use crate::model::*;
+use crate::names::ElementId;
 use crate::version::{CspVersion, VersionRange};
 
 macro_rules! primitives {
@@ -49,14 +50,39 @@ macro_rules! primitives {
 
             /// Decodes the primitive whose start element `name` was just read.
             pub fn decode_named<'a, S: Source<'a>>(name: &str, src: &mut S) -> Result<Self, DecodeError> {
-                Ok(match name {
-                    $( $name => Primitive::$variant(<$variant as Element>::decode(src)
-                        .map_err(|e| e.in_element($name))?), )*
-                    other => {
+                Self::decode_element(Name::new(name), src)
+            }
+
+            /// Decodes the primitive whose start element (as the source reported it) was just read.
+            pub fn decode_element<'a, S: Source<'a>>(name: Name<'_>, src: &mut S) -> Result<Self, DecodeError> {
+                let mut out = None;
+                Self::decode_into(name, src, &mut out)?;
+                out.ok_or(DecodeError::MissingElement { parent: "TransactionContent", name: "primitive" })
+            }
+
+            /// [`Primitive::decode_element`] into `out` (which it sets on success): a primitive is
+            /// large, and decoding in place saves copies.
+            pub(crate) fn decode_into<'a, S: Source<'a>>(
+                name: Name<'_>,
+                src: &mut S,
+                out: &mut Option<Self>,
+            ) -> Result<(), DecodeError> {
+                #[allow(non_upper_case_globals)]
+                mod ids {
+                    use super::ElementId;
+                    $( pub(super) const $variant: ElementId = ElementId::of($name); )*
+                }
+                match name.id() {
+                    $( ids::$variant => match <$variant as Element>::decode(src) {
+                        Ok(p) => *out = Some(Primitive::$variant(p)),
+                        Err(e) => return Err(e.in_element($name)),
+                    }, )*
+                    _ => {
                         src.skip()?;
-                        Primitive::Unknown(other.chars().take(64).collect())
+                        *out = Some(Primitive::Unknown(name.chars().take(64).collect()));
                     }
-                })
+                }
+                Ok(())
             }
 
             /// Writes the primitive element.

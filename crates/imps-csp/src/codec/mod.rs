@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 
 use crate::error::{DecodeError, EncodeError};
+use crate::names::ElementId;
 use crate::version::CspVersion;
 
 mod leaf;
@@ -19,11 +20,78 @@ pub mod xml_write;
 
 pub use leaf::{Binary, ContentData, DateTime, Empty};
 
+/// The name of an element start: its identity ([`ElementId`]) and its canonical spelling
+/// (for unknown elements, the local name as received). Dereferences to the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Name<'a> {
+    id: ElementId,
+    text: &'a str,
+}
+
+impl<'a> Name<'a> {
+    /// The name of a known element.
+    #[inline]
+    pub fn known(id: ElementId) -> Name<'static> {
+        Name {
+            id,
+            text: id.name().unwrap_or(""),
+        }
+    }
+
+    /// The name of a local name as received: canonical spelling and id when the name is known
+    /// (in any spelling), else [`ElementId::UNKNOWN`] and `local` itself.
+    #[inline]
+    pub fn new(local: &'a str) -> Name<'a> {
+        let id = ElementId::lookup(local);
+        Name {
+            id,
+            text: id.name().unwrap_or(local),
+        }
+    }
+
+    /// The element's identity ([`ElementId::UNKNOWN`] when no CSP version has it).
+    #[inline]
+    pub fn id(&self) -> ElementId {
+        self.id
+    }
+
+    /// The canonical name (or the name as received, for unknown elements).
+    #[inline]
+    pub fn as_str(&self) -> &'a str {
+        self.text
+    }
+}
+
+impl std::ops::Deref for Name<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.text
+    }
+}
+
+impl PartialEq<str> for Name<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for Name<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text)
+    }
+}
+
 /// One event of a document being decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ev<'a> {
-    /// Start of an element, by canonical local name.
-    Start(Cow<'a, str>),
+    /// Start of an element, by canonical name and id.
+    Start(Name<'a>),
     /// Character data (already unescaped / resolved from value tokens).
     Text(Cow<'a, str>),
     /// WBXML OPAQUE data.
@@ -215,11 +283,17 @@ macro_rules! element {
         impl $crate::codec::Element for $ty {
             #[allow(unused_mut, unused_variables)]
             fn decode<'a, S: $crate::codec::Source<'a>>(src: &mut S) -> Result<Self, $crate::DecodeError> {
+                // The children's ids, one constant per field (usable as patterns).
+                #[allow(non_upper_case_globals, dead_code)]
+                mod ids {
+                    $( pub(super) const $field: $crate::names::ElementId =
+                        $crate::names::ElementId::of($fname); )*
+                }
                 $( let mut $field = <<$fty as $crate::codec::Slot>::Acc as Default>::default(); )*
                 loop {
                     match src.next()? {
-                        $crate::codec::Ev::Start(name) => match &*name {
-                            $( $fname => <$fty as $crate::codec::Slot>::accept(&mut $field, src)
+                        $crate::codec::Ev::Start(name) => match name.id() {
+                            $( ids::$field => <$fty as $crate::codec::Slot>::accept(&mut $field, src)
                                 .map_err(|e| e.in_element($fname))?, )*
                             _ => src.skip()?,
                         },
@@ -293,13 +367,32 @@ impl<T: Sample> Sample for Vec<T> {
 
 /// Reads the text content of the element whose `Start` was just read, through its `End`.
 /// Nested elements are skipped (lenient); OPAQUE content is taken as UTF-8 text.
+#[inline]
 pub fn read_text<'a, S: Source<'a>>(
     src: &mut S,
     element: &'static str,
 ) -> Result<Cow<'a, str>, DecodeError> {
-    let mut out: Option<Cow<'a, str>> = None;
+    // The usual shapes first: one piece of text, or none, then the end.
+    let first = match src.next()? {
+        Ev::End => return Ok(Cow::Borrowed("")),
+        Ev::Text(t) => t,
+        other => return read_text_rest(src, element, None, other),
+    };
+    match src.next()? {
+        Ev::End => Ok(first),
+        other => read_text_rest(src, element, Some(first), other),
+    }
+}
+
+/// The general case of [`read_text`]: text so far, and the event after it.
+fn read_text_rest<'a, S: Source<'a>>(
+    src: &mut S,
+    element: &'static str,
+    mut out: Option<Cow<'a, str>>,
+    mut ev: Ev<'a>,
+) -> Result<Cow<'a, str>, DecodeError> {
     loop {
-        match src.next()? {
+        match ev {
             Ev::Text(t) => append(&mut out, t),
             Ev::Opaque(b) => {
                 let t = std::str::from_utf8(b)
@@ -310,9 +403,11 @@ pub fn read_text<'a, S: Source<'a>>(
             Ev::End => return Ok(out.unwrap_or(Cow::Borrowed(""))),
             Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
         }
+        ev = src.next()?;
     }
 }
 
+#[inline]
 fn append<'a>(out: &mut Option<Cow<'a, str>>, t: Cow<'a, str>) {
     match out {
         None => *out = Some(t),

@@ -446,11 +446,16 @@ macro_rules! presence_sub_list {
         impl Element for PresenceSubList {
             #[allow(unused_mut)]
             fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
+                #[allow(non_upper_case_globals)]
+                mod ids {
+                    $( pub(super) const $field: crate::names::ElementId =
+                        crate::names::ElementId::of($fname); )*
+                }
                 $( let mut $field = <<Option<$fty> as Slot>::Acc as Default>::default(); )*
                 loop {
                     match src.next()? {
-                        Ev::Start(name) => match &*name {
-                            $( $fname => <Option<$fty> as Slot>::accept(&mut $field, src)
+                        Ev::Start(name) => match name.id() {
+                            $( ids::$field => <Option<$fty> as Slot>::accept(&mut $field, src)
                                 .map_err(|e| e.in_element($fname))?, )*
                             _ => src.skip()?,
                         },
