@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::header::{parse_header, Header};
 use crate::mb::read_mb_u32;
-use crate::strings::{table_str, usize_of, utf8};
+use crate::strings::{find_nul, table_str, usize_of, utf8};
 use crate::tokens::*;
 use crate::{Attribute, Error, Event, Limits, Token, TokenTable};
 
@@ -278,7 +278,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         let rest = input.get(start..).unwrap_or_default();
         let max = self.limits.max_string_len;
         let window = rest.get(..max.saturating_add(1)).unwrap_or(rest);
-        match window.iter().position(|&b| b == 0) {
+        match find_nul(window) {
             Some(len) => {
                 self.pos = start + len + 1;
                 utf8(window.get(..len).unwrap_or_default(), start)
