@@ -145,9 +145,22 @@ impl Transaction {
 
 impl Element for Transaction {
     fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
+        let mut out = Vec::with_capacity(1);
+        Self::decode_push(src, &mut out)?;
+        out.pop().ok_or(DecodeError::MissingElement {
+            parent: "Session",
+            name: "Transaction",
+        })
+    }
+
+    /// Decodes in place, in the vector (a transaction is kilobytes: every move is a copy).
+    fn decode_push<'a, S: Source<'a>>(src: &mut S, out: &mut Vec<Self>) -> Result<(), DecodeError> {
+        out.push(Transaction::default());
+        let Some(t) = out.last_mut() else {
+            return Err(DecodeError::Malformed("transaction lost".into()));
+        };
         let mut descriptor = None;
-        let mut primitive = None;
-        let mut ext_block = Vec::new();
+        let mut primitive = false;
         loop {
             match src.next()? {
                 Ev::Start(name) => match name.id() {
@@ -156,8 +169,8 @@ impl Element for Transaction {
                             .map_err(|e| e.in_element("TransactionDescriptor"))?;
                         descriptor.get_or_insert(d);
                     }
-                    TRANSACTION_CONTENT => decode_content(src, &mut primitive)?,
-                    EXT_BLOCK => ext_block.push(ExtBlock::decode(src)?),
+                    TRANSACTION_CONTENT => decode_content(src, &mut t.primitive, &mut primitive)?,
+                    EXT_BLOCK => t.ext_block.push(ExtBlock::decode(src)?),
                     _ => src.skip()?,
                 },
                 Ev::End => break,
@@ -165,17 +178,17 @@ impl Element for Transaction {
                 Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
             }
         }
-        Ok(Transaction {
-            descriptor: descriptor.ok_or(DecodeError::MissingElement {
-                parent: "Transaction",
-                name: "TransactionDescriptor",
-            })?,
-            primitive: primitive.ok_or(DecodeError::MissingElement {
+        t.descriptor = descriptor.ok_or(DecodeError::MissingElement {
+            parent: "Transaction",
+            name: "TransactionDescriptor",
+        })?;
+        if !primitive {
+            return Err(DecodeError::MissingElement {
                 parent: "Transaction",
                 name: "TransactionContent",
-            })?,
-            ext_block,
-        })
+            });
+        }
+        Ok(())
     }
 
     fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
@@ -201,12 +214,13 @@ const WV_CSP_MESSAGE: ElementId = ElementId::of("WV-CSP-Message");
 const SESSION: ElementId = ElementId::of("Session");
 
 /// `TransactionContent`: exactly one primitive element (further ones are skipped), decoded into
-/// `out` unless a previous `TransactionContent` filled it (then decoded and dropped).
+/// `out` unless a previous `TransactionContent` filled it (`filled`; then decoded and dropped).
 ///
 /// Writes in place: a `Primitive` is kilobytes, and every move of one is a copy.
 fn decode_content<'a, S: Source<'a>>(
     src: &mut S,
-    out: &mut Option<Primitive>,
+    out: &mut Primitive,
+    filled: &mut bool,
 ) -> Result<(), DecodeError> {
     let mut found = false;
     loop {
@@ -214,12 +228,12 @@ fn decode_content<'a, S: Source<'a>>(
             Ev::Start(name) => {
                 if found {
                     src.skip()?;
-                } else if out.is_none() {
+                } else if !*filled {
                     Primitive::decode_into(name, src, out)?;
                     found = true;
+                    *filled = true;
                 } else {
-                    let mut dropped = None;
-                    Primitive::decode_into(name, src, &mut dropped)?;
+                    Primitive::decode_element(name, src)?;
                     found = true;
                 }
             }

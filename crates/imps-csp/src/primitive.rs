@@ -55,9 +55,9 @@ macro_rules! primitives {
 
             /// Decodes the primitive whose start element (as the source reported it) was just read.
             pub fn decode_element<'a, S: Source<'a>>(name: Name<'_>, src: &mut S) -> Result<Self, DecodeError> {
-                let mut out = None;
+                let mut out = Primitive::default();
                 Self::decode_into(name, src, &mut out)?;
-                out.ok_or(DecodeError::MissingElement { parent: "TransactionContent", name: "primitive" })
+                Ok(out)
             }
 
             /// [`Primitive::decode_element`] into `out` (which it sets on success): a primitive is
@@ -65,7 +65,7 @@ macro_rules! primitives {
             pub(crate) fn decode_into<'a, S: Source<'a>>(
                 name: Name<'_>,
                 src: &mut S,
-                out: &mut Option<Self>,
+                out: &mut Self,
             ) -> Result<(), DecodeError> {
                 #[allow(non_upper_case_globals)]
                 mod ids {
@@ -74,12 +74,12 @@ macro_rules! primitives {
                 }
                 match name.id() {
                     $( ids::$variant => match <$variant as Element>::decode(src) {
-                        Ok(p) => *out = Some(Primitive::$variant(p)),
+                        Ok(p) => *out = Primitive::$variant(p),
                         Err(e) => return Err(e.in_element($name)),
                     }, )*
                     _ => {
                         src.skip()?;
-                        *out = Some(Primitive::Unknown(name.chars().take(64).collect()));
+                        *out = Primitive::Unknown(name.chars().take(64).collect());
                     }
                 }
                 Ok(())

@@ -108,6 +108,32 @@ pub trait Source<'a> {
     fn version(&self) -> CspVersion;
     /// The next event.
     fn next(&mut self) -> Result<Ev<'a>, DecodeError>;
+    /// Reads the content of a leaf element whose `Start` was just read, through its `End`, as
+    /// either text or OPAQUE bytes (whichever came first decides; mixing the two is an error).
+    /// A source may override it with a faster path; the result must be the same.
+    fn raw(&mut self, element: &'static str) -> Result<Raw<'a>, DecodeError>
+    where
+        Self: Sized,
+    {
+        read_raw_rest(self, element, None, None)
+    }
+    /// Reads the text content of the element whose `Start` was just read, through its `End`:
+    /// what [`read_text`] returns. A source may override it with a faster path for the usual
+    /// shape (one piece of text, or none, then the end); the result must be the same.
+    fn text(&mut self, element: &'static str) -> Result<Cow<'a, str>, DecodeError>
+    where
+        Self: Sized,
+    {
+        let first = match self.next()? {
+            Ev::End => return Ok(Cow::Borrowed("")),
+            Ev::Text(t) => t,
+            other => return read_text_rest(self, element, None, other),
+        };
+        match self.next()? {
+            Ev::End => Ok(first),
+            other => read_text_rest(self, element, Some(first), other),
+        }
+    }
     /// Skips the rest of the element whose `Start` was just read, through its `End`.
     fn skip(&mut self) -> Result<(), DecodeError> {
         let mut depth = 1usize;
@@ -155,6 +181,12 @@ pub trait Element: Sized {
     fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError>;
     /// Writes the element `name` holding this value.
     fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError>;
+    /// [`Element::decode`], appending the value to `out` (for `Vec` fields). Large types
+    /// override it to build the value where it ends up instead of copying it there.
+    fn decode_push<'a, S: Source<'a>>(src: &mut S, out: &mut Vec<Self>) -> Result<(), DecodeError> {
+        out.push(Self::decode(src)?);
+        Ok(())
+    }
 }
 
 /// How a struct field holds occurrences of a child element: exactly one (`T`), at most one
@@ -198,8 +230,7 @@ impl<T: Element> Slot for Option<T> {
 impl<T: Element> Slot for Vec<T> {
     type Acc = Vec<T>;
     fn accept<'a, S: Source<'a>>(acc: &mut Self::Acc, src: &mut S) -> Result<(), DecodeError> {
-        acc.push(T::decode(src)?);
-        Ok(())
+        T::decode_push(src, acc)
     }
     fn finish(acc: Self::Acc, _: &'static str, _: &'static str) -> Result<Self, DecodeError> {
         Ok(acc)
@@ -372,20 +403,11 @@ pub fn read_text<'a, S: Source<'a>>(
     src: &mut S,
     element: &'static str,
 ) -> Result<Cow<'a, str>, DecodeError> {
-    // The usual shapes first: one piece of text, or none, then the end.
-    let first = match src.next()? {
-        Ev::End => return Ok(Cow::Borrowed("")),
-        Ev::Text(t) => t,
-        other => return read_text_rest(src, element, None, other),
-    };
-    match src.next()? {
-        Ev::End => Ok(first),
-        other => read_text_rest(src, element, Some(first), other),
-    }
+    src.text(element)
 }
 
 /// The general case of [`read_text`]: text so far, and the event after it.
-fn read_text_rest<'a, S: Source<'a>>(
+pub(crate) fn read_text_rest<'a, S: Source<'a>>(
     src: &mut S,
     element: &'static str,
     mut out: Option<Cow<'a, str>>,
@@ -415,45 +437,86 @@ fn append<'a>(out: &mut Option<Cow<'a, str>>, t: Cow<'a, str>) {
     }
 }
 
-/// What a text or OPAQUE element content held, for typed leaves.
-pub(crate) enum Raw<'a> {
+/// What a text or OPAQUE element content held, for typed leaves ([`Source::raw`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Raw<'a> {
+    /// Character data (or an empty element).
     Text(Cow<'a, str>),
+    /// OPAQUE bytes.
     Opaque(Cow<'a, [u8]>),
 }
 
 /// Reads the content of a leaf element as either text or OPAQUE bytes (whichever came first
 /// decides; mixing the two is an error).
+#[inline]
 pub(crate) fn read_raw<'a, S: Source<'a>>(
     src: &mut S,
     element: &'static str,
 ) -> Result<Raw<'a>, DecodeError> {
-    let mut text: Option<Cow<'a, str>> = None;
-    let mut opaque: Option<Cow<'a, [u8]>> = None;
-    loop {
-        match src.next()? {
+    src.raw(element)
+}
+
+/// Leaf content being collected by [`read_raw_rest`].
+#[derive(Default)]
+struct RawAcc<'a> {
+    text: Option<Cow<'a, str>>,
+    opaque: Option<Cow<'a, [u8]>>,
+}
+
+impl<'a> RawAcc<'a> {
+    /// Takes one event; the content once the element ends.
+    fn feed<S: Source<'a>>(
+        &mut self,
+        src: &mut S,
+        element: &'static str,
+        ev: Ev<'a>,
+    ) -> Result<Option<Raw<'a>>, DecodeError> {
+        match ev {
             Ev::Text(t) => {
-                if opaque.is_some() && !t.trim().is_empty() {
+                if self.opaque.is_some() && !t.trim().is_empty() {
                     return Err(DecodeError::bad(element, "text mixed with OPAQUE"));
                 }
-                append(&mut text, t);
+                append(&mut self.text, t);
             }
             Ev::Opaque(b) => {
-                if text.as_ref().is_some_and(|t| !t.trim().is_empty()) {
+                if self.text.as_ref().is_some_and(|t| !t.trim().is_empty()) {
                     return Err(DecodeError::bad(element, "OPAQUE mixed with text"));
                 }
-                match &mut opaque {
-                    None => opaque = Some(Cow::Borrowed(b)),
+                match &mut self.opaque {
+                    None => self.opaque = Some(Cow::Borrowed(b)),
                     Some(prev) => prev.to_mut().extend_from_slice(b),
                 }
             }
             Ev::Start(_) => src.skip()?,
             Ev::End => {
-                return Ok(match opaque {
+                return Ok(Some(match self.opaque.take() {
                     Some(b) => Raw::Opaque(b),
-                    None => Raw::Text(text.unwrap_or(Cow::Borrowed(""))),
-                })
+                    None => Raw::Text(self.text.take().unwrap_or(Cow::Borrowed(""))),
+                }))
             }
             Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
+        }
+        Ok(None)
+    }
+}
+
+/// The general case of [`Source::raw`]: the events already read (in order), then the rest.
+pub(crate) fn read_raw_rest<'a, S: Source<'a>>(
+    src: &mut S,
+    element: &'static str,
+    first: Option<Ev<'a>>,
+    second: Option<Ev<'a>>,
+) -> Result<Raw<'a>, DecodeError> {
+    let mut acc = RawAcc::default();
+    for ev in [first, second].into_iter().flatten() {
+        if let Some(raw) = acc.feed(src, element, ev)? {
+            return Ok(raw);
+        }
+    }
+    loop {
+        let ev = src.next()?;
+        if let Some(raw) = acc.feed(src, element, ev)? {
+            return Ok(raw);
         }
     }
 }

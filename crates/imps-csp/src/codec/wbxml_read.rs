@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use imps_wbxml::{Event, PublicId, Reader, Token};
 
-use super::{Ev, Name, Source};
+use super::{read_raw_rest, read_text_rest, Ev, Name, Raw, Source};
 use crate::error::DecodeError;
 use crate::names::ElementId;
 use crate::tokens::{CspTokens, TagIndices, NO_ELEMENT, TOKENS_11, TOKENS_12, TOKENS_13};
@@ -98,6 +98,41 @@ impl<'a> Source<'a> for WbxmlSource<'a> {
     }
 
     fn next(&mut self) -> Result<Ev<'a>, DecodeError> {
+        self.event()
+    }
+
+    fn text(&mut self, element: &'static str) -> Result<Cow<'a, str>, DecodeError> {
+        // One call for the usual text-then-end (or empty) leaf instead of two.
+        let first = match self.event()? {
+            Ev::End => return Ok(Cow::Borrowed("")),
+            Ev::Text(t) => t,
+            other => return read_text_rest(self, element, None, other),
+        };
+        match self.event()? {
+            Ev::End => Ok(first),
+            other => read_text_rest(self, element, Some(first), other),
+        }
+    }
+
+    fn raw(&mut self, element: &'static str) -> Result<Raw<'a>, DecodeError> {
+        // One call for the usual one-piece (or empty) leaf.
+        let first = self.event()?;
+        if !matches!(first, Ev::Text(_) | Ev::Opaque(_)) {
+            return read_raw_rest(self, element, Some(first), None);
+        }
+        let second = self.event()?;
+        match (first, second) {
+            (Ev::Text(t), Ev::End) => Ok(Raw::Text(t)),
+            (Ev::Opaque(b), Ev::End) => Ok(Raw::Opaque(Cow::Borrowed(b))),
+            (first, second) => read_raw_rest(self, element, Some(first), Some(second)),
+        }
+    }
+}
+
+impl<'a> WbxmlSource<'a> {
+    /// The next event (the body of [`Source::next`], inlined where a fast path needs it).
+    #[inline(always)]
+    fn event(&mut self) -> Result<Ev<'a>, DecodeError> {
         loop {
             let token = match self.reader.next_token()? {
                 None => return Ok(Ev::Eof),

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use quick_xml::events::Event;
 
-use super::{Ev, Name, Source};
+use super::{read_text_rest, Ev, Name, Raw, Source};
 use crate::error::DecodeError;
 use crate::names::ElementId;
 use crate::version::CspVersion;
@@ -214,6 +214,32 @@ impl<'a> Source<'a> for XmlSource<'a> {
     }
 
     fn next(&mut self) -> Result<Ev<'a>, DecodeError> {
+        self.event()
+    }
+
+    fn text(&mut self, element: &'static str) -> Result<Cow<'a, str>, DecodeError> {
+        // One call for the usual text-then-end (or empty) leaf instead of two.
+        let first = match self.event()? {
+            Ev::End => return Ok(Cow::Borrowed("")),
+            Ev::Text(t) => t,
+            other => return read_text_rest(self, element, None, other),
+        };
+        match self.event()? {
+            Ev::End => Ok(first),
+            other => read_text_rest(self, element, Some(first), other),
+        }
+    }
+
+    fn raw(&mut self, element: &'static str) -> Result<Raw<'a>, DecodeError> {
+        // No OPAQUE in XML: the content is always text.
+        self.text(element).map(Raw::Text)
+    }
+}
+
+impl<'a> XmlSource<'a> {
+    /// The next event (the body of [`Source::next`], inlined where a fast path needs it).
+    #[inline(always)]
+    fn event(&mut self) -> Result<Ev<'a>, DecodeError> {
         if let Some(root) = self.root.take() {
             return Ok(Ev::Start(root));
         }
