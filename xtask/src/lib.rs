@@ -347,6 +347,18 @@ fn validate(rows: &[Row], errors: &mut Vec<String>) {
         }
     }
 
+    // The generated per-page tables cover pages 0..TAG_PAGES.
+    for r in rows.iter().filter(|r| r.kind == Kind::Tag) {
+        if usize::from(r.page) >= TAG_PAGES {
+            errors.push(format!(
+                "line {}: tag page {:#04X} beyond the last supported page {:#04X}",
+                r.line,
+                r.page,
+                TAG_PAGES - 1
+            ));
+        }
+    }
+
     // A literal row names an element that has no token anywhere, once.
     for (i, a) in rows.iter().enumerate() {
         if a.kind != Kind::Literal {
@@ -735,6 +747,13 @@ fn emit_version(out: &mut String, rows: &[Row], v: Version, names: &[&str]) -> s
     writeln!(out)?;
 
     writeln!(out, "impl TokenTable for Tokens{s} {{")?;
+    writeln!(
+        out,
+        "    fn tag_names(&self, page: u8) -> Option<&'static [Option<&'static str>; 64]> {{"
+    )?;
+    writeln!(out, "        TAG_NAMES_{s}.get(usize::from(page))")?;
+    writeln!(out, "    }}")?;
+    writeln!(out)?;
 
     writeln!(
         out,
@@ -870,6 +889,32 @@ fn emit_version(out: &mut String, rows: &[Row], v: Version, names: &[&str]) -> s
             }
         }
     }
+    writeln!(
+        out,
+        "/// CSP {ver} tag names by code page and code (what `tag_name` returns)."
+    )?;
+    writeln!(out, "#[rustfmt::skip]")?;
+    writeln!(
+        out,
+        "static TAG_NAMES_{s}: [[Option<&str>; 64]; TAG_PAGES] = {{"
+    )?;
+    writeln!(out, "    const N: Option<&str> = None;")?;
+    writeln!(out, "    [")?;
+    for (p, page) in table.iter().enumerate() {
+        writeln!(out, "        // page {}", hex2(p as u32))?;
+        writeln!(out, "        [")?;
+        for chunk in page.chunks(8) {
+            let cells: Vec<String> = chunk
+                .iter()
+                .map(|c| c.map_or_else(|| "N".to_string(), |i| format!("Some({})", lit(names[i]))))
+                .collect();
+            writeln!(out, "            {},", cells.join(", "))?;
+        }
+        writeln!(out, "        ],")?;
+    }
+    writeln!(out, "    ]")?;
+    writeln!(out, "}};")?;
+    writeln!(out)?;
     writeln!(
         out,
         "/// CSP {ver} element indices by tag code page and code (`N` = [`NO_ELEMENT`])."

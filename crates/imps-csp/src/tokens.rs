@@ -1038,6 +1038,10 @@ const ATTR_STARTS_11: &[AttrStart] = &[
 ];
 
 impl TokenTable for Tokens11 {
+    fn tag_names(&self, page: u8) -> Option<&'static [Option<&'static str>; 64]> {
+        TAG_NAMES_11.get(usize::from(page))
+    }
+
     fn tag_name(&self, page: u8, code: u8) -> Option<&'static str> {
         match (page, code) {
             (0x00, 0x05) => Some("Acceptance"),
@@ -1898,6 +1902,146 @@ impl CspTokens for Tokens11 {
     }
 }
 
+/// CSP 1.1 tag names by code page and code (what `tag_name` returns).
+#[rustfmt::skip]
+static TAG_NAMES_11: [[Option<&str>; 64]; TAG_PAGES] = {
+    const N: Option<&str> = None;
+    [
+        // page 0x00
+        [
+            N, N, N, N, N, Some("Acceptance"), Some("AddList"), Some("AddNickList"),
+            Some("SName"), Some("WV-CSP-Message"), Some("ClientID"), Some("Code"), Some("ContactList"), Some("ContentData"), Some("ContentEncoding"), Some("ContentSize"),
+            Some("ContentType"), Some("DateTime"), Some("Description"), Some("DetailedResult"), Some("EntityList"), Some("Group"), Some("GroupID"), Some("GroupList"),
+            Some("InUse"), Some("Logo"), Some("MessageCount"), Some("MessageID"), Some("MessageURI"), Some("MSISDN"), Some("Name"), Some("NickList"),
+            Some("NickName"), Some("Poll"), Some("Presence"), Some("PresenceSubList"), Some("PresenceValue"), Some("Property"), Some("Qualifier"), Some("Recipient"),
+            Some("RemoveList"), Some("RemoveNickList"), Some("Result"), Some("ScreenName"), Some("Sender"), Some("Session"), Some("SessionDescriptor"), Some("SessionID"),
+            Some("SessionType"), Some("Status"), Some("Transaction"), Some("TransactionContent"), Some("TransactionDescriptor"), Some("TransactionID"), Some("TransactionMode"), Some("URL"),
+            Some("URLList"), Some("User"), Some("UserID"), Some("UserList"), Some("Validity"), Some("Value"), N, N,
+        ],
+        // page 0x01
+        [
+            N, N, N, N, N, Some("AllFunctions"), Some("AllFunctionsRequest"), Some("CancelInvite-Request"),
+            Some("CancelInviteUser-Request"), Some("Capability"), Some("CapabilityList"), Some("CapabilityRequest"), Some("ClientCapability-Request"), Some("ClientCapability-Response"), Some("DigestBytes"), Some("DigestSchema"),
+            Some("Disconnect"), Some("Functions"), Some("GetSPInfo-Request"), Some("GetSPInfo-Response"), Some("InviteID"), Some("InviteNote"), Some("Invite-Request"), Some("Invite-Response"),
+            Some("InviteType"), Some("InviteUser-Request"), Some("InviteUser-Response"), Some("KeepAlive-Request"), Some("KeepAliveTime"), Some("Login-Request"), Some("Login-Response"), Some("Logout-Request"),
+            Some("Nonce"), Some("Password"), Some("Polling-Request"), Some("ResponseNote"), Some("SearchElement"), Some("SearchFindings"), Some("SearchID"), Some("SearchIndex"),
+            Some("SearchLimit"), Some("KeepAlive-Response"), Some("SearchPairList"), Some("Search-Request"), Some("Search-Response"), Some("SearchResult"), Some("Service-Request"), Some("Service-Response"),
+            Some("SessionCookie"), Some("StopSearch-Request"), Some("TimeToLive"), Some("SearchString"), Some("CompletionFlag"), N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x02
+        [
+            N, N, N, N, N, Some("ADDGM"), Some("AttListFunc"), Some("BLENT"),
+            Some("CAAUT"), Some("CAINV"), Some("CALI"), Some("CCLI"), Some("ContListFunc"), Some("CREAG"), Some("DALI"), Some("DCLI"),
+            Some("DELGR"), Some("FundamentalFeat"), Some("FWMSG"), Some("GALS"), Some("GCLI"), Some("GETGM"), Some("GETGP"), Some("GETLM"),
+            Some("GETM"), Some("GETPR"), Some("GETSPI"), Some("GETWL"), Some("GLBLU"), Some("GRCHN"), Some("GroupAuthFunc"), Some("GroupFeat"),
+            Some("GroupMgmtFunc"), Some("GroupUseFunc"), Some("IMAuthFunc"), Some("IMFeat"), Some("IMReceiveFunc"), Some("IMSendFunc"), Some("INVIT"), Some("InviteFunc"),
+            Some("MBRAC"), Some("MCLS"), Some("MDELIV"), Some("NEWM"), Some("NOTIF"), Some("PresenceAuthFunc"), Some("PresenceDeliverFunc"), Some("PresenceFeat"),
+            Some("REACT"), Some("REJCM"), Some("REJEC"), Some("RMVGM"), Some("SearchFunc"), Some("ServiceFunc"), Some("SETD"), Some("SETGP"),
+            Some("SRCH"), Some("STSRC"), Some("SUBGCN"), Some("UPDPR"), Some("WVCSPFeat"), N, N, N,
+        ],
+        // page 0x03
+        [
+            N, N, N, N, N, Some("AcceptedCharset"), Some("AcceptedContentLength"), Some("AcceptedContentType"),
+            Some("AcceptedTransferEncoding"), Some("AnyContent"), Some("DefaultLanguage"), Some("InitialDeliveryMethod"), Some("MultiTrans"), Some("ParserSize"), Some("ServerPollMin"), Some("SupportedBearer"),
+            Some("SupportedCIRMethod"), Some("TCPAddress"), Some("TCPPort"), Some("UDPPort"), N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x04
+        [
+            N, N, N, N, N, Some("CancelAuth-Request"), Some("ContactListProperties"), Some("CreateAttributeList-Request"),
+            Some("CreateList-Request"), Some("DefaultAttributeList"), Some("DefaultContactList"), Some("DefaultList"), Some("DeleteAttributeList-Request"), Some("DeleteList-Request"), Some("GetAttributeList-Request"), Some("GetAttributeList-Response"),
+            Some("GetList-Request"), Some("GetList-Response"), Some("GetPresence-Request"), Some("GetPresence-Response"), Some("GetWatcherList-Request"), Some("GetWatcherList-Response"), Some("ListManage-Request"), Some("ListManage-Response"),
+            Some("UnsubscribePresence-Request"), Some("PresenceAuth-Request"), Some("PresenceAuth-User"), Some("PresenceNotification-Request"), Some("UpdatePresence-Request"), Some("SubscribePresence-Request"), N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x05
+        [
+            N, N, N, N, N, Some("Accuracy"), Some("Address"), Some("AddrPref"),
+            Some("Alias"), Some("Altitude"), Some("Building"), Some("Caddr"), Some("City"), Some("ClientInfo"), Some("ClientProducer"), Some("ClientType"),
+            Some("ClientVersion"), Some("CommC"), Some("CommCap"), Some("ContactInfo"), Some("ContainedvCard"), Some("Country"), Some("Crossing1"), Some("Crossing2"),
+            Some("DevManufacturer"), Some("DirectContent"), Some("FreeTextLocation"), Some("GeoLocation"), Some("Language"), Some("Latitude"), Some("Longitude"), Some("Model"),
+            Some("NamedArea"), Some("OnlineStatus"), Some("PLMN"), Some("PrefC"), Some("PreferredContacts"), Some("PreferredLanguage"), Some("ReferredContent"), Some("ReferredvCard"),
+            Some("Registration"), Some("StatusContent"), Some("StatusMood"), Some("StatusText"), Some("Street"), Some("TimeZone"), Some("UserAvailability"), Some("Cap"),
+            Some("Cname"), Some("Contact"), Some("Cpriority"), Some("Cstatus"), Some("Note"), Some("Zone"), N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x06
+        [
+            N, N, N, N, N, Some("BlockList"), Some("BlockUser-Request"), Some("DeliveryMethod"),
+            Some("DeliveryReport"), Some("DeliveryReport-Request"), Some("ForwardMessage-Request"), Some("GetBlockedList-Request"), Some("GetBlockedList-Response"), Some("GetMessageList-Request"), Some("GetMessageList-Response"), Some("GetMessage-Request"),
+            Some("GetMessage-Response"), Some("GrantList"), Some("MessageDelivered"), Some("MessageInfo"), Some("MessageNotification"), Some("NewMessage"), Some("RejectMessage-Request"), Some("SendMessage-Request"),
+            Some("SendMessage-Response"), Some("SetDeliveryMethod-Request"), Some("DeliveryTime"), N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x07
+        [
+            N, N, N, N, N, Some("AddGroupMembers-Request"), Some("Admin"), Some("CreateGroup-Request"),
+            Some("DeleteGroup-Request"), Some("GetGroupMembers-Request"), Some("GetGroupMembers-Response"), Some("GetGroupProps-Request"), Some("GetGroupProps-Response"), Some("GroupChangeNotice"), Some("GroupProperties"), Some("Joined"),
+            Some("JoinedRequest"), Some("JoinGroup-Request"), Some("JoinGroup-Response"), Some("LeaveGroup-Request"), Some("LeaveGroup-Response"), Some("Left"), Some("MemberAccess-Request"), Some("Mod"),
+            Some("OwnProperties"), Some("RejectList-Request"), Some("RejectList-Response"), Some("RemoveGroupMembers-Request"), Some("SetGroupProps-Request"), Some("SubscribeGroupNotice-Request"), Some("SubscribeGroupNotice-Response"), Some("Users"),
+            Some("WelcomeNote"), Some("JoinGroup"), Some("SubscribeNotification"), Some("SubscribeType"), N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x08
+        [
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x09
+        [
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x0A
+        [
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x0B
+        [
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+    ]
+};
+
 /// CSP 1.1 element indices by tag code page and code (`N` = [`NO_ELEMENT`]).
 #[rustfmt::skip]
 static TAG_INDICES_11: TagIndices = {
@@ -2009,6 +2153,10 @@ const ATTR_STARTS_12: &[AttrStart] = &[
 ];
 
 impl TokenTable for Tokens12 {
+    fn tag_names(&self, page: u8) -> Option<&'static [Option<&'static str>; 64]> {
+        TAG_NAMES_12.get(usize::from(page))
+    }
+
     fn tag_name(&self, page: u8, code: u8) -> Option<&'static str> {
         match (page, code) {
             (0x00, 0x05) => Some("Acceptance"),
@@ -2985,6 +3133,146 @@ impl CspTokens for Tokens12 {
     }
 }
 
+/// CSP 1.2 tag names by code page and code (what `tag_name` returns).
+#[rustfmt::skip]
+static TAG_NAMES_12: [[Option<&str>; 64]; TAG_PAGES] = {
+    const N: Option<&str> = None;
+    [
+        // page 0x00
+        [
+            N, N, N, N, N, Some("Acceptance"), Some("AddList"), Some("AddNickList"),
+            Some("SName"), Some("WV-CSP-Message"), Some("ClientID"), Some("Code"), Some("ContactList"), Some("ContentData"), Some("ContentEncoding"), Some("ContentSize"),
+            Some("ContentType"), Some("DateTime"), Some("Description"), Some("DetailedResult"), Some("EntityList"), Some("Group"), Some("GroupID"), Some("GroupList"),
+            Some("InUse"), Some("Logo"), Some("MessageCount"), Some("MessageID"), Some("MessageURI"), Some("MSISDN"), Some("Name"), Some("NickList"),
+            Some("NickName"), Some("Poll"), Some("Presence"), Some("PresenceSubList"), Some("PresenceValue"), Some("Property"), Some("Qualifier"), Some("Recipient"),
+            Some("RemoveList"), Some("RemoveNickList"), Some("Result"), Some("ScreenName"), Some("Sender"), Some("Session"), Some("SessionDescriptor"), Some("SessionID"),
+            Some("SessionType"), Some("Status"), Some("Transaction"), Some("TransactionContent"), Some("TransactionDescriptor"), Some("TransactionID"), Some("TransactionMode"), Some("URL"),
+            Some("URLList"), Some("User"), Some("UserID"), Some("UserList"), Some("Validity"), Some("Value"), N, N,
+        ],
+        // page 0x01
+        [
+            N, N, N, N, N, Some("AllFunctions"), Some("AllFunctionsRequest"), Some("CancelInvite-Request"),
+            Some("CancelInviteUser-Request"), Some("Capability"), Some("CapabilityList"), Some("CapabilityRequest"), Some("ClientCapability-Request"), Some("ClientCapability-Response"), Some("DigestBytes"), Some("DigestSchema"),
+            Some("Disconnect"), Some("Functions"), Some("GetSPInfo-Request"), Some("GetSPInfo-Response"), Some("InviteID"), Some("InviteNote"), Some("Invite-Request"), Some("Invite-Response"),
+            Some("InviteType"), Some("InviteUser-Request"), Some("InviteUser-Response"), Some("KeepAlive-Request"), Some("KeepAliveTime"), Some("Login-Request"), Some("Login-Response"), Some("Logout-Request"),
+            Some("Nonce"), Some("Password"), Some("Polling-Request"), Some("ResponseNote"), Some("SearchElement"), Some("SearchFindings"), Some("SearchID"), Some("SearchIndex"),
+            Some("SearchLimit"), Some("KeepAlive-Response"), Some("SearchPairList"), Some("Search-Request"), Some("Search-Response"), Some("SearchResult"), Some("Service-Request"), Some("Service-Response"),
+            Some("SessionCookie"), Some("StopSearch-Request"), Some("TimeToLive"), Some("SearchString"), Some("CompletionFlag"), N, Some("ReceiveList"), Some("VerifyID-Request"),
+            Some("Extended-Request"), Some("Extended-Response"), Some("AgreedCapabilityList"), Some("ExtendedData"), Some("OtherServer"), Some("PresenceAttributeNSName"), Some("SessionNSName"), Some("TransactionNSName"),
+        ],
+        // page 0x02
+        [
+            N, N, N, N, N, Some("ADDGM"), Some("AttListFunc"), Some("BLENT"),
+            Some("CAAUT"), Some("CAINV"), Some("CALI"), Some("CCLI"), Some("ContListFunc"), Some("CREAG"), Some("DALI"), Some("DCLI"),
+            Some("DELGR"), Some("FundamentalFeat"), Some("FWMSG"), Some("GALS"), Some("GCLI"), Some("GETGM"), Some("GETGP"), Some("GETLM"),
+            Some("GETM"), Some("GETPR"), Some("GETSPI"), Some("GETWL"), Some("GLBLU"), Some("GRCHN"), Some("GroupAuthFunc"), Some("GroupFeat"),
+            Some("GroupMgmtFunc"), Some("GroupUseFunc"), Some("IMAuthFunc"), Some("IMFeat"), Some("IMReceiveFunc"), Some("IMSendFunc"), Some("INVIT"), Some("InviteFunc"),
+            Some("MBRAC"), Some("MCLS"), Some("MDELIV"), Some("NEWM"), Some("NOTIF"), Some("PresenceAuthFunc"), Some("PresenceDeliverFunc"), Some("PresenceFeat"),
+            Some("REACT"), Some("REJCM"), Some("REJEC"), Some("RMVGM"), Some("SearchFunc"), Some("ServiceFunc"), Some("SETD"), Some("SETGP"),
+            Some("SRCH"), Some("STSRC"), Some("SUBGCN"), Some("UPDPR"), Some("WVCSPFeat"), Some("MF"), Some("MG"), Some("MM"),
+        ],
+        // page 0x03
+        [
+            N, N, N, N, N, Some("AcceptedCharset"), Some("AcceptedContentLength"), Some("AcceptedContentType"),
+            Some("AcceptedTransferEncoding"), Some("AnyContent"), Some("DefaultLanguage"), Some("InitialDeliveryMethod"), Some("MultiTrans"), Some("ParserSize"), Some("ServerPollMin"), Some("SupportedBearer"),
+            Some("SupportedCIRMethod"), Some("TCPAddress"), Some("TCPPort"), Some("UDPPort"), Some("CIRURL"), N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x04
+        [
+            N, N, N, N, N, Some("CancelAuth-Request"), Some("ContactListProperties"), Some("CreateAttributeList-Request"),
+            Some("CreateList-Request"), Some("DefaultAttributeList"), Some("DefaultContactList"), Some("DefaultList"), Some("DeleteAttributeList-Request"), Some("DeleteList-Request"), Some("GetAttributeList-Request"), Some("GetAttributeList-Response"),
+            Some("GetList-Request"), Some("GetList-Response"), Some("GetPresence-Request"), Some("GetPresence-Response"), Some("GetWatcherList-Request"), Some("GetWatcherList-Response"), Some("ListManage-Request"), Some("ListManage-Response"),
+            Some("UnsubscribePresence-Request"), Some("PresenceAuth-Request"), Some("PresenceAuth-User"), Some("PresenceNotification-Request"), Some("UpdatePresence-Request"), Some("SubscribePresence-Request"), Some("AutoSubscribe"), Some("GetReactiveAuthStatus-Request"),
+            Some("GetReactiveAuthStatus-Response"), N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x05
+        [
+            N, N, N, N, N, Some("Accuracy"), Some("Address"), Some("AddrPref"),
+            Some("Alias"), Some("Altitude"), Some("Building"), Some("Caddr"), Some("City"), Some("ClientInfo"), Some("ClientProducer"), Some("ClientType"),
+            Some("ClientVersion"), Some("CommC"), Some("CommCap"), Some("ContactInfo"), Some("ContainedvCard"), Some("Country"), Some("Crossing1"), Some("Crossing2"),
+            Some("DevManufacturer"), Some("DirectContent"), Some("FreeTextLocation"), Some("GeoLocation"), Some("Language"), Some("Latitude"), Some("Longitude"), Some("Model"),
+            Some("NamedArea"), Some("OnlineStatus"), Some("PLMN"), Some("PrefC"), Some("PreferredContacts"), Some("PreferredLanguage"), Some("ReferredContent"), Some("ReferredvCard"),
+            Some("Registration"), Some("StatusContent"), Some("StatusMood"), Some("StatusText"), Some("Street"), Some("TimeZone"), Some("UserAvailability"), Some("Cap"),
+            Some("Cname"), Some("Contact"), Some("Cpriority"), Some("Cstatus"), Some("Note"), Some("Zone"), Some("ContentType"), Some("Inf_link"),
+            Some("InfoLink"), Some("Link"), Some("Text"), N, N, N, N, N,
+        ],
+        // page 0x06
+        [
+            N, N, N, N, N, Some("BlockList"), Some("BlockEntity-Request"), Some("DeliveryMethod"),
+            Some("DeliveryReport"), Some("DeliveryReport-Request"), Some("ForwardMessage-Request"), Some("GetBlockedList-Request"), Some("GetBlockedList-Response"), Some("GetMessageList-Request"), Some("GetMessageList-Response"), Some("GetMessage-Request"),
+            Some("GetMessage-Response"), Some("GrantList"), Some("MessageDelivered"), Some("MessageInfo"), Some("MessageNotification"), Some("NewMessage"), Some("RejectMessage-Request"), Some("SendMessage-Request"),
+            Some("SendMessage-Response"), Some("SetDeliveryMethod-Request"), Some("DeliveryTime"), N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x07
+        [
+            N, N, N, N, N, Some("AddGroupMembers-Request"), Some("Admin"), Some("CreateGroup-Request"),
+            Some("DeleteGroup-Request"), Some("GetGroupMembers-Request"), Some("GetGroupMembers-Response"), Some("GetGroupProps-Request"), Some("GetGroupProps-Response"), Some("GroupChangeNotice"), Some("GroupProperties"), Some("Joined"),
+            Some("JoinedRequest"), Some("JoinGroup-Request"), Some("JoinGroup-Response"), Some("LeaveGroup-Request"), Some("LeaveGroup-Response"), Some("Left"), Some("MemberAccess-Request"), Some("Mod"),
+            Some("OwnProperties"), Some("RejectList-Request"), Some("RejectList-Response"), Some("RemoveGroupMembers-Request"), Some("SetGroupProps-Request"), Some("SubscribeGroupNotice-Request"), Some("SubscribeGroupNotice-Response"), Some("Users"),
+            Some("WelcomeNote"), Some("JoinGroup"), Some("SubscribeNotification"), Some("SubscribeType"), Some("GetJoinedUsers-Request"), Some("GetJoinedUsers-Response"), Some("AdminMapList"), Some("AdminMapping"),
+            Some("Mapping"), Some("ModMapping"), Some("UserMapList"), Some("UserMapping"), N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x08
+        [
+            N, N, N, N, N, Some("MP"), Some("GETAUT"), Some("GETJU"),
+            Some("VRID"), Some("VerifyIDFunc"), N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x09
+        [
+            N, N, N, N, N, Some("CIR"), Some("Domain"), Some("ExtBlock"),
+            Some("HistoryPeriod"), Some("IDList"), Some("MaxWatcherList"), Some("ReactiveAuthState"), Some("ReactiveAuthStatus"), Some("ReactiveAuthStatusList"), Some("Watcher"), Some("WatcherStatus"),
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x0A
+        [
+            N, N, N, N, N, Some("WV-CSP-VersionDiscovery-Request"), Some("WV-CSP-VersionDiscovery-Response"), Some("VersionList"),
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x0B
+        [
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+    ]
+};
+
 /// CSP 1.2 element indices by tag code page and code (`N` = [`NO_ELEMENT`]).
 #[rustfmt::skip]
 static TAG_INDICES_12: TagIndices = {
@@ -3099,6 +3387,10 @@ const ATTR_STARTS_13: &[AttrStart] = &[
 ];
 
 impl TokenTable for Tokens13 {
+    fn tag_names(&self, page: u8) -> Option<&'static [Option<&'static str>; 64]> {
+        TAG_NAMES_13.get(usize::from(page))
+    }
+
     fn tag_name(&self, page: u8, code: u8) -> Option<&'static str> {
         match (page, code) {
             (0x00, 0x05) => Some("Acceptance"),
@@ -4411,6 +4703,146 @@ impl CspTokens for Tokens13 {
         &TAG_INDICES_13
     }
 }
+
+/// CSP 1.3 tag names by code page and code (what `tag_name` returns).
+#[rustfmt::skip]
+static TAG_NAMES_13: [[Option<&str>; 64]; TAG_PAGES] = {
+    const N: Option<&str> = None;
+    [
+        // page 0x00
+        [
+            N, N, N, N, N, Some("Acceptance"), Some("AddList"), Some("AddNickList"),
+            Some("SName"), Some("WV-CSP-Message"), Some("ClientID"), Some("Code"), Some("ContactList"), Some("ContentData"), Some("ContentEncoding"), Some("ContentSize"),
+            Some("ContentType"), Some("DateTime"), Some("Description"), Some("DetailedResult"), Some("EntityList"), Some("Group"), Some("GroupID"), Some("GroupList"),
+            N, Some("Logo"), Some("MessageCount"), Some("MessageID"), Some("MessageURI"), Some("MSISDN"), Some("Name"), Some("NickList"),
+            Some("NickName"), Some("Poll"), Some("Presence"), Some("PresenceSubList"), Some("PresenceValue"), Some("Property"), Some("Qualifier"), Some("Recipient"),
+            Some("RemoveList"), Some("RemoveNickList"), Some("Result"), Some("ScreenName"), Some("Sender"), Some("Session"), Some("SessionDescriptor"), Some("SessionID"),
+            Some("SessionType"), Some("Status"), Some("Transaction"), Some("TransactionContent"), Some("TransactionDescriptor"), Some("TransactionID"), Some("TransactionMode"), Some("URL"),
+            Some("URLList"), Some("User"), Some("UserID"), Some("UserList"), Some("Validity"), Some("Value"), N, N,
+        ],
+        // page 0x01
+        [
+            N, N, N, N, N, Some("AllFunctions"), Some("AllFunctionsRequest"), Some("CancelInvite-Request"),
+            Some("CancelInviteUser-Request"), N, Some("CapabilityList"), Some("CapabilityRequest"), Some("ClientCapability-Request"), Some("ClientCapability-Response"), Some("DigestBytes"), Some("DigestSchema"),
+            Some("Disconnect"), Some("Functions"), Some("GetSPInfo-Request"), Some("GetSPInfo-Response"), Some("InviteID"), Some("InviteNote"), Some("Invite-Request"), Some("Invite-Response"),
+            Some("InviteType"), Some("InviteUser-Request"), Some("InviteUser-Response"), Some("KeepAlive-Request"), Some("KeepAliveTime"), Some("Login-Request"), Some("Login-Response"), Some("Logout-Request"),
+            Some("Nonce"), Some("Password"), Some("Polling-Request"), Some("ResponseNote"), Some("SearchElement"), Some("SearchFindings"), Some("SearchID"), Some("SearchIndex"),
+            Some("SearchLimit"), Some("KeepAlive-Response"), Some("SearchPairList"), Some("Search-Request"), Some("Search-Response"), Some("SearchResult"), Some("Service-Request"), Some("Service-Response"),
+            Some("SessionCookie"), Some("StopSearch-Request"), Some("TimeToLive"), Some("SearchString"), Some("CompletionFlag"), N, Some("ReceiveList"), Some("VerifyID-Request"),
+            Some("Extended-Request"), Some("Extended-Response"), Some("AgreedCapabilityList"), Some("ExtendedData"), Some("OtherServer"), Some("PresenceAttributeNSName"), Some("SessionNSName"), Some("TransactionNSName"),
+        ],
+        // page 0x02
+        [
+            N, N, N, N, N, Some("ADDGM"), N, Some("BLENT"),
+            N, Some("CAINV"), N, Some("CCLI"), Some("ContListFunc"), Some("CREAG"), N, Some("DCLI"),
+            Some("DELGR"), Some("FundamentalFeat"), Some("FWMSG"), N, Some("GCLI"), Some("GETGM"), Some("GETGP"), Some("GETLM"),
+            Some("GETM"), Some("GETPR"), Some("GETSPI"), Some("GETWL"), Some("GLBLU"), Some("GRCHN"), Some("GroupAuthFunc"), Some("GroupFeat"),
+            Some("GroupMgmtFunc"), Some("GroupUseFunc"), Some("IMAuthFunc"), Some("IMFeat"), Some("IMReceiveFunc"), Some("IMSendFunc"), Some("INVIT"), Some("InviteFunc"),
+            Some("MBRAC"), Some("MCLS"), Some("MDELIV"), Some("NEWM"), Some("NOTIF"), Some("PresenceAuthFunc"), Some("PresenceDeliverFunc"), Some("PresenceFeat"),
+            N, Some("REJCM"), Some("REJEC"), Some("RMVGM"), Some("SearchFunc"), Some("ServiceFunc"), Some("SETD"), Some("SETGP"),
+            Some("SRCH"), Some("STSRC"), Some("SUBGCN"), Some("UPDPR"), Some("WVCSPFeat"), Some("MF"), Some("MG"), Some("MM"),
+        ],
+        // page 0x03
+        [
+            N, N, N, N, N, N, N, Some("AcceptedContentType"),
+            Some("AcceptedTransferEncoding"), Some("AnyContent"), Some("DefaultLanguage"), Some("InitialDeliveryMethod"), Some("MultiTrans"), Some("ParserSize"), Some("ServerPollMin"), Some("SupportedBearer"),
+            Some("SupportedCIRMethod"), Some("TCPAddress"), Some("TCPPort"), Some("UDPPort"), Some("CIRHTTPAddress"), Some("UDPAddress"), Some("AcceptedPullLength"), Some("AcceptedPushLength"),
+            Some("AcceptedRichContentLength"), Some("AcceptedTextContentLength"), Some("OfflineETEMHandling"), Some("PlainTextCharset"), Some("SessionPriority"), Some("SupportedOfflineBearer"), N, Some("UserSessionLimit"),
+            Some("CIRSMSAddress"), Some("MultiTransPerMessage"), Some("OnlineETEMHandling"), Some("ContentPolicy"), Some("ContentPolicyLimit"), N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x04
+        [
+            N, N, N, N, N, N, Some("ContactListProperties"), Some("CreateAttributeList-Request"),
+            Some("CreateList-Request"), Some("DefaultAttributeList"), Some("DefaultContactList"), Some("DefaultList"), Some("DeleteAttributeList-Request"), Some("DeleteList-Request"), Some("GetAttributeList-Request"), Some("GetAttributeList-Response"),
+            Some("GetList-Request"), Some("GetList-Response"), Some("GetPresence-Request"), Some("GetPresence-Response"), Some("GetWatcherList-Request"), Some("GetWatcherList-Response"), Some("ListManage-Request"), Some("ListManage-Response"),
+            Some("UnsubscribePresence-Request"), N, N, Some("PresenceNotification-Request"), Some("UpdatePresence-Request"), Some("SubscribePresence-Request"), N, N,
+            N, Some("CreateList-Response"), N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x05
+        [
+            N, N, N, N, N, Some("Accuracy"), Some("Address"), Some("AddrPref"),
+            Some("Alias"), Some("Altitude"), Some("Building"), Some("Caddr"), Some("City"), Some("ClientInfo"), Some("ClientProducer"), Some("ClientType"),
+            Some("ClientVersion"), Some("CommC"), Some("CommCap"), Some("ContactInfo"), Some("ContainedvCard"), Some("Country"), Some("Crossing1"), Some("Crossing2"),
+            Some("DevManufacturer"), Some("DirectContent"), Some("FreeTextLocation"), Some("GeoLocation"), Some("Language"), Some("Latitude"), Some("Longitude"), Some("Model"),
+            Some("NamedArea"), Some("OnlineStatus"), Some("PLMN"), Some("PrefC"), Some("PreferredContacts"), Some("PreferredLanguage"), Some("ReferredContent"), Some("ReferredvCard"),
+            Some("Registration"), Some("StatusContent"), Some("StatusMood"), Some("StatusText"), Some("Street"), Some("TimeZone"), Some("UserAvailability"), Some("Cap"),
+            Some("Cname"), Some("Contact"), Some("Cpriority"), Some("Cstatus"), Some("Note"), Some("Zone"), Some("ContentType"), Some("Inf_link"),
+            Some("InfoLink"), Some("Link"), Some("Text"), Some("ClientContentLimit"), Some("ClientIMPriority"), Some("MaxPullLength"), Some("MaxPushLength"), N,
+        ],
+        // page 0x06
+        [
+            N, N, N, N, N, Some("BlockList"), Some("BlockEntity-Request"), Some("DeliveryMethod"),
+            Some("DeliveryReport"), Some("DeliveryReport-Request"), Some("ForwardMessage-Request"), Some("GetBlockedList-Request"), Some("GetBlockedList-Response"), Some("GetMessageList-Request"), Some("GetMessageList-Response"), Some("GetMessage-Request"),
+            Some("GetMessage-Response"), Some("GrantList"), Some("MessageDelivered"), Some("MessageInfo"), Some("MessageNotification"), Some("NewMessage"), Some("RejectMessage-Request"), Some("SendMessage-Request"),
+            Some("SendMessage-Response"), Some("SetDeliveryMethod-Request"), Some("DeliveryTime"), N, N, N, N, N,
+            Some("MessageInfoList"), Some("ForwardMessage-Response"), N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x07
+        [
+            N, N, N, N, N, Some("AddGroupMembers-Request"), Some("Admin"), Some("CreateGroup-Request"),
+            Some("DeleteGroup-Request"), Some("GetGroupMembers-Request"), Some("GetGroupMembers-Response"), Some("GetGroupProps-Request"), Some("GetGroupProps-Response"), Some("GroupChangeNotice"), Some("GroupProperties"), Some("Joined"),
+            Some("JoinedRequest"), Some("JoinGroup-Request"), Some("JoinGroup-Response"), Some("LeaveGroup-Request"), Some("LeaveGroup-Response"), Some("Left"), Some("MemberAccess-Request"), Some("Mod"),
+            Some("OwnProperties"), Some("RejectList-Request"), Some("RejectList-Response"), Some("RemoveGroupMembers-Request"), Some("SetGroupProps-Request"), Some("SubscribeGroupNotice-Request"), Some("SubscribeGroupNotice-Response"), N,
+            Some("WelcomeNote"), Some("JoinGroup"), Some("SubscribeNotification"), Some("SubscribeType"), Some("GetJoinedUsers-Request"), Some("GetJoinedUsers-Response"), Some("AdminMapList"), Some("AdminMapping"),
+            Some("Mapping"), Some("ModMapping"), Some("UserMapList"), Some("UserMapping"), Some("JoinedBlocked"), Some("LeftBlocked"), N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x08
+        [
+            N, N, N, N, N, Some("MP"), Some("GETAUT"), Some("GETJU"),
+            Some("VRID"), Some("VerifyIDFunc"), Some("GETMAP"), Some("SGMNT"), Some("EXCON"), Some("OFFNOTIF"), Some("ADVSR"), N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x09
+        [
+            N, N, N, N, N, Some("CIR"), Some("Domain"), Some("ExtBlock"),
+            Some("HistoryPeriod"), Some("IDList"), Some("MaxWatcherList"), Some("AnswerOptionText"), N, N, Some("Watcher"), Some("WatcherStatus"),
+            Some("Font"), Some("Size"), Some("Style"), Some("Color"), Some("ContentName"), Some("Map"), Some("NotificationType"), Some("NotificationTypeList"),
+            Some("FriendlyName"), Some("ClearPublicProfile"), Some("PublicProfile"), Some("AnswerOption"), Some("AnswerOptionID"), Some("AnswerOptions"), Some("ApplicationID"), Some("AuthorizeAndGrant"),
+            Some("ChosenOptionID"), Some("ContactListNotify"), Some("DefaultNotify"), Some("ExtendConversationUser"), Some("InText"), Some("SegmentCount"), Some("SegmentID"), Some("SegmentInfo"),
+            Some("SegmentReference"), Some("SystemMessage"), Some("SystemMessageID"), Some("SystemMessageList"), Some("SystemMessageResponse"), Some("SystemMessageResponseList"), N, Some("SystemMessageText"),
+            Some("TryAgainTimeout"), Some("UserNotify"), Some("VerificationKey"), Some("VerificationMechanism"), Some("GetMap-Request"), Some("GetMap-Response"), Some("ExtendConversationID"), Some("WatcherCount"),
+            Some("RequiresResponse"), Some("ExtBlockETEM"), Some("GroupContentLimit"), Some("MessageTotalCount"), Some("UnrecognizedUserID"), Some("UserIDPair"), Some("ValidUserID"), Some("UserIDList"),
+        ],
+        // page 0x0A
+        [
+            N, N, N, N, N, Some("WV-CSP-VersionDiscovery-Request"), Some("WV-CSP-VersionDiscovery-Response"), Some("VersionList"),
+            Some("SubscribeNotification-Request"), Some("UnsubscribeNotification-Request"), Some("Notification-Request"), Some("AdvancedCriteria"), Some("PairID"), Some("GetPublicProfile-Request"), Some("GetPublicProfile-Response"), Some("UpdatePublicProfile-Request"),
+            Some("DropSegment-Request"), Some("ExtendConversation-Response"), Some("ExtendConversation-Request"), Some("GetSegment-Request"), Some("GetSegment-Response"), Some("SystemMessage-Request"), Some("SystemMessage-User"), Some("SearchPair"),
+            Some("SegmentContent"), N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+        // page 0x0B
+        [
+            N, N, N, N, N, Some("GrantListInUse"), Some("BlockListInUse"), Some("ContactListIDList"),
+            Some("AnswerOptionsText"), N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+            N, N, N, N, N, N, N, N,
+        ],
+    ]
+};
 
 /// CSP 1.3 element indices by tag code page and code (`N` = [`NO_ELEMENT`]).
 #[rustfmt::skip]

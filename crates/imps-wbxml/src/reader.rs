@@ -35,6 +35,8 @@ pub struct Reader<'a, T: TokenTable + ?Sized> {
     strtbl: &'a [u8],
     strtbl_offset: usize,
     tag_page: u8,
+    /// The table's names of `tag_page`, when it has them as a table.
+    page_names: Option<&'static [Option<&'static str>; 64]>,
     attr_page: u8,
     depth: usize,
     elements: usize,
@@ -73,6 +75,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
             strtbl: raw.strtbl,
             strtbl_offset: raw.strtbl_offset,
             tag_page: 0,
+            page_names: table.tag_names(0),
             attr_page: 0,
             depth: 0,
             elements: 0,
@@ -189,7 +192,8 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                     let tok = self.byte("element content or END")?;
                     let token = match tok {
                         SWITCH_PAGE => {
-                            self.tag_page = self.byte("SWITCH_PAGE code page")?;
+                            let page = self.byte("SWITCH_PAGE code page")?;
+                            self.switch_tag_page(page);
                             continue;
                         }
                         END => self.close(),
@@ -227,7 +231,10 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                 State::Prolog => {
                     let tok = self.byte("root element")?;
                     match tok {
-                        SWITCH_PAGE => self.tag_page = self.byte("SWITCH_PAGE code page")?,
+                        SWITCH_PAGE => {
+                            let page = self.byte("SWITCH_PAGE code page")?;
+                            self.switch_tag_page(page);
+                        }
                         PI => return self.pi().map(Some),
                         t if t & 0x3F >= LITERAL => {
                             self.state = State::Body;
@@ -244,6 +251,11 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                 }
             }
         }
+    }
+
+    fn switch_tag_page(&mut self, page: u8) {
+        self.tag_page = page;
+        self.page_names = self.table.tag_names(page);
     }
 
     /// Closes the innermost element.
@@ -343,7 +355,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
     }
 
     /// An element whose tag token `tok` was read at `offset`.
-    #[inline]
+    #[inline(always)]
     fn element(&mut self, tok: u8, offset: usize) -> Result<Token<'a>, Error> {
         if self.elements >= self.limits.max_elements {
             return Err(Error::LimitExceeded {
@@ -367,9 +379,11 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
             let index = self.mb()?;
             self.table_str(index, at)?
         } else {
-            self.table
-                .tag_name(page, code)
-                .ok_or(Error::UnknownTag { page, code, offset })?
+            let name = match self.page_names {
+                Some(names) => names.get(usize::from(code)).copied().flatten(),
+                None => self.table.tag_name(page, code),
+            };
+            name.ok_or(Error::UnknownTag { page, code, offset })?
         };
         if tok & TAG_ATTRS != 0 {
             self.attribute_list(false)?;
