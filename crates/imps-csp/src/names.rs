@@ -98,6 +98,12 @@ impl ElementId {
         })
     }
 
+    /// The id whose index is `index`, as it is (no renames undone).
+    #[inline]
+    pub(crate) const fn from_raw(index: u16) -> ElementId {
+        ElementId(index)
+    }
+
     /// The canonical name, `None` for [`ElementId::UNKNOWN`].
     #[inline]
     pub fn name(self) -> Option<&'static str> {

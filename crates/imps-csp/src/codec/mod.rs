@@ -38,6 +38,18 @@ impl<'a> Name<'a> {
         }
     }
 
+    /// The name of the element whose spelling is `ELEMENT_NAMES[index]` (`spelling`): its id,
+    /// and the canonical spelling (`spelling` itself unless the element was renamed).
+    #[inline]
+    pub(crate) fn with_index(index: u16, spelling: &'a str) -> Name<'a> {
+        let id = ElementId::from_index(index);
+        if id == ElementId::from_raw(index) {
+            Name { id, text: spelling }
+        } else {
+            Name::known(id)
+        }
+    }
+
     /// The name of a local name as received: canonical spelling and id when the name is known
     /// (in any spelling), else [`ElementId::UNKNOWN`] and `local` itself.
     #[inline]
@@ -265,7 +277,7 @@ macro_rules! required_slot {
                 parent: &'static str,
                 name: &'static str,
             ) -> Result<Self, $crate::DecodeError> {
-                acc.ok_or($crate::DecodeError::MissingElement { parent, name })
+                acc.ok_or_else(|| $crate::DecodeError::MissingElement { parent, name })
             }
             fn put<K: $crate::codec::Sink>(
                 &self,

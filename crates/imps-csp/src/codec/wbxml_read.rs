@@ -150,7 +150,8 @@ impl<'a> WbxmlSource<'a> {
                         // LITERAL names (and, defensively, anything the table lacks).
                         Name::new(name)
                     } else {
-                        Name::known(ElementId::from_index(index))
+                        // The table's name is the canonical one unless the element was renamed.
+                        Name::with_index(index, name)
                     };
                     self.in_name = name.id() == NAME;
                     Ev::Start(name)
