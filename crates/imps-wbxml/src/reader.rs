@@ -197,20 +197,15 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                             continue;
                         }
                         END => self.close(),
-                        ENTITY => Token::Entity(self.entity(offset)?),
                         STR_I => Token::Str(self.inline_str("STR_I string")?),
-                        EXT_I_0..=EXT_I_2 => Token::ExtI {
-                            n: tok - EXT_I_0,
-                            value: self.inline_str("EXT_I string")?,
-                        },
-                        PI => self.pi()?,
                         EXT_T_0..=EXT_T_2 => Token::ExtT {
                             n: tok - EXT_T_0,
                             index: self.mb()?,
                         },
-                        STR_T => Token::Str(self.str_t()?),
-                        EXT_0..=EXT_2 => Token::Ext { n: tok - EXT_0 },
                         OPAQUE => Token::Opaque(self.opaque()?),
+                        ENTITY | EXT_I_0..=EXT_I_2 | PI | STR_T | EXT_0..=EXT_2 => {
+                            self.rare_content(tok, offset)?
+                        }
                         // Tags, including LITERAL, LITERAL_C, LITERAL_A, LITERAL_AC.
                         t => self.element(t, offset)?,
                     };
@@ -251,6 +246,28 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                 }
             }
         }
+    }
+
+    /// The content tokens documents seldom use, out of line (keeps `step` small).
+    #[inline(never)]
+    fn rare_content(&mut self, tok: u8, offset: usize) -> Result<Token<'a>, Error> {
+        Ok(match tok {
+            ENTITY => Token::Entity(self.entity(offset)?),
+            EXT_I_0..=EXT_I_2 => Token::ExtI {
+                n: tok - EXT_I_0,
+                value: self.inline_str("EXT_I string")?,
+            },
+            PI => self.pi()?,
+            STR_T => Token::Str(self.str_t()?),
+            EXT_0..=EXT_2 => Token::Ext { n: tok - EXT_0 },
+            token => {
+                return Err(Error::UnexpectedToken {
+                    token,
+                    offset,
+                    context: "element content",
+                })
+            }
+        })
     }
 
     fn switch_tag_page(&mut self, page: u8) {
