@@ -73,10 +73,13 @@ macro_rules! primitives {
                     $( pub(super) const $variant: ElementId = ElementId::of($name); )*
                 }
                 match name.id() {
-                    $( ids::$variant => match <$variant as Element>::decode(src) {
-                        Ok(p) => *out = Primitive::$variant(p),
-                        Err(e) => return Err(e.in_element($name)),
-                    }, )*
+                    $( ids::$variant => {
+                        // In place: the default value, then its content.
+                        *out = Primitive::$variant(<$variant as Default>::default());
+                        if let Primitive::$variant(p) = out {
+                            p.decode_in(src).map_err(|e| e.in_element($name))?;
+                        }
+                    } )*
                     _ => {
                         src.skip()?;
                         *out = Primitive::Unknown(name.chars().take(64).collect());

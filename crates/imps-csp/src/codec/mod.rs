@@ -199,6 +199,26 @@ pub trait Element: Sized {
         out.push(Self::decode(src)?);
         Ok(())
     }
+    /// [`Element::decode`] into `self`, which must be a fresh value: the default value, for
+    /// the types that override this to decode in place, field by field (the model structs);
+    /// the provided version replaces `self` whatever it holds.
+    fn decode_in<'a, S: Source<'a>>(&mut self, src: &mut S) -> Result<(), DecodeError> {
+        *self = Self::decode(src)?;
+        Ok(())
+    }
+    /// [`Element::decode`] for an `Option` field: the value goes into `field` if that is
+    /// still `None` (a repeated singleton keeps its first occurrence). Types override it to
+    /// decode in place.
+    fn decode_opt<'a, S: Source<'a>>(
+        src: &mut S,
+        field: &mut Option<Self>,
+    ) -> Result<(), DecodeError> {
+        let v = Self::decode(src)?;
+        if field.is_none() {
+            *field = Some(v);
+        }
+        Ok(())
+    }
 }
 
 /// How a struct field holds occurrences of a child element: exactly one (`T`), at most one
@@ -216,20 +236,38 @@ pub trait Slot: Sized {
     ) -> Result<Self, DecodeError>;
     /// Writes the occurrences as elements called `name`.
     fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError>;
+    /// Decodes one occurrence straight into the field (which starts as its default value);
+    /// `seen` says whether an occurrence was decoded before. The same semantics as
+    /// [`Slot::accept`], without an accumulator to move into the struct afterwards.
+    fn accept_in<'a, S: Source<'a>>(
+        field: &mut Self,
+        seen: &mut bool,
+        src: &mut S,
+    ) -> Result<(), DecodeError>;
+    /// Whether the field is complete once the parent element ended ([`Slot::finish`]'s check).
+    fn check(seen: bool, parent: &'static str, name: &'static str) -> Result<(), DecodeError>;
 }
 
 impl<T: Element> Slot for Option<T> {
     type Acc = Option<T>;
     fn accept<'a, S: Source<'a>>(acc: &mut Self::Acc, src: &mut S) -> Result<(), DecodeError> {
-        let v = T::decode(src)?;
         // Lenient: a repeated singleton keeps its first occurrence.
-        if acc.is_none() {
-            *acc = Some(v);
-        }
-        Ok(())
+        T::decode_opt(src, acc)
     }
     fn finish(acc: Self::Acc, _: &'static str, _: &'static str) -> Result<Self, DecodeError> {
         Ok(acc)
+    }
+    #[inline]
+    fn accept_in<'a, S: Source<'a>>(
+        field: &mut Self,
+        _seen: &mut bool,
+        src: &mut S,
+    ) -> Result<(), DecodeError> {
+        Self::accept(field, src)
+    }
+    #[inline]
+    fn check(_: bool, _: &'static str, _: &'static str) -> Result<(), DecodeError> {
+        Ok(())
     }
     fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
         match self {
@@ -246,6 +284,18 @@ impl<T: Element> Slot for Vec<T> {
     }
     fn finish(acc: Self::Acc, _: &'static str, _: &'static str) -> Result<Self, DecodeError> {
         Ok(acc)
+    }
+    #[inline]
+    fn accept_in<'a, S: Source<'a>>(
+        field: &mut Self,
+        _seen: &mut bool,
+        src: &mut S,
+    ) -> Result<(), DecodeError> {
+        T::decode_push(src, field)
+    }
+    #[inline]
+    fn check(_: bool, _: &'static str, _: &'static str) -> Result<(), DecodeError> {
+        Ok(())
     }
     fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
         for v in self {
@@ -278,6 +328,32 @@ macro_rules! required_slot {
                 name: &'static str,
             ) -> Result<Self, $crate::DecodeError> {
                 acc.ok_or_else(|| $crate::DecodeError::MissingElement { parent, name })
+            }
+            #[inline]
+            fn accept_in<'a, S: $crate::codec::Source<'a>>(
+                field: &mut Self,
+                seen: &mut bool,
+                src: &mut S,
+            ) -> Result<(), $crate::DecodeError> {
+                let v = <$ty as $crate::codec::Element>::decode(src)?;
+                // Lenient: a repeated singleton keeps its first occurrence.
+                if !*seen {
+                    *field = v;
+                    *seen = true;
+                }
+                Ok(())
+            }
+            #[inline]
+            fn check(
+                seen: bool,
+                parent: &'static str,
+                name: &'static str,
+            ) -> Result<(), $crate::DecodeError> {
+                if seen {
+                    Ok(())
+                } else {
+                    Err($crate::DecodeError::MissingElement { parent, name })
+                }
             }
             fn put<K: $crate::codec::Sink>(
                 &self,
@@ -324,20 +400,28 @@ macro_rules! element {
         }
 
         impl $crate::codec::Element for $ty {
+            /// Decodes the children into `self` (a default value), in place.
             #[allow(unused_mut, unused_variables)]
-            fn decode<'a, S: $crate::codec::Source<'a>>(src: &mut S) -> Result<Self, $crate::DecodeError> {
+            fn decode_in<'a, S: $crate::codec::Source<'a>>(
+                &mut self,
+                src: &mut S,
+            ) -> Result<(), $crate::DecodeError> {
+                let out = self;
                 // The children's ids, one constant per field (usable as patterns).
                 #[allow(non_upper_case_globals, dead_code)]
                 mod ids {
                     $( pub(super) const $field: $crate::names::ElementId =
                         $crate::names::ElementId::of($fname); )*
                 }
-                $( let mut $field = <<$fty as $crate::codec::Slot>::Acc as Default>::default(); )*
+                // Each field is its own accumulator; `$field` (a local) says whether the
+                // child was seen.
+                $( let mut $field = false; )*
                 loop {
                     match src.next()? {
                         $crate::codec::Ev::Start(name) => match name.id() {
-                            $( ids::$field => <$fty as $crate::codec::Slot>::accept(&mut $field, src)
-                                .map_err(|e| e.in_element($fname))?, )*
+                            $( ids::$field => <$fty as $crate::codec::Slot>::accept_in(
+                                &mut out.$field, &mut $field, src,
+                            ).map_err(|e| e.in_element($fname))?, )*
                             _ => src.skip()?,
                         },
                         $crate::codec::Ev::End => break,
@@ -347,9 +431,36 @@ macro_rules! element {
                         }
                     }
                 }
-                Ok(Self {
-                    $( $field: <$fty as $crate::codec::Slot>::finish($field, stringify!($ty), $fname)?, )*
-                })
+                $( <$fty as $crate::codec::Slot>::check($field, stringify!($ty), $fname)?; )*
+                Ok(())
+            }
+
+            fn decode<'a, S: $crate::codec::Source<'a>>(src: &mut S) -> Result<Self, $crate::DecodeError> {
+                let mut out = <Self as Default>::default();
+                out.decode_in(src)?;
+                Ok(out)
+            }
+
+            fn decode_opt<'a, S: $crate::codec::Source<'a>>(
+                src: &mut S,
+                field: &mut Option<Self>,
+            ) -> Result<(), $crate::DecodeError> {
+                match field {
+                    None => field.insert(<Self as Default>::default()).decode_in(src),
+                    // Lenient: a repeated singleton keeps its first occurrence.
+                    Some(_) => Self::decode(src).map(drop),
+                }
+            }
+
+            fn decode_push<'a, S: $crate::codec::Source<'a>>(
+                src: &mut S,
+                out: &mut Vec<Self>,
+            ) -> Result<(), $crate::DecodeError> {
+                out.push(<Self as Default>::default());
+                match out.last_mut() {
+                    Some(v) => v.decode_in(src),
+                    None => Self::decode(src).map(drop),
+                }
             }
 
             #[allow(unused_variables)]
