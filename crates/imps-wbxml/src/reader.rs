@@ -172,6 +172,27 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         r
     }
 
+    /// If the next token is an `End`, reads it (as [`Reader::next_token`] would) and returns
+    /// `true`; otherwise reads nothing and returns `false`. A cheap check for consumers that
+    /// expect an element to end (after its text, say).
+    #[inline]
+    pub fn read_end(&mut self) -> bool {
+        if self.error.is_some() || !self.attrs.is_empty() {
+            return false;
+        }
+        if self.pending_end {
+            self.pending_end = false;
+            self.close();
+            return true;
+        }
+        if self.state == State::Body && self.input.get(self.pos) == Some(&END) {
+            self.pos += 1;
+            self.close();
+            return true;
+        }
+        false
+    }
+
     /// The attributes of the `Start` token just returned by [`Reader::next_token`] (empty
     /// when attributes are not kept, see [`Reader::set_keep_attributes`]), or the target
     /// (name) and data (value) of the `Pi` token just returned. Empty after any other token.

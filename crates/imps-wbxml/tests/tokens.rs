@@ -67,3 +67,38 @@ fn tokens_and_events_agree() {
         }
     }
 }
+
+/// `read_end` reads exactly the `End` tokens `next_token` would return, and nothing else.
+#[test]
+fn read_end_takes_only_ends() {
+    let doc = vector_6();
+    let expected = by_tokens(&doc).expect("valid");
+    let mut r = Reader::new(&doc, &TABLE, Limits::default()).expect("header");
+    let mut seen = Vec::new();
+    loop {
+        if r.read_end() {
+            seen.push(Event::End);
+            continue;
+        }
+        match r.next_token().expect("valid") {
+            None => break,
+            Some(Token::End) => seen.push(Event::End),
+            Some(Token::Start { name, .. }) => seen.push(Event::Start {
+                name: Cow::Borrowed(name),
+                attributes: r.attributes().to_vec(),
+            }),
+            Some(other) => seen.push(Event::Text(Cow::Owned(format!("{other:?}")))),
+        }
+    }
+    let shape = |evs: &[Event<'_>]| -> Vec<String> {
+        evs.iter()
+            .map(|e| match e {
+                Event::Start { name, .. } => format!("<{name}>"),
+                Event::End => "</>".to_string(),
+                _ => "~".to_string(),
+            })
+            .collect()
+    };
+    assert_eq!(shape(&seen), shape(&expected));
+    assert!(!r.read_end(), "nothing after the document");
+}

@@ -108,7 +108,11 @@ impl<'a> Source<'a> for WbxmlSource<'a> {
             Ev::Text(t) => t,
             other => return read_text_rest(self, element, None, other),
         };
-        match self.event()? {
+        if self.reader.read_end() {
+            self.in_name = false;
+            return Ok(first);
+        }
+        match self.next()? {
             Ev::End => Ok(first),
             other => read_text_rest(self, element, Some(first), other),
         }
@@ -120,7 +124,16 @@ impl<'a> Source<'a> for WbxmlSource<'a> {
         if !matches!(first, Ev::Text(_) | Ev::Opaque(_)) {
             return read_raw_rest(self, element, Some(first), None);
         }
-        let second = self.event()?;
+        if self.reader.read_end() {
+            self.in_name = false;
+            return Ok(match first {
+                Ev::Opaque(b) => Raw::Opaque(Cow::Borrowed(b)),
+                Ev::Text(t) => Raw::Text(t),
+                // Not reached: `first` is text or OPAQUE.
+                _ => Raw::Text(Cow::Borrowed("")),
+            });
+        }
+        let second = self.next()?;
         match (first, second) {
             (Ev::Text(t), Ev::End) => Ok(Raw::Text(t)),
             (Ev::Opaque(b), Ev::End) => Ok(Raw::Opaque(Cow::Borrowed(b))),
