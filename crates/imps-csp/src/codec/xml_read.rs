@@ -70,9 +70,18 @@ impl<'a> XmlSource<'a> {
                         })?;
                         let key = attr.key.as_ref();
                         if key == "xmlns" || key.starts_with("xmlns:") {
-                            let value = attr
-                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                                .map_err(xml_err)?;
+                            // Normalisation only changes values with references or
+                            // whitespace other than spaces.
+                            let plain = !attr
+                                .value
+                                .bytes()
+                                .any(|b| matches!(b, b'&' | b'\t' | b'\r' | b'\n'));
+                            let value = if plain {
+                                attr.value.clone()
+                            } else {
+                                attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                    .map_err(xml_err)?
+                            };
                             if let Some(v) = CspVersion::from_namespace(&value) {
                                 version = Some(v);
                             } else if key == "xmlns" {
