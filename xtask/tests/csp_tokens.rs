@@ -261,3 +261,35 @@ fn tables_round_trip() {
         assert_eq!((tags, values), expected, "{v} token counts");
     }
 }
+
+/// The per-page name tables say what `tag_name` says, and the element indices name the same
+/// element.
+#[test]
+fn page_tables_agree_with_tag_name() {
+    for (v, t) in all() {
+        for page in 0..=255u8 {
+            let names = t.tag_names(page);
+            for code in 0..64u8 {
+                let expected = t.tag_name(page, code);
+                let from_table = names.and_then(|n| n[usize::from(code)]);
+                assert_eq!(
+                    from_table, expected,
+                    "{v} page {page:#04x} code {code:#04x}"
+                );
+                let index = t
+                    .tag_indices()
+                    .get(usize::from(page))
+                    .map(|p| p[usize::from(code)])
+                    .filter(|&i| i != tokens::NO_ELEMENT);
+                assert_eq!(
+                    index.map(|i| tokens::ELEMENT_NAMES[usize::from(i)]),
+                    expected,
+                    "{v} page {page:#04x} code {code:#04x}"
+                );
+            }
+        }
+    }
+    for (i, n) in tokens::ELEMENT_NAMES.iter().enumerate() {
+        assert_eq!(tokens::element_index(n.as_bytes()), Some(i as u16), "{n}");
+    }
+}

@@ -5,6 +5,7 @@ use crate::codec::{read_text, Element, Ev, Sample, Sink, Source};
 use crate::element;
 use crate::error::{DecodeError, EncodeError};
 use crate::model::common::ExtBlock;
+use crate::names::ElementId;
 use crate::primitive::Primitive;
 use crate::version::CspVersion;
 
@@ -144,22 +145,32 @@ impl Transaction {
 
 impl Element for Transaction {
     fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
+        let mut out = Vec::with_capacity(1);
+        Self::decode_push(src, &mut out)?;
+        out.pop().ok_or(DecodeError::MissingElement {
+            parent: "Session",
+            name: "Transaction",
+        })
+    }
+
+    /// Decodes in place, in the vector (a transaction is kilobytes: every move is a copy).
+    fn decode_push<'a, S: Source<'a>>(src: &mut S, out: &mut Vec<Self>) -> Result<(), DecodeError> {
+        out.push(Transaction::default());
+        let Some(t) = out.last_mut() else {
+            return Err(DecodeError::Malformed("transaction lost".into()));
+        };
         let mut descriptor = None;
-        let mut primitive = None;
-        let mut ext_block = Vec::new();
+        let mut primitive = false;
         loop {
             match src.next()? {
-                Ev::Start(name) => match &*name {
-                    "TransactionDescriptor" => {
+                Ev::Start(name) => match name.id() {
+                    TRANSACTION_DESCRIPTOR => {
                         let d = TransactionDescriptor::decode(src)
                             .map_err(|e| e.in_element("TransactionDescriptor"))?;
                         descriptor.get_or_insert(d);
                     }
-                    "TransactionContent" => {
-                        let p = decode_content(src)?;
-                        primitive.get_or_insert(p);
-                    }
-                    "ExtBlock" => ext_block.push(ExtBlock::decode(src)?),
+                    TRANSACTION_CONTENT => decode_content(src, &mut t.primitive, &mut primitive)?,
+                    EXT_BLOCK => t.ext_block.push(ExtBlock::decode(src)?),
                     _ => src.skip()?,
                 },
                 Ev::End => break,
@@ -167,17 +178,17 @@ impl Element for Transaction {
                 Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
             }
         }
-        Ok(Transaction {
-            descriptor: descriptor.ok_or(DecodeError::MissingElement {
-                parent: "Transaction",
-                name: "TransactionDescriptor",
-            })?,
-            primitive: primitive.ok_or(DecodeError::MissingElement {
+        t.descriptor = descriptor.ok_or(DecodeError::MissingElement {
+            parent: "Transaction",
+            name: "TransactionDescriptor",
+        })?;
+        if !primitive {
+            return Err(DecodeError::MissingElement {
                 parent: "Transaction",
                 name: "TransactionContent",
-            })?,
-            ext_block,
-        })
+            });
+        }
+        Ok(())
     }
 
     fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
@@ -196,16 +207,34 @@ impl Element for Transaction {
     }
 }
 
-/// `TransactionContent`: exactly one primitive element (further ones are skipped).
-fn decode_content<'a, S: Source<'a>>(src: &mut S) -> Result<Primitive, DecodeError> {
-    let mut primitive = None;
+const TRANSACTION_DESCRIPTOR: ElementId = ElementId::of("TransactionDescriptor");
+const TRANSACTION_CONTENT: ElementId = ElementId::of("TransactionContent");
+const EXT_BLOCK: ElementId = ElementId::of("ExtBlock");
+const WV_CSP_MESSAGE: ElementId = ElementId::of("WV-CSP-Message");
+const SESSION: ElementId = ElementId::of("Session");
+
+/// `TransactionContent`: exactly one primitive element (further ones are skipped), decoded into
+/// `out` unless a previous `TransactionContent` filled it (`filled`; then decoded and dropped).
+///
+/// Writes in place: a `Primitive` is kilobytes, and every move of one is a copy.
+fn decode_content<'a, S: Source<'a>>(
+    src: &mut S,
+    out: &mut Primitive,
+    filled: &mut bool,
+) -> Result<(), DecodeError> {
+    let mut found = false;
     loop {
         match src.next()? {
             Ev::Start(name) => {
-                if primitive.is_none() {
-                    primitive = Some(Primitive::decode_named(&name, src)?);
-                } else {
+                if found {
                     src.skip()?;
+                } else if !*filled {
+                    Primitive::decode_into(name, src, out)?;
+                    found = true;
+                    *filled = true;
+                } else {
+                    Primitive::decode_element(name, src)?;
+                    found = true;
                 }
             }
             Ev::End => break,
@@ -213,10 +242,14 @@ fn decode_content<'a, S: Source<'a>>(src: &mut S) -> Result<Primitive, DecodeErr
             Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
         }
     }
-    primitive.ok_or(DecodeError::MissingElement {
-        parent: "TransactionContent",
-        name: "primitive",
-    })
+    if found {
+        Ok(())
+    } else {
+        Err(DecodeError::MissingElement {
+            parent: "TransactionContent",
+            name: "primitive",
+        })
+    }
 }
 
 impl Sample for Transaction {
@@ -310,7 +343,7 @@ impl WvCspMessage {
     pub(crate) fn decode_root<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
         let version = src.version();
         match src.next()? {
-            Ev::Start(name) if name == "WV-CSP-Message" => {}
+            Ev::Start(name) if name.id() == WV_CSP_MESSAGE => {}
             Ev::Start(name) => {
                 return Err(DecodeError::UnexpectedRoot(name.chars().take(64).collect()))
             }
@@ -319,7 +352,7 @@ impl WvCspMessage {
         let mut session = None;
         loop {
             match src.next()? {
-                Ev::Start(name) if name == "Session" => {
+                Ev::Start(name) if name.id() == SESSION => {
                     let s = Session::decode(src)?;
                     session.get_or_insert(s);
                 }

@@ -92,6 +92,9 @@ impl DecodeError {
 }
 
 impl From<imps_wbxml::Error> for DecodeError {
+    // Out of line: keeps the decoders' hot paths small.
+    #[cold]
+    #[inline(never)]
     fn from(e: imps_wbxml::Error) -> Self {
         match e {
             imps_wbxml::Error::LimitExceeded { limit, max, .. } => {

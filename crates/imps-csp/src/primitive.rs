@@ -1,9 +1,10 @@
 //! The primitive catalogue: one enum variant per CSP primitive, with its element name and the
 //! versions it exists in (csp-reference.md §2-§3, wbxml-tables.md §2).
 
-use crate::codec::{Element, Sample, Sink, Source};
+use crate::codec::{Element, Name, Sample, Sink, Source};
 use crate::error::{DecodeError, EncodeError};
 use crate::model::*;
+use crate::names::ElementId;
 use crate::version::{CspVersion, VersionRange};
 
 macro_rules! primitives {
@@ -49,14 +50,42 @@ macro_rules! primitives {
 
             /// Decodes the primitive whose start element `name` was just read.
             pub fn decode_named<'a, S: Source<'a>>(name: &str, src: &mut S) -> Result<Self, DecodeError> {
-                Ok(match name {
-                    $( $name => Primitive::$variant(<$variant as Element>::decode(src)
-                        .map_err(|e| e.in_element($name))?), )*
-                    other => {
+                Self::decode_element(Name::new(name), src)
+            }
+
+            /// Decodes the primitive whose start element (as the source reported it) was just read.
+            pub fn decode_element<'a, S: Source<'a>>(name: Name<'_>, src: &mut S) -> Result<Self, DecodeError> {
+                let mut out = Primitive::default();
+                Self::decode_into(name, src, &mut out)?;
+                Ok(out)
+            }
+
+            /// [`Primitive::decode_element`] into `out` (which it sets on success): a primitive is
+            /// large, and decoding in place saves copies.
+            pub(crate) fn decode_into<'a, S: Source<'a>>(
+                name: Name<'_>,
+                src: &mut S,
+                out: &mut Self,
+            ) -> Result<(), DecodeError> {
+                #[allow(non_upper_case_globals)]
+                mod ids {
+                    use super::ElementId;
+                    $( pub(super) const $variant: ElementId = ElementId::of($name); )*
+                }
+                match name.id() {
+                    $( ids::$variant => {
+                        // In place: the default value, then its content.
+                        *out = Primitive::$variant(<$variant as Default>::default());
+                        if let Primitive::$variant(p) = out {
+                            p.decode_in(src).map_err(|e| e.in_element($name))?;
+                        }
+                    } )*
+                    _ => {
                         src.skip()?;
-                        Primitive::Unknown(other.chars().take(64).collect())
+                        *out = Primitive::Unknown(name.chars().take(64).collect());
                     }
-                })
+                }
+                Ok(())
             }
 
             /// Writes the primitive element.

@@ -161,3 +161,43 @@ fn whitespace_and_comments_between_elements_are_ignored() {
     };
     assert_eq!(k.time_to_live, Some(600));
 }
+
+#[test]
+fn repeated_singletons_keep_the_first_and_mandatory_children_are_checked() {
+    // Decoding works in place, field by field: a second occurrence must not overwrite the
+    // first (required, optional and nested struct fields alike), and lists keep every entry.
+    let body = "<Login-Request><UserID>first</UserID><UserID>second</UserID>\
+        <ClientID><URL>http://a</URL></ClientID><ClientID><URL>http://b</URL></ClientID>\
+        <TimeToLive>60</TimeToLive><TimeToLive>90</TimeToLive>\
+        <DigestSchema>MD5</DigestSchema><DigestSchema>SHA</DigestSchema>\
+        <SessionCookie>c</SessionCookie></Login-Request>";
+    let msg = decode(&wrap(NS12, TRC12, body));
+    let Primitive::LoginRequest(req) = &msg.session.transactions[0].primitive else {
+        panic!()
+    };
+    assert_eq!(req.user_id, "first");
+    let client = req.client_id.as_ref().expect("ClientID");
+    assert_eq!(client.url.as_deref(), Some("http://a"));
+    assert_eq!(req.time_to_live, Some(60));
+    assert_eq!(req.digest_schema, ["MD5", "SHA"]);
+    // A second TransactionContent is read and dropped; the first primitive stays.
+    let two = wrap(NS12, TRC12, "<Polling-Request/>").replace(
+        "</TransactionContent>",
+        "</TransactionContent><TransactionContent><Logout-Request/></TransactionContent>",
+    );
+    let msg = decode(&two);
+    assert!(matches!(
+        msg.session.transactions[0].primitive,
+        Primitive::PollingRequest(_)
+    ));
+    // A mandatory child missing: a typed error naming it.
+    let no_user = wrap(
+        NS12,
+        TRC12,
+        "<Login-Request><SessionCookie>c</SessionCookie></Login-Request>",
+    );
+    assert!(matches!(
+        decode_xml(no_user.as_bytes(), &Limits::default()),
+        Err(imps_csp::DecodeError::MissingElement { name: "UserID", .. })
+    ));
+}

@@ -63,3 +63,51 @@ pub enum Event<'a> {
     /// End of the innermost open element.
     End,
 }
+
+/// One token of a WBXML document, as read by [`crate::Reader::next_token`]: the same steps as
+/// [`Event`], borrowed and small (`Copy`, no allocation). Attributes of a `Start` and the target
+/// and data of a `Pi` are not in the token: they are in [`crate::Reader::attributes`] until the
+/// next call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Token<'a> {
+    /// Start of an element.
+    Start {
+        /// Tag code page in effect (meaningless for a `LITERAL` name).
+        page: u8,
+        /// The 6-bit tag code (flag bits removed); `0x04` (`LITERAL`) for a name from the
+        /// string table.
+        code: u8,
+        /// Element name: from the table or (`LITERAL*`) from the string table.
+        name: &'a str,
+    },
+    /// End of the innermost open element.
+    End,
+    /// Character data: `STR_I` or `STR_T`.
+    Str(&'a str),
+    /// `ENTITY`: one character.
+    Entity(char),
+    /// `EXT_T_n` (`n` = 0, 1, 2) with its index, unresolved.
+    ExtT {
+        /// Which extension (0, 1 or 2).
+        n: u8,
+        /// The `mb_u_int32` index.
+        index: u32,
+    },
+    /// `EXT_I_n` (`n` = 0, 1, 2) with its inline string.
+    ExtI {
+        /// Which extension (0, 1 or 2).
+        n: u8,
+        /// The string.
+        value: &'a str,
+    },
+    /// `EXT_n` (`n` = 0, 1, 2): a single-byte extension token.
+    Ext {
+        /// Which extension (0, 1 or 2).
+        n: u8,
+    },
+    /// `OPAQUE` data, borrowed from the input.
+    Opaque(&'a [u8]),
+    /// Processing instruction: [`crate::Reader::attributes`] holds one entry, its target
+    /// (name) and data (value).
+    Pi,
+}

@@ -78,7 +78,7 @@ mod tokens;
 mod writer;
 
 pub use error::Error;
-pub use event::{Attribute, Event};
+pub use event::{Attribute, Event, Token};
 pub use header::{read_header, Header, PublicId};
 pub use limits::Limits;
 pub use mb::{read_mb_u32, write_mb_u32};

@@ -4,9 +4,9 @@ use std::borrow::Cow;
 
 use crate::header::{parse_header, Header};
 use crate::mb::read_mb_u32;
-use crate::strings::{table_str, usize_of, utf8};
+use crate::strings::{find_nul, table_str, usize_of, utf8};
 use crate::tokens::*;
-use crate::{Attribute, Error, Event, Limits, TokenTable};
+use crate::{Attribute, Error, Event, Limits, Token, TokenTable};
 
 /// Where the reader is in the document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub struct Reader<'a, T: TokenTable + ?Sized> {
     strtbl: &'a [u8],
     strtbl_offset: usize,
     tag_page: u8,
+    /// The table's names of `tag_page`, when it has them as a table.
+    page_names: Option<&'static [Option<&'static str>; 64]>,
     attr_page: u8,
     depth: usize,
     elements: usize,
@@ -43,6 +45,8 @@ pub struct Reader<'a, T: TokenTable + ?Sized> {
     keep_attributes: bool,
     state: State,
     error: Option<Error>,
+    /// Attributes of the last `Start` (or the target and data of the last `Pi`).
+    attrs: Vec<Attribute<'a>>,
 }
 
 impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
@@ -71,6 +75,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
             strtbl: raw.strtbl,
             strtbl_offset: raw.strtbl_offset,
             tag_page: 0,
+            page_names: table.tag_names(0),
             attr_page: 0,
             depth: 0,
             elements: 0,
@@ -79,6 +84,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
             keep_attributes: true,
             state: State::Prolog,
             error: None,
+            attrs: Vec::new(),
         })
     }
 
@@ -116,8 +122,48 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
     /// element is [`Error::TrailingData`].
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
+        let Some(token) = self.next_token()? else {
+            return Ok(None);
+        };
+        Ok(Some(match token {
+            Token::Start { name, .. } => Event::Start {
+                name: Cow::Borrowed(name),
+                attributes: std::mem::take(&mut self.attrs),
+            },
+            Token::End => Event::End,
+            Token::Str(s) => Event::Text(Cow::Borrowed(s)),
+            Token::Entity(c) => Event::Text(Cow::Owned(c.to_string())),
+            Token::ExtT { n, index } => Event::ExtT { n, index },
+            Token::ExtI { n, value } => Event::ExtI {
+                n,
+                value: Cow::Borrowed(value),
+            },
+            Token::Ext { n } => Event::Ext { n },
+            Token::Opaque(data) => Event::Opaque(data),
+            Token::Pi => {
+                // `next_token` returns `Pi` only with exactly one target/data pair.
+                let Attribute { name, value } = self.attrs.pop().unwrap_or(Attribute {
+                    name: Cow::Borrowed(""),
+                    value: Cow::Borrowed(""),
+                });
+                Event::Pi {
+                    target: name,
+                    data: value,
+                }
+            }
+        }))
+    }
+
+    /// The next token; `Ok(None)` at the end of the document. The same document, limits and
+    /// errors as [`Reader::next`] (which is built on it), without building an [`Event`]:
+    /// the cheaper way for a consumer that maps tokens onto its own events.
+    #[inline(always)]
+    pub fn next_token(&mut self) -> Result<Option<Token<'a>>, Error> {
         if let Some(e) = &self.error {
             return Err(e.clone());
+        }
+        if !self.attrs.is_empty() {
+            self.attrs.clear();
         }
         let r = self.step();
         if let Err(e) = &r {
@@ -126,7 +172,36 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         r
     }
 
-    fn step(&mut self) -> Result<Option<Event<'a>>, Error> {
+    /// If the next token is an `End`, reads it (as [`Reader::next_token`] would) and returns
+    /// `true`; otherwise reads nothing and returns `false`. A cheap check for consumers that
+    /// expect an element to end (after its text, say).
+    #[inline]
+    pub fn read_end(&mut self) -> bool {
+        if self.error.is_some() || !self.attrs.is_empty() {
+            return false;
+        }
+        if self.pending_end {
+            self.pending_end = false;
+            self.close();
+            return true;
+        }
+        if self.state == State::Body && self.input.get(self.pos) == Some(&END) {
+            self.pos += 1;
+            self.close();
+            return true;
+        }
+        false
+    }
+
+    /// The attributes of the `Start` token just returned by [`Reader::next_token`] (empty
+    /// when attributes are not kept, see [`Reader::set_keep_attributes`]), or the target
+    /// (name) and data (value) of the `Pi` token just returned. Empty after any other token.
+    pub fn attributes(&self) -> &[Attribute<'a>] {
+        &self.attrs
+    }
+
+    #[inline(always)]
+    fn step(&mut self) -> Result<Option<Token<'a>>, Error> {
         if self.pending_end {
             self.pending_end = false;
             return Ok(Some(self.close()));
@@ -134,6 +209,29 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         loop {
             let offset = self.pos;
             match self.state {
+                State::Body => {
+                    let tok = self.byte("element content or END")?;
+                    let token = match tok {
+                        SWITCH_PAGE => {
+                            let page = self.byte("SWITCH_PAGE code page")?;
+                            self.switch_tag_page(page);
+                            continue;
+                        }
+                        END => self.close(),
+                        STR_I => Token::Str(self.inline_str("STR_I string")?),
+                        EXT_T_0..=EXT_T_2 => Token::ExtT {
+                            n: tok - EXT_T_0,
+                            index: self.mb()?,
+                        },
+                        OPAQUE => Token::Opaque(self.opaque()?),
+                        ENTITY | EXT_I_0..=EXT_I_2 | PI | STR_T | EXT_0..=EXT_2 => {
+                            self.rare_content(tok, offset)?
+                        }
+                        // Tags, including LITERAL, LITERAL_C, LITERAL_A, LITERAL_AC.
+                        t => self.element(t, offset)?,
+                    };
+                    return Ok(Some(token));
+                }
                 State::Done => return Ok(None),
                 State::Epilog => {
                     let Some(&tok) = self.input.get(offset) else {
@@ -149,7 +247,10 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                 State::Prolog => {
                     let tok = self.byte("root element")?;
                     match tok {
-                        SWITCH_PAGE => self.tag_page = self.byte("SWITCH_PAGE code page")?,
+                        SWITCH_PAGE => {
+                            let page = self.byte("SWITCH_PAGE code page")?;
+                            self.switch_tag_page(page);
+                        }
                         PI => return self.pi().map(Some),
                         t if t & 0x3F >= LITERAL => {
                             self.state = State::Body;
@@ -164,46 +265,48 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                         }
                     }
                 }
-                State::Body => {
-                    let tok = self.byte("element content or END")?;
-                    let ev = match tok {
-                        SWITCH_PAGE => {
-                            self.tag_page = self.byte("SWITCH_PAGE code page")?;
-                            continue;
-                        }
-                        END => self.close(),
-                        ENTITY => Event::Text(self.entity(offset)?),
-                        STR_I => Event::Text(Cow::Borrowed(self.inline_str("STR_I string")?)),
-                        EXT_I_0..=EXT_I_2 => Event::ExtI {
-                            n: tok - EXT_I_0,
-                            value: Cow::Borrowed(self.inline_str("EXT_I string")?),
-                        },
-                        PI => self.pi()?,
-                        EXT_T_0..=EXT_T_2 => Event::ExtT {
-                            n: tok - EXT_T_0,
-                            index: self.mb()?,
-                        },
-                        STR_T => Event::Text(Cow::Borrowed(self.str_t()?)),
-                        EXT_0..=EXT_2 => Event::Ext { n: tok - EXT_0 },
-                        OPAQUE => Event::Opaque(self.opaque()?),
-                        // Tags, including LITERAL, LITERAL_C, LITERAL_A, LITERAL_AC.
-                        t => self.element(t, offset)?,
-                    };
-                    return Ok(Some(ev));
-                }
             }
         }
     }
 
+    /// The content tokens documents seldom use, out of line (keeps `step` small).
+    #[inline(never)]
+    fn rare_content(&mut self, tok: u8, offset: usize) -> Result<Token<'a>, Error> {
+        Ok(match tok {
+            ENTITY => Token::Entity(self.entity(offset)?),
+            EXT_I_0..=EXT_I_2 => Token::ExtI {
+                n: tok - EXT_I_0,
+                value: self.inline_str("EXT_I string")?,
+            },
+            PI => self.pi()?,
+            STR_T => Token::Str(self.str_t()?),
+            EXT_0..=EXT_2 => Token::Ext { n: tok - EXT_0 },
+            token => {
+                return Err(Error::UnexpectedToken {
+                    token,
+                    offset,
+                    context: "element content",
+                })
+            }
+        })
+    }
+
+    fn switch_tag_page(&mut self, page: u8) {
+        self.tag_page = page;
+        self.page_names = self.table.tag_names(page);
+    }
+
     /// Closes the innermost element.
-    fn close(&mut self) -> Event<'a> {
+    #[inline]
+    fn close(&mut self) -> Token<'a> {
         self.depth = self.depth.saturating_sub(1);
         if self.depth == 0 {
             self.state = State::Epilog;
         }
-        Event::End
+        Token::End
     }
 
+    #[inline]
     fn byte(&mut self, context: &'static str) -> Result<u8, Error> {
         let b = *self.input.get(self.pos).ok_or(Error::Truncated {
             offset: self.pos,
@@ -213,6 +316,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         Ok(b)
     }
 
+    #[inline]
     fn mb(&mut self) -> Result<u32, Error> {
         read_mb_u32(self.input, &mut self.pos)
     }
@@ -224,7 +328,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         let rest = input.get(start..).unwrap_or_default();
         let max = self.limits.max_string_len;
         let window = rest.get(..max.saturating_add(1)).unwrap_or(rest);
-        match window.iter().position(|&b| b == 0) {
+        match find_nul(window) {
             Some(len) => {
                 self.pos = start + len + 1;
                 utf8(window.get(..len).unwrap_or_default(), start)
@@ -260,10 +364,9 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
     }
 
     /// `ENTITY` (the token already read at `offset`) as text.
-    fn entity(&mut self, offset: usize) -> Result<Cow<'a, str>, Error> {
+    fn entity(&mut self, offset: usize) -> Result<char, Error> {
         let code_point = self.mb()?;
-        let c = char::from_u32(code_point).ok_or(Error::InvalidEntity { code_point, offset })?;
-        Ok(Cow::Owned(c.to_string()))
+        char::from_u32(code_point).ok_or(Error::InvalidEntity { code_point, offset })
     }
 
     /// `OPAQUE` (the token already read): length and data.
@@ -290,7 +393,8 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
     }
 
     /// An element whose tag token `tok` was read at `offset`.
-    fn element(&mut self, tok: u8, offset: usize) -> Result<Event<'a>, Error> {
+    #[inline(always)]
+    fn element(&mut self, tok: u8, offset: usize) -> Result<Token<'a>, Error> {
         if self.elements >= self.limits.max_elements {
             return Err(Error::LimitExceeded {
                 limit: "elements",
@@ -307,42 +411,36 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
             });
         }
         let code = tok & 0x3F;
+        let page = self.tag_page;
         let name = if code == LITERAL {
             let at = self.pos;
             let index = self.mb()?;
             self.table_str(index, at)?
         } else {
-            let page = self.tag_page;
-            self.table
-                .tag_name(page, code)
-                .ok_or(Error::UnknownTag { page, code, offset })?
+            let name = match self.page_names {
+                Some(names) => names.get(usize::from(code)).copied().flatten(),
+                None => self.table.tag_name(page, code),
+            };
+            name.ok_or(Error::UnknownTag { page, code, offset })?
         };
-        let attributes = if tok & TAG_ATTRS != 0 {
-            self.attribute_list(false)?
-        } else {
-            Vec::new()
-        };
+        if tok & TAG_ATTRS != 0 {
+            self.attribute_list(false)?;
+        }
         self.elements += 1;
         self.depth = depth;
         if tok & TAG_CONTENT == 0 {
             self.pending_end = true;
         }
-        Ok(Event::Start {
-            name: Cow::Borrowed(name),
-            attributes,
-        })
+        Ok(Token::Start { page, code, name })
     }
 
     /// `PI` (the token already read): one attribute-like target/data pair, then `END`.
-    fn pi(&mut self) -> Result<Event<'a>, Error> {
+    fn pi(&mut self) -> Result<Token<'a>, Error> {
         let offset = self.pos.saturating_sub(1);
-        let mut list = self.attribute_list(true)?;
-        match list.pop() {
-            Some(a) => Ok(Event::Pi {
-                target: a.name,
-                data: a.value,
-            }),
-            None => Err(Error::UnexpectedToken {
+        self.attribute_list(true)?;
+        match self.attrs.len() {
+            1 => Ok(Token::Pi),
+            _ => Err(Error::UnexpectedToken {
                 token: PI,
                 offset,
                 context: "processing instruction without a target",
@@ -350,11 +448,11 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         }
     }
 
-    /// An attribute list up to and including its `END`. With `pi`, at most one attribute
-    /// (a processing instruction's target and data).
-    fn attribute_list(&mut self, pi: bool) -> Result<Vec<Attribute<'a>>, Error> {
+    /// An attribute list up to and including its `END`, into `self.attrs` (when kept). With
+    /// `pi`, at most one attribute (a processing instruction's target and data), always kept.
+    fn attribute_list(&mut self, pi: bool) -> Result<(), Error> {
         let keep = pi || self.keep_attributes;
-        let mut list = Vec::new();
+        self.attrs.clear();
         let mut current: Option<Attribute<'a>> = None;
         // Length of the current value when values are not kept.
         let mut value_len = 0usize;
@@ -367,7 +465,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                     continue;
                 }
                 END => break,
-                ENTITY => self.entity(offset)?,
+                ENTITY => Cow::Owned(self.entity(offset)?.to_string()),
                 STR_I => Cow::Borrowed(self.inline_str("STR_I string")?),
                 EXT_I_0..=EXT_I_2 => Cow::Borrowed(self.inline_str("EXT_I string")?),
                 STR_T => Cow::Borrowed(self.str_t()?),
@@ -436,7 +534,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                         });
                     }
                     if keep {
-                        list.extend(current.take());
+                        self.attrs.extend(current.take());
                     }
                     value_len = prefix.len();
                     current = Some(Attribute {
@@ -477,9 +575,9 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
             }
         }
         if keep {
-            list.extend(current);
+            self.attrs.extend(current);
         }
-        Ok(list)
+        Ok(())
     }
 
     /// Appends `piece` to an attribute value, enforcing `max_string_len`.

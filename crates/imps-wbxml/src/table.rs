@@ -15,6 +15,13 @@ pub trait TokenTable {
     /// Code page and code of the tag `name`.
     fn tag_token(&self, name: &str) -> Option<(u8, u8)>;
 
+    /// Every tag name of code page `page`, by 6-bit code: what [`TokenTable::tag_name`]
+    /// returns, as a table the reader looks names up in (it asks once per page switch instead
+    /// of calling `tag_name` per element). `None` (the default): the reader calls `tag_name`.
+    fn tag_names(&self, _page: u8) -> Option<&'static [Option<&'static str>; 64]> {
+        None
+    }
+
     /// Attribute-start token `code` on attribute page `page`: the attribute name and the
     /// value prefix the token stands for (possibly empty).
     fn attr_start(&self, _page: u8, _code: u8) -> Option<(&'static str, &'static str)> {

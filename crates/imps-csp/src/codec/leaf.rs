@@ -252,14 +252,32 @@ impl DateTime {
             Some(&c) if c.is_ascii_alphabetic() && s.len() > 15 => (&s[..s.len() - 1], c),
             _ => (s, 0),
         };
-        let digits: String = body.chars().filter(|c| c.is_ascii_digit()).collect();
-        let body_ok = body
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | 'T' | '.' | 't'));
-        if !body_ok || digits.len() < 14 || !body.contains(['T', 't']) {
+        // The first 14 digits (YYYYMMDDhhmmss), without allocating; later ones (fractions
+        // of a second) are ignored.
+        let mut digits = [0u8; 14];
+        let mut count = 0usize;
+        let mut has_t = false;
+        for b in body.bytes() {
+            match b {
+                b'0'..=b'9' => {
+                    if let Some(d) = digits.get_mut(count) {
+                        *d = b - b'0';
+                    }
+                    count += 1;
+                }
+                b'T' | b't' => has_t = true,
+                b'-' | b':' | b'.' => {}
+                _ => return None,
+            }
+        }
+        if count < 14 || !has_t {
             return None;
         }
-        let n = |a: usize, b: usize| digits.get(a..b).and_then(|x| x.parse::<u16>().ok());
+        let n = |a: usize, b: usize| {
+            digits
+                .get(a..b)
+                .map(|ds| ds.iter().fold(0u16, |acc, &d| acc * 10 + u16::from(d)))
+        };
         let dt = DateTime {
             year: n(0, 4)?,
             month: n(4, 6)? as u8,
@@ -422,6 +440,15 @@ mod tests {
         assert_eq!(DateTime::parse("20251304T101500Z"), None);
         assert_eq!(DateTime::parse("yesterday"), None);
         assert_eq!(DateTime::parse("2025110410150Z"), None);
+        // Fractions of a second are ignored; anything but digits and separators is refused.
+        assert_eq!(DateTime::parse("2025-11-04T10:15:00.123Z"), Some(a));
+        assert_eq!(
+            DateTime::parse("20251104T101500.5"),
+            DateTime::parse("20251104T101500")
+        );
+        assert_eq!(DateTime::parse("20251104 101500Z"), None);
+        assert_eq!(DateTime::parse("2025११04T101500Z"), None);
+        assert_eq!(DateTime::parse("20251104101500Z"), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 
 use crate::error::{DecodeError, EncodeError};
+use crate::names::ElementId;
 use crate::version::CspVersion;
 
 mod leaf;
@@ -19,11 +20,90 @@ pub mod xml_write;
 
 pub use leaf::{Binary, ContentData, DateTime, Empty};
 
+/// The name of an element start: its identity ([`ElementId`]) and its canonical spelling
+/// (for unknown elements, the local name as received). Dereferences to the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Name<'a> {
+    id: ElementId,
+    text: &'a str,
+}
+
+impl<'a> Name<'a> {
+    /// The name of a known element.
+    #[inline]
+    pub fn known(id: ElementId) -> Name<'static> {
+        Name {
+            id,
+            text: id.name().unwrap_or(""),
+        }
+    }
+
+    /// The name of the element whose spelling is `ELEMENT_NAMES[index]` (`spelling`): its id,
+    /// and the canonical spelling (`spelling` itself unless the element was renamed).
+    #[inline]
+    pub(crate) fn with_index(index: u16, spelling: &'a str) -> Name<'a> {
+        let id = ElementId::from_index(index);
+        if id == ElementId::from_raw(index) {
+            Name { id, text: spelling }
+        } else {
+            Name::known(id)
+        }
+    }
+
+    /// The name of a local name as received: canonical spelling and id when the name is known
+    /// (in any spelling), else [`ElementId::UNKNOWN`] and `local` itself.
+    #[inline]
+    pub fn new(local: &'a str) -> Name<'a> {
+        let id = ElementId::lookup(local);
+        Name {
+            id,
+            text: id.name().unwrap_or(local),
+        }
+    }
+
+    /// The element's identity ([`ElementId::UNKNOWN`] when no CSP version has it).
+    #[inline]
+    pub fn id(&self) -> ElementId {
+        self.id
+    }
+
+    /// The canonical name (or the name as received, for unknown elements).
+    #[inline]
+    pub fn as_str(&self) -> &'a str {
+        self.text
+    }
+}
+
+impl std::ops::Deref for Name<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.text
+    }
+}
+
+impl PartialEq<str> for Name<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for Name<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text)
+    }
+}
+
 /// One event of a document being decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ev<'a> {
-    /// Start of an element, by canonical local name.
-    Start(Cow<'a, str>),
+    /// Start of an element, by canonical name and id.
+    Start(Name<'a>),
     /// Character data (already unescaped / resolved from value tokens).
     Text(Cow<'a, str>),
     /// WBXML OPAQUE data.
@@ -40,6 +120,32 @@ pub trait Source<'a> {
     fn version(&self) -> CspVersion;
     /// The next event.
     fn next(&mut self) -> Result<Ev<'a>, DecodeError>;
+    /// Reads the content of a leaf element whose `Start` was just read, through its `End`, as
+    /// either text or OPAQUE bytes (whichever came first decides; mixing the two is an error).
+    /// A source may override it with a faster path; the result must be the same.
+    fn raw(&mut self, element: &'static str) -> Result<Raw<'a>, DecodeError>
+    where
+        Self: Sized,
+    {
+        read_raw_rest(self, element, None, None)
+    }
+    /// Reads the text content of the element whose `Start` was just read, through its `End`:
+    /// what [`read_text`] returns. A source may override it with a faster path for the usual
+    /// shape (one piece of text, or none, then the end); the result must be the same.
+    fn text(&mut self, element: &'static str) -> Result<Cow<'a, str>, DecodeError>
+    where
+        Self: Sized,
+    {
+        let first = match self.next()? {
+            Ev::End => return Ok(Cow::Borrowed("")),
+            Ev::Text(t) => t,
+            other => return read_text_rest(self, element, None, other),
+        };
+        match self.next()? {
+            Ev::End => Ok(first),
+            other => read_text_rest(self, element, Some(first), other),
+        }
+    }
     /// Skips the rest of the element whose `Start` was just read, through its `End`.
     fn skip(&mut self) -> Result<(), DecodeError> {
         let mut depth = 1usize;
@@ -87,6 +193,32 @@ pub trait Element: Sized {
     fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError>;
     /// Writes the element `name` holding this value.
     fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError>;
+    /// [`Element::decode`], appending the value to `out` (for `Vec` fields). Large types
+    /// override it to build the value where it ends up instead of copying it there.
+    fn decode_push<'a, S: Source<'a>>(src: &mut S, out: &mut Vec<Self>) -> Result<(), DecodeError> {
+        out.push(Self::decode(src)?);
+        Ok(())
+    }
+    /// [`Element::decode`] into `self`, which must be a fresh value: the default value, for
+    /// the types that override this to decode in place, field by field (the model structs);
+    /// the provided version replaces `self` whatever it holds.
+    fn decode_in<'a, S: Source<'a>>(&mut self, src: &mut S) -> Result<(), DecodeError> {
+        *self = Self::decode(src)?;
+        Ok(())
+    }
+    /// [`Element::decode`] for an `Option` field: the value goes into `field` if that is
+    /// still `None` (a repeated singleton keeps its first occurrence). Types override it to
+    /// decode in place.
+    fn decode_opt<'a, S: Source<'a>>(
+        src: &mut S,
+        field: &mut Option<Self>,
+    ) -> Result<(), DecodeError> {
+        let v = Self::decode(src)?;
+        if field.is_none() {
+            *field = Some(v);
+        }
+        Ok(())
+    }
 }
 
 /// How a struct field holds occurrences of a child element: exactly one (`T`), at most one
@@ -104,20 +236,38 @@ pub trait Slot: Sized {
     ) -> Result<Self, DecodeError>;
     /// Writes the occurrences as elements called `name`.
     fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError>;
+    /// Decodes one occurrence straight into the field (which starts as its default value);
+    /// `seen` says whether an occurrence was decoded before. The same semantics as
+    /// [`Slot::accept`], without an accumulator to move into the struct afterwards.
+    fn accept_in<'a, S: Source<'a>>(
+        field: &mut Self,
+        seen: &mut bool,
+        src: &mut S,
+    ) -> Result<(), DecodeError>;
+    /// Whether the field is complete once the parent element ended ([`Slot::finish`]'s check).
+    fn check(seen: bool, parent: &'static str, name: &'static str) -> Result<(), DecodeError>;
 }
 
 impl<T: Element> Slot for Option<T> {
     type Acc = Option<T>;
     fn accept<'a, S: Source<'a>>(acc: &mut Self::Acc, src: &mut S) -> Result<(), DecodeError> {
-        let v = T::decode(src)?;
         // Lenient: a repeated singleton keeps its first occurrence.
-        if acc.is_none() {
-            *acc = Some(v);
-        }
-        Ok(())
+        T::decode_opt(src, acc)
     }
     fn finish(acc: Self::Acc, _: &'static str, _: &'static str) -> Result<Self, DecodeError> {
         Ok(acc)
+    }
+    #[inline]
+    fn accept_in<'a, S: Source<'a>>(
+        field: &mut Self,
+        _seen: &mut bool,
+        src: &mut S,
+    ) -> Result<(), DecodeError> {
+        Self::accept(field, src)
+    }
+    #[inline]
+    fn check(_: bool, _: &'static str, _: &'static str) -> Result<(), DecodeError> {
+        Ok(())
     }
     fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
         match self {
@@ -130,11 +280,22 @@ impl<T: Element> Slot for Option<T> {
 impl<T: Element> Slot for Vec<T> {
     type Acc = Vec<T>;
     fn accept<'a, S: Source<'a>>(acc: &mut Self::Acc, src: &mut S) -> Result<(), DecodeError> {
-        acc.push(T::decode(src)?);
-        Ok(())
+        T::decode_push(src, acc)
     }
     fn finish(acc: Self::Acc, _: &'static str, _: &'static str) -> Result<Self, DecodeError> {
         Ok(acc)
+    }
+    #[inline]
+    fn accept_in<'a, S: Source<'a>>(
+        field: &mut Self,
+        _seen: &mut bool,
+        src: &mut S,
+    ) -> Result<(), DecodeError> {
+        T::decode_push(src, field)
+    }
+    #[inline]
+    fn check(_: bool, _: &'static str, _: &'static str) -> Result<(), DecodeError> {
+        Ok(())
     }
     fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
         for v in self {
@@ -166,7 +327,33 @@ macro_rules! required_slot {
                 parent: &'static str,
                 name: &'static str,
             ) -> Result<Self, $crate::DecodeError> {
-                acc.ok_or($crate::DecodeError::MissingElement { parent, name })
+                acc.ok_or_else(|| $crate::DecodeError::MissingElement { parent, name })
+            }
+            #[inline]
+            fn accept_in<'a, S: $crate::codec::Source<'a>>(
+                field: &mut Self,
+                seen: &mut bool,
+                src: &mut S,
+            ) -> Result<(), $crate::DecodeError> {
+                let v = <$ty as $crate::codec::Element>::decode(src)?;
+                // Lenient: a repeated singleton keeps its first occurrence.
+                if !*seen {
+                    *field = v;
+                    *seen = true;
+                }
+                Ok(())
+            }
+            #[inline]
+            fn check(
+                seen: bool,
+                parent: &'static str,
+                name: &'static str,
+            ) -> Result<(), $crate::DecodeError> {
+                if seen {
+                    Ok(())
+                } else {
+                    Err($crate::DecodeError::MissingElement { parent, name })
+                }
             }
             fn put<K: $crate::codec::Sink>(
                 &self,
@@ -213,14 +400,28 @@ macro_rules! element {
         }
 
         impl $crate::codec::Element for $ty {
+            /// Decodes the children into `self` (a default value), in place.
             #[allow(unused_mut, unused_variables)]
-            fn decode<'a, S: $crate::codec::Source<'a>>(src: &mut S) -> Result<Self, $crate::DecodeError> {
-                $( let mut $field = <<$fty as $crate::codec::Slot>::Acc as Default>::default(); )*
+            fn decode_in<'a, S: $crate::codec::Source<'a>>(
+                &mut self,
+                src: &mut S,
+            ) -> Result<(), $crate::DecodeError> {
+                let out = self;
+                // The children's ids, one constant per field (usable as patterns).
+                #[allow(non_upper_case_globals, dead_code)]
+                mod ids {
+                    $( pub(super) const $field: $crate::names::ElementId =
+                        $crate::names::ElementId::of($fname); )*
+                }
+                // Each field is its own accumulator; `$field` (a local) says whether the
+                // child was seen.
+                $( let mut $field = false; )*
                 loop {
                     match src.next()? {
-                        $crate::codec::Ev::Start(name) => match &*name {
-                            $( $fname => <$fty as $crate::codec::Slot>::accept(&mut $field, src)
-                                .map_err(|e| e.in_element($fname))?, )*
+                        $crate::codec::Ev::Start(name) => match name.id() {
+                            $( ids::$field => <$fty as $crate::codec::Slot>::accept_in(
+                                &mut out.$field, &mut $field, src,
+                            ).map_err(|e| e.in_element($fname))?, )*
                             _ => src.skip()?,
                         },
                         $crate::codec::Ev::End => break,
@@ -230,9 +431,36 @@ macro_rules! element {
                         }
                     }
                 }
-                Ok(Self {
-                    $( $field: <$fty as $crate::codec::Slot>::finish($field, stringify!($ty), $fname)?, )*
-                })
+                $( <$fty as $crate::codec::Slot>::check($field, stringify!($ty), $fname)?; )*
+                Ok(())
+            }
+
+            fn decode<'a, S: $crate::codec::Source<'a>>(src: &mut S) -> Result<Self, $crate::DecodeError> {
+                let mut out = <Self as Default>::default();
+                out.decode_in(src)?;
+                Ok(out)
+            }
+
+            fn decode_opt<'a, S: $crate::codec::Source<'a>>(
+                src: &mut S,
+                field: &mut Option<Self>,
+            ) -> Result<(), $crate::DecodeError> {
+                match field {
+                    None => field.insert(<Self as Default>::default()).decode_in(src),
+                    // Lenient: a repeated singleton keeps its first occurrence.
+                    Some(_) => Self::decode(src).map(drop),
+                }
+            }
+
+            fn decode_push<'a, S: $crate::codec::Source<'a>>(
+                src: &mut S,
+                out: &mut Vec<Self>,
+            ) -> Result<(), $crate::DecodeError> {
+                out.push(<Self as Default>::default());
+                match out.last_mut() {
+                    Some(v) => v.decode_in(src),
+                    None => Self::decode(src).map(drop),
+                }
             }
 
             #[allow(unused_variables)]
@@ -293,13 +521,23 @@ impl<T: Sample> Sample for Vec<T> {
 
 /// Reads the text content of the element whose `Start` was just read, through its `End`.
 /// Nested elements are skipped (lenient); OPAQUE content is taken as UTF-8 text.
+#[inline]
 pub fn read_text<'a, S: Source<'a>>(
     src: &mut S,
     element: &'static str,
 ) -> Result<Cow<'a, str>, DecodeError> {
-    let mut out: Option<Cow<'a, str>> = None;
+    src.text(element)
+}
+
+/// The general case of [`read_text`]: text so far, and the event after it.
+pub(crate) fn read_text_rest<'a, S: Source<'a>>(
+    src: &mut S,
+    element: &'static str,
+    mut out: Option<Cow<'a, str>>,
+    mut ev: Ev<'a>,
+) -> Result<Cow<'a, str>, DecodeError> {
     loop {
-        match src.next()? {
+        match ev {
             Ev::Text(t) => append(&mut out, t),
             Ev::Opaque(b) => {
                 let t = std::str::from_utf8(b)
@@ -310,9 +548,11 @@ pub fn read_text<'a, S: Source<'a>>(
             Ev::End => return Ok(out.unwrap_or(Cow::Borrowed(""))),
             Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
         }
+        ev = src.next()?;
     }
 }
 
+#[inline]
 fn append<'a>(out: &mut Option<Cow<'a, str>>, t: Cow<'a, str>) {
     match out {
         None => *out = Some(t),
@@ -320,45 +560,86 @@ fn append<'a>(out: &mut Option<Cow<'a, str>>, t: Cow<'a, str>) {
     }
 }
 
-/// What a text or OPAQUE element content held, for typed leaves.
-pub(crate) enum Raw<'a> {
+/// What a text or OPAQUE element content held, for typed leaves ([`Source::raw`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Raw<'a> {
+    /// Character data (or an empty element).
     Text(Cow<'a, str>),
+    /// OPAQUE bytes.
     Opaque(Cow<'a, [u8]>),
 }
 
 /// Reads the content of a leaf element as either text or OPAQUE bytes (whichever came first
 /// decides; mixing the two is an error).
+#[inline]
 pub(crate) fn read_raw<'a, S: Source<'a>>(
     src: &mut S,
     element: &'static str,
 ) -> Result<Raw<'a>, DecodeError> {
-    let mut text: Option<Cow<'a, str>> = None;
-    let mut opaque: Option<Cow<'a, [u8]>> = None;
-    loop {
-        match src.next()? {
+    src.raw(element)
+}
+
+/// Leaf content being collected by [`read_raw_rest`].
+#[derive(Default)]
+struct RawAcc<'a> {
+    text: Option<Cow<'a, str>>,
+    opaque: Option<Cow<'a, [u8]>>,
+}
+
+impl<'a> RawAcc<'a> {
+    /// Takes one event; the content once the element ends.
+    fn feed<S: Source<'a>>(
+        &mut self,
+        src: &mut S,
+        element: &'static str,
+        ev: Ev<'a>,
+    ) -> Result<Option<Raw<'a>>, DecodeError> {
+        match ev {
             Ev::Text(t) => {
-                if opaque.is_some() && !t.trim().is_empty() {
+                if self.opaque.is_some() && !t.trim().is_empty() {
                     return Err(DecodeError::bad(element, "text mixed with OPAQUE"));
                 }
-                append(&mut text, t);
+                append(&mut self.text, t);
             }
             Ev::Opaque(b) => {
-                if text.as_ref().is_some_and(|t| !t.trim().is_empty()) {
+                if self.text.as_ref().is_some_and(|t| !t.trim().is_empty()) {
                     return Err(DecodeError::bad(element, "OPAQUE mixed with text"));
                 }
-                match &mut opaque {
-                    None => opaque = Some(Cow::Borrowed(b)),
+                match &mut self.opaque {
+                    None => self.opaque = Some(Cow::Borrowed(b)),
                     Some(prev) => prev.to_mut().extend_from_slice(b),
                 }
             }
             Ev::Start(_) => src.skip()?,
             Ev::End => {
-                return Ok(match opaque {
+                return Ok(Some(match self.opaque.take() {
                     Some(b) => Raw::Opaque(b),
-                    None => Raw::Text(text.unwrap_or(Cow::Borrowed(""))),
-                })
+                    None => Raw::Text(self.text.take().unwrap_or(Cow::Borrowed(""))),
+                }))
             }
             Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
+        }
+        Ok(None)
+    }
+}
+
+/// The general case of [`Source::raw`]: the events already read (in order), then the rest.
+pub(crate) fn read_raw_rest<'a, S: Source<'a>>(
+    src: &mut S,
+    element: &'static str,
+    first: Option<Ev<'a>>,
+    second: Option<Ev<'a>>,
+) -> Result<Raw<'a>, DecodeError> {
+    let mut acc = RawAcc::default();
+    for ev in [first, second].into_iter().flatten() {
+        if let Some(raw) = acc.feed(src, element, ev)? {
+            return Ok(raw);
+        }
+    }
+    loop {
+        let ev = src.next()?;
+        if let Some(raw) = acc.feed(src, element, ev)? {
+            return Ok(raw);
         }
     }
 }

@@ -2,12 +2,12 @@
 
 use std::borrow::Cow;
 
-use imps_wbxml::{Event, PublicId, Reader};
+use imps_wbxml::{Event, PublicId, Reader, Token};
 
-use super::{Ev, Source};
+use super::{read_raw_rest, read_text_rest, Ev, Name, Raw, Source};
 use crate::error::DecodeError;
-use crate::names;
-use crate::tokens::{CspTokens, TOKENS_11, TOKENS_12, TOKENS_13};
+use crate::names::ElementId;
+use crate::tokens::{CspTokens, TagIndices, NO_ELEMENT, TOKENS_11, TOKENS_12, TOKENS_13};
 use crate::version::CspVersion;
 use crate::Limits;
 
@@ -24,9 +24,14 @@ pub fn tokens(version: CspVersion) -> &'static dyn CspTokens {
 pub struct WbxmlSource<'a> {
     reader: Reader<'a, dyn CspTokens>,
     tokens: &'static dyn CspTokens,
+    /// Element indices of the version's tags.
+    indices: &'static TagIndices,
     version: CspVersion,
     in_name: bool,
 }
+
+/// `Name` (1.3 gives a value token two meanings, one of them inside `Name`).
+const NAME: ElementId = ElementId::of("Name");
 
 impl<'a> WbxmlSource<'a> {
     /// Reads the header and detects the version: from the public id, or (public id unknown)
@@ -65,6 +70,7 @@ impl<'a> WbxmlSource<'a> {
         Ok(WbxmlSource {
             reader,
             tokens,
+            indices: tokens.tag_indices(),
             version,
             in_name: false,
         })
@@ -92,26 +98,84 @@ impl<'a> Source<'a> for WbxmlSource<'a> {
     }
 
     fn next(&mut self) -> Result<Ev<'a>, DecodeError> {
+        self.event()
+    }
+
+    fn text(&mut self, element: &'static str) -> Result<Cow<'a, str>, DecodeError> {
+        // One call for the usual text-then-end (or empty) leaf instead of two.
+        let first = match self.event()? {
+            Ev::End => return Ok(Cow::Borrowed("")),
+            Ev::Text(t) => t,
+            other => return read_text_rest(self, element, None, other),
+        };
+        if self.reader.read_end() {
+            self.in_name = false;
+            return Ok(first);
+        }
+        match self.next()? {
+            Ev::End => Ok(first),
+            other => read_text_rest(self, element, Some(first), other),
+        }
+    }
+
+    fn raw(&mut self, element: &'static str) -> Result<Raw<'a>, DecodeError> {
+        // One call for the usual one-piece (or empty) leaf.
+        let first = self.event()?;
+        if !matches!(first, Ev::Text(_) | Ev::Opaque(_)) {
+            return read_raw_rest(self, element, Some(first), None);
+        }
+        if self.reader.read_end() {
+            self.in_name = false;
+            return Ok(match first {
+                Ev::Opaque(b) => Raw::Opaque(Cow::Borrowed(b)),
+                Ev::Text(t) => Raw::Text(t),
+                // Not reached: `first` is text or OPAQUE.
+                _ => Raw::Text(Cow::Borrowed("")),
+            });
+        }
+        let second = self.next()?;
+        match (first, second) {
+            (Ev::Text(t), Ev::End) => Ok(Raw::Text(t)),
+            (Ev::Opaque(b), Ev::End) => Ok(Raw::Opaque(Cow::Borrowed(b))),
+            (first, second) => read_raw_rest(self, element, Some(first), Some(second)),
+        }
+    }
+}
+
+impl<'a> WbxmlSource<'a> {
+    /// The next event (the body of [`Source::next`], inlined where a fast path needs it).
+    #[inline(always)]
+    fn event(&mut self) -> Result<Ev<'a>, DecodeError> {
         loop {
-            let ev = match self.reader.next()? {
+            let token = match self.reader.next_token()? {
                 None => return Ok(Ev::Eof),
-                Some(ev) => ev,
+                Some(t) => t,
             };
-            return Ok(match ev {
-                Event::Start { name, .. } => {
-                    self.in_name = name == "Name";
-                    match names::canonical(&name) {
-                        Some(c) => Ev::Start(Cow::Borrowed(c)),
-                        None => Ev::Start(name),
-                    }
+            return Ok(match token {
+                Token::Start { page, code, name } => {
+                    let index = self
+                        .indices
+                        .get(usize::from(page))
+                        .and_then(|p| p.get(usize::from(code)))
+                        .copied()
+                        .unwrap_or(NO_ELEMENT);
+                    let name = if index == NO_ELEMENT {
+                        // LITERAL names (and, defensively, anything the table lacks).
+                        Name::new(name)
+                    } else {
+                        // The table's name is the canonical one unless the element was renamed.
+                        Name::with_index(index, name)
+                    };
+                    self.in_name = name.id() == NAME;
+                    Ev::Start(name)
                 }
-                Event::End => {
+                Token::End => {
                     self.in_name = false;
                     Ev::End
                 }
-                Event::Text(t) => Ev::Text(t),
-                Event::Opaque(b) => Ev::Opaque(b),
-                Event::ExtT { n, index } => {
+                Token::Str(t) => Ev::Text(Cow::Borrowed(t)),
+                Token::Opaque(b) => Ev::Opaque(b),
+                Token::ExtT { n, index } => {
                     // 1.3 gives index 0x3D two meanings; a group property Name means "History".
                     if self.version == CspVersion::V1_3 && n == 0 && index == 0x3D && self.in_name {
                         Ev::Text(Cow::Borrowed("History"))
@@ -122,8 +186,9 @@ impl<'a> Source<'a> for WbxmlSource<'a> {
                         }
                     }
                 }
-                Event::ExtI { value, .. } => Ev::Text(value),
-                _ => continue,
+                Token::ExtI { value, .. } => Ev::Text(Cow::Borrowed(value)),
+                Token::Entity(c) => Ev::Text(Cow::Owned(c.to_string())),
+                Token::Ext { .. } | Token::Pi => continue,
             });
         }
     }

@@ -8,9 +8,9 @@ use std::borrow::Cow;
 
 use quick_xml::events::Event;
 
-use super::{Ev, Source};
+use super::{read_text_rest, Ev, Name, Raw, Source};
 use crate::error::DecodeError;
-use crate::names;
+use crate::names::ElementId;
 use crate::version::CspVersion;
 use crate::Limits;
 
@@ -19,7 +19,7 @@ pub struct XmlSource<'a> {
     input: &'a str,
     reader: quick_xml::Reader<&'a [u8]>,
     version: CspVersion,
-    root: Option<Cow<'a, str>>,
+    root: Option<Name<'a>>,
     pending_end: bool,
     depth: usize,
     elements: usize,
@@ -70,9 +70,18 @@ impl<'a> XmlSource<'a> {
                         })?;
                         let key = attr.key.as_ref();
                         if key == "xmlns" || key.starts_with("xmlns:") {
-                            let value = attr
-                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                                .map_err(xml_err)?;
+                            // Normalisation only changes values with references or
+                            // whitespace other than spaces.
+                            let plain = !attr
+                                .value
+                                .bytes()
+                                .any(|b| matches!(b, b'&' | b'\t' | b'\r' | b'\n'));
+                            let value = if plain {
+                                attr.value.clone()
+                            } else {
+                                attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                    .map_err(xml_err)?
+                            };
                             if let Some(v) = CspVersion::from_namespace(&value) {
                                 version = Some(v);
                             } else if key == "xmlns" {
@@ -83,7 +92,7 @@ impl<'a> XmlSource<'a> {
                     let version = version.or(doctype_version).ok_or_else(|| {
                         DecodeError::UnsupportedVersion("no CSP namespace".into())
                     })?;
-                    let name = borrowed_name(input_body, e);
+                    let name = borrowed_name(input_body, e)?;
                     return Ok(XmlSource {
                         input: input_body,
                         reader,
@@ -123,42 +132,85 @@ impl<'a> XmlSource<'a> {
     }
 }
 
-/// The local, canonical name of a start tag, borrowed from the input when possible.
-fn borrowed_name<'a>(input: &'a str, e: &quick_xml::events::BytesStart<'_>) -> Cow<'a, str> {
+/// The local name of a start tag: canonical spelling and id when known, else borrowed from the
+/// input.
+fn borrowed_name<'a>(
+    input: &'a str,
+    e: &quick_xml::events::BytesStart<'_>,
+) -> Result<Name<'a>, DecodeError> {
     let qname = e.name();
     let full: &str = qname.as_ref();
+    // Most names have no prefix: try the whole name before looking for one.
+    if let Some(i) = crate::tokens::element_index(full.as_bytes()) {
+        return Ok(Name::known(ElementId::from_index(i)));
+    }
     // Local name: after the prefix, if any (a byte scan: names are short).
     let local_bytes = match full.bytes().position(|b| b == b':') {
         Some(i) => full.get(i + 1..).unwrap_or(full),
         None => full,
     };
-    if let Some(c) = names::canonical(local_bytes) {
-        return Cow::Borrowed(c);
+    if local_bytes.len() != full.len() {
+        if let Some(i) = crate::tokens::element_index(local_bytes.as_bytes()) {
+            return Ok(Name::known(ElementId::from_index(i)));
+        }
     }
-    // The tag's text normally borrows from the input: find it there to return the input's lifetime.
+    // The tag's text borrows from the input: find it there to return the input's lifetime.
     let base = input.as_ptr() as usize;
     let ptr = local_bytes.as_ptr() as usize;
     if ptr >= base {
         let off = ptr - base;
         // Same address and length inside the input: the very same bytes.
         if let Some(s) = input.get(off..off + local_bytes.len()) {
-            return Cow::Borrowed(s);
+            return Ok(Name::new(s));
         }
     }
-    Cow::Owned(local_bytes.to_owned())
+    Err(DecodeError::Malformed(
+        "element name not found in the input".into(),
+    ))
 }
 
 /// XML 1.0 allows no C0 control character other than tab, CR and LF, literally or by reference.
 fn check_chars(t: &str) -> Result<(), DecodeError> {
-    match t
-        .bytes()
-        .find(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-    {
-        Some(b) => Err(DecodeError::Malformed(format!(
-            "control character U+{b:04X} in text"
-        ))),
-        None => Ok(()),
+    scan_text(t.as_bytes()).map(|_| ()).map_err(control_char)
+}
+
+#[cold]
+fn control_char(b: u8) -> DecodeError {
+    DecodeError::Malformed(format!("control character U+{b:04X} in text"))
+}
+
+/// Checks text for C0 control characters other than tab, LF and CR: `Ok(has_cr)`, or the first
+/// forbidden byte. Eight bytes at a time; only words holding a byte below 0x20 are looked at
+/// byte by byte.
+#[inline]
+fn scan_text(t: &[u8]) -> Result<bool, u8> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut has_cr = false;
+    let mut classify = |b: u8| -> Result<(), u8> {
+        if b < 0x20 {
+            match b {
+                b'\r' => has_cr = true,
+                b'\t' | b'\n' => {}
+                _ => return Err(b),
+            }
+        }
+        Ok(())
+    };
+    let mut chunks = t.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = <[u8; 8]>::try_from(chunk).map_or(0, u64::from_ne_bytes);
+        // Non-zero iff some byte is below 0x20 (exact for this test; see "haszero" tricks).
+        if word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0 {
+            for &b in chunk {
+                classify(b)?;
+            }
+        }
     }
+    for &b in chunks.remainder() {
+        classify(b)?;
+    }
+    Ok(has_cr)
 }
 
 fn xml_err(e: impl std::fmt::Display) -> DecodeError {
@@ -171,6 +223,32 @@ impl<'a> Source<'a> for XmlSource<'a> {
     }
 
     fn next(&mut self) -> Result<Ev<'a>, DecodeError> {
+        self.event()
+    }
+
+    fn text(&mut self, element: &'static str) -> Result<Cow<'a, str>, DecodeError> {
+        // One call for the usual text-then-end (or empty) leaf instead of two.
+        let first = match self.event()? {
+            Ev::End => return Ok(Cow::Borrowed("")),
+            Ev::Text(t) => t,
+            other => return read_text_rest(self, element, None, other),
+        };
+        match self.event()? {
+            Ev::End => Ok(first),
+            other => read_text_rest(self, element, Some(first), other),
+        }
+    }
+
+    fn raw(&mut self, element: &'static str) -> Result<Raw<'a>, DecodeError> {
+        // No OPAQUE in XML: the content is always text.
+        self.text(element).map(Raw::Text)
+    }
+}
+
+impl<'a> XmlSource<'a> {
+    /// The next event (the body of [`Source::next`], inlined where a fast path needs it).
+    #[inline(always)]
+    fn event(&mut self) -> Result<Ev<'a>, DecodeError> {
         if let Some(root) = self.root.take() {
             return Ok(Ev::Start(root));
         }
@@ -218,7 +296,7 @@ impl<'a> Source<'a> for XmlSource<'a> {
                     if matches!(ev, Event::Empty(_)) {
                         self.pending_end = true;
                     }
-                    return Ok(Ev::Start(borrowed_name(self.input, e)));
+                    return Ok(Ev::Start(borrowed_name(self.input, e)?));
                 }
                 Event::End(_) => {
                     self.depth -= 1;
@@ -230,20 +308,10 @@ impl<'a> Source<'a> for XmlSource<'a> {
                 Event::Text(t) => {
                     // One pass: refuse control characters, and normalise line ends only when
                     // there is a CR to normalise.
-                    let mut has_cr = false;
-                    for &b in t.as_bytes() {
-                        if b < 0x20 {
-                            match b {
-                                b'\r' => has_cr = true,
-                                b'\t' | b'\n' => {}
-                                _ => {
-                                    return Err(DecodeError::Malformed(format!(
-                                        "control character U+{b:04X} in text"
-                                    )))
-                                }
-                            }
-                        }
-                    }
+                    let has_cr = match scan_text(t.as_bytes()) {
+                        Ok(has_cr) => has_cr,
+                        Err(b) => return Err(control_char(b)),
+                    };
                     let text = if has_cr {
                         t.xml10_content()
                     } else {
@@ -284,5 +352,34 @@ impl<'a> Source<'a> for XmlSource<'a> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scan_text;
+
+    #[test]
+    fn text_scan_finds_every_control_character_at_every_position() {
+        for len in 0..20 {
+            let plain = vec![b'a'; len];
+            assert_eq!(scan_text(&plain), Ok(false));
+            for at in 0..len {
+                for b in 0u8..0x20 {
+                    let mut t = plain.clone();
+                    t[at] = b;
+                    let expected = match b {
+                        b'\r' => Ok(true),
+                        b'\t' | b'\n' => Ok(false),
+                        _ => Err(b),
+                    };
+                    assert_eq!(scan_text(&t), expected, "len {len} at {at} byte {b:#04x}");
+                }
+            }
+        }
+        // Bytes at and above 0x20, including UTF-8 continuation bytes, pass.
+        let all: Vec<u8> = (0x20u8..=0xFF).collect();
+        assert_eq!(scan_text(&all), Ok(false));
+        assert_eq!(scan_text("Grüße\r\n😀".as_bytes()), Ok(true));
     }
 }

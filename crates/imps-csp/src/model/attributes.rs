@@ -443,25 +443,43 @@ macro_rules! presence_sub_list {
             }
         }
 
-        impl Element for PresenceSubList {
-            #[allow(unused_mut)]
-            fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
-                $( let mut $field = <<Option<$fty> as Slot>::Acc as Default>::default(); )*
+        impl PresenceSubList {
+            /// Decodes the attributes into `self` (every field is an `Option`, so the field is the
+            /// accumulator: nothing is moved once decoded).
+            fn decode_in_place<'a, S: Source<'a>>(&mut self, src: &mut S) -> Result<(), DecodeError> {
+                #[allow(non_upper_case_globals)]
+                mod ids {
+                    $( pub(super) const $field: crate::names::ElementId =
+                        crate::names::ElementId::of($fname); )*
+                }
                 loop {
                     match src.next()? {
-                        Ev::Start(name) => match &*name {
-                            $( $fname => <Option<$fty> as Slot>::accept(&mut $field, src)
+                        Ev::Start(name) => match name.id() {
+                            $( ids::$field => <Option<$fty> as Slot>::accept(&mut self.$field, src)
                                 .map_err(|e| e.in_element($fname))?, )*
                             _ => src.skip()?,
                         },
-                        Ev::End => break,
+                        Ev::End => return Ok(()),
                         Ev::Text(_) | Ev::Opaque(_) => {}
                         Ev::Eof => return Err(DecodeError::Malformed("unexpected end of document".into())),
                     }
                 }
-                Ok(PresenceSubList {
-                    $( $field: <Option<$fty> as Slot>::finish($field, "PresenceSubList", $fname)?, )*
-                })
+            }
+        }
+
+        impl Element for PresenceSubList {
+            fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
+                let mut out = PresenceSubList::default();
+                out.decode_in_place(src)?;
+                Ok(out)
+            }
+
+            fn decode_push<'a, S: Source<'a>>(src: &mut S, out: &mut Vec<Self>) -> Result<(), DecodeError> {
+                out.push(PresenceSubList::default());
+                match out.last_mut() {
+                    Some(last) => last.decode_in_place(src),
+                    None => Err(DecodeError::Malformed("attribute list lost".into())),
+                }
             }
 
             fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
