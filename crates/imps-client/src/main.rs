@@ -9,6 +9,10 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+
+/// mimalloc: `imps bench` runs thousands of sessions from a few threads.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use imps_client::commands;
 use imps_client::{Client, ClientConfig};
 use imps_csp::{CspVersion, Encoding};
