@@ -52,7 +52,10 @@ pub struct BenchArgs {
     /// Poll on a timer only, without asking for standalone TCP CIR.
     #[arg(long)]
     pub no_cir: bool,
-    /// Idle HTTP connections kept in the shared pool.
+    /// Seconds between a user's presence updates.
+    #[arg(long, default_value_t = 60)]
+    pub presence_every: u64,
+    /// HTTP requests in flight at once (and idle connections kept in the shared pool).
     #[arg(long, default_value_t = 256)]
     pub connections: usize,
 }
@@ -82,6 +85,7 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
     }
     // One connection pool for all simulated users (as a gateway would): the server sees a
     // few hundred keep-alive connections, not one per user.
+    cfg.in_flight = Some(Arc::new(Semaphore::new(args.connections)));
     cfg.http = Some(
         reqwest::Client::builder()
             .timeout(cfg.timeout)
@@ -154,6 +158,7 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
     let received = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let first_errors = Arc::new(Mutex::new(Vec::<String>::new()));
     let per_user_interval = if args.rate == 0 {
         Duration::ZERO
     } else {
@@ -168,6 +173,8 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
         let latencies = latencies.clone();
         let to = format!("{}{}", args.prefix, (i + 1) % n);
         let poll = Duration::from_millis(args.poll_ms);
+        let presence_every = Duration::from_secs(args.presence_every.max(1));
+        let first_errors = first_errors.clone();
         handles.push(tokio::spawn(async move {
             // Wake-ups from the TCP CIR channel, when agreed; else a poll timer.
             let wake = Arc::new(tokio::sync::Notify::new());
@@ -184,9 +191,9 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
             // Spread the first sends over one interval.
             let offset = per_user_interval.mul_f64(i as f64 / n as f64);
             let mut next_send = tokio::time::Instant::now() + offset;
-            // Presence updates every 5 s per user, spread evenly over those 5 s.
+            // Presence updates every `presence_every` seconds per user, spread evenly.
             let mut next_presence =
-                Instant::now() + Duration::from_secs(5).mul_f64(1.0 + i as f64 / n as f64);
+                Instant::now() + presence_every.mul_f64(1.0 + i as f64 / n as f64);
             let mut local = Vec::new();
             let mut drain = true;
             while !stop.load(Ordering::Relaxed) {
@@ -227,8 +234,12 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
                     Ok(_) => {
                         sent.fetch_add(1, Ordering::Relaxed);
                     }
-                    Err(_) => {
+                    Err(e) => {
                         errors.fetch_add(1, Ordering::Relaxed);
+                        let mut f = first_errors.lock().await;
+                        if f.len() < 3 {
+                            f.push(format!("{e:#}"));
+                        }
                     }
                 }
                 next_send += per_user_interval;
@@ -244,7 +255,7 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
                     {
                         errors.fetch_add(1, Ordering::Relaxed);
                     }
-                    next_presence = Instant::now() + Duration::from_secs(5);
+                    next_presence = Instant::now() + presence_every;
                 }
                 if c.poll_hint {
                     drain = true;
@@ -267,8 +278,8 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
     lat.sort_unstable();
     let received = received.load(Ordering::Relaxed);
     println!(
-        "imps bench: {n} users, {} s of messaging at a target of {} msg/s",
-        args.seconds, args.rate
+        "imps bench: {n} users, {} s of messaging at a target of {} msg/s, presence updated every {} s, {} subscriptions each",
+        args.seconds, args.rate, args.presence_every, args.watch
     );
     println!(
         "  logins:         {:.0} /s ({n} in {login_secs:.2} s, with negotiation)",
@@ -293,6 +304,9 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
         percentile(&lat, 0.99) as f64 / 1000.0
     );
     println!("  errors:         {}", errors.load(Ordering::Relaxed));
+    for e in first_errors.lock().await.iter() {
+        println!("    e.g. {e}");
+    }
     if let (Some(a), Some(h), Some(b)) = (rss_before, rss_half, rss_after) {
         // Logged in and negotiated, nothing else yet: the cost of an idle session.
         let second_half = n - n / 2;

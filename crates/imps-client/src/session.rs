@@ -36,6 +36,8 @@ pub struct ClientConfig {
     /// An HTTP client (connection pool) to share between many sessions (load tests); each
     /// session has its own when `None`.
     pub http: Option<reqwest::Client>,
+    /// A bound on HTTP requests in flight, shared between sessions (load tests).
+    pub in_flight: Option<std::sync::Arc<tokio::sync::Semaphore>>,
 }
 
 impl ClientConfig {
@@ -50,6 +52,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(45),
             cir: Vec::new(),
             http: None,
+            in_flight: None,
         }
     }
 }
@@ -130,6 +133,10 @@ impl Client {
         let media = match self.cfg.encoding {
             Encoding::Xml => "application/vnd.wv.csp.xml",
             Encoding::Wbxml => "application/vnd.wv.csp.wbxml",
+        };
+        let _permit = match &self.cfg.in_flight {
+            Some(s) => Some(s.clone().acquire_owned().await?),
+            None => None,
         };
         let resp = self
             .http

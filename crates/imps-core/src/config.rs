@@ -87,7 +87,7 @@ impl Default for EngineConfig {
             max_recipients: 100,
             max_subscriptions: 2000,
             max_multi_trans: 8,
-            replay_cache: 16,
+            replay_cache: 8,
             in_flight_timeout: 60,
             open_presence: true,
             sp_name: "impsd".into(),

@@ -459,7 +459,9 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
                 s.replay
                     .iter()
                     .find(|(rid, fp, _)| rid == id && *fp == fingerprint)
-                    .map(|(_, _, m)| m.clone())
+                    .and_then(|(_, _, bytes)| {
+                        imps_csp::decode_wbxml(bytes, &imps_csp::Limits::default()).ok()
+                    })
             }) {
                 tracing::debug!(session = %sid, tid = %id, "replayed transaction: stored response");
                 let mut m = stored;
@@ -496,7 +498,10 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
             let t = &m.session.transactions[0];
             if t.descriptor.mode == TransactionMode::Response {
                 if let Some(id) = &t.descriptor.transaction_id {
-                    s.replay.push_back((id.clone(), fingerprint, m.clone()));
+                    // Kept as WBXML: a decoded message is kilobytes, its WBXML ~100 bytes.
+                    if let Ok(bytes) = imps_csp::encode_wbxml(m) {
+                        s.replay.push_back((id.clone(), fingerprint, bytes));
+                    }
                     while s.replay.len() > cx.cfg.replay_cache {
                         s.replay.pop_front();
                     }

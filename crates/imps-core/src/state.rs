@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use imps_csp::model::attributes::PresenceSubList;
 use imps_csp::model::common::ClientId;
 use imps_csp::model::im::NewMessage;
-use imps_csp::{CspVersion, Primitive, WvCspMessage};
+use imps_csp::{CspVersion, Primitive};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{ContactListRecord, MessageRecord, UserRecord};
@@ -41,7 +41,7 @@ pub(crate) struct UserState {
     pub inbox_order: VecDeque<String>,
     pub sessions: Vec<String>,
     /// Who watches this user: watcher session id -> wanted attributes (`None` = all).
-    pub watchers: HashMap<String, Option<PresenceSubList>>,
+    pub watchers: HashMap<String, Option<AttrSet>>,
     /// Users that ever watched this user, with when they last did (GetWatcherList history).
     pub watcher_history: BTreeMap<String, u64>,
 }
@@ -60,6 +60,35 @@ impl UserState {
             watchers: HashMap::new(),
             watcher_history: BTreeMap::new(),
         }
+    }
+}
+
+/// A set of presence attribute names (bit i = `PresenceSubList::ATTRIBUTES[i]`): what a
+/// subscription asks for, in four bytes instead of a whole request sub-list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AttrSet(u32);
+
+impl AttrSet {
+    /// The attributes a request sub-list names; `None` (= all) for an empty one.
+    pub fn of(p: &PresenceSubList) -> Option<AttrSet> {
+        if p.is_empty() {
+            return None;
+        }
+        let mut bits = 0u32;
+        for n in p.names() {
+            if let Some(i) = PresenceSubList::ATTRIBUTES.iter().position(|a| *a == n) {
+                bits |= 1 << i;
+            }
+        }
+        Some(AttrSet(bits))
+    }
+
+    /// Whether attribute `name` is in the set.
+    pub fn contains(self, name: &str) -> bool {
+        PresenceSubList::ATTRIBUTES
+            .iter()
+            .position(|a| a.eq_ignore_ascii_case(name))
+            .is_some_and(|i| self.0 & (1 << i) != 0)
     }
 }
 
@@ -147,7 +176,10 @@ pub(crate) enum About {
 /// A server-initiated request waiting for the client.
 #[derive(Clone, Debug)]
 pub(crate) struct Queued {
-    pub primitive: Primitive,
+    /// The request; `None` for a presence notification, built from the current presence when
+    /// it is handed out (a queued notification then costs a few bytes, not kilobytes, and is
+    /// never stale).
+    pub primitive: Option<Box<Primitive>>,
     pub about: About,
 }
 
@@ -168,10 +200,11 @@ pub(crate) struct SessionState {
     /// Handed out, not yet acknowledged: (transaction id, request, when handed out).
     pub in_flight: VecDeque<(String, Queued, u64)>,
     pub next_tid: u64,
-    /// Recent responses for TransactionID replay: (id, request fingerprint, response).
-    pub replay: VecDeque<(String, u64, WvCspMessage)>,
+    /// Recent responses for TransactionID replay: (id, request fingerprint, response as
+    /// WBXML).
+    pub replay: VecDeque<(String, u64, Vec<u8>)>,
     /// Presence subscriptions: presentity -> wanted attributes (`None` = all).
-    pub subscriptions: HashMap<String, Option<PresenceSubList>>,
+    pub subscriptions: HashMap<String, Option<AttrSet>>,
     /// Contact lists subscribed with AutoSubscribe.
     pub auto_lists: HashSet<String>,
     /// Whether the inbox was queued into this session yet.

@@ -229,7 +229,7 @@ pub(crate) fn queue_message_to_session(cx: &mut Cx<'_>, sid: &str, user: &str, i
     cx.queue(
         sid,
         Queued {
-            primitive,
+            primitive: Some(Box::new(primitive)),
             about: About::Message(id.to_owned()),
         },
     );
@@ -353,7 +353,7 @@ fn report(cx: &mut Cx<'_>, stored: &Stored, code: StatusCode) {
     cx.queue_user(
         &stored.record.sender,
         Queued {
-            primitive,
+            primitive: Some(Box::new(primitive)),
             about: About::Other,
         },
     );

@@ -25,7 +25,7 @@ use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage}
 
 use crate::engine::{fail, status, Cx, Reply};
 use crate::feature::{contacts, im};
-use crate::state::{About, Queued, Reactive};
+use crate::state::{About, AttrSet, Queued, Reactive};
 use crate::store::{UserDocument, Write};
 
 /// Attribute names a watcher may see; `None` = all.
@@ -110,15 +110,12 @@ pub(crate) fn view(
     cx: &Cx<'_>,
     presentity: &str,
     watcher: &str,
-    wanted: Option<&PresenceSubList>,
+    wanted: Option<AttrSet>,
 ) -> PresenceSubList {
     let allowed = allowed(cx, presentity, watcher);
     let mut p = full(cx, presentity);
-    let wanted_names: Option<Vec<&'static str>> =
-        wanted.filter(|w| !w.is_empty()).map(|w| w.names());
     p.retain(|name| {
-        allowed.as_ref().is_none_or(|a| a.contains(name))
-            && wanted_names.as_ref().is_none_or(|w| w.contains(&name))
+        allowed.as_ref().is_none_or(|a| a.contains(name)) && wanted.is_none_or(|w| w.contains(name))
     });
     if p.is_empty() {
         p.online_status = Some(FlagAttribute {
@@ -143,20 +140,36 @@ fn notify_session(cx: &mut Cx<'_>, watcher_sid: &str, presentity: &str) {
     let Some(s) = cx.st.sessions.get(watcher_sid) else {
         return;
     };
-    let Some(wanted) = s.subscriptions.get(presentity).cloned() else {
+    if !s.subscriptions.contains_key(presentity) {
         return;
-    };
-    let watcher = s.user.clone();
-    let sub = view(cx, presentity, &watcher, wanted.as_ref());
+    }
     cx.queue(
         watcher_sid,
         Queued {
-            primitive: Primitive::PresenceNotificationRequest(PresenceNotificationRequest {
-                presence: vec![presence_of(presentity, sub)],
-            }),
+            primitive: None,
             about: About::Presence(presentity.to_owned()),
         },
     );
+}
+
+/// The PresenceNotification-Request of `presentity` for session `sid`, as of now: what the
+/// session subscribed to (everything for the user's own presence) and may see.
+pub(crate) fn notification(cx: &Cx<'_>, sid: &str, presentity: &str) -> Primitive {
+    let (watcher, wanted) = cx
+        .st
+        .sessions
+        .get(sid)
+        .map(|s| {
+            (
+                s.user.clone(),
+                s.subscriptions.get(presentity).copied().flatten(),
+            )
+        })
+        .unwrap_or_default();
+    let sub = view(cx, presentity, &watcher, wanted);
+    Primitive::PresenceNotificationRequest(PresenceNotificationRequest {
+        presence: vec![presence_of(presentity, sub)],
+    })
 }
 
 /// Notifies every watcher of `user` that sees any of `changed` (`None` = anything).
@@ -164,11 +177,8 @@ pub(crate) fn notify_watchers(cx: &mut Cx<'_>, user: &str, changed: Option<&[&'s
     let Some(u) = cx.st.users.get(user) else {
         return;
     };
-    let watchers: Vec<(String, Option<PresenceSubList>)> = u
-        .watchers
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let watchers: Vec<(String, Option<AttrSet>)> =
+        u.watchers.iter().map(|(k, v)| (k.clone(), *v)).collect();
     for (sid, wanted) in watchers {
         let Some(watcher) = cx.st.sessions.get(&sid).map(|s| s.user.clone()) else {
             continue;
@@ -177,10 +187,7 @@ pub(crate) fn notify_watchers(cx: &mut Cx<'_>, user: &str, changed: Option<&[&'s
         let relevant = changed.is_none_or(|names| {
             names.iter().any(|n| {
                 allowed.as_ref().is_none_or(|a| a.contains(*n))
-                    && wanted
-                        .as_ref()
-                        .filter(|w| !w.is_empty())
-                        .is_none_or(|w| w.contains(n))
+                    && wanted.is_none_or(|w| w.contains(n))
             })
         });
         if relevant {
@@ -274,14 +281,13 @@ pub(crate) fn add_subscription(
     cx: &mut Cx<'_>,
     sid: &str,
     presentity: &str,
-    wanted: Option<PresenceSubList>,
+    wanted: Option<AttrSet>,
 ) {
     let Some(s) = cx.st.sessions.get_mut(sid) else {
         return;
     };
     let watcher = s.user.clone();
-    s.subscriptions
-        .insert(presentity.to_owned(), wanted.clone());
+    s.subscriptions.insert(presentity.to_owned(), wanted);
     let now = cx.now;
     if let Some(p) = cx.st.users.get_mut(presentity) {
         p.watchers.insert(sid.to_owned(), wanted);
@@ -362,10 +368,12 @@ fn ask_reactive(cx: &mut Cx<'_>, sid: &str, watcher: &str) {
     cx.queue(
         sid,
         Queued {
-            primitive: Primitive::PresenceAuthRequest(PresenceAuthRequest {
-                user_id: watcher.to_owned(),
-                presence_sub_list: None,
-            }),
+            primitive: Some(Box::new(Primitive::PresenceAuthRequest(
+                PresenceAuthRequest {
+                    user_id: watcher.to_owned(),
+                    presence_sub_list: None,
+                },
+            ))),
             about: About::Other,
         },
     );
@@ -422,7 +430,7 @@ pub(crate) fn subscribe(cx: &mut Cx<'_>, sid: &str, r: SubscribePresenceRequest)
     if current + who.len() > cx.cfg.max_subscriptions {
         return fail(StatusCode::BAD_PARAMETER);
     }
-    let wanted = r.presence_sub_list.filter(|p| !p.is_empty());
+    let wanted = r.presence_sub_list.as_ref().and_then(AttrSet::of);
     if r.auto_subscribe == Some(true) {
         let ids: Vec<String> = lists
             .iter()
@@ -434,7 +442,7 @@ pub(crate) fn subscribe(cx: &mut Cx<'_>, sid: &str, r: SubscribePresenceRequest)
     }
     let any_ok = !who.is_empty();
     for p in who {
-        add_subscription(cx, sid, &p, wanted.clone());
+        add_subscription(cx, sid, &p, wanted);
     }
     status_of(result_with(unknown, unknown_lists, any_ok))
 }
@@ -544,10 +552,10 @@ pub(crate) fn get_presence(cx: &mut Cx<'_>, sid: &str, r: GetPresenceRequest) ->
     if who.is_empty() && (!unknown.is_empty() || !unknown_lists.is_empty()) {
         return status_of(result_with(unknown, unknown_lists, false));
     }
-    let wanted = r.presence_sub_list;
+    let wanted = r.presence_sub_list.as_ref().and_then(AttrSet::of);
     let presence = who
         .iter()
-        .map(|p| presence_of(p, view(cx, p, &user, wanted.as_ref())))
+        .map(|p| presence_of(p, view(cx, p, &user, wanted)))
         .collect();
     Primitive::GetPresenceResponse(GetPresenceResponse {
         result: Some(result_with(unknown, unknown_lists, true)),
@@ -620,14 +628,11 @@ fn sync_own_sessions(cx: &mut Cx<'_>, user: &str, from: &str) {
     if others.is_empty() {
         return;
     }
-    let sub = view(cx, user, user, None);
     for sid in others {
         cx.queue(
             &sid,
             Queued {
-                primitive: Primitive::PresenceNotificationRequest(PresenceNotificationRequest {
-                    presence: vec![presence_of(user, sub.clone())],
-                }),
+                primitive: None,
                 about: About::Presence(user.to_owned()),
             },
         );

@@ -539,7 +539,7 @@ pub(crate) fn next_for_client(cx: &mut Cx<'_>, sid: &str) -> Option<Transaction>
     let timeout = cx.cfg.in_flight_timeout;
     let now = cx.now;
     let s = cx.st.sessions.get_mut(sid)?;
-    let item = if let Some(pos) = s
+    let mut item = if let Some(pos) = s
         .in_flight
         .iter()
         .position(|(_, _, at)| now >= at + timeout)
@@ -551,17 +551,23 @@ pub(crate) fn next_for_client(cx: &mut Cx<'_>, sid: &str) -> Option<Transaction>
     };
     let tid = format!("s{}", s.next_tid);
     s.next_tid += 1;
-    let primitive = item.primitive.clone();
+    let primitive = match (&item.primitive, &item.about) {
+        (Some(p), _) => (**p).clone(),
+        (None, About::Presence(p)) => {
+            let built = presence::notification(cx, sid, p);
+            item.primitive = Some(Box::new(built.clone()));
+            built
+        }
+        (None, _) => return None,
+    };
     if item.about == About::Disconnect {
         // Nothing comes after a Disconnect.
-        let user = s.user.clone();
         let code = match &primitive {
             Primitive::Disconnect(d) => d.result.code,
             _ => StatusCode::FORCED_LOGOUT,
         };
-        let _ = user;
         end_session(cx, sid, code);
-    } else {
+    } else if let Some(s) = cx.st.sessions.get_mut(sid) {
         s.in_flight.push_back((tid.clone(), item, now));
     }
     Some(Transaction::new(
@@ -582,7 +588,9 @@ pub(crate) fn acknowledge(cx: &mut Cx<'_>, sid: &str, tid: Option<&str>, p: &Pri
     let message = match (p, &item) {
         (Primitive::MessageDelivered(d), _) => Some(d.message_id.clone()),
         (_, Some((_, q, _))) => match &q.about {
-            About::Message(id) if matches!(q.primitive, Primitive::NewMessage(_)) => {
+            About::Message(id)
+                if matches!(q.primitive.as_deref(), Some(Primitive::NewMessage(_))) =>
+            {
                 Some(id.clone())
             }
             _ => None,
@@ -623,9 +631,9 @@ pub(crate) fn queue_disconnect(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
     cx.queue(
         sid,
         Queued {
-            primitive: Primitive::Disconnect(Disconnect {
+            primitive: Some(Box::new(Primitive::Disconnect(Disconnect {
                 result: CspResult::new(code),
-            }),
+            }))),
             about: About::Disconnect,
         },
     );
