@@ -149,6 +149,27 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
     for h in handles {
         clients.push(h.await??);
     }
+    // Every user takes in the initial presence of whom it watches (as a client does after
+    // subscribing), so that messaging starts from a steady state.
+    let mut handles = Vec::with_capacity(n);
+    for mut c in clients {
+        handles.push(tokio::spawn(async move {
+            let mut next = None;
+            loop {
+                let r = match next.take() {
+                    Some(r) => Some(r),
+                    None => c.poll().await?,
+                };
+                let Some(r) = r else { break };
+                next = c.acknowledge(&r).await?;
+            }
+            anyhow::Ok(c)
+        }));
+    }
+    let mut clients = Vec::with_capacity(n);
+    for h in handles {
+        clients.push(h.await??);
+    }
     let subscribe_secs = started.elapsed().as_secs_f64();
 
     // Phase 3: messages and presence updates.
@@ -308,12 +329,19 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
         println!("    e.g. {e}");
     }
     if let (Some(a), Some(h), Some(b)) = (rss_before, rss_half, rss_after) {
-        // Logged in and negotiated, nothing else yet: the cost of an idle session.
+        // Logged in and negotiated, nothing else yet: the cost of an idle session. Two
+        // figures: all growth since start divided by N (an upper bound: it includes the
+        // server's warm-up), and the growth over the second half (leaves out fixed costs, but
+        // the allocator's page-sized steps make it coarse at small N).
         let second_half = n - n / 2;
         println!(
-            "  server RSS:     {a} KiB at start, {h} KiB with {} sessions, {b} KiB with {n}: {:.1} KiB per idle session",
-            n / 2,
-            (b.saturating_sub(h)) as f64 / second_half as f64
+            "  server RSS:     {a} KiB at start, {h} KiB with {} sessions, {b} KiB with {n}",
+            n / 2
+        );
+        println!(
+            "  per idle session: {:.1} KiB (growth since start / {n}), {:.1} KiB (second half)",
+            b.saturating_sub(a) as f64 / n as f64,
+            b.saturating_sub(h) as f64 / second_half as f64
         );
     }
     Ok(())

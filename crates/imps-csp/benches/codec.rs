@@ -191,7 +191,7 @@ fn ratios() {
             black_box(decode_wbxml(black_box(&d.wbxml), &limits).expect("ok"));
         });
         println!(
-            "{:<18} {:>8} {:>8} | {:>12?} {:>12?} {:>12?} | {:>10.2} {:>10.2}",
+            "{:<18} {:>8} {:>8} | {:>12?} {:>12?} {:>12?} | {:>10.3} {:>10.2}",
             d.name,
             d.xml.len(),
             d.wbxml.len(),
