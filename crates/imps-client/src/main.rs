@@ -150,8 +150,9 @@ enum ListOp {
     Add {
         /// List name.
         list: String,
-        /// The user.
-        user: String,
+        /// The user to add.
+        #[arg(value_name = "USER")]
+        member: String,
         /// Nickname.
         #[arg(long)]
         nick: Option<String>,
@@ -160,8 +161,9 @@ enum ListOp {
     Remove {
         /// List name.
         list: String,
-        /// The user.
-        user: String,
+        /// The user to remove.
+        #[arg(value_name = "USER")]
+        member: String,
     },
 }
 
@@ -289,14 +291,14 @@ async fn session(cli: Cli) -> anyhow::Result<()> {
                 println!("deleted {name}");
                 Ok(())
             }
-            Some(ListOp::Add { list, user, nick }) => {
-                commands::list_add(&mut c, &list, &user, nick).await?;
-                println!("added {user} to {list}");
+            Some(ListOp::Add { list, member, nick }) => {
+                commands::list_add(&mut c, &list, &member, nick).await?;
+                println!("added {member} to {list}");
                 Ok(())
             }
-            Some(ListOp::Remove { list, user }) => {
-                commands::list_remove(&mut c, &list, &user).await?;
-                println!("removed {user} from {list}");
+            Some(ListOp::Remove { list, member }) => {
+                commands::list_remove(&mut c, &list, &member).await?;
+                println!("removed {member} from {list}");
                 Ok(())
             }
         },
