@@ -18,6 +18,9 @@ pub struct EngineConfig {
     pub max_sessions_per_user: usize,
     /// Whether 4-way (MD5/SHA digest) login is offered. Needs the password kept recoverably.
     pub digest_login: bool,
+    /// Whether a Login-Request must name its client (`ClientID` with a URL or MSISDN); one
+    /// without gets 422 (UserID and ClientID do not match).
+    pub require_client_id: bool,
     /// Lifetime of a login nonce (seconds).
     pub nonce_lifetime: u64,
     /// Most contact lists per user (753 beyond).
@@ -75,6 +78,7 @@ impl Default for EngineConfig {
             server_poll_min: 30,
             max_sessions_per_user: 4,
             digest_login: true,
+            require_client_id: false,
             nonce_lifetime: 120,
             max_contact_lists: 32,
             max_list_members: 1000,

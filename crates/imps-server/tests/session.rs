@@ -348,3 +348,32 @@ async fn impsd_stops_gracefully_on_sigterm() {
     let exit = child.wait().expect("exits");
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
 }
+
+#[tokio::test]
+async fn a_login_without_client_id_gets_422_when_the_operator_requires_one() {
+    let ts = TestServer::start_with(&["alice"], |s| s.engine.require_client_id = true)
+        .await
+        .expect("server");
+    let v = Variant::V13_XML;
+    let mut c = Client::new(ts.config(v)).expect("client");
+    let req = LoginRequest {
+        user_id: "alice".into(),
+        password: Some("alice-pw".into()),
+        ..Default::default()
+    };
+    let r = raw_login(&mut c, req.clone(), v).await;
+    assert_eq!(r.result.code, StatusCode::USERID_CLIENTID_MISMATCH);
+    let r = raw_login(
+        &mut c,
+        LoginRequest {
+            client_id: Some(ClientId {
+                url: None,
+                msisdn: Some("+358401234567".into()),
+            }),
+            ..req
+        },
+        v,
+    )
+    .await;
+    assert_eq!(r.result.code, StatusCode::SUCCESS);
+}

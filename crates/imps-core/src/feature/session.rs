@@ -63,6 +63,14 @@ pub(crate) fn login(
         return respond(failed(StatusCode::UNKNOWN_USER));
     }
     let user = address.to_string();
+    let names_client = req.client_id.as_ref().is_some_and(|c| {
+        c.url.as_deref().is_some_and(|u| !u.trim().is_empty())
+            || c.msisdn.as_deref().is_some_and(|m| !m.trim().is_empty())
+    });
+    if cfg.require_client_id && !names_client {
+        tracing::info!(user = %user, "login without a ClientID: 422");
+        return respond(failed(StatusCode::USERID_CLIENTID_MISMATCH));
+    }
     let cookie_key = req.session_cookie.clone().unwrap_or_default();
 
     // Read what the check needs, then let go of the lock.
