@@ -230,6 +230,7 @@ impl Engine {
         let mut cx = Cx::new(&mut st, &self.cfg, now);
         feature::session::expire(&mut cx);
         feature::im::expire_messages(&mut cx);
+        feature::presence::save_watcher_histories(&mut cx);
         cx.finish(None)
     }
 

@@ -48,6 +48,39 @@ pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> State {
                     tracing::warn!(user = %d.user, error = %e, "stored authorisation unreadable")
                 }
             },
+            crate::feature::presence::WATCHERS_DOCUMENT => match serde_json::from_slice(&d.body) {
+                Ok(h) => u.watcher_history = h,
+                Err(e) => {
+                    tracing::warn!(user = %d.user, error = %e, "stored watcher history unreadable")
+                }
+            },
+            crate::feature::im::REPORTS_DOCUMENT => {
+                match serde_json::from_slice::<Vec<String>>(&d.body) {
+                    Ok(docs) => {
+                        for doc in docs {
+                            match imps_csp::decode(doc.as_bytes(), &Limits::default()) {
+                                Ok(m) => {
+                                    if let Some(Primitive::DeliveryReportRequest(r)) = m
+                                        .session
+                                        .transactions
+                                        .into_iter()
+                                        .next()
+                                        .map(|t| t.primitive)
+                                    {
+                                        u.pending_reports.push_back(r);
+                                    }
+                                }
+                                Err(e) => {
+                                    tracing::warn!(user = %d.user, error = %e, "stored delivery report unreadable")
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(user = %d.user, error = %e, "stored delivery reports unreadable")
+                    }
+                }
+            }
             other => tracing::warn!(user = %d.user, kind = other, "unknown stored document"),
         }
     }

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use imps_csp::model::attributes::PresenceSubList;
 use imps_csp::model::common::ClientId;
-use imps_csp::model::im::NewMessage;
+use imps_csp::model::im::{DeliveryReportRequest, NewMessage};
 use imps_csp::{CspVersion, Primitive};
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,9 @@ pub(crate) struct State {
     pub ended: HashMap<String, (u16, u64)>,
     /// Outstanding login challenges by (user, cookie).
     pub challenges: HashMap<(String, String), Challenge>,
+    /// Users whose watcher history changed since it was last saved (saved on the next tick:
+    /// a history time lost in a crash loses no promise, so it need not hold up a request).
+    pub history_dirty: HashSet<String>,
 }
 
 /// A login challenge handed out in a 401 Login-Response.
@@ -44,6 +47,8 @@ pub(crate) struct UserState {
     pub watchers: HashMap<String, Option<AttrSet>>,
     /// Users that ever watched this user, with when they last did (GetWatcherList history).
     pub watcher_history: BTreeMap<String, u64>,
+    /// Delivery reports that came while the user was offline, for its next login.
+    pub pending_reports: VecDeque<DeliveryReportRequest>,
 }
 
 impl UserState {
@@ -59,6 +64,7 @@ impl UserState {
             sessions: Vec::new(),
             watchers: HashMap::new(),
             watcher_history: BTreeMap::new(),
+            pending_reports: VecDeque::new(),
         }
     }
 }

@@ -106,6 +106,11 @@ impl Running {
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
+        // Last background round: what waits for a tick (watcher history) is saved.
+        let outcome = self.app.engine.tick(http::now());
+        if let Err(e) = self.app.commit(outcome.writes).await {
+            tracing::error!(error = %e, "final commit failed");
+        }
         tracing::info!("impsd stopped");
     }
 

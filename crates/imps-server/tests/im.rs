@@ -405,6 +405,44 @@ async fn delivery_report_reaches_a_sender_that_asked() {
 }
 
 #[tokio::test]
+async fn delivery_report_waits_for_an_offline_sender_across_a_restart() {
+    let mut ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    for v in Variant::ALL {
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let p = send(
+            &mut alice,
+            text_message(&["bob"], &[], "tell me later", true),
+        )
+        .await;
+        let Primitive::SendMessageResponse(r) = p else {
+            panic!("{p:?}")
+        };
+        let id = r.message_id.expect("MessageID");
+        alice.logout().await.expect("logout");
+        // bob reads it while alice is away; then the server restarts.
+        let mut bob = ts.client("bob", v).await.expect("bob");
+        assert_eq!(text_of(&receive(&mut bob).await), "tell me later");
+        bob.logout().await.expect("logout");
+        ts.restart().await.expect("restart");
+        let mut alice = ts.client("alice", v).await.expect("alice again");
+        let p = alice
+            .wait_for(WAIT, |p| matches!(p, Primitive::DeliveryReportRequest(_)))
+            .await
+            .expect("the DeliveryReport that waited");
+        let Primitive::DeliveryReportRequest(d) = p else {
+            unreachable!()
+        };
+        assert_eq!(d.result.code, StatusCode::SUCCESS, "{v:?}");
+        assert_eq!(d.message_info.message_id.as_deref(), Some(id.as_str()));
+        // Handed out once: the next login has nothing waiting.
+        alice.logout().await.expect("logout");
+        let mut alice = ts.client("alice", v).await.expect("alice third");
+        assert!(alice.poll().await.expect("poll").is_none(), "{v:?}");
+        alice.logout().await.expect("logout");
+    }
+}
+
+#[tokio::test]
 async fn set_delivery_method_switches_between_push_and_notify() {
     let ts = TestServer::start(&["alice", "bob"]).await.expect("server");
     for v in Variant::ALL {

@@ -385,6 +385,57 @@ async fn auto_subscribe_follows_list_membership() {
 }
 
 #[tokio::test]
+async fn auto_subscription_ends_with_its_list_but_not_while_another_holds_the_member() {
+    let ts = TestServer::start(&["alice", "bob", "carol"])
+        .await
+        .expect("server");
+    // AutoSubscribe exists in CSP 1.2 only.
+    for v in Variant::ALL
+        .into_iter()
+        .filter(|v| v.version == CspVersion::V1_2)
+    {
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let mut bob = ts.client("bob", v).await.expect("bob");
+        let mut carol = ts.client("carol", v).await.expect("carol");
+        for (list, members) in [("friends", &["bob", "carol"][..]), ("work", &["carol"][..])] {
+            commands::create_list(&mut alice, list, None)
+                .await
+                .expect("create");
+            for m in members {
+                commands::list_add(&mut alice, list, m, None)
+                    .await
+                    .expect("add");
+            }
+            commands::subscribe_list(&mut alice, list, true)
+                .await
+                .expect("subscribe");
+        }
+        while alice.poll().await.expect("poll").is_some() {}
+        // carol leaves "work" but is still on "friends": alice still hears of her.
+        commands::list_remove(&mut alice, "work", "wv:carol@localhost")
+            .await
+            .expect("remove carol");
+        update(&mut carol, status_text("still here")).await;
+        let n = notification_of(&mut alice, "carol").await;
+        assert_eq!(text(&n.status_text), Some("still here"), "{v:?}");
+        // "friends" is deleted: alice stops hearing of bob and carol.
+        commands::delete_list(&mut alice, "friends")
+            .await
+            .expect("delete");
+        update(&mut bob, status_text("bob here")).await;
+        update(&mut carol, status_text("carol here")).await;
+        let left = alice.poll().await.expect("poll");
+        assert!(left.is_none(), "{v:?}: {left:?}");
+        commands::delete_list(&mut alice, "work")
+            .await
+            .expect("delete work");
+        for mut c in [alice, bob, carol] {
+            c.logout().await.expect("logout");
+        }
+    }
+}
+
+#[tokio::test]
 async fn attribute_lists_restrict_what_a_watcher_sees() {
     let ts = TestServer::start(&["alice", "bob", "carol"])
         .await
@@ -828,7 +879,7 @@ async fn proactive_authorisation_needs_no_reactive_question() {
 
 #[tokio::test]
 async fn former_watchers_count_from_when_they_stopped() {
-    let ts = TestServer::start(&["alice", "bob", "carol"])
+    let mut ts = TestServer::start(&["alice", "bob", "carol"])
         .await
         .expect("server");
     let v = Variant::V13_XML;
@@ -859,6 +910,28 @@ async fn former_watchers_count_from_when_they_stopped() {
         }))
         .await
         .expect("GetWatcherList");
+    let Primitive::GetWatcherListResponse(r) = p else {
+        panic!("{p:?}")
+    };
+    let mut former: Vec<&str> = r
+        .watcher
+        .iter()
+        .filter(|w| w.watcher_status.as_deref() == Some("FORMER_SUBSCRIBER"))
+        .filter_map(|w| w.watcher_id())
+        .collect();
+    former.sort_unstable();
+    assert_eq!(former, vec![uid("alice").as_str(), uid("carol").as_str()]);
+
+    // The history survives a restart of the server.
+    ts.restart().await.expect("restart");
+    let mut bob = ts.client("bob", v).await.expect("bob again");
+    let p = bob
+        .request(Primitive::GetWatcherListRequest(GetWatcherListRequest {
+            history_period: Some(600),
+            max_watcher_list: None,
+        }))
+        .await
+        .expect("GetWatcherList after restart");
     let Primitive::GetWatcherListResponse(r) = p else {
         panic!("{p:?}")
     };

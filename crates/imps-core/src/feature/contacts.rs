@@ -236,13 +236,24 @@ pub(crate) fn delete_list(cx: &mut Cx<'_>, sid: &str, r: DeleteListRequest) -> R
     let Some(id) = list_id(cx, &user, &r.contact_list) else {
         return fail(StatusCode::CONTACT_LIST_DOES_NOT_EXIST);
     };
-    let removed = cx.st.users.get_mut(&user).and_then(|u| u.lists.remove(&id));
-    if removed.is_none() {
+    let Some(removed) = cx.st.users.get_mut(&user).and_then(|u| u.lists.remove(&id)) else {
         return fail(StatusCode::CONTACT_LIST_DOES_NOT_EXIST);
-    }
-    cx.writes.push(Write::DeleteList(user, id.clone()));
-    for s in cx.st.sessions.values_mut() {
-        s.auto_lists.remove(&id);
+    };
+    cx.writes.push(Write::DeleteList(user.clone(), id.clone()));
+    // Sessions that subscribed through the list (AutoSubscribe) stop watching its members,
+    // unless another list they auto-subscribed to still holds them.
+    let members: Vec<String> = removed.members.iter().map(|(m, _)| m.clone()).collect();
+    presence::list_members_changed(cx, &user, &id, &members, &[]);
+    let sessions = cx
+        .st
+        .users
+        .get(&user)
+        .map(|u| u.sessions.clone())
+        .unwrap_or_default();
+    for sid in sessions {
+        if let Some(s) = cx.st.sessions.get_mut(&sid) {
+            s.auto_lists.remove(&id);
+        }
     }
     status(StatusCode::SUCCESS).into()
 }

@@ -345,18 +345,87 @@ fn report(cx: &mut Cx<'_>, stored: &Stored, code: StatusCode) {
     if !stored.record.delivery_report {
         return;
     }
-    let primitive = Primitive::DeliveryReportRequest(DeliveryReportRequest {
+    let report = DeliveryReportRequest {
         result: CspResult::new(code),
         delivery_time: Some(DateTime::from_unix(cx.now)),
         message_info: stored.message.message_info.clone(),
-    });
+    };
+    let sender = &stored.record.sender;
+    let Some(u) = cx.st.users.get_mut(sender) else {
+        return;
+    };
+    if u.sessions.is_empty() {
+        // The sender is offline: the report waits, durably, for its next login.
+        if u.pending_reports.len() >= MAX_PENDING_REPORTS {
+            u.pending_reports.pop_front();
+        }
+        u.pending_reports.push_back(report);
+        save_pending_reports(cx, sender);
+        return;
+    }
     cx.queue_user(
-        &stored.record.sender,
+        sender,
         Queued {
-            primitive: Some(Box::new(primitive)),
+            primitive: Some(Box::new(Primitive::DeliveryReportRequest(report))),
             about: About::Other,
         },
     );
+}
+
+/// Delivery reports kept for an offline sender, at most (the oldest go first).
+const MAX_PENDING_REPORTS: usize = 256;
+
+/// The kind of the stored document holding a user's pending delivery reports.
+pub(crate) const REPORTS_DOCUMENT: &str = "reports";
+
+/// Saves `user`'s pending delivery reports: a JSON array of CSP 1.3 XML documents, one
+/// DeliveryReport-Request each.
+fn save_pending_reports(cx: &mut Cx<'_>, user: &str) {
+    let Some(u) = cx.st.users.get(user) else {
+        return;
+    };
+    let docs: Vec<String> = u
+        .pending_reports
+        .iter()
+        .filter_map(|r| {
+            let m = WvCspMessage::new(
+                CspVersion::V1_3,
+                None,
+                TransactionMode::Request,
+                None,
+                Primitive::DeliveryReportRequest(r.clone()),
+            );
+            imps_csp::encode_xml(&m).ok()
+        })
+        .collect();
+    if let Ok(body) = serde_json::to_vec(&docs) {
+        cx.writes.push(Write::PutDocument(UserDocument {
+            user: user.to_owned(),
+            kind: REPORTS_DOCUMENT.into(),
+            body,
+        }));
+    }
+}
+
+/// Hands the delivery reports that waited for `user` to session `sid`.
+pub(crate) fn queue_pending_reports(cx: &mut Cx<'_>, sid: &str, user: &str) {
+    let Some(u) = cx.st.users.get_mut(user) else {
+        return;
+    };
+    if u.pending_reports.is_empty() {
+        return;
+    }
+    let reports = std::mem::take(&mut u.pending_reports);
+    save_pending_reports(cx, user);
+    for r in reports {
+        cx.queue(
+            sid,
+            Queued {
+                primitive: Some(Box::new(Primitive::DeliveryReportRequest(r))),
+                about: About::Other,
+            },
+        );
+    }
 }
 
 /// MessageDelivered (request or acknowledgement): the message leaves the inbox.

@@ -292,6 +292,7 @@ pub(crate) fn add_subscription(
     if let Some(p) = cx.st.users.get_mut(presentity) {
         p.watchers.insert(sid.to_owned(), wanted);
         p.watcher_history.insert(watcher.clone(), now);
+        cx.st.history_dirty.insert(presentity.to_owned());
     }
     maybe_ask_reactive(cx, presentity, &watcher);
     notify_session(cx, sid, presentity);
@@ -308,6 +309,7 @@ pub(crate) fn remove_subscription(cx: &mut Cx<'_>, sid: &str, presentity: &str) 
     if let Some(p) = cx.st.users.get_mut(presentity) {
         if p.watchers.remove(sid).is_some() {
             p.watcher_history.insert(watcher, now);
+            cx.st.history_dirty.insert(presentity.to_owned());
         }
     }
 }
@@ -529,9 +531,24 @@ pub(crate) fn list_members_changed(
             add_subscription(cx, &sid, added, None);
         }
         for removed in before.iter().filter(|m| !after.contains(m)) {
-            remove_subscription(cx, &sid, removed);
+            if !held_by_other_auto_list(cx, &sid, owner, list, removed) {
+                remove_subscription(cx, &sid, removed);
+            }
         }
     }
+}
+
+/// Whether `member` is on another contact list of `owner` that session `sid` auto-subscribed
+/// to (then leaving `list` does not end the subscription).
+fn held_by_other_auto_list(cx: &Cx<'_>, sid: &str, owner: &str, list: &str, member: &str) -> bool {
+    let (Some(s), Some(u)) = (cx.st.sessions.get(sid), cx.st.users.get(owner)) else {
+        return false;
+    };
+    s.auto_lists
+        .iter()
+        .filter(|l| l.as_str() != list)
+        .filter_map(|l| u.lists.get(l))
+        .any(|l| l.members.iter().any(|(m, _)| m == member))
 }
 
 /// GetPresence-Request.
@@ -701,6 +718,26 @@ pub(crate) fn get_watchers(cx: &mut Cx<'_>, sid: &str, r: GetWatcherListRequest)
         resp.watcher = watchers;
     }
     Primitive::GetWatcherListResponse(resp).into()
+}
+
+/// The kind of the stored document holding a user's watcher history.
+pub(crate) const WATCHERS_DOCUMENT: &str = "watchers";
+
+/// Saves the watcher history of the users whose history changed (JSON: watcher -> when).
+pub(crate) fn save_watcher_histories(cx: &mut Cx<'_>) {
+    let dirty = std::mem::take(&mut cx.st.history_dirty);
+    for user in dirty {
+        let Some(u) = cx.st.users.get(&user) else {
+            continue;
+        };
+        if let Ok(body) = serde_json::to_vec(&u.watcher_history) {
+            cx.writes.push(Write::PutDocument(UserDocument {
+                user,
+                kind: WATCHERS_DOCUMENT.into(),
+                body,
+            }));
+        }
+    }
 }
 
 /// Saves a user's authorisation document.

@@ -249,6 +249,7 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
             u.watchers.remove(sid);
             // A former watcher from now on (GetWatcherList HistoryPeriod).
             u.watcher_history.insert(s.user.clone(), cx.now);
+            cx.st.history_dirty.insert(presentity.clone());
         }
     }
     let mut last = false;
@@ -539,6 +540,7 @@ pub(crate) fn queue_inbox_if_needed(cx: &mut Cx<'_>, sid: &str) {
             im::queue_message_to_session(cx, sid, &user, &id);
         }
     }
+    im::queue_pending_reports(cx, sid, &user);
 }
 
 /// The next request for the client: the oldest queued one, or one whose acknowledgement
