@@ -211,6 +211,12 @@ impl Client {
             req.password = Some(password.to_owned());
         }
         let mut resp = self.login_leg(req.clone()).await?;
+        if resp.result.code == StatusCode::COULD_NOT_RECOVER_SESSION {
+            // The session this cookie named is gone: start afresh with a new cookie.
+            self.cookie = format!("cookie{}", std::process::id() ^ rand_u32());
+            req.session_cookie = Some(self.cookie.clone());
+            resp = self.login_leg(req.clone()).await?;
+        }
         if self.cfg.digest
             && (resp.result.code.0 == 401 || resp.nonce.is_some())
             && resp.session_id.is_none()

@@ -22,6 +22,10 @@ pub(crate) struct State {
     /// Users whose watcher history changed since it was last saved (saved on the next tick:
     /// a history time lost in a crash loses no promise, so it need not hold up a request).
     pub history_dirty: HashSet<String>,
+    /// (user, SessionCookie) of sessions the server ended (600, 601, 603), with when: a
+    /// client logging in with such a cookie believes it recovers a session that is gone and
+    /// gets 502, so that it starts afresh (negotiates, subscribes) instead.
+    pub ended_cookies: HashMap<(String, String), u64>,
 }
 
 /// A login challenge handed out in a 401 Login-Response.

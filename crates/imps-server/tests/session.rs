@@ -187,6 +187,63 @@ async fn session_recovery_with_the_same_cookie_keeps_the_session() {
 }
 
 #[tokio::test]
+async fn recovering_a_session_the_server_ended_gets_502_then_a_fresh_login_works() {
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    for v in Variant::ALL {
+        let mut c = Client::new(ts.config(v)).expect("client");
+        let login = |cookie: &str| LoginRequest {
+            user_id: "wv:alice@localhost".into(),
+            password: Some("alice-pw".into()),
+            session_cookie: Some(format!("{v:?}-{cookie}")),
+            ..Default::default()
+        };
+        let first = raw_login(&mut c, login("lost-network"), v).await;
+        assert_eq!(first.result.code, StatusCode::SUCCESS);
+        // Four more logins: the first session is replaced (603) by the server.
+        let mut others = Vec::new();
+        for i in 0..4 {
+            let r = raw_login(&mut c, login(&format!("other-{i}")), v).await;
+            assert_eq!(r.result.code, StatusCode::SUCCESS, "{v:?}");
+            others.push(r.session_id.expect("sid"));
+        }
+        // The handset comes back with its old cookie: that session is gone.
+        let again = raw_login(&mut c, login("lost-network"), v).await;
+        assert_eq!(
+            again.result.code,
+            StatusCode::COULD_NOT_RECOVER_SESSION,
+            "{v:?}"
+        );
+        assert!(again.session_id.is_none());
+        // A fresh cookie (what the handset does next) logs in.
+        let fresh = raw_login(&mut c, login("fresh"), v).await;
+        assert_eq!(fresh.result.code, StatusCode::SUCCESS, "{v:?}");
+        assert_eq!(
+            fresh.capability_request,
+            Some(true),
+            "a new session negotiates"
+        );
+        // Our own client does the same by itself: its session is replaced, it logs in again.
+        let mut cli = Client::new(ts.config(v)).expect("client");
+        cli.login("alice", "alice-pw").await.expect("login");
+        for i in 0..4 {
+            let r = raw_login(&mut c, login(&format!("more-{i}")), v).await;
+            others.push(r.session_id.expect("sid"));
+        }
+        let replaced = cli.session_id.clone();
+        cli.login("alice", "alice-pw")
+            .await
+            .expect("login again after 502");
+        assert_ne!(cli.session_id, replaced);
+        cli.logout().await.expect("logout");
+        for sid in others.into_iter().chain(fresh.session_id) {
+            let mut s = Client::new(ts.config(v)).expect("client");
+            s.session_id = Some(sid);
+            let _ = s.logout().await;
+        }
+    }
+}
+
+#[tokio::test]
 async fn unknown_session_gets_604_and_logout_ends_the_session() {
     let ts = TestServer::start(&["alice"]).await.expect("server");
     for v in Variant::ALL {

@@ -176,6 +176,20 @@ pub(crate) fn login(
         }
     }
 
+    // Recovery of a session the server ended: 502, the client starts over with a new cookie.
+    if let Some(cookie) = &req.session_cookie {
+        if cx
+            .st
+            .ended_cookies
+            .remove(&(user.clone(), cookie.clone()))
+            .is_some()
+        {
+            tracing::info!(user = %user, "login: the session to recover has ended: 502");
+            drop(cx);
+            return respond(failed(StatusCode::COULD_NOT_RECOVER_SESSION));
+        }
+    }
+
     // Too many sessions: the oldest one is replaced (603).
     let sessions = cx
         .st
@@ -259,6 +273,11 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
     }
     if code != StatusCode::SUCCESS {
         cx.st.ended.insert(sid.to_owned(), (code.0, cx.now));
+        if let Some(cookie) = &s.cookie {
+            cx.st
+                .ended_cookies
+                .insert((s.user.clone(), cookie.clone()), cx.now);
+        }
     }
     cx.wake.remove(sid);
     if code == StatusCode::FORCED_LOGOUT || code == StatusCode::ALREADY_LOGGED_IN {
@@ -632,6 +651,7 @@ pub(crate) fn expire(cx: &mut Cx<'_>) {
         end_session(cx, &sid, StatusCode::SESSION_EXPIRED);
     }
     cx.st.ended.retain(|_, (_, at)| now < *at + ENDED_MEMORY);
+    cx.st.ended_cookies.retain(|_, at| now < *at + ENDED_MEMORY);
     cx.st.challenges.retain(|_, c| c.expires >= now);
 }
 
