@@ -21,67 +21,42 @@ pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> State {
         let Some(u) = st.users.get_mut(&d.user) else {
             continue;
         };
+        let user = d.user.as_str();
         match d.kind.as_str() {
-            "presence" => match imps_csp::decode(&d.body, &Limits::default()) {
-                Ok(m) => {
-                    if let Some(Primitive::UpdatePresenceRequest(r)) = m
-                        .session
-                        .transactions
-                        .into_iter()
-                        .next()
-                        .map(|t| t.primitive)
-                    {
-                        u.presence = r.presence_sub_list;
-                    }
+            "presence" => {
+                if let Some(Primitive::UpdatePresenceRequest(r)) =
+                    stored_primitive(&d.body, user, "presence")
+                {
+                    u.presence = r.presence_sub_list;
                 }
-                Err(e) => tracing::warn!(user = %d.user, error = %e, "stored presence unreadable"),
-            },
-            "blocking" => match serde_json::from_slice(&d.body) {
-                Ok(b) => u.blocking = b,
-                Err(e) => {
-                    tracing::warn!(user = %d.user, error = %e, "stored block list unreadable")
+            }
+            "blocking" => {
+                if let Some(b) = stored_json(&d.body, user, "block list") {
+                    u.blocking = b;
                 }
-            },
-            "authorisation" => match serde_json::from_slice(&d.body) {
-                Ok(a) => u.auth = a,
-                Err(e) => {
-                    tracing::warn!(user = %d.user, error = %e, "stored authorisation unreadable")
+            }
+            "authorisation" => {
+                if let Some(a) = stored_json(&d.body, user, "authorisation") {
+                    u.auth = a;
                 }
-            },
-            crate::feature::presence::WATCHERS_DOCUMENT => match serde_json::from_slice(&d.body) {
-                Ok(h) => u.watcher_history = h,
-                Err(e) => {
-                    tracing::warn!(user = %d.user, error = %e, "stored watcher history unreadable")
+            }
+            crate::feature::presence::WATCHERS_DOCUMENT => {
+                if let Some(h) = stored_json(&d.body, user, "watcher history") {
+                    u.watcher_history = h;
                 }
-            },
+            }
             crate::feature::im::REPORTS_DOCUMENT => {
-                match serde_json::from_slice::<Vec<String>>(&d.body) {
-                    Ok(docs) => {
-                        for doc in docs {
-                            match imps_csp::decode(doc.as_bytes(), &Limits::default()) {
-                                Ok(m) => {
-                                    if let Some(Primitive::DeliveryReportRequest(r)) = m
-                                        .session
-                                        .transactions
-                                        .into_iter()
-                                        .next()
-                                        .map(|t| t.primitive)
-                                    {
-                                        u.pending_reports.push_back(r);
-                                    }
-                                }
-                                Err(e) => {
-                                    tracing::warn!(user = %d.user, error = %e, "stored delivery report unreadable")
-                                }
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(user = %d.user, error = %e, "stored delivery reports unreadable")
+                let docs: Vec<String> =
+                    stored_json(&d.body, user, "delivery reports").unwrap_or_default();
+                for doc in docs {
+                    if let Some(Primitive::DeliveryReportRequest(r)) =
+                        stored_primitive(doc.as_bytes(), user, "delivery report")
+                    {
+                        u.pending_reports.push_back(r);
                     }
                 }
             }
-            other => tracing::warn!(user = %d.user, kind = other, "unknown stored document"),
+            other => tracing::warn!(user, kind = other, "unknown stored document"),
         }
     }
     for m in snapshot.messages {
@@ -108,4 +83,31 @@ pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> State {
         }
     }
     st
+}
+
+/// The first primitive of a stored CSP document (logged and `None` when unreadable).
+fn stored_primitive(body: &[u8], user: &str, what: &str) -> Option<Primitive> {
+    match imps_csp::decode(body, &Limits::default()) {
+        Ok(m) => m
+            .session
+            .transactions
+            .into_iter()
+            .next()
+            .map(|t| t.primitive),
+        Err(e) => {
+            tracing::warn!(user, error = %e, "stored {what} unreadable");
+            None
+        }
+    }
+}
+
+/// A stored JSON document (logged and `None` when unreadable).
+fn stored_json<T: serde::de::DeserializeOwned>(body: &[u8], user: &str, what: &str) -> Option<T> {
+    match serde_json::from_slice(body) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::warn!(user, error = %e, "stored {what} unreadable");
+            None
+        }
+    }
 }
