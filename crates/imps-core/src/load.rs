@@ -111,3 +111,44 @@ fn stored_json<T: serde::de::DeserializeOwned>(body: &[u8], user: &str, what: &s
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{UserDocument, UserRecord};
+
+    fn doc(kind: &str, body: &[u8]) -> UserDocument {
+        UserDocument {
+            user: "wv:alice@localhost".into(),
+            kind: kind.into(),
+            body: body.to_vec(),
+        }
+    }
+
+    #[test]
+    fn unreadable_documents_are_skipped_and_the_rest_loads() {
+        let snapshot = Snapshot {
+            users: vec![UserRecord {
+                id: "wv:alice@localhost".into(),
+                password_hash: "x".into(),
+                digest_secret: None,
+            }],
+            documents: vec![
+                doc("presence", b"<not csp"),
+                doc("blocking", b"{broken json"),
+                doc("watchers", br#"{"wv:bob@localhost": 1700000000}"#),
+                doc("reports", br#"["<garbage", 7]"#),
+                doc("no-such-kind", b"whatever"),
+            ],
+            ..Default::default()
+        };
+        let st = state_from(snapshot, &EngineConfig::default());
+        let u = st.users.get("wv:alice@localhost").expect("alice loaded");
+        assert_eq!(
+            u.watcher_history.get("wv:bob@localhost"),
+            Some(&1_700_000_000)
+        );
+        assert!(u.pending_reports.is_empty());
+        assert_eq!(u.presence, Default::default());
+    }
+}
