@@ -157,12 +157,7 @@ impl Engine {
             .cloned()
             .collect();
         for user in gone {
-            let sessions = cx
-                .st
-                .users
-                .get(&user)
-                .map(|u| u.sessions.clone())
-                .unwrap_or_default();
+            let sessions = cx.sessions_of(&user);
             for sid in sessions {
                 feature::session::end_session(&mut cx, &sid, StatusCode::FORCED_LOGOUT);
             }
@@ -184,12 +179,7 @@ impl Engine {
                 }
             },
             None => {
-                let sessions = cx
-                    .st
-                    .users
-                    .get(id)
-                    .map(|u| u.sessions.clone())
-                    .unwrap_or_default();
+                let sessions = cx.sessions_of(id);
                 for sid in sessions {
                     feature::session::end_session(&mut cx, &sid, StatusCode::FORCED_LOGOUT);
                 }
@@ -341,14 +331,18 @@ impl<'a> Cx<'a> {
         self.wake.insert(sid.to_owned());
     }
 
-    /// Queues a server request for every session of `user`.
-    pub fn queue_user(&mut self, user: &str, item: Queued) {
-        let sessions = self
-            .st
+    /// The ids of `user`'s live sessions (a copy: callers change sessions while they go).
+    pub fn sessions_of(&self, user: &str) -> Vec<String> {
+        self.st
             .users
             .get(user)
             .map(|u| u.sessions.clone())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// Queues a server request for every session of `user`.
+    pub fn queue_user(&mut self, user: &str, item: Queued) {
+        let sessions = self.sessions_of(user);
         for sid in sessions {
             self.queue(&sid, item.clone());
         }

@@ -31,13 +31,20 @@ fn record(id: String, password: &str, settings: &Settings) -> anyhow::Result<Use
     })
 }
 
-/// Adds an account; fails if it exists.
-pub fn add(settings: &Settings, name: &str, password: &str) -> anyhow::Result<String> {
+/// The store and the normalised id of `name`, which must exist (or must not, for `add`).
+fn account(settings: &Settings, name: &str, exists: bool) -> anyhow::Result<(SqliteStore, String)> {
     let store = SqliteStore::open(&settings.data)?;
     let id = account_id(name, settings)?;
-    if store.user(&id)?.is_some() {
-        bail!("{id} exists");
+    match (store.user(&id)?.is_some(), exists) {
+        (true, false) => bail!("{id} exists"),
+        (false, true) => bail!("{id} does not exist"),
+        _ => Ok((store, id)),
     }
+}
+
+/// Adds an account; fails if it exists.
+pub fn add(settings: &Settings, name: &str, password: &str) -> anyhow::Result<String> {
+    let (store, id) = account(settings, name, false)?;
     store.commit(vec![Write::PutUser(record(
         id.clone(),
         password,
@@ -48,22 +55,14 @@ pub fn add(settings: &Settings, name: &str, password: &str) -> anyhow::Result<St
 
 /// Deletes an account and everything it owns; fails if it does not exist.
 pub fn delete(settings: &Settings, name: &str) -> anyhow::Result<String> {
-    let store = SqliteStore::open(&settings.data)?;
-    let id = account_id(name, settings)?;
-    if store.user(&id)?.is_none() {
-        bail!("{id} does not exist");
-    }
+    let (store, id) = account(settings, name, true)?;
     store.commit(vec![Write::DeleteUser(id.clone())])?;
     Ok(id)
 }
 
 /// Changes a password; fails if the account does not exist.
 pub fn passwd(settings: &Settings, name: &str, password: &str) -> anyhow::Result<String> {
-    let store = SqliteStore::open(&settings.data)?;
-    let id = account_id(name, settings)?;
-    if store.user(&id)?.is_none() {
-        bail!("{id} does not exist");
-    }
+    let (store, id) = account(settings, name, true)?;
     store.commit(vec![Write::PutUser(record(
         id.clone(),
         password,

@@ -244,12 +244,7 @@ pub(crate) fn delete_list(cx: &mut Cx<'_>, sid: &str, r: DeleteListRequest) -> R
     // unless another list they auto-subscribed to still holds them.
     let members: Vec<String> = removed.members.iter().map(|(m, _)| m.clone()).collect();
     presence::list_members_changed(cx, &user, &id, &members, &[]);
-    let sessions = cx
-        .st
-        .users
-        .get(&user)
-        .map(|u| u.sessions.clone())
-        .unwrap_or_default();
+    let sessions = cx.sessions_of(&user);
     for sid in sessions {
         if let Some(s) = cx.st.sessions.get_mut(&sid) {
             s.auto_lists.remove(&id);

@@ -8,10 +8,11 @@
 //! list, else a reactive grant; a presentity that defined no attribute list at all shows
 //! everything (`open_presence`, an open community) or only OnlineStatus.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use imps_csp::model::attributes::{FlagAttribute, Presence, PresenceSubList, TextAttribute};
-use imps_csp::model::common::{CspResult, DetailedResult, Status, User};
+use imps_csp::model::common::{ContactListIdList, CspResult, DetailedResult, Status, User};
+use imps_csp::model::group::UserIdList;
 use imps_csp::model::presence::{
     CancelAuthRequest, CreateAttributeListRequest, DefaultAttributeList,
     DeleteAttributeListRequest, GetAttributeListRequest, GetAttributeListResponse,
@@ -201,36 +202,50 @@ pub(crate) fn online_changed(cx: &mut Cx<'_>, user: &str) {
     notify_watchers(cx, user, Some(&["OnlineStatus"]));
 }
 
-/// The users a request names: users, UserIDList, and members of the requester's lists.
+/// The users a request names, 1.1/1.2 style (`User`/`UserID` children) and 1.3 style
+/// (`UserIDList`) together.
+fn user_ids(direct: impl IntoIterator<Item = String>, list: Option<UserIdList>) -> Vec<String> {
+    direct
+        .into_iter()
+        .chain(list.into_iter().flat_map(|l| l.user_id))
+        .collect()
+}
+
+/// The contact lists a request names: `ContactList` children and 1.3 `ContactListIDList`.
+fn list_names(direct: Vec<String>, list: Option<ContactListIdList>) -> Vec<String> {
+    direct
+        .into_iter()
+        .chain(list.into_iter().flat_map(|l| l.contact_list))
+        .collect()
+}
+
+/// The users a request names: users, UserIDList, and members of the requester's lists,
+/// each once, in order.
 fn targets(
     cx: &Cx<'_>,
     owner: &str,
-    users: impl IntoIterator<Item = String>,
-    lists: impl IntoIterator<Item = String>,
+    users: Vec<String>,
+    lists: &[String],
     unknown: &mut Vec<String>,
     unknown_lists: &mut Vec<String>,
 ) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut add = |a: String| {
+        if seen.insert(a.clone()) {
+            out.push(a);
+        }
+    };
     for raw in users {
         match cx.addr(&raw).filter(|a| cx.st.users.contains_key(a)) {
-            Some(a) => {
-                if !out.contains(&a) {
-                    out.push(a);
-                }
-            }
+            Some(a) => add(a),
             None => unknown.push(raw),
         }
     }
     for list in lists {
-        match contacts::members(cx, owner, &list) {
-            Some(m) => {
-                for a in m {
-                    if !out.contains(&a) {
-                        out.push(a);
-                    }
-                }
-            }
-            None => unknown_lists.push(list),
+        match contacts::members(cx, owner, list) {
+            Some(m) => m.into_iter().for_each(&mut add),
+            None => unknown_lists.push(list.clone()),
         }
     }
     out
@@ -405,29 +420,10 @@ pub(crate) fn session_started(cx: &mut Cx<'_>, sid: &str) {
 /// SubscribePresence-Request.
 pub(crate) fn subscribe(cx: &mut Cx<'_>, sid: &str, r: SubscribePresenceRequest) -> Reply {
     let user = cx.user_of(sid);
-    let users = r
-        .user
-        .into_iter()
-        .map(|u| u.user_id)
-        .chain(r.user_id_list.into_iter().flat_map(|l| l.user_id));
-    let lists: Vec<String> = r
-        .contact_list
-        .into_iter()
-        .chain(
-            r.contact_list_id_list
-                .into_iter()
-                .flat_map(|l| l.contact_list),
-        )
-        .collect();
+    let users = user_ids(r.user.into_iter().map(|u| u.user_id), r.user_id_list);
+    let lists = list_names(r.contact_list, r.contact_list_id_list);
     let (mut unknown, mut unknown_lists) = (Vec::new(), Vec::new());
-    let who = targets(
-        cx,
-        &user,
-        users,
-        lists.clone(),
-        &mut unknown,
-        &mut unknown_lists,
-    );
+    let who = targets(cx, &user, users, &lists, &mut unknown, &mut unknown_lists);
     let current = cx.st.sessions.get(sid).map_or(0, |s| s.subscriptions.len());
     if current + who.len() > cx.cfg.max_subscriptions {
         return fail(StatusCode::BAD_PARAMETER);
@@ -452,21 +448,8 @@ pub(crate) fn subscribe(cx: &mut Cx<'_>, sid: &str, r: SubscribePresenceRequest)
 /// UnsubscribePresence-Request (naming nobody: every subscription of the session).
 pub(crate) fn unsubscribe(cx: &mut Cx<'_>, sid: &str, r: UnsubscribePresenceRequest) -> Reply {
     let user = cx.user_of(sid);
-    let users: Vec<String> = r
-        .user
-        .into_iter()
-        .map(|u| u.user_id)
-        .chain(r.user_id_list.into_iter().flat_map(|l| l.user_id))
-        .collect();
-    let lists: Vec<String> = r
-        .contact_list
-        .into_iter()
-        .chain(
-            r.contact_list_id_list
-                .into_iter()
-                .flat_map(|l| l.contact_list),
-        )
-        .collect();
+    let users = user_ids(r.user.into_iter().map(|u| u.user_id), r.user_id_list);
+    let lists = list_names(r.contact_list, r.contact_list_id_list);
     let everyone = users.is_empty() && lists.is_empty();
     let (mut unknown, mut unknown_lists) = (Vec::new(), Vec::new());
     let who: Vec<String> = if everyone {
@@ -476,14 +459,7 @@ pub(crate) fn unsubscribe(cx: &mut Cx<'_>, sid: &str, r: UnsubscribePresenceRequ
             .map(|s| s.subscriptions.keys().cloned().collect())
             .unwrap_or_default()
     } else {
-        targets(
-            cx,
-            &user,
-            users,
-            lists.clone(),
-            &mut unknown,
-            &mut unknown_lists,
-        )
+        targets(cx, &user, users, &lists, &mut unknown, &mut unknown_lists)
     };
     let ids: Vec<String> = lists
         .iter()
@@ -512,12 +488,7 @@ pub(crate) fn list_members_changed(
     before: &[String],
     after: &[String],
 ) {
-    let sessions = cx
-        .st
-        .users
-        .get(owner)
-        .map(|u| u.sessions.clone())
-        .unwrap_or_default();
+    let sessions = cx.sessions_of(owner);
     for sid in sessions {
         let auto = cx
             .st
@@ -554,18 +525,10 @@ fn held_by_other_auto_list(cx: &Cx<'_>, sid: &str, owner: &str, list: &str, memb
 /// GetPresence-Request.
 pub(crate) fn get_presence(cx: &mut Cx<'_>, sid: &str, r: GetPresenceRequest) -> Reply {
     let user = cx.user_of(sid);
-    let users = r
-        .user
-        .into_iter()
-        .map(|u| u.user_id)
-        .chain(r.user_id_list.into_iter().flat_map(|l| l.user_id));
-    let lists = r.contact_list.into_iter().chain(
-        r.contact_list_id_list
-            .into_iter()
-            .flat_map(|l| l.contact_list),
-    );
+    let users = user_ids(r.user.into_iter().map(|u| u.user_id), r.user_id_list);
+    let lists = list_names(r.contact_list, r.contact_list_id_list);
     let (mut unknown, mut unknown_lists) = (Vec::new(), Vec::new());
-    let who = targets(cx, &user, users, lists, &mut unknown, &mut unknown_lists);
+    let who = targets(cx, &user, users, &lists, &mut unknown, &mut unknown_lists);
     if who.is_empty() && (!unknown.is_empty() || !unknown_lists.is_empty()) {
         return status_of(result_with(unknown, unknown_lists, false));
     }
@@ -767,20 +730,8 @@ pub(crate) fn create_attribute_list(
         .into_iter()
         .map(str::to_owned)
         .collect();
-    let users: Vec<String> = r
-        .user_id
-        .into_iter()
-        .chain(r.user_id_list.into_iter().flat_map(|l| l.user_id))
-        .collect();
-    let lists: Vec<String> = r
-        .contact_list
-        .into_iter()
-        .chain(
-            r.contact_list_id_list
-                .into_iter()
-                .flat_map(|l| l.contact_list),
-        )
-        .collect();
+    let users = user_ids(r.user_id, r.user_id_list);
+    let lists = list_names(r.contact_list, r.contact_list_id_list);
     let mut unknown = Vec::new();
     let mut unknown_lists = Vec::new();
     let users: Vec<String> = users
@@ -842,21 +793,13 @@ pub(crate) fn delete_attribute_list(
     r: DeleteAttributeListRequest,
 ) -> Reply {
     let user = cx.user_of(sid);
-    let users: Vec<String> = r
-        .user_id
-        .into_iter()
-        .chain(r.user_id_list.into_iter().flat_map(|l| l.user_id))
-        .filter_map(|u| cx.addr(&u))
+    let users: Vec<String> = user_ids(r.user_id, r.user_id_list)
+        .iter()
+        .filter_map(|u| cx.addr(u))
         .collect();
-    let lists: Vec<String> = r
-        .contact_list
-        .into_iter()
-        .chain(
-            r.contact_list_id_list
-                .into_iter()
-                .flat_map(|l| l.contact_list),
-        )
-        .filter_map(|l| contacts::list_id(cx, &user, &l))
+    let lists: Vec<String> = list_names(r.contact_list, r.contact_list_id_list)
+        .iter()
+        .filter_map(|l| contacts::list_id(cx, &user, l))
         .collect();
     let Some(u) = cx.st.users.get_mut(&user) else {
         return fail(StatusCode::INVALID_SESSION);

@@ -191,12 +191,7 @@ pub(crate) fn login(
     }
 
     // Too many sessions: the oldest one is replaced (603).
-    let sessions = cx
-        .st
-        .users
-        .get(&user)
-        .map(|u| u.sessions.clone())
-        .unwrap_or_default();
+    let sessions = cx.sessions_of(&user);
     if sessions.len() >= cfg.max_sessions_per_user {
         if let Some(oldest) = sessions.first() {
             end_session(&mut cx, oldest, StatusCode::ALREADY_LOGGED_IN);

@@ -224,50 +224,30 @@ pub trait Element: Sized {
 /// How a struct field holds occurrences of a child element: exactly one (`T`), at most one
 /// (`Option<T>`), or any number (`Vec<T>`).
 pub trait Slot: Sized {
-    /// Accumulator while decoding.
-    type Acc: Default;
-    /// Decodes one occurrence (its `Start` was just read).
-    fn accept<'a, S: Source<'a>>(acc: &mut Self::Acc, src: &mut S) -> Result<(), DecodeError>;
-    /// The field's value once the parent element ended.
-    fn finish(
-        acc: Self::Acc,
-        parent: &'static str,
-        name: &'static str,
-    ) -> Result<Self, DecodeError>;
     /// Writes the occurrences as elements called `name`.
     fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError>;
-    /// Decodes one occurrence straight into the field (which starts as its default value);
-    /// `seen` says whether an occurrence was decoded before. The same semantics as
-    /// [`Slot::accept`], without an accumulator to move into the struct afterwards.
+    /// Decodes one occurrence (its `Start` was just read) straight into the field, which
+    /// starts as its default value; `seen` says whether an occurrence was decoded before.
     fn accept_in<'a, S: Source<'a>>(
         field: &mut Self,
         seen: &mut bool,
         src: &mut S,
     ) -> Result<(), DecodeError>;
-    /// Whether the field is complete once the parent element ended ([`Slot::finish`]'s check).
-    fn check(seen: bool, parent: &'static str, name: &'static str) -> Result<(), DecodeError>;
+    /// Whether the field is complete once the parent element ended.
+    fn check(_seen: bool, _parent: &'static str, _name: &'static str) -> Result<(), DecodeError> {
+        Ok(())
+    }
 }
 
 impl<T: Element> Slot for Option<T> {
-    type Acc = Option<T>;
-    fn accept<'a, S: Source<'a>>(acc: &mut Self::Acc, src: &mut S) -> Result<(), DecodeError> {
-        // Lenient: a repeated singleton keeps its first occurrence.
-        T::decode_opt(src, acc)
-    }
-    fn finish(acc: Self::Acc, _: &'static str, _: &'static str) -> Result<Self, DecodeError> {
-        Ok(acc)
-    }
     #[inline]
     fn accept_in<'a, S: Source<'a>>(
         field: &mut Self,
         _seen: &mut bool,
         src: &mut S,
     ) -> Result<(), DecodeError> {
-        Self::accept(field, src)
-    }
-    #[inline]
-    fn check(_: bool, _: &'static str, _: &'static str) -> Result<(), DecodeError> {
-        Ok(())
+        // Lenient: a repeated singleton keeps its first occurrence.
+        T::decode_opt(src, field)
     }
     fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
         match self {
@@ -278,13 +258,6 @@ impl<T: Element> Slot for Option<T> {
 }
 
 impl<T: Element> Slot for Vec<T> {
-    type Acc = Vec<T>;
-    fn accept<'a, S: Source<'a>>(acc: &mut Self::Acc, src: &mut S) -> Result<(), DecodeError> {
-        T::decode_push(src, acc)
-    }
-    fn finish(acc: Self::Acc, _: &'static str, _: &'static str) -> Result<Self, DecodeError> {
-        Ok(acc)
-    }
     #[inline]
     fn accept_in<'a, S: Source<'a>>(
         field: &mut Self,
@@ -292,10 +265,6 @@ impl<T: Element> Slot for Vec<T> {
         src: &mut S,
     ) -> Result<(), DecodeError> {
         T::decode_push(src, field)
-    }
-    #[inline]
-    fn check(_: bool, _: &'static str, _: &'static str) -> Result<(), DecodeError> {
-        Ok(())
     }
     fn put<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
         for v in self {
@@ -311,24 +280,6 @@ impl<T: Element> Slot for Vec<T> {
 macro_rules! required_slot {
     ($($ty:ty),* $(,)?) => {$(
         impl $crate::codec::Slot for $ty {
-            type Acc = Option<$ty>;
-            fn accept<'a, S: $crate::codec::Source<'a>>(
-                acc: &mut Self::Acc,
-                src: &mut S,
-            ) -> Result<(), $crate::DecodeError> {
-                let v = <$ty as $crate::codec::Element>::decode(src)?;
-                if acc.is_none() {
-                    *acc = Some(v);
-                }
-                Ok(())
-            }
-            fn finish(
-                acc: Self::Acc,
-                parent: &'static str,
-                name: &'static str,
-            ) -> Result<Self, $crate::DecodeError> {
-                acc.ok_or_else(|| $crate::DecodeError::MissingElement { parent, name })
-            }
             #[inline]
             fn accept_in<'a, S: $crate::codec::Source<'a>>(
                 field: &mut Self,

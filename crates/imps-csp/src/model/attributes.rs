@@ -455,7 +455,7 @@ macro_rules! presence_sub_list {
                 loop {
                     match src.next()? {
                         Ev::Start(name) => match name.id() {
-                            $( ids::$field => <Option<$fty> as Slot>::accept(&mut self.$field, src)
+                            $( ids::$field => <$fty as Element>::decode_opt(src, &mut self.$field)
                                 .map_err(|e| e.in_element($fname))?, )*
                             _ => src.skip()?,
                         },
