@@ -59,6 +59,8 @@ pub(crate) struct Cx<'a> {
     pub ended: Vec<String>,
     /// Wake-ups of sessions that ended by force (they poll and learn it).
     pub farewells: Vec<Wake>,
+    /// Users whose pending delivery reports changed: saved once, when the call finishes.
+    pub reports_changed: HashSet<String>,
 }
 
 /// A handler's answer to one request transaction.
@@ -261,11 +263,15 @@ impl<'a> Cx<'a> {
             wake: HashSet::new(),
             ended: Vec::new(),
             farewells: Vec::new(),
+            reports_changed: HashSet::new(),
         }
     }
 
     /// Collects what the call produced.
-    pub fn finish(self, response: Option<WvCspMessage>) -> Outcome {
+    pub fn finish(mut self, response: Option<WvCspMessage>) -> Outcome {
+        for user in std::mem::take(&mut self.reports_changed) {
+            feature::im::save_pending_reports(&mut self, &user);
+        }
         let mut wakes = Vec::new();
         for sid in &self.wake {
             if let Some(s) = self.st.sessions.get(sid) {

@@ -17,8 +17,9 @@ pub(crate) struct State {
     pub sessions: HashMap<String, SessionState>,
     /// Sessions that ended recently, with the status code later requests get (600/601/603).
     pub ended: HashMap<String, (u16, u64)>,
-    /// Outstanding login challenges by (user, cookie).
-    pub challenges: HashMap<(String, String), Challenge>,
+    /// Outstanding login challenges by user: (cookie, challenge), oldest first, at most
+    /// `MAX_CHALLENGES_PER_USER` (they are handed out before any password check).
+    pub challenges: HashMap<String, VecDeque<(String, Challenge)>>,
     /// Users whose watcher history changed since it was last saved (saved on the next tick:
     /// a history time lost in a crash loses no promise, so it need not hold up a request).
     pub history_dirty: HashSet<String>,

@@ -678,6 +678,54 @@ async fn the_next_poll_overtakes_the_acknowledgement() {
 }
 
 #[tokio::test]
+async fn a_client_that_never_acknowledges_holds_at_most_the_outbox_and_loses_nothing() {
+    let ts = TestServer::start_with(&["alice", "bob"], |s| {
+        s.engine.max_outbox = 3;
+    })
+    .await
+    .expect("server");
+    let v = Variant::V12_WBXML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    for i in 0..8 {
+        alice
+            .send_text(&["bob"], &format!("m{i}"))
+            .await
+            .expect("send");
+    }
+    // Polling without acknowledging: only as many requests as the outbox holds come out.
+    let mut unacked = Vec::new();
+    while let Some(r) = bob.poll().await.expect("poll") {
+        unacked.push(r);
+        assert!(
+            unacked.len() <= 3,
+            "more unacknowledged than the outbox holds"
+        );
+    }
+    assert_eq!(unacked.len(), 3);
+    // Acknowledged, the rest follows; every message arrives once.
+    let mut texts = Vec::new();
+    while !unacked.is_empty() {
+        let mut next = Vec::new();
+        for r in unacked.drain(..) {
+            if let Primitive::NewMessage(m) = &r.primitive {
+                texts.push(text_of(m).to_owned());
+            }
+            if let Some(more) = bob.acknowledge(&r).await.expect("ack") {
+                next.push(more);
+            }
+        }
+        while let Some(r) = bob.poll().await.expect("poll") {
+            next.push(r);
+        }
+        unacked = next;
+    }
+    texts.sort();
+    let want: Vec<String> = (0..8).map(|i| format!("m{i}")).collect();
+    assert_eq!(texts, want);
+}
+
+#[tokio::test]
 async fn expired_messages_are_dropped_and_reported() {
     let ts = TestServer::start_with(&["alice", "bob"], |s| {
         s.engine.max_validity = 1;

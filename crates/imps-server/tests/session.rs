@@ -155,6 +155,67 @@ async fn login_errors_carry_the_reference_codes() {
 }
 
 #[tokio::test]
+async fn login_values_and_challenges_are_bounded() {
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    let v = Variant::V12_XML;
+    let mut c = Client::new(ts.config(v)).expect("client");
+    let leg = |cookie: &str| LoginRequest {
+        user_id: "alice".into(),
+        session_cookie: Some(cookie.into()),
+        ..Default::default()
+    };
+    // An oversized SessionCookie or ClientID is refused before anything is kept: 402.
+    let r = raw_login(
+        &mut c,
+        LoginRequest {
+            password: Some("alice-pw".into()),
+            ..leg(&"c".repeat(100_000))
+        },
+        v,
+    )
+    .await;
+    assert_eq!(r.result.code, StatusCode::BAD_PARAMETER);
+    let r = raw_login(
+        &mut c,
+        LoginRequest {
+            password: Some("alice-pw".into()),
+            client_id: Some(ClientId {
+                url: Some("u".repeat(10_000)),
+                msisdn: None,
+            }),
+            ..leg("ok")
+        },
+        v,
+    )
+    .await;
+    assert_eq!(r.result.code, StatusCode::BAD_PARAMETER);
+    // First legs (no password checked yet) with many cookies: only the newest challenges
+    // are kept, so the first one no longer completes while the last one does.
+    let first_leg = |cookie: &str| LoginRequest {
+        digest_schema: vec!["MD5".into()],
+        ..leg(cookie)
+    };
+    let mut nonces = Vec::new();
+    for i in 0..20 {
+        let r = raw_login(&mut c, first_leg(&format!("flood-{i}")), v).await;
+        assert_eq!(r.result.code, StatusCode::UNAUTHORIZED);
+        nonces.push(r.nonce.expect("nonce"));
+    }
+    let second_leg = |i: usize| LoginRequest {
+        digest_bytes: imps_core::auth::digest("MD5", &nonces[i], "alice-pw"),
+        ..leg(&format!("flood-{i}"))
+    };
+    let r = raw_login(&mut c, second_leg(0), v).await;
+    assert_eq!(
+        r.result.code,
+        StatusCode::INVALID_PASSWORD,
+        "evicted challenge"
+    );
+    let r = raw_login(&mut c, second_leg(19), v).await;
+    assert_eq!(r.result.code, StatusCode::SUCCESS, "newest challenge");
+}
+
+#[tokio::test]
 async fn session_recovery_with_the_same_cookie_keeps_the_session() {
     let ts = TestServer::start(&["alice"]).await.expect("server");
     let v = Variant::V12_WBXML;

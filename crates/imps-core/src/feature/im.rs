@@ -360,7 +360,7 @@ fn report(cx: &mut Cx<'_>, stored: &Stored, code: StatusCode) {
             u.pending_reports.pop_front();
         }
         u.pending_reports.push_back(report);
-        save_pending_reports(cx, sender);
+        cx.reports_changed.insert(sender.clone());
         return;
     }
     cx.queue_user(
@@ -380,7 +380,7 @@ pub(crate) const REPORTS_DOCUMENT: &str = "reports";
 
 /// Saves `user`'s pending delivery reports: a JSON array of CSP 1.3 XML documents, one
 /// DeliveryReport-Request each.
-fn save_pending_reports(cx: &mut Cx<'_>, user: &str) {
+pub(crate) fn save_pending_reports(cx: &mut Cx<'_>, user: &str) {
     let Some(u) = cx.st.users.get(user) else {
         return;
     };
@@ -416,7 +416,7 @@ pub(crate) fn queue_pending_reports(cx: &mut Cx<'_>, sid: &str, user: &str) {
         return;
     }
     let reports = std::mem::take(&mut u.pending_reports);
-    save_pending_reports(cx, user);
+    cx.reports_changed.insert(user.to_owned());
     for r in reports {
         cx.queue(
             sid,

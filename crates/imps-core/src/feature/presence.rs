@@ -480,7 +480,8 @@ pub(crate) fn unsubscribe(cx: &mut Cx<'_>, sid: &str, r: UnsubscribePresenceRequ
     status_of(result_with(unknown, unknown_lists, any_ok))
 }
 
-/// A contact list's members changed: sessions that auto-subscribed to it follow.
+/// A contact list's members changed: sessions that auto-subscribed to it follow. A member
+/// that leaves stays watched while another list the session auto-subscribed to holds it.
 pub(crate) fn list_members_changed(
     cx: &mut Cx<'_>,
     owner: &str,
@@ -488,38 +489,34 @@ pub(crate) fn list_members_changed(
     before: &[String],
     after: &[String],
 ) {
-    let sessions = cx.sessions_of(owner);
-    for sid in sessions {
-        let auto = cx
-            .st
-            .sessions
-            .get(&sid)
-            .is_some_and(|s| s.auto_lists.contains(list));
-        if !auto {
+    let (was, is): (HashSet<&String>, HashSet<&String>) =
+        (before.iter().collect(), after.iter().collect());
+    let added: Vec<&String> = after.iter().filter(|m| !was.contains(m)).collect();
+    let removed: Vec<&String> = before.iter().filter(|m| !is.contains(m)).collect();
+    for sid in cx.sessions_of(owner) {
+        let Some(s) = cx.st.sessions.get(&sid) else {
+            continue;
+        };
+        if !s.auto_lists.contains(list) {
             continue;
         }
-        for added in after.iter().filter(|m| !before.contains(m)) {
-            add_subscription(cx, &sid, added, None);
+        let still_held: HashSet<String> = match cx.st.users.get(owner) {
+            Some(u) if !removed.is_empty() => s
+                .auto_lists
+                .iter()
+                .filter(|l| l.as_str() != list)
+                .filter_map(|l| u.lists.get(l))
+                .flat_map(|l| l.members.iter().map(|(m, _)| m.clone()))
+                .collect(),
+            _ => HashSet::new(),
+        };
+        for m in &added {
+            add_subscription(cx, &sid, m, None);
         }
-        for removed in before.iter().filter(|m| !after.contains(m)) {
-            if !held_by_other_auto_list(cx, &sid, owner, list, removed) {
-                remove_subscription(cx, &sid, removed);
-            }
+        for m in removed.iter().filter(|m| !still_held.contains(m.as_str())) {
+            remove_subscription(cx, &sid, m);
         }
     }
-}
-
-/// Whether `member` is on another contact list of `owner` that session `sid` auto-subscribed
-/// to (then leaving `list` does not end the subscription).
-fn held_by_other_auto_list(cx: &Cx<'_>, sid: &str, owner: &str, list: &str, member: &str) -> bool {
-    let (Some(s), Some(u)) = (cx.st.sessions.get(sid), cx.st.users.get(owner)) else {
-        return false;
-    };
-    s.auto_lists
-        .iter()
-        .filter(|l| l.as_str() != list)
-        .filter_map(|l| u.lists.get(l))
-        .any(|l| l.members.iter().any(|(m, _)| m == member))
 }
 
 /// GetPresence-Request.

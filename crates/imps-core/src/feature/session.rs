@@ -23,6 +23,14 @@ use crate::state::{About, Agreed, Challenge, DeliveryMethod, Queued, SessionStat
 /// How long an ended session's id is remembered (later requests get its end code).
 const ENDED_MEMORY: u64 = 3600;
 
+/// Outstanding 4-way login challenges per user: they are handed out before any password is
+/// checked, so a flood of first legs replaces the oldest instead of growing without bound.
+const MAX_CHALLENGES_PER_USER: usize = 8;
+
+/// The longest SessionCookie or ClientID value accepted at login (bytes). Real clients send
+/// a few dozen; the cookie travels in every CIR message and is kept with the session.
+const MAX_LOGIN_VALUE: usize = 256;
+
 /// Login-Request (§2.1). Runs the slow password check without holding the state lock.
 pub(crate) fn login(
     engine: &Engine,
@@ -36,16 +44,8 @@ pub(crate) fn login(
     let version = msg.version;
     let tid = t.descriptor.transaction_id.clone();
     let respond = |resp: LoginResponse| -> Outcome {
-        let mut m = WvCspMessage::new(
-            version,
-            None,
-            TransactionMode::Response,
-            tid.clone(),
-            Primitive::LoginResponse(resp),
-        );
-        m.set_poll(false);
         Outcome {
-            response: Some(m),
+            response: Some(login_response(version, tid.clone(), resp)),
             ..Default::default()
         }
     };
@@ -71,6 +71,16 @@ pub(crate) fn login(
         tracing::info!(user = %user, "login without a ClientID: 422");
         return respond(failed(StatusCode::USERID_CLIENTID_MISMATCH));
     }
+    let too_long = |v: &Option<String>| v.as_ref().is_some_and(|v| v.len() > MAX_LOGIN_VALUE);
+    if too_long(&req.session_cookie)
+        || req
+            .client_id
+            .as_ref()
+            .is_some_and(|c| too_long(&c.url) || too_long(&c.msisdn))
+    {
+        tracing::info!(user = %user, "login: SessionCookie or ClientID too long: 402");
+        return respond(failed(StatusCode::BAD_PARAMETER));
+    }
     let cookie_key = req.session_cookie.clone().unwrap_or_default();
 
     // Read what the check needs, then let go of the lock.
@@ -81,10 +91,11 @@ pub(crate) fn login(
             return respond(failed(StatusCode::UNKNOWN_USER));
         };
         let record = u.record.clone();
-        let challenge = st
-            .challenges
-            .remove(&(user.clone(), cookie_key.clone()))
-            .filter(|c| c.expires >= now);
+        let challenge = st.challenges.get_mut(&user).and_then(|list| {
+            let pos = list.iter().position(|(c, _)| *c == cookie_key)?;
+            list.remove(pos).map(|(_, c)| c)
+        });
+        let challenge = challenge.filter(|c| c.expires >= now);
         (record, challenge)
     };
 
@@ -102,14 +113,21 @@ pub(crate) fn login(
         return match scheme {
             Some(scheme) if cfg.digest_login && record.digest_secret.is_some() => {
                 let nonce = auth::random_hex(16);
-                state.lock().challenges.insert(
-                    (user.clone(), cookie_key),
+                let mut st = state.lock();
+                let list = st.challenges.entry(user.clone()).or_default();
+                list.retain(|(c, _)| *c != cookie_key);
+                if list.len() >= MAX_CHALLENGES_PER_USER {
+                    list.pop_front();
+                }
+                list.push_back((
+                    cookie_key,
                     Challenge {
                         nonce: nonce.clone(),
                         scheme,
                         expires: now + cfg.nonce_lifetime,
                     },
-                );
+                ));
+                drop(st);
                 let mut resp = failed(StatusCode::UNAUTHORIZED);
                 resp.result.description = Some("Please complete authentication challenge".into());
                 resp.nonce = Some(nonce);
@@ -235,16 +253,21 @@ pub(crate) fn login(
         capability_request: Some(true),
         ..Default::default()
     };
+    cx.finish(Some(login_response(version, tid, resp)))
+}
+
+/// A Login-Response message. Never Poll=T on it: Android then polls Outband, before it knows
+/// its session (csp-reference §11.1).
+fn login_response(version: CspVersion, tid: Option<String>, resp: LoginResponse) -> WvCspMessage {
     let mut m = WvCspMessage::new(
         version,
         None,
         TransactionMode::Response,
-        tid.clone(),
+        tid,
         Primitive::LoginResponse(resp),
     );
-    // Never Poll=T on a Login-Response (Android polls Outband then, csp-reference §11.1).
     m.set_poll(false);
-    cx.finish(Some(m))
+    m
 }
 
 /// Ends a session: it leaves its user and its subscriptions, its id is remembered with
@@ -562,6 +585,7 @@ pub(crate) fn queue_inbox_if_needed(cx: &mut Cx<'_>, sid: &str) {
 pub(crate) fn next_for_client(cx: &mut Cx<'_>, sid: &str) -> Option<Transaction> {
     let timeout = cx.cfg.in_flight_timeout;
     let now = cx.now;
+    let max = cx.cfg.max_outbox;
     let s = cx.st.sessions.get_mut(sid)?;
     let mut item = if let Some(pos) = s
         .in_flight
@@ -570,6 +594,10 @@ pub(crate) fn next_for_client(cx: &mut Cx<'_>, sid: &str) -> Option<Transaction>
     {
         let (_, q, _) = s.in_flight.remove(pos)?;
         q
+    } else if s.in_flight.len() >= max {
+        // Flow control: a client that polls without acknowledging gets nothing new until it
+        // does (what is unacknowledged stays bounded, like the outbox).
+        return None;
     } else {
         s.outbox.pop_front()?
     };
@@ -647,7 +675,10 @@ pub(crate) fn expire(cx: &mut Cx<'_>) {
     }
     cx.st.ended.retain(|_, (_, at)| now < *at + ENDED_MEMORY);
     cx.st.ended_cookies.retain(|_, at| now < *at + ENDED_MEMORY);
-    cx.st.challenges.retain(|_, c| c.expires >= now);
+    cx.st.challenges.retain(|_, list| {
+        list.retain(|(_, c)| c.expires >= now);
+        !list.is_empty()
+    });
 }
 
 /// Queues a Disconnect for a session (forced logout) and ends it once handed out.
