@@ -29,6 +29,8 @@ pub struct EngineConfig {
     pub max_list_members: usize,
     /// Most attribute lists (per-user and per-list authorisations) per user (755 beyond).
     pub max_attribute_lists: usize,
+    /// Most entries in a user's block list, and in its grant list (754 beyond).
+    pub max_block_entries: usize,
     /// Most queued server requests per session (older presence notifications are coalesced;
     /// messages stay in the durable inbox and are queued again later).
     pub max_outbox: usize,
@@ -83,6 +85,7 @@ impl Default for EngineConfig {
             max_contact_lists: 32,
             max_list_members: 1000,
             max_attribute_lists: 64,
+            max_block_entries: 1000,
             max_outbox: 1000,
             max_inbox: 1000,
             default_validity: 7 * 24 * 3600,

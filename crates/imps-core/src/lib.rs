@@ -16,6 +16,7 @@ mod feature;
 mod load;
 mod state;
 pub mod store;
+mod unique;
 
 pub use config::EngineConfig;
 pub use engine::{Engine, Outcome, Wake};

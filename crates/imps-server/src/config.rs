@@ -112,6 +112,8 @@ pub struct LimitsSection {
     pub max_list_members: Option<usize>,
     /// Attribute lists per user.
     pub max_attribute_lists: Option<usize>,
+    /// Entries in a block list, and in a grant list.
+    pub max_block_entries: Option<usize>,
     /// Queued server requests per session.
     pub max_outbox: Option<usize>,
     /// Undelivered messages per user.
@@ -240,6 +242,7 @@ impl Settings {
             f.limits.max_contact_lists => e.max_contact_lists,
             f.limits.max_list_members => e.max_list_members,
             f.limits.max_attribute_lists => e.max_attribute_lists,
+            f.limits.max_block_entries => e.max_block_entries,
             f.limits.max_outbox => e.max_outbox,
             f.limits.max_inbox => e.max_inbox,
             f.limits.max_message_bytes => e.max_message_bytes,

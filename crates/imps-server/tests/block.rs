@@ -374,3 +374,51 @@ async fn blocking_a_contact_list_blocks_its_members_in_1_3() {
     );
     assert!(listed.user_id.is_empty());
 }
+
+#[tokio::test]
+async fn block_and_grant_lists_are_bounded_and_hold_each_entry_once() {
+    let ts = TestServer::start_with(&["alice", "bob", "carol", "dave"], |s| {
+        s.engine.max_block_entries = 2;
+    })
+    .await
+    .expect("server");
+    for v in Variant::ALL {
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let v13 = v13(&alice);
+        // The same user named twice (and in two spellings) is one entry.
+        apply(
+            &mut alice,
+            block_entity(
+                v13,
+                Some((Some(true), &["bob", "wv:BOB@localhost"], &[])),
+                None,
+            ),
+        )
+        .await;
+        let (_, blocked, _, _) = summary(&blocked_list(&mut alice).await, v13);
+        assert_eq!(blocked, vec![uid("bob")], "{v:?}");
+        // Beyond the bound: 754, and nothing changes.
+        for grant in [false, true] {
+            let who: &[&str] = &["carol", "dave", "bob"];
+            let p = if grant {
+                block_entity(v13, None, Some((Some(false), who, &[])))
+            } else {
+                block_entity(v13, Some((Some(true), who, &[])), None)
+            };
+            let answer = alice.request(p).await.expect("BlockEntity");
+            assert!(
+                matches!(&answer, Primitive::Status(s) if s.result.code == StatusCode::MAX_CONTACTS),
+                "{v:?} grant={grant}: {answer:?}"
+            );
+        }
+        let (_, blocked, _, granted) = summary(&blocked_list(&mut alice).await, v13);
+        assert_eq!(blocked, vec![uid("bob")], "{v:?}");
+        assert!(granted.is_empty(), "{v:?}");
+        apply(
+            &mut alice,
+            block_entity(v13, Some((Some(false), &[], &["bob"])), None),
+        )
+        .await;
+        alice.logout().await.expect("logout");
+    }
+}

@@ -6,6 +6,8 @@
 //! `~pep1.0_privatelist`). A bare name (`friends`, `~pep1.0_privatelist`) is a list of the
 //! requesting user.
 
+use std::collections::HashMap;
+
 use imps_csp::model::common::{
     ContactListIdList, CspResult, DetailedResult, NickList, NickName, Property,
 };
@@ -18,6 +20,7 @@ use imps_csp::{Address, CspVersion, Primitive, StatusCode};
 use crate::engine::{fail, status, Cx, Reply};
 use crate::feature::presence;
 use crate::store::{ContactListRecord, Write};
+use crate::unique::Unique;
 
 /// Normalises a list id for `owner` (a bare name is the owner's list).
 pub(crate) fn list_id(cx: &Cx<'_>, owner: &str, id: &str) -> Option<String> {
@@ -140,20 +143,27 @@ fn add_members(
         .iter()
         .map(|n| (n.user_id.as_str(), n.name.clone()))
         .chain(plain.iter().map(|u| (u.as_str(), None)));
+    let mut index: HashMap<String, usize> = rec
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, (m, _))| (m.clone(), i))
+        .collect();
     for (raw, name) in wanted {
         let Some(id) = cx.addr(raw).filter(|id| cx.st.users.contains_key(id)) else {
             unknown.push(raw.to_owned());
             continue;
         };
-        if let Some(m) = rec.members.iter_mut().find(|(m, _)| *m == id) {
+        if let Some(&i) = index.get(&id) {
             if name.is_some() {
-                m.1 = name;
+                rec.members[i].1 = name;
             }
             continue;
         }
         if rec.members.len() >= cx.cfg.max_list_members {
             return Err(StatusCode::MAX_CONTACTS);
         }
+        index.insert(id.clone(), rec.members.len());
         rec.members.push((id, name));
     }
     Ok(())
@@ -277,7 +287,7 @@ pub(crate) fn list_manage(cx: &mut Cx<'_>, sid: &str, r: ListManageRequest) -> R
         }
     }
     if let Some(rm) = &r.remove_nick_list {
-        let gone: Vec<String> = rm.user_id.iter().filter_map(|u| cx.addr(u)).collect();
+        let gone: Unique = rm.user_id.iter().filter_map(|u| cx.addr(u)).collect();
         rec.members.retain(|(m, _)| !gone.contains(m));
     }
     let mut made_default = false;

@@ -23,6 +23,7 @@ use crate::engine::{fail, status, Cx, Reply};
 use crate::feature::{contacts, presence};
 use crate::state::{About, DeliveryMethod, Queued, Stored, UserState};
 use crate::store::{MessageRecord, UserDocument, Write};
+use crate::unique::Unique;
 
 /// Content size in bytes.
 fn content_len(c: Option<&ContentData>) -> usize {
@@ -246,23 +247,18 @@ pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
     let ctype = content_type(&info);
     let recipient = info.recipient.clone().unwrap_or_default();
     let mut failures = Failures::default();
-    let mut targets: Vec<String> = Vec::new();
+    let mut targets = Unique::default();
     for u in &recipient.user {
         match cx.addr(&u.user_id).filter(|a| cx.st.users.contains_key(a)) {
-            Some(a) if !targets.contains(&a) => targets.push(a),
-            Some(_) => {}
+            Some(a) => {
+                targets.insert(a);
+            }
             None => failures.add(StatusCode::UNKNOWN_USER, u.user_id.clone()),
         }
     }
     for l in &recipient.contact_list {
         match contacts::members(cx, &sender, l) {
-            Some(members) => {
-                for m in members {
-                    if !targets.contains(&m) {
-                        targets.push(m);
-                    }
-                }
-            }
+            Some(members) => targets.extend(members),
             None => failures.add(StatusCode::CONTACT_LIST_DOES_NOT_EXIST, l.clone()),
         }
     }
@@ -281,7 +277,7 @@ pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
         return fail(StatusCode::BAD_PARAMETER);
     }
     let mut accepted = Vec::new();
-    for t in targets {
+    for t in targets.into_vec() {
         let Some(u) = cx.st.users.get(&t) else {
             continue;
         };
@@ -658,16 +654,13 @@ fn apply_list(
     add: Option<Vec<String>>,
     remove: Option<Vec<String>>,
 ) {
-    if let Some(e) = entity {
-        *list = e;
-        list.dedup();
-    }
-    for id in add.unwrap_or_default() {
-        if !list.contains(&id) {
-            list.push(id);
-        }
-    }
-    let gone = remove.unwrap_or_default();
+    let mut kept: Unique = match entity {
+        Some(e) => e.into_iter().collect(),
+        None => std::mem::take(list).into_iter().collect(),
+    };
+    kept.extend(add.unwrap_or_default());
+    let gone: Unique = remove.unwrap_or_default().into_iter().collect();
+    *list = kept.into_vec();
     list.retain(|x| !gone.contains(x));
 }
 
@@ -707,6 +700,11 @@ pub(crate) fn block_entity(cx: &mut Cx<'_>, sid: &str, r: BlockEntityRequest) ->
     }
     if let Some(x) = r.grant_list_in_use {
         b.grant_in_use = x;
+    }
+    let max = cx.cfg.max_block_entries;
+    if b.block.len() > max || b.grant.len() > max {
+        // Nothing is changed (the reference has no code of its own: the contact one).
+        return fail(StatusCode::MAX_CONTACTS);
     }
     if let Ok(body) = serde_json::to_vec(&b) {
         cx.writes.push(Write::PutDocument(UserDocument {

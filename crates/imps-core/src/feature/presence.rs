@@ -28,6 +28,7 @@ use crate::engine::{fail, status, Cx, Reply};
 use crate::feature::{contacts, im};
 use crate::state::{About, AttrSet, Queued, Reactive};
 use crate::store::{UserDocument, Write};
+use crate::unique::Unique;
 
 /// Attribute names a watcher may see; `None` = all.
 type Allowed = Option<BTreeSet<String>>;
@@ -229,26 +230,22 @@ fn targets(
     unknown: &mut Vec<String>,
     unknown_lists: &mut Vec<String>,
 ) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut add = |a: String| {
-        if seen.insert(a.clone()) {
-            out.push(a);
-        }
-    };
+    let mut out = Unique::default();
     for raw in users {
         match cx.addr(&raw).filter(|a| cx.st.users.contains_key(a)) {
-            Some(a) => add(a),
+            Some(a) => {
+                out.insert(a);
+            }
             None => unknown.push(raw),
         }
     }
     for list in lists {
         match contacts::members(cx, owner, list) {
-            Some(m) => m.into_iter().for_each(&mut add),
+            Some(m) => out.extend(m),
             None => unknown_lists.push(list.clone()),
         }
     }
-    out
+    out.into_vec()
 }
 
 fn result_with(unknown: Vec<String>, unknown_lists: Vec<String>, any_ok: bool) -> CspResult {
