@@ -1,6 +1,6 @@
 //! The engine's in-memory state: users, sessions, their queues and subscriptions.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use imps_csp::model::attributes::PresenceSubList;
 use imps_csp::model::common::ClientId;
@@ -27,6 +27,9 @@ pub(crate) struct State {
     /// client logging in with such a cookie believes it recovers a session that is gone and
     /// gets 502, so that it starts afresh (negotiates, subscribes) instead.
     pub ended_cookies: HashMap<(String, String), u64>,
+    /// Every inbox message by (expiry time, recipient, MessageID): the once-a-second expiry
+    /// looks at the few that are due instead of at every stored message.
+    pub expiries: BTreeSet<(u64, String, String)>,
 }
 
 /// A login challenge handed out in a 401 Login-Response.

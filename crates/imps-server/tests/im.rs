@@ -726,6 +726,33 @@ async fn a_client_that_never_acknowledges_holds_at_most_the_outbox_and_loses_not
 }
 
 #[tokio::test]
+async fn a_stored_message_still_expires_after_a_restart() {
+    let mut ts = TestServer::start_with(&["alice", "bob"], |s| {
+        s.engine.max_validity = 2;
+    })
+    .await
+    .expect("server");
+    let v = Variant::V12_XML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let p = send(&mut alice, text_message(&["bob"], &[], "gone soon", true)).await;
+    assert_eq!(code_of(&p), StatusCode::SUCCESS);
+    ts.restart_with(|s| s.engine.max_validity = 2)
+        .await
+        .expect("restart");
+    let mut alice = ts.client("alice", v).await.expect("alice again");
+    let p = alice
+        .wait_for(WAIT, |p| matches!(p, Primitive::DeliveryReportRequest(_)))
+        .await
+        .expect("DeliveryReport");
+    let Primitive::DeliveryReportRequest(d) = p else {
+        unreachable!()
+    };
+    assert_eq!(d.result.code, StatusCode::MESSAGE_EXPIRED);
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    assert!(bob.poll().await.expect("poll").is_none());
+}
+
+#[tokio::test]
 async fn expired_messages_are_dropped_and_reported() {
     let ts = TestServer::start_with(&["alice", "bob"], |s| {
         s.engine.max_validity = 1;

@@ -195,8 +195,10 @@ fn accept(
         document,
     };
     cx.writes.push(Write::PutMessage(record.clone()));
+    let expiry = (record.expires_at, recipient.to_owned(), message_id.clone());
     let sessions = match cx.st.users.get_mut(recipient) {
         Some(u) => {
+            cx.st.expiries.insert(expiry);
             u.inbox
                 .insert(message_id.clone(), Stored { record, message });
             u.inbox_order.push_back(message_id.clone());
@@ -323,6 +325,9 @@ fn take(cx: &mut Cx<'_>, user: &str, id: &str) -> Option<Stored> {
     let u = cx.st.users.get_mut(user)?;
     let stored = u.inbox.remove(id)?;
     u.inbox_order.retain(|x| x != id);
+    cx.st
+        .expiries
+        .remove(&(stored.record.expires_at, user.to_owned(), id.to_owned()));
     let sessions = u.sessions.clone();
     for sid in sessions {
         if let Some(s) = cx.st.sessions.get_mut(&sid) {
@@ -722,20 +727,13 @@ pub(crate) fn block_entity(cx: &mut Cx<'_>, sid: &str, r: BlockEntityRequest) ->
 
 /// Discards expired messages (senders that asked get 542).
 pub(crate) fn expire_messages(cx: &mut Cx<'_>) {
-    let now = cx.now;
-    let expired: Vec<(String, String)> = cx
-        .st
-        .users
-        .iter()
-        .flat_map(|(user, u)| {
-            u.inbox
-                .values()
-                .filter(|s| s.record.expires_at <= now)
-                .map(|s| (user.clone(), s.record.message_id.clone()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    for (user, id) in expired {
+    while let Some(first) = cx.st.expiries.first() {
+        if first.0 > cx.now {
+            break;
+        }
+        let Some((_, user, id)) = cx.st.expiries.pop_first() else {
+            break;
+        };
         if let Some(stored) = take(cx, &user, &id) {
             tracing::info!(recipient = %user, message = %id, "message expired");
             report(cx, &stored, StatusCode::MESSAGE_EXPIRED);
