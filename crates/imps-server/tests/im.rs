@@ -9,8 +9,9 @@ use imps_csp::codec::ContentData;
 use imps_csp::model::common::{NickList, NickName};
 use imps_csp::model::common::{Recipient, Sender, User};
 use imps_csp::model::im::{
-    ForwardMessageRequest, GetMessageListRequest, GetMessageRequest, MessageDelivered, MessageInfo,
-    NewMessage, RejectMessageRequest, SendMessageRequest, SetDeliveryMethodRequest,
+    DeliveryReportRequest, ForwardMessageRequest, GetMessageListRequest, GetMessageRequest,
+    MessageDelivered, MessageInfo, NewMessage, RejectMessageRequest, SendMessageRequest,
+    SetDeliveryMethodRequest,
 };
 use imps_csp::model::presence::CreateListRequest;
 use imps_csp::model::session::{CapabilityList, ClientCapabilityRequest};
@@ -77,6 +78,18 @@ async fn receive(c: &mut Client) -> NewMessage {
         .expect("a NewMessage")
     {
         Primitive::NewMessage(m) => m,
+        _ => unreachable!(),
+    }
+}
+
+/// The next DeliveryReport-Request that reaches `c`.
+async fn delivery_report(c: &mut Client) -> DeliveryReportRequest {
+    match c
+        .wait_for(WAIT, |p| matches!(p, Primitive::DeliveryReportRequest(_)))
+        .await
+        .expect("a DeliveryReport-Request")
+    {
+        Primitive::DeliveryReportRequest(d) => d,
         _ => unreachable!(),
     }
 }
@@ -298,13 +311,7 @@ async fn rejected_message_is_gone_and_the_sender_hears_538() {
         };
         assert_eq!(s.result.code, StatusCode::PARTIALLY_SUCCESSFUL, "{v:?}");
         assert_eq!(s.result.detailed[0].code, StatusCode::INVALID_MESSAGE_ID);
-        let p = alice
-            .wait_for(WAIT, |p| matches!(p, Primitive::DeliveryReportRequest(_)))
-            .await
-            .expect("DeliveryReport");
-        let Primitive::DeliveryReportRequest(d) = p else {
-            unreachable!()
-        };
+        let d = delivery_report(&mut alice).await;
         assert_eq!(d.result.code, StatusCode::MESSAGE_REJECTED, "{v:?}");
         assert_eq!(d.message_info.message_id.as_deref(), Some(id.as_str()));
         assert!(message_list(&mut bob).await.is_empty());
@@ -385,13 +392,7 @@ async fn delivery_report_reaches_a_sender_that_asked() {
         };
         let id = r.message_id.expect("MessageID");
         receive(&mut bob).await;
-        let p = alice
-            .wait_for(WAIT, |p| matches!(p, Primitive::DeliveryReportRequest(_)))
-            .await
-            .expect("DeliveryReport");
-        let Primitive::DeliveryReportRequest(d) = p else {
-            unreachable!()
-        };
+        let d = delivery_report(&mut alice).await;
         assert_eq!(d.result.code, StatusCode::SUCCESS, "{v:?}");
         assert_eq!(d.message_info.message_id.as_deref(), Some(id.as_str()));
         assert!(d.delivery_time.is_some());
@@ -425,13 +426,7 @@ async fn delivery_report_waits_for_an_offline_sender_across_a_restart() {
         bob.logout().await.expect("logout");
         ts.restart().await.expect("restart");
         let mut alice = ts.client("alice", v).await.expect("alice again");
-        let p = alice
-            .wait_for(WAIT, |p| matches!(p, Primitive::DeliveryReportRequest(_)))
-            .await
-            .expect("the DeliveryReport that waited");
-        let Primitive::DeliveryReportRequest(d) = p else {
-            unreachable!()
-        };
+        let d = delivery_report(&mut alice).await;
         assert_eq!(d.result.code, StatusCode::SUCCESS, "{v:?}");
         assert_eq!(d.message_info.message_id.as_deref(), Some(id.as_str()));
         // Handed out once: the next login has nothing waiting.
@@ -740,13 +735,7 @@ async fn a_stored_message_still_expires_after_a_restart() {
         .await
         .expect("restart");
     let mut alice = ts.client("alice", v).await.expect("alice again");
-    let p = alice
-        .wait_for(WAIT, |p| matches!(p, Primitive::DeliveryReportRequest(_)))
-        .await
-        .expect("DeliveryReport");
-    let Primitive::DeliveryReportRequest(d) = p else {
-        unreachable!()
-    };
+    let d = delivery_report(&mut alice).await;
     assert_eq!(d.result.code, StatusCode::MESSAGE_EXPIRED);
     let mut bob = ts.client("bob", v).await.expect("bob");
     assert!(bob.poll().await.expect("poll").is_none());
@@ -763,13 +752,7 @@ async fn expired_messages_are_dropped_and_reported() {
     let mut alice = ts.client("alice", v).await.expect("alice");
     let p = send(&mut alice, text_message(&["bob"], &[], "soon gone", true)).await;
     assert_eq!(code_of(&p), StatusCode::SUCCESS);
-    let p = alice
-        .wait_for(WAIT, |p| matches!(p, Primitive::DeliveryReportRequest(_)))
-        .await
-        .expect("DeliveryReport");
-    let Primitive::DeliveryReportRequest(d) = p else {
-        unreachable!()
-    };
+    let d = delivery_report(&mut alice).await;
     assert_eq!(d.result.code, StatusCode::MESSAGE_EXPIRED);
     let mut bob = ts.client("bob", Variant::V13_WBXML).await.expect("bob");
     assert!(bob.poll().await.expect("poll").is_none());

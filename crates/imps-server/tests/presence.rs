@@ -903,9 +903,25 @@ async fn former_watchers_count_from_when_they_stopped() {
         .expect("unsubscribe");
     assert!(is_ok(&p));
     carol.logout().await.expect("logout");
-    let p = bob
+    assert_eq!(
+        former_watchers(&mut bob, 3).await,
+        vec![uid("alice"), uid("carol")]
+    );
+
+    // The history survives a restart of the server.
+    ts.restart().await.expect("restart");
+    let mut bob = ts.client("bob", v).await.expect("bob again");
+    assert_eq!(
+        former_watchers(&mut bob, 600).await,
+        vec![uid("alice"), uid("carol")]
+    );
+}
+
+/// The former watchers GetWatcherList names within `period` seconds, sorted.
+async fn former_watchers(c: &mut Client, period: u32) -> Vec<String> {
+    let p = c
         .request(Primitive::GetWatcherListRequest(GetWatcherListRequest {
-            history_period: Some(3),
+            history_period: Some(period),
             max_watcher_list: None,
         }))
         .await
@@ -913,36 +929,14 @@ async fn former_watchers_count_from_when_they_stopped() {
     let Primitive::GetWatcherListResponse(r) = p else {
         panic!("{p:?}")
     };
-    let mut former: Vec<&str> = r
+    let mut former: Vec<String> = r
         .watcher
         .iter()
         .filter(|w| w.watcher_status.as_deref() == Some("FORMER_SUBSCRIBER"))
-        .filter_map(|w| w.watcher_id())
+        .filter_map(|w| w.watcher_id().map(str::to_owned))
         .collect();
     former.sort_unstable();
-    assert_eq!(former, vec![uid("alice").as_str(), uid("carol").as_str()]);
-
-    // The history survives a restart of the server.
-    ts.restart().await.expect("restart");
-    let mut bob = ts.client("bob", v).await.expect("bob again");
-    let p = bob
-        .request(Primitive::GetWatcherListRequest(GetWatcherListRequest {
-            history_period: Some(600),
-            max_watcher_list: None,
-        }))
-        .await
-        .expect("GetWatcherList after restart");
-    let Primitive::GetWatcherListResponse(r) = p else {
-        panic!("{p:?}")
-    };
-    let mut former: Vec<&str> = r
-        .watcher
-        .iter()
-        .filter(|w| w.watcher_status.as_deref() == Some("FORMER_SUBSCRIBER"))
-        .filter_map(|w| w.watcher_id())
-        .collect();
-    former.sort_unstable();
-    assert_eq!(former, vec![uid("alice").as_str(), uid("carol").as_str()]);
+    former
 }
 
 #[tokio::test]
