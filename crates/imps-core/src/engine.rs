@@ -30,6 +30,17 @@ pub struct Wake {
     pub udp_port: Option<u32>,
 }
 
+/// Where a request reached the server: the addresses its session is told for CIR channels
+/// when the operator configured none (csp-reference §11.1: a client needs a channel it can
+/// reach, and the listen address may be `0.0.0.0`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reached {
+    /// Host announced as `TCPAddress` for standalone TCP CIR.
+    pub tcp_cir_host: Option<String>,
+    /// URL announced for standalone HTTP CIR (without the `?session=` query).
+    pub http_cir_url: Option<String>,
+}
+
 /// What handling one request (or one tick) produced.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -61,6 +72,8 @@ pub(crate) struct Cx<'a> {
     pub farewells: Vec<Wake>,
     /// Users whose pending delivery reports changed: saved once, when the call finishes.
     pub reports_changed: HashSet<String>,
+    /// Where the request reached the server.
+    pub reached: Reached,
 }
 
 /// A handler's answer to one request transaction.
@@ -233,6 +246,18 @@ impl Engine {
     /// Login-Request checks a slow password hash: call this off the async executor's threads
     /// when [`Engine::is_slow`] says so.
     pub fn handle(&self, msg: WvCspMessage, now: u64, fingerprint: u64) -> Outcome {
+        self.handle_reached(msg, now, fingerprint, Reached::default())
+    }
+
+    /// [`Engine::handle`] for a request that reached the server at `reached` (the CIR
+    /// addresses announced to the session, unless the operator configured them).
+    pub fn handle_reached(
+        &self,
+        msg: WvCspMessage,
+        now: u64,
+        fingerprint: u64,
+        reached: Reached,
+    ) -> Outcome {
         if let Some(t) = msg.session.transactions.first() {
             if let Primitive::LoginRequest(req) = &t.primitive {
                 return feature::session::login(self, &self.state, &msg, req, t, now);
@@ -240,6 +265,7 @@ impl Engine {
         }
         let mut st = self.state.lock();
         let mut cx = Cx::new(&mut st, &self.cfg, now);
+        cx.reached = reached;
         let response = dispatch(&mut cx, msg, fingerprint);
         cx.finish(response)
     }
@@ -264,6 +290,7 @@ impl<'a> Cx<'a> {
             ended: Vec::new(),
             farewells: Vec::new(),
             reports_changed: HashSet::new(),
+            reached: Reached::default(),
         }
     }
 

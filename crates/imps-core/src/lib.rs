@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod media;
 mod engine;
 mod feature;
 mod load;
@@ -19,4 +20,4 @@ pub mod store;
 mod unique;
 
 pub use config::EngineConfig;
-pub use engine::{Engine, Outcome, Wake};
+pub use engine::{Engine, Outcome, Reached, Wake};

@@ -156,7 +156,8 @@ pub(crate) enum DeliveryMethod {
 pub(crate) struct Agreed {
     pub delivery: DeliveryMethod,
     pub any_content: bool,
-    pub content_types: Vec<String>,
+    /// The AcceptedContentType entries that parsed as media types.
+    pub content_types: Vec<crate::media::MediaType>,
     pub content_length: Option<u32>,
     pub cir_methods: Vec<String>,
     pub udp_port: Option<u32>,

@@ -37,6 +37,7 @@ pub mod error;
 pub mod model;
 pub mod names;
 pub mod primitive;
+pub mod salvage;
 pub mod status;
 pub mod tokens;
 pub mod version;
@@ -49,6 +50,7 @@ pub use envelope::{
 pub use error::{DecodeError, EncodeError};
 pub use imps_wbxml::Limits;
 pub use primitive::Primitive;
+pub use salvage::{salvage, Salvaged};
 pub use status::StatusCode;
 pub use version::{CspVersion, VersionRange};
 

@@ -38,8 +38,9 @@ pub struct FileConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CirSection {
-    /// Standalone TCP CIR listen address (off when absent).
-    pub tcp: Option<SocketAddr>,
+    /// Standalone TCP CIR: `"off"`, or the listen address (default: port 3717 on the HTTP
+    /// listen address).
+    pub tcp: Option<String>,
     /// TCPAddress:TCPPort announced to clients (default: the listen address).
     pub tcp_announce: Option<String>,
     /// Offer standalone HTTP CIR (default true).
@@ -146,6 +147,35 @@ pub struct ServiceSection {
     pub open_presence: Option<bool>,
 }
 
+/// The standalone TCP CIR port impsd listens on unless configured: 3717, the port IANA
+/// registered for WV CSP CIR (`wv-csp-udp-cir`, TCP and UDP).
+pub const DEFAULT_CIR_TCP_PORT: u16 = 3717;
+
+/// Where standalone TCP CIR listens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CirTcp {
+    /// Not offered.
+    Off,
+    /// [`DEFAULT_CIR_TCP_PORT`] on the IP address of the HTTP listener (the default: real
+    /// handsets need a CIR channel, csp-reference §11.1); a free port when the HTTP port is 0.
+    Default,
+    /// This address.
+    At(SocketAddr),
+}
+
+impl CirTcp {
+    /// The address to listen on, given the HTTP listen address.
+    pub fn address(self, http: SocketAddr) -> Option<SocketAddr> {
+        match self {
+            CirTcp::Off => None,
+            // An HTTP listener on port 0 (a free port: tests) gets a free CIR port too.
+            CirTcp::Default if http.port() == 0 => Some(SocketAddr::new(http.ip(), 0)),
+            CirTcp::Default => Some(SocketAddr::new(http.ip(), DEFAULT_CIR_TCP_PORT)),
+            CirTcp::At(a) => Some(a),
+        }
+    }
+}
+
 /// Settings resolved from defaults, the file and the command line.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -161,8 +191,8 @@ pub struct Settings {
     pub max_queued_logins: usize,
     /// Password hash cost.
     pub hash_cost: HashCost,
-    /// Standalone TCP CIR listen address.
-    pub cir_tcp: Option<SocketAddr>,
+    /// Standalone TCP CIR listener.
+    pub cir_tcp: CirTcp,
     /// TCP CIR address and port announced.
     pub cir_tcp_announce: Option<(String, u16)>,
     /// Offer standalone HTTP CIR.
@@ -182,7 +212,7 @@ impl Default for Settings {
             max_body_bytes: 256 * 1024,
             max_queued_logins: 512,
             hash_cost: HashCost::default(),
-            cir_tcp: None,
+            cir_tcp: CirTcp::Default,
             cir_tcp_announce: None,
             cir_http: true,
             cir_http_url: None,
@@ -260,7 +290,14 @@ impl Settings {
         if f.service.url.is_some() {
             e.sp_url = f.service.url;
         }
-        s.cir_tcp = f.cir.tcp;
+        if let Some(t) = f.cir.tcp {
+            s.cir_tcp = match t.trim() {
+                "off" | "false" | "" => CirTcp::Off,
+                a => CirTcp::At(a.parse().map_err(|_| {
+                    anyhow::anyhow!("[cir] tcp must be \"off\" or an address like 0.0.0.0:3717")
+                })?),
+            };
+        }
         if let Some(a) = f.cir.tcp_announce {
             let (host, port) = a
                 .rsplit_once(':')

@@ -5,7 +5,7 @@
 
 use std::convert::Infallible;
 use std::hash::{Hash, Hasher};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode as HttpStatus};
-use imps_core::{Engine, Outcome};
+use imps_core::{Engine, Outcome, Reached};
 use imps_csp::model::common::Status;
 use imps_csp::{
     CspVersion, Encoding, Limits, Primitive, StatusCode, TransactionMode, WvCspMessage,
@@ -37,15 +37,26 @@ fn plain(status: HttpStatus, text: &'static str) -> Response<Full<Bytes>> {
     r
 }
 
+/// The connection a request came on.
+#[derive(Clone, Copy, Debug)]
+pub struct Conn {
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// The server's address the client reached.
+    pub local: Option<SocketAddr>,
+    /// Whether the connection is HTTPS.
+    pub tls: bool,
+}
+
 /// Routes one HTTP request.
 pub async fn serve(
     app: Arc<App>,
     req: Request<Incoming>,
-    peer: SocketAddr,
+    conn: Conn,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_owned();
     Ok(match (req.method(), path.as_str()) {
-        (&Method::POST, "/" | "/imps") => csp(app, req, peer).await,
+        (&Method::POST, "/" | "/imps") => csp(app, req, conn).await,
         (_, "/" | "/imps") => plain(HttpStatus::METHOD_NOT_ALLOWED, "POST a CSP message\n"),
         (&Method::GET, "/cir") => http_cir(&app, req.uri().query().unwrap_or("")),
         (&Method::GET, "/health") => plain(HttpStatus::OK, "ok\n"),
@@ -128,7 +139,56 @@ fn status_message(
     m
 }
 
-async fn csp(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+/// The host part of a `Host` header value (`name`, `name:port`, `[v6]:port`).
+fn host_of(value: &str) -> Option<&str> {
+    let value = value.trim();
+    let host = if let Some(rest) = value.strip_prefix('[') {
+        rest.split_once(']').map(|(h, _)| h)?
+    } else {
+        value.rsplit_once(':').map_or(value, |(h, _)| h)
+    };
+    (!host.is_empty() && host.len() <= 255).then_some(host)
+}
+
+/// Where the request reached the server, for the CIR addresses announced to its session
+/// (only where the operator configured none).
+fn reached(app: &App, req: &Request<Incoming>, conn: Conn) -> Reached {
+    let host_header = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.bytes().all(|b| b.is_ascii_graphic()));
+    // The local IP, without an IPv4-mapped IPv6 wrapper.
+    let local_ip = conn.local.map(|a| match a.ip() {
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        ip => ip,
+    });
+    let mut r = Reached::default();
+    if app.tcp_cir_per_request {
+        // TCPAddress: the Host header when it is an IP literal, else the address the
+        // connection reached (a name in Host may not resolve on a handset).
+        let literal = host_header
+            .and_then(host_of)
+            .filter(|h| h.parse::<IpAddr>().is_ok());
+        r.tcp_cir_host = literal
+            .map(str::to_owned)
+            .or_else(|| local_ip.map(|ip| ip.to_string()));
+    }
+    if app.settings.cir_http && app.settings.cir_http_url.is_none() {
+        let scheme = if conn.tls { "https" } else { "http" };
+        let authority = host_header
+            .map(str::to_owned)
+            .or_else(|| conn.local.map(|a| a.to_string()));
+        r.http_cir_url = authority.map(|a| format!("{scheme}://{a}/cir"));
+    }
+    r
+}
+
+async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full<Bytes>> {
+    let peer = conn.peer;
+    let reached = reached(&app, &req, conn);
     let max = app.settings.max_body_bytes;
     let declared = req
         .headers()
@@ -162,8 +222,12 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Respons
         Ok(m) => m,
         Err(e) => {
             let code = e.status_code();
-            tracing::warn!(%peer, error = %e, code = code.0, "undecodable request");
-            let m = status_message(guess_version(&body), None, None, code);
+            // Echo what could be read: an error without the TransactionID hangs a real
+            // client (csp-reference §11.1).
+            let got = imps_csp::salvage(&body, Limits::default());
+            tracing::warn!(%peer, error = %e, code = code.0, tid = ?got.transaction_id, "undecodable request");
+            let version = got.version.unwrap_or_else(|| guess_version(&body));
+            let m = status_message(version, got.session_id, got.transaction_id, code);
             return reply(Some(&m), encoding, media);
         }
     };
@@ -191,7 +255,7 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Respons
                     Err(e) => tracing::error!(error = %e, "reading an account failed"),
                 }
             }
-            engine.handle(msg, now, fingerprint)
+            engine.handle_reached(msg, now, fingerprint, reached)
         };
         match app.logins.run(work).await {
             Ok(o) => o,
@@ -207,7 +271,7 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Respons
             }
         }
     } else {
-        app.engine.handle(msg, now, fingerprint)
+        app.engine.handle_reached(msg, now, fingerprint, reached)
     };
     let Outcome {
         response,

@@ -17,6 +17,8 @@ mod listen;
 pub mod pool;
 
 use std::net::SocketAddr;
+
+use anyhow::Context as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +29,7 @@ use imps_store::SqliteStore;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-pub use config::Settings;
+pub use config::{CirTcp, Settings};
 
 /// What every request handler shares.
 pub struct App {
@@ -43,6 +45,9 @@ pub struct App {
     pub logins: pool::LoginPool,
     /// CIR connections.
     pub cir: cir::CirHub,
+    /// Whether the TCPAddress announced is the address each client reached (TCP CIR listens
+    /// on every address and the operator announced none).
+    pub tcp_cir_per_request: bool,
 }
 
 impl App {
@@ -164,9 +169,14 @@ pub async fn start_with_store(
     let mut settings = settings;
     let http = listen::bind(settings.http)?;
     let http_addr = http.local_addr()?;
-    let tcp_cir = match settings.cir_tcp {
+    let mut tcp_cir_per_request = false;
+    let tcp_cir = match settings.cir_tcp.address(http_addr) {
         Some(addr) => {
-            let l = listen::bind(addr)?;
+            let l = listen::bind(addr).context(
+                "standalone TCP CIR (on by default): set [cir] tcp to another address, or \"off\"",
+            )?;
+            tcp_cir_per_request =
+                settings.cir_tcp_announce.is_none() && addr.ip().is_unspecified();
             let bound = l.local_addr()?;
             let announce = settings
                 .cir_tcp_announce
@@ -192,6 +202,7 @@ pub async fn start_with_store(
         settings: settings.clone(),
         wakes: AtomicU64::new(0),
         cir: cir::CirHub::default(),
+        tcp_cir_per_request,
         logins: pool::LoginPool::new(
             std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             settings.max_queued_logins,

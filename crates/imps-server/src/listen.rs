@@ -72,7 +72,12 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
-        let svc = service_fn(move |req| crate::http::serve(app.clone(), req, peer));
+        let conn_info = crate::http::Conn {
+            peer,
+            local: stream.local_addr().ok(),
+            tls: tls.is_some(),
+        };
+        let svc = service_fn(move |req| crate::http::serve(app.clone(), req, conn_info));
         let builder = hyper::server::conn::http1::Builder::new();
         match &tls {
             None => {

@@ -166,6 +166,9 @@ fn serve(s: Settings) -> anyhow::Result<()> {
         if let Some(a) = running.https_addr {
             println!("impsd listening on https://{a}");
         }
+        if let Some(a) = running.cir_tcp_addr {
+            println!("impsd standalone TCP CIR on {a}");
+        }
         running.run_until(signal).await;
         Ok(())
     })

@@ -10,7 +10,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 async fn server() -> TestServer {
     TestServer::start_with(&["alice", "bob"], |s| {
-        s.cir_tcp = Some("127.0.0.1:0".parse().expect("addr"));
+        s.cir_tcp = imps_server::CirTcp::At("127.0.0.1:0".parse().expect("addr"));
     })
     .await
     .expect("server")

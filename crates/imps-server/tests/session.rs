@@ -398,7 +398,7 @@ async fn idle_sessions_expire_with_600() {
 #[tokio::test]
 async fn a_fifth_login_replaces_the_oldest_session_with_603() {
     let ts = TestServer::start_with(&["alice"], |s| {
-        s.cir_tcp = Some("127.0.0.1:0".parse().expect("addr"));
+        s.cir_tcp = imps_server::CirTcp::At("127.0.0.1:0".parse().expect("addr"));
     })
     .await
     .expect("server");

@@ -18,6 +18,7 @@ use imps_csp::model::im::{
 };
 use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
 
+use crate::media::MediaType;
 use crate::auth;
 use crate::engine::{fail, status, Cx, Reply};
 use crate::feature::{contacts, presence};
@@ -104,12 +105,11 @@ fn content_refused(cx: &Cx<'_>, recipient: &str, ctype: &str, len: usize) -> boo
     let Some(u) = cx.st.users.get(recipient) else {
         return false;
     };
-    let base = ctype
-        .split(';')
-        .next()
-        .unwrap_or(ctype)
-        .trim()
-        .to_ascii_lowercase();
+    // A type that does not parse is compared by what it names before any parameter.
+    let offered = MediaType::parse(ctype).unwrap_or_else(|| MediaType {
+        essence: ctype.split(';').next().unwrap_or(ctype).trim().to_ascii_lowercase(),
+        charset: None,
+    });
     u.sessions
         .iter()
         .filter_map(|s| cx.st.sessions.get(s))
@@ -119,11 +119,7 @@ fn content_refused(cx: &Cx<'_>, recipient: &str, ctype: &str, len: usize) -> boo
             }
             let type_ok = s.agreed.any_content
                 || s.agreed.content_types.is_empty()
-                || s.agreed.content_types.iter().any(|t| {
-                    *t == base
-                        || t == "*/*"
-                        || t.ends_with("/*") && base.starts_with(&t[..t.len() - 1])
-                });
+                || s.agreed.content_types.iter().any(|t| t.accepts(&offered));
             let len_ok = s.agreed.content_length.is_none_or(|l| len <= l as usize);
             !(type_ok && len_ok)
         })
@@ -223,10 +219,15 @@ pub(crate) fn queue_message_to_session(cx: &mut Cx<'_>, sid: &str, user: &str, i
         .sessions
         .get(sid)
         .map_or(DeliveryMethod::Push, |s| s.agreed.delivery);
+    let message = cx
+        .st
+        .sessions
+        .get(sid)
+        .map_or_else(|| stored.message.clone(), |s| for_session(&s.agreed, &stored.message));
     let primitive = match method {
-        DeliveryMethod::Push => Primitive::NewMessage(stored.message.clone()),
+        DeliveryMethod::Push => Primitive::NewMessage(message),
         DeliveryMethod::Notify => Primitive::MessageNotification(MessageNotification {
-            message_info: stored.message.message_info.clone(),
+            message_info: message.message_info,
         }),
     };
     cx.queue(
@@ -477,11 +478,40 @@ pub(crate) fn get_message(cx: &mut Cx<'_>, sid: &str, r: GetMessageRequest) -> R
     else {
         return fail(StatusCode::INVALID_MESSAGE_ID);
     };
+    let message = match cx.st.sessions.get(sid) {
+        Some(s) => for_session(&s.agreed, &stored.message),
+        None => stored.message.clone(),
+    };
     Primitive::GetMessageResponse(GetMessageResponse {
-        message_info: stored.message.message_info.clone(),
-        content_data: stored.message.content_data.clone(),
+        message_info: message.message_info,
+        content_data: message.content_data,
     })
     .into()
+}
+
+/// The message as a session that negotiated `agreed` gets it: text in the charset the
+/// session asked for (`AcceptedContentType text/plain; charset=...`).
+fn for_session(agreed: &crate::state::Agreed, message: &NewMessage) -> NewMessage {
+    let mut m = message.clone();
+    let info = &m.message_info;
+    let base64 = info
+        .content_encoding
+        .as_deref()
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case("BASE64"));
+    let text = match &m.content_data {
+        Some(ContentData::Text(t)) => Some(t.as_str()),
+        _ => None,
+    };
+    let ctype = info.content_type.as_deref().unwrap_or("text/plain");
+    if let Some((label, body)) =
+        crate::media::deliver_as(ctype, base64, text, &agreed.content_types)
+    {
+        m.message_info.content_type = Some(label);
+        if let Some(b) = body {
+            m.content_data = Some(ContentData::Text(b));
+        }
+    }
+    m
 }
 
 /// GetMessageList-Request: the undelivered messages, oldest first.

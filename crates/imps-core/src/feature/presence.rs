@@ -97,12 +97,31 @@ fn full(cx: &Cx<'_>, presentity: &str) -> PresenceSubList {
         presence_value: Some(!u.sessions.is_empty()),
         client_id: None,
     });
+    if u.sessions.is_empty() {
+        // Offline: the client's OnlineStatus (invisible or not) says nothing any more.
+        p.online_status = Some(FlagAttribute {
+            qualifier: Some(true),
+            presence_value: Some(false),
+            client_id: None,
+        });
+    }
     p.registration = Some(FlagAttribute {
         qualifier: Some(true),
         presence_value: Some(true),
         client_id: None,
     });
     p
+}
+
+/// Whether `user` chose to appear offline: its stored OnlineStatus (what its client
+/// published) has Qualifier F.
+fn invisible(cx: &Cx<'_>, user: &str) -> bool {
+    cx.st.users.get(user).is_some_and(|u| {
+        u.presence
+            .online_status
+            .as_ref()
+            .is_some_and(|o| o.qualifier == Some(false))
+    })
 }
 
 /// What `watcher` sees of `presentity`, narrowed to `wanted` (`None` = all). Never empty:
@@ -116,6 +135,18 @@ pub(crate) fn view(
 ) -> PresenceSubList {
     let allowed = allowed(cx, presentity, watcher);
     let mut p = full(cx, presentity);
+    if watcher != presentity && invisible(cx, presentity) {
+        // Invisible (the user published OnlineStatus with Qualifier F, as the Razr does):
+        // others see the user offline and not available.
+        p.online_status = Some(FlagAttribute {
+            qualifier: Some(true),
+            presence_value: Some(false),
+            client_id: None,
+        });
+        if let Some(a) = &mut p.user_availability {
+            a.presence_value = Some("NOT_AVAILABLE".into());
+        }
+    }
     p.retain(|name| {
         allowed.as_ref().is_none_or(|a| a.contains(name)) && wanted.is_none_or(|w| w.contains(name))
     });
@@ -198,8 +229,16 @@ pub(crate) fn notify_watchers(cx: &mut Cx<'_>, user: &str, changed: Option<&[&'s
     }
 }
 
-/// A user went online or offline.
+/// A user went online or offline. Going offline ends invisibility: the next login is
+/// visible until its client says otherwise.
 pub(crate) fn online_changed(cx: &mut Cx<'_>, user: &str) {
+    if let Some(u) = cx.st.users.get_mut(user) {
+        if u.sessions.is_empty() && u.presence.online_status.take().is_some() {
+            if let Some(doc) = presence_document(user, &u.presence) {
+                cx.writes.push(Write::PutDocument(doc));
+            }
+        }
+    }
     notify_watchers(cx, user, Some(&["OnlineStatus"]));
 }
 
@@ -559,12 +598,21 @@ pub(crate) fn presence_document(user: &str, p: &PresenceSubList) -> Option<UserD
     })
 }
 
-/// UpdatePresence-Request: OnlineStatus and Registration are the server's and ignored.
+/// UpdatePresence-Request. OnlineStatus and Registration are the server's: a client's
+/// Registration is ignored, and its OnlineStatus counts only for its Qualifier — F makes the
+/// user invisible (others see it offline, csp-reference §11.2, the Razr), T visible again.
 pub(crate) fn update_presence(cx: &mut Cx<'_>, sid: &str, r: UpdatePresenceRequest) -> Reply {
     let user = cx.user_of(sid);
     let mut update = r.presence_sub_list;
-    update.online_status = None;
     update.registration = None;
+    if let Some(o) = &mut update.online_status {
+        // Only the choice is kept: the value itself is derived from the sessions.
+        *o = FlagAttribute {
+            qualifier: Some(o.qualifier != Some(false)),
+            presence_value: Some(o.qualifier != Some(false)),
+            client_id: None,
+        };
+    }
     if let Some(TextAttribute {
         presence_value: Some(v),
         ..
@@ -574,7 +622,11 @@ pub(crate) fn update_presence(cx: &mut Cx<'_>, sid: &str, r: UpdatePresenceReque
             return fail(StatusCode::INVALID_PRESENCE_VALUE);
         }
     }
-    let changed = update.names();
+    let mut changed = update.names();
+    if update.online_status.is_some() && !changed.contains(&"UserAvailability") {
+        // Invisibility also masks UserAvailability.
+        changed.push("UserAvailability");
+    }
     if changed.is_empty() {
         return status(StatusCode::SUCCESS).into();
     }

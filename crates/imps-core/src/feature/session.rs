@@ -15,6 +15,7 @@ use imps_csp::{
 };
 use parking_lot::Mutex;
 
+use crate::media::MediaType;
 use crate::auth;
 use crate::engine::{fail, insert_session, status, Cx, Engine, Outcome, Reply};
 use crate::feature::{im, presence, IMPLEMENTED};
@@ -435,12 +436,14 @@ pub(crate) fn capabilities(cx: &mut Cx<'_>, sid: &str, r: ClientCapabilityReques
     }
     if cir.iter().any(|m| m == "STCP") {
         if let Some((addr, port)) = &cfg.tcp_cir {
-            agreed.tcp_address = Some(addr.clone());
+            let host = cx.reached.tcp_cir_host.as_ref().unwrap_or(addr);
+            agreed.tcp_address = Some(host.clone());
             agreed.tcp_port = Some(u32::from(*port));
         }
     }
     if cir.iter().any(|m| m == "SHTTP") {
         if let Some(url) = &cfg.http_cir_url {
+            let url = cx.reached.http_cir_url.as_ref().unwrap_or(url);
             agreed.cir_http_address = Some(CirHttpAddress {
                 url: Some(format!("{url}?session={}", s.id)),
             });
@@ -457,7 +460,7 @@ pub(crate) fn capabilities(cx: &mut Cx<'_>, sid: &str, r: ClientCapabilityReques
         content_types: req
             .accepted_content_type
             .iter()
-            .map(|t: &AcceptedContentType| t.content_type.trim().to_ascii_lowercase())
+            .filter_map(|t: &AcceptedContentType| MediaType::parse(&t.content_type))
             .collect(),
         content_length: content_length.or(push_len),
         cir_methods: cir,
@@ -478,6 +481,12 @@ pub(crate) fn offered(v: CspVersion) -> WvcspFeat {
     tree.retain(|c| IMPLEMENTED.contains(&c));
     tree
 }
+
+/// Function codes outside the common core of the client token tables: CSP 1.1/1.2 have them
+/// (page 2 0x0A, 0x0E, 0x13), Android's engine (which parses every version with its 1.3
+/// table) stops at them. They stay agreed, but answers name them only to a client that named
+/// them (docs/conformance.md, "What a client's tables may lack").
+const OUTSIDE_CORE: [&str; 3] = ["CALI", "DALI", "GALS"];
 
 /// Service-Request (§2.3).
 pub(crate) fn services(cx: &mut Cx<'_>, sid: &str, r: ServiceRequest) -> Reply {
@@ -510,6 +519,19 @@ pub(crate) fn services(cx: &mut Cx<'_>, sid: &str, r: ServiceRequest) -> Reply {
         }
     }
     s.functions = Some(set);
+    // What the client named: codes outside the common core of the client token tables go
+    // on the wire only to a client that named them (its table has them).
+    let named: HashSet<String> = r
+        .functions
+        .as_ref()
+        .and_then(|f| f.wvcsp_feat.as_ref())
+        .map(|w| w.codes().into_iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let mut agreed = agreed;
+    let mut offer = offer;
+    for tree in [&mut agreed, &mut offer] {
+        tree.retain(|c| !OUTSIDE_CORE.contains(&c) || named.contains(c));
+    }
     let resp = ServiceResponse {
         client_id: if v == CspVersion::V1_1 {
             r.client_id.or_else(|| s.client_id.clone())

@@ -750,10 +750,12 @@ element! {
     ///
     /// Build it with [`ClientCapabilityResponse::new`] to put the list in the version's element.
     pub struct ClientCapabilityResponse {
-        /// 1.1 `ClientID` echoed from the request.
-        client_id: Option<ClientId> => "ClientID" [only V1_1],
-        /// 1.1 `CapabilityList`: the agreed capabilities.
+        /// 1.1 `CapabilityList`: the agreed capabilities. Written **first**: Android's engine
+        /// takes the agreed list as the first child of the response (csp-reference §11.1), so
+        /// a `ClientID` before it would leave the client with no agreed capabilities.
         capability_list: Option<CapabilityList> => "CapabilityList" [only V1_1],
+        /// 1.1 `ClientID` echoed from the request (after the list, see above).
+        client_id: Option<ClientId> => "ClientID" [only V1_1],
         /// 1.2+ `AgreedCapabilityList`: the agreed capabilities.
         agreed_capability_list: Option<AgreedCapabilityList> => "AgreedCapabilityList" [since V1_2],
     }
