@@ -170,7 +170,7 @@ pub async fn start_with_store(
     let http = listen::bind(settings.http)?;
     let http_addr = http.local_addr()?;
     let mut tcp_cir_per_request = false;
-    let tcp_cir = match settings.cir_tcp.address(http_addr) {
+    let tcp_cir = match settings.cir_tcp.address(settings.http) {
         Some(addr) => {
             let l = listen::bind(addr).context(
                 "standalone TCP CIR (on by default): set [cir] tcp to another address, or \"off\"",

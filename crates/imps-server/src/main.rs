@@ -1,6 +1,7 @@
 //! `impsd`: the IMPS server. `impsd` (or `impsd serve`) serves CSP over HTTP on
 //! 127.0.0.1:8080 with data in ./impsd-data; `impsd user ...` administers accounts.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -158,17 +159,22 @@ fn serve(s: Settings) -> anyhow::Result<()> {
         let data = s.data.clone();
         let running = imps_server::start(s).await?;
         let signal = imps_server::shutdown_signal();
-        println!(
+        // Written, not println!: whoever reads the first line may close the pipe, and the
+        // server must not die of it.
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
             "impsd listening on http://{} (data in {})",
             running.http_addr,
             data.display()
         );
         if let Some(a) = running.https_addr {
-            println!("impsd listening on https://{a}");
+            let _ = writeln!(out, "impsd listening on https://{a}");
         }
         if let Some(a) = running.cir_tcp_addr {
-            println!("impsd standalone TCP CIR on {a}");
+            let _ = writeln!(out, "impsd standalone TCP CIR on {a}");
         }
+        let _ = out.flush();
         running.run_until(signal).await;
         Ok(())
     })

@@ -111,8 +111,20 @@ async fn the_android_engine_session() {
         panic!("{p:?}")
     };
     let agreed = caps.agreed().expect("AgreedCapabilityList");
-    // Not STCP here (not configured), so SHTTP with its URL: Android falls back to it.
-    assert_eq!(agreed.supported_cir_method, vec!["SHTTP".to_owned()]);
+    // Standalone TCP CIR is on by default (Android's first choice), announced at the address
+    // the client reached; SHTTP with its URL as well.
+    assert_eq!(
+        agreed.supported_cir_method,
+        vec!["STCP".to_owned(), "SHTTP".to_owned()]
+    );
+    let cir_port = ts
+        .running
+        .as_ref()
+        .and_then(|r| r.cir_tcp_addr)
+        .expect("TCP CIR listens by default")
+        .port();
+    assert_eq!(agreed.tcp_address.as_deref(), Some("127.0.0.1"));
+    assert_eq!(agreed.tcp_port, Some(u32::from(cir_port)));
     assert!(agreed
         .cir_http_address
         .as_ref()

@@ -59,14 +59,16 @@ async fn capabilities_are_what_the_server_honours() {
             "WSP not served"
         );
         let want: Vec<String> = if v.version == CspVersion::V1_1 {
-            Vec::new() // SHTTP does not exist in 1.1
+            vec!["STCP".to_owned()] // SHTTP does not exist in 1.1
         } else {
-            vec!["SHTTP".to_owned()]
+            vec!["STCP".to_owned(), "SHTTP".to_owned()]
         };
         assert_eq!(
             agreed.supported_cir_method, want,
-            "{v:?}: STCP is not configured here; standalone HTTP CIR is on by default"
+            "{v:?}: standalone TCP and HTTP CIR are both on by default"
         );
+        assert_eq!(agreed.tcp_address.as_deref(), Some("127.0.0.1"), "{v:?}");
+        assert!(agreed.tcp_port.is_some(), "{v:?}: TCPPort always with TCPAddress");
         if v.version >= CspVersion::V1_2 {
             assert!(agreed
                 .cir_http_address
