@@ -111,6 +111,7 @@
 //!   as an error: elements left open).
 
 mod libwbxml;
+pub mod phone;
 pub mod server;
 mod tools;
 mod tree;
