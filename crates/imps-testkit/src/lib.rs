@@ -110,6 +110,7 @@
 //! * A truncated document is not flagged as malformed; the token list just stops (detected here
 //!   as an error: elements left open).
 
+pub mod android;
 mod libwbxml;
 pub mod server;
 mod tools;
