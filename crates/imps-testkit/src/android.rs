@@ -299,7 +299,13 @@ fn wbxml_error(e: imps_wbxml::Error) -> AndroidDecodeError {
 /// writes it, so the tree compares with ours: OPAQUE in an element that is an integer in some
 /// CSP version as decimal, in a DateTime element as `YYYYMMDDThhmmssZ`, elsewhere as Base64.
 pub fn decode_like_android(bytes: &[u8]) -> Result<Tree, AndroidDecodeError> {
-    let mut reader = Reader::new(bytes, android_table(), Limits::default()).map_err(wbxml_error)?;
+    decode_strict(bytes, android_table())
+}
+
+/// [`decode_like_android`] with another table: strict (an unknown tag or value token is an
+/// error), the same rendering. For tests that need Android's table plus a few tokens.
+pub fn decode_strict(bytes: &[u8], table: &dyn TokenTable) -> Result<Tree, AndroidDecodeError> {
+    let mut reader = Reader::new(bytes, table, Limits::default()).map_err(wbxml_error)?;
     let mut stack: Vec<Tree> = Vec::new();
     let mut root = None;
     while let Some(ev) = reader.next().map_err(wbxml_error)? {
@@ -318,7 +324,7 @@ pub fn decode_like_android(bytes: &[u8]) -> Result<Tree, AndroidDecodeError> {
             Event::Text(t) => push_text(&mut stack, &t),
             Event::ExtI { value, .. } => push_text(&mut stack, &value),
             Event::ExtT { n, index } => {
-                let value = android_table()
+                let value = table
                     .ext_t(n, index)
                     .ok_or(AndroidDecodeError::UnknownValue { index })?;
                 push_text(&mut stack, value);
