@@ -10,7 +10,16 @@
 //! is the header `kind page code name since until` (optionally followed by `flags`).
 //! Each row: `kind` (`tag`, `attr`, `value`, `int`, `datetime`), `page` (hex, `-` for
 //! values), `code` (hex), `name`, `since` (`1.1`/`1.2`/`1.3`), `until` (a version or `-` =
-//! still present in 1.3) and an optional `flags` column (`-` or `decode-only`).
+//! still present in 1.3) and an optional `flags` column ([`Flag`]: `-`, `decode-only`,
+//! `literal-out` or `named-only`).
+//!
+//! # The common core
+//! Towards clients we write a tag or value token only where Android's table (the CSP 1.3
+//! table it uses in every version) has the same token for the same name, so that no client
+//! meets a token its table lacks. Rows outside that core carry `literal-out` (written as a
+//! LITERAL tag or an inline string; the token still decodes) or, for the service-tree codes
+//! the server sends only to a client that named them, `named-only` (still a token). The
+//! generated `CspTokens::core_exceptions` lists both per version.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -146,11 +155,56 @@ pub struct Row {
     pub since: Version,
     /// Last version that has the row.
     pub until: Version,
-    /// The token decodes to `name` but is never chosen when encoding.
-    pub decode_only: bool,
+    /// How the row is used when encoding.
+    pub flag: Flag,
+}
+
+/// The `flags` column: how a tag or value row is used when encoding (decoding always
+/// reads the token).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Flag {
+    /// `-` or empty: the token is written.
+    #[default]
+    None,
+    /// `decode-only`: never written; another token of the same name is (tag rows need one).
+    DecodeOnly,
+    /// `literal-out`: outside the common core; never written, and the element goes out as a
+    /// LITERAL tag (tag rows: no other token of the name may exist in the version) or the
+    /// string as inline text (value rows).
+    LiteralOut,
+    /// `named-only`: outside the common core but written as a token, because the server
+    /// sends the element only to a client that named it (tag rows only).
+    NamedOnly,
+}
+
+impl Flag {
+    fn parse(s: &str) -> Option<Flag> {
+        match s {
+            "" | "-" => Some(Flag::None),
+            "decode-only" => Some(Flag::DecodeOnly),
+            "literal-out" => Some(Flag::LiteralOut),
+            "named-only" => Some(Flag::NamedOnly),
+            _ => None,
+        }
+    }
+
+    /// The TSV spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::None => "-",
+            Flag::DecodeOnly => DECODE_ONLY,
+            Flag::LiteralOut => "literal-out",
+            Flag::NamedOnly => "named-only",
+        }
+    }
 }
 
 impl Row {
+    /// Whether the encoder chooses this token (not `decode-only`, not `literal-out`).
+    pub fn encodes(&self) -> bool {
+        matches!(self.flag, Flag::None | Flag::NamedOnly)
+    }
+
     /// Whether `v` is within `since..=until`.
     pub fn in_version(&self, v: Version) -> bool {
         self.since <= v && v <= self.until
@@ -253,16 +307,23 @@ fn parse_row(line: usize, fields: &[&str]) -> Result<Row, String> {
     if until < since {
         return Err(format!("until {} is before since {}", fields[5], fields[4]));
     }
-    let decode_only = match fields.get(6).copied() {
-        None | Some("" | "-") => false,
-        Some(DECODE_ONLY) if matches!(kind, Kind::Tag | Kind::Value) => true,
-        Some(DECODE_ONLY) => {
+    let flag = match fields.get(6).copied() {
+        None => Flag::None,
+        Some(f) => Flag::parse(f).ok_or_else(|| format!("unknown flag `{f}`"))?,
+    };
+    match flag {
+        Flag::None => {}
+        Flag::DecodeOnly | Flag::LiteralOut if !matches!(kind, Kind::Tag | Kind::Value) => {
             return Err(format!(
-                "`{DECODE_ONLY}` applies to tag and value rows only"
+                "`{}` applies to tag and value rows only",
+                flag.as_str()
             ))
         }
-        Some(f) => return Err(format!("unknown flag `{f}`")),
-    };
+        Flag::NamedOnly if kind != Kind::Tag => {
+            return Err(format!("`{}` applies to tag rows only", flag.as_str()))
+        }
+        _ => {}
+    }
     Ok(Row {
         line,
         kind,
@@ -271,7 +332,7 @@ fn parse_row(line: usize, fields: &[&str]) -> Result<Row, String> {
         name: name.to_string(),
         since,
         until,
-        decode_only,
+        flag,
     })
 }
 
@@ -386,7 +447,7 @@ fn validate(rows: &[Row], errors: &mut Vec<String>) {
 
         // Tag names are unique per version (except decode-only aliases).
         let mut tag_names: BTreeMap<&str, &Row> = BTreeMap::new();
-        for r in active().filter(|r| r.kind == Kind::Tag && !r.decode_only) {
+        for r in active().filter(|r| r.kind == Kind::Tag && r.encodes()) {
             if let Some(prev) = tag_names.insert(&r.name, r) {
                 errors.push(format!(
                     "line {}: tag `{}` also on line {} in {} (mark one `{DECODE_ONLY}`)",
@@ -398,12 +459,25 @@ fn validate(rows: &[Row], errors: &mut Vec<String>) {
             }
         }
         // A decode-only tag needs an encodable token of the same name.
-        for r in active().filter(|r| r.kind == Kind::Tag && r.decode_only) {
+        for r in active().filter(|r| r.kind == Kind::Tag && r.flag == Flag::DecodeOnly) {
             if !tag_names.contains_key(r.name.as_str()) {
                 errors.push(format!(
                     "line {}: decode-only tag `{}` has no encodable token in {}",
                     r.line,
                     r.name,
+                    v.as_str()
+                ));
+            }
+        }
+        // A literal-out tag is written LITERAL: no other token of the name may be chosen.
+        for r in active().filter(|r| r.kind == Kind::Tag && r.flag == Flag::LiteralOut) {
+            if let Some(other) = tag_names.get(r.name.as_str()) {
+                errors.push(format!(
+                    "line {}: literal-out tag `{}` has an encodable token on line {} in {} \
+                     (use `{DECODE_ONLY}`)",
+                    r.line,
+                    r.name,
+                    other.line,
                     v.as_str()
                 ));
             }
@@ -652,6 +726,12 @@ const PRELUDE: &str = r#"
 //! the 1.2+ presence-attribute `ContentType` (page 5 0x36) only decodes (`ContentType`
 //! encodes as page 0 0x10). Index 0x3D decodes as `GROUP_ID` in every version; the 1.3
 //! meaning `History` has no token and travels as inline text.
+//!
+//! The writer keeps to the *common core* of the tables: a token is written only if Android's
+//! table (CSP 1.3 plus a few 1.2 tags, used in every version) has the same token for the
+//! same name. Rows outside it (`literal-out` in the TSV) still decode, but the element goes
+//! out as a LITERAL tag and the string as inline text; [`CspTokens::core_exceptions`] lists
+//! them, and the `named-only` tags the server sends only to clients that named them.
 
 use imps_wbxml::TokenTable;
 
@@ -674,6 +754,22 @@ pub trait CspTokens: TokenTable + Sync {
     /// The [`ELEMENT_NAMES`] index of every tag of this version, by code page and 6-bit code
     /// ([`NO_ELEMENT`] where the version has no tag).
     fn tag_indices(&self) -> &'static TagIndices;
+
+    /// Where this version's writer leaves the common core (see the module docs).
+    fn core_exceptions(&self) -> &'static CoreExceptions;
+}
+
+/// The names a version's tables have tokens for that the writer treats specially, because
+/// Android's table lacks the token or reads another name there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CoreExceptions {
+    /// Elements with a token in this version that are written as LITERAL tags.
+    pub literal_tags: &'static [&'static str],
+    /// Strings with a value token in this version that are written as inline text.
+    pub inline_values: &'static [&'static str],
+    /// Elements written as tokens although Android's table lacks them: the server sends
+    /// them only to a client that named them (whose table therefore has them).
+    pub named_only_tags: &'static [&'static str],
 }
 
 /// An attribute-start token: attribute name, value prefix, attribute page, code.
@@ -779,7 +875,7 @@ fn emit_version(out: &mut String, rows: &[Row], v: Version, names: &[&str]) -> s
         "    fn tag_token(&self, name: &str) -> Option<(u8, u8)> {{"
     )?;
     writeln!(out, "        match name {{")?;
-    for r in tags.iter().filter(|r| !r.decode_only) {
+    for r in tags.iter().filter(|r| r.encodes()) {
         writeln!(
             out,
             "            {} => Some(({}, {})),",
@@ -836,7 +932,7 @@ fn emit_version(out: &mut String, rows: &[Row], v: Version, names: &[&str]) -> s
     )?;
     writeln!(out, "        match value {{")?;
     let mut seen = BTreeSet::new();
-    for r in values.iter().filter(|r| !r.decode_only) {
+    for r in values.iter().filter(|r| r.encodes()) {
         // Strings that appear twice encode with the lowest index (values are sorted).
         if seen.insert(r.name.as_str()) {
             writeln!(
@@ -876,7 +972,50 @@ fn emit_version(out: &mut String, rows: &[Row], v: Version, names: &[&str]) -> s
     writeln!(out, "    fn tag_indices(&self) -> &'static TagIndices {{")?;
     writeln!(out, "        &TAG_INDICES_{s}")?;
     writeln!(out, "    }}")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "    fn core_exceptions(&self) -> &'static CoreExceptions {{"
+    )?;
+    writeln!(out, "        &CORE_EXCEPTIONS_{s}")?;
+    writeln!(out, "    }}")?;
     writeln!(out, "}}")?;
+    writeln!(out)?;
+
+    // The common-core exceptions of the version.
+    let names_of = |pick: &dyn Fn(&Row) -> bool| -> Vec<&str> {
+        let set: BTreeSet<&str> = rows
+            .iter()
+            .filter(|r| r.in_version(v) && pick(r))
+            .map(|r| r.name.as_str())
+            .collect();
+        set.into_iter().collect()
+    };
+    let literal_tags = names_of(&|r| r.kind == Kind::Tag && r.flag == Flag::LiteralOut);
+    let encodable_values = names_of(&|r| r.kind == Kind::Value && r.encodes());
+    let inline_values: Vec<&str> =
+        names_of(&|r| r.kind == Kind::Value && r.flag == Flag::LiteralOut)
+            .into_iter()
+            .filter(|n| !encodable_values.contains(n))
+            .collect();
+    let named_only = names_of(&|r| r.kind == Kind::Tag && r.flag == Flag::NamedOnly);
+    let list = |names: &[&str]| -> String {
+        let items: Vec<String> = names.iter().map(|n| lit(n)).collect();
+        format!("&[{}]", items.join(", "))
+    };
+    writeln!(
+        out,
+        "/// CSP {ver}: where the writer leaves the common core."
+    )?;
+    writeln!(out, "#[rustfmt::skip]")?;
+    writeln!(
+        out,
+        "static CORE_EXCEPTIONS_{s}: CoreExceptions = CoreExceptions {{"
+    )?;
+    writeln!(out, "    literal_tags: {},", list(&literal_tags))?;
+    writeln!(out, "    inline_values: {},", list(&inline_values))?;
+    writeln!(out, "    named_only_tags: {},", list(&named_only))?;
+    writeln!(out, "}};")?;
     writeln!(out)?;
 
     // Element indices by page and code; decode-only tags decode to their name too.
@@ -1054,6 +1193,50 @@ mod tests {
         ok("tag\t0x00\t0x10\tX\t1.1\t1.1\ntag\t0x05\t0x36\tX\t1.2\t-\n");
         let e = err("tag\t0x05\t0x36\tContentType\t1.2\t-\tdecode-only\n");
         assert!(e.contains("no encodable token in 1.2"), "{e}");
+    }
+
+    #[test]
+    fn literal_out_and_named_only_flags() {
+        let head = "kind\tpage\tcode\tname\tsince\tuntil\tflags\n";
+        let tsv = format!(
+            "{head}tag\t0x00\t0x05\tA\t1.1\t-\n\
+             tag\t0x01\t0x09\tCapability\t1.1\t1.2\tliteral-out\n\
+             tag\t0x02\t0x0A\tCALI\t1.1\t1.2\tnamed-only\n\
+             value\t-\t0x12\tIM\t1.1\t-\n\
+             value\t-\t0x68\tIM\t1.1\t1.1\tliteral-out\n\
+             value\t-\t0x5E\tAUDIO_CALL\t1.1\t1.2\tliteral-out\n"
+        );
+        let src = generate(&tsv).expect("generates");
+        // Literal-out tags decode but have no encoding; named-only tags encode.
+        assert_eq!(
+            src.matches("(0x01, 0x09) => Some(\"Capability\"),").count(),
+            2
+        );
+        assert!(!src.contains("\"Capability\" => Some(("));
+        assert_eq!(src.matches("\"CALI\" => Some((0x02, 0x0A)),").count(), 2);
+        // Literal-out values decode but are written inline (IM keeps its other token).
+        assert_eq!(src.matches("0x5E => Some(\"AUDIO_CALL\"),").count(), 2);
+        assert!(!src.contains("\"AUDIO_CALL\" => Some((0,"));
+        assert_eq!(src.matches("\"IM\" => Some((0, 0x12)),").count(), 3);
+        assert!(src.contains(
+            "static CORE_EXCEPTIONS_11: CoreExceptions = CoreExceptions {\n    \
+             literal_tags: &[\"Capability\"],\n    inline_values: &[\"AUDIO_CALL\"],\n    \
+             named_only_tags: &[\"CALI\"],\n};"
+        ));
+        assert!(src.contains(
+            "static CORE_EXCEPTIONS_13: CoreExceptions = CoreExceptions {\n    \
+             literal_tags: &[],\n    inline_values: &[],\n    named_only_tags: &[],\n};"
+        ));
+        // Flag checks.
+        assert!(
+            err("int\t0x00\t0x05\tA\t1.1\t-\tliteral-out\n").contains("tag and value rows only")
+        );
+        assert!(err("value\t-\t0x05\tA\t1.1\t-\tnamed-only\n").contains("tag rows only"));
+        let e = err("tag\t0x00\t0x10\tX\t1.1\t-\ntag\t0x05\t0x36\tX\t1.2\t-\tliteral-out\n");
+        assert!(
+            e.contains("literal-out tag `X` has an encodable token on line 2 in 1.2"),
+            "{e}"
+        );
     }
 
     #[test]

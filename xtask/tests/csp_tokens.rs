@@ -220,15 +220,21 @@ fn csp_1_3() {
     assert_eq!(t.content("AcceptedContentLength"), Content::Text);
 }
 
-/// Every decodable token encodes back to itself (bar the decode-only aliases).
+/// Every decodable token encodes back to itself (bar the decode-only aliases and the tokens
+/// outside the common core, which are written as LITERAL tags or inline strings).
 #[test]
 fn tables_round_trip() {
     for (v, t) in all() {
+        let core = t.core_exceptions();
         let mut tags = 0;
         for page in 0..=0x0F_u8 {
             for code in 0..=0x3F_u8 {
                 if let Some(name) = t.tag_name(page, code) {
                     tags += 1;
+                    if core.literal_tags.contains(&name) {
+                        assert_eq!(t.tag_token(name), None, "{v} tag {name}");
+                        continue;
+                    }
                     let back = t.tag_token(name).map(|(p, c)| t.tag_name(p, c));
                     assert_eq!(back, Some(Some(name)), "{v} tag {name}");
                     if (page, code) != (0x05, 0x36) {
@@ -242,9 +248,11 @@ fn tables_round_trip() {
             if let Some(value) = t.ext_t(0, index) {
                 values += 1;
                 let Some((n, i)) = t.ext_t_token(value) else {
-                    // Decode-only values (SSMS/SHTTP in 1.2) have no encoding token.
+                    // Decode-only values (SSMS/SHTTP in 1.2) and those outside the common
+                    // core have no encoding token.
                     assert!(
-                        v == "1.2" && matches!(value, "SSMS" | "SHTTP"),
+                        (v == "1.2" && matches!(value, "SSMS" | "SHTTP"))
+                            || core.inline_values.contains(&value),
                         "{v} value {value}"
                     );
                     continue;
@@ -292,4 +300,54 @@ fn page_tables_agree_with_tag_name() {
     for (i, n) in tokens::ELEMENT_NAMES.iter().enumerate() {
         assert_eq!(tokens::element_index(n.as_bytes()), Some(i as u16), "{n}");
     }
+}
+
+/// The common core: what 1.1 and 1.2 write as LITERAL tags or inline strings although their
+/// tables have tokens (Android's table lacks those tokens or reads other names there), and
+/// the service-tree codes still written as tokens.
+#[test]
+fn common_core_exceptions() {
+    for (v, t) in all() {
+        let core = t.core_exceptions();
+        match v {
+            "1.1" => assert_eq!(core.literal_tags, ["Capability"]),
+            "1.2" => assert_eq!(
+                core.literal_tags,
+                [
+                    "Capability",
+                    "ReactiveAuthState",
+                    "ReactiveAuthStatus",
+                    "ReactiveAuthStatusList"
+                ]
+            ),
+            _ => assert!(core.literal_tags.is_empty()),
+        }
+        if v == "1.3" {
+            assert!(core.inline_values.is_empty() && core.named_only_tags.is_empty());
+            continue;
+        }
+        assert_eq!(
+            core.inline_values,
+            [
+                "AUDIO_CALL",
+                "IM_OFFLINE",
+                "IM_ONLINE",
+                "VIDEO_CALL",
+                "VIDEO_STREAM"
+            ],
+            "{v}"
+        );
+        assert_eq!(core.named_only_tags, ["CALI", "DALI", "GALS"], "{v}");
+        // They still decode.
+        assert_eq!(t.tag_name(0x01, 0x09), Some("Capability"), "{v}");
+        assert_eq!(t.ext_t(0, 0x5E), Some("AUDIO_CALL"), "{v}");
+        assert_eq!(t.ext_t_token("AUDIO_CALL"), None, "{v}");
+        assert_eq!(t.ext_t_token("VIDEO_STREAM"), None, "{v}");
+        assert_eq!(t.tag_token("Capability"), None, "{v}");
+        assert_eq!(t.tag_token("CALI"), Some((0x02, 0x0A)), "{v}");
+    }
+    assert_eq!(TOKENS_12.tag_name(0x09, 0x0B), Some("ReactiveAuthState"));
+    assert_eq!(TOKENS_12.tag_token("ReactiveAuthState"), None);
+    // IM keeps its common token 0x12; 0x68 (AP in 1.3) is never written.
+    assert_eq!(TOKENS_11.ext_t_token("IM"), Some((0, 0x12)));
 }

@@ -12,6 +12,12 @@
 //! the 1.2+ presence-attribute `ContentType` (page 5 0x36) only decodes (`ContentType`
 //! encodes as page 0 0x10). Index 0x3D decodes as `GROUP_ID` in every version; the 1.3
 //! meaning `History` has no token and travels as inline text.
+//!
+//! The writer keeps to the *common core* of the tables: a token is written only if Android's
+//! table (CSP 1.3 plus a few 1.2 tags, used in every version) has the same token for the
+//! same name. Rows outside it (`literal-out` in the TSV) still decode, but the element goes
+//! out as a LITERAL tag and the string as inline text; [`CspTokens::core_exceptions`] lists
+//! them, and the `named-only` tags the server sends only to clients that named them.
 
 use imps_wbxml::TokenTable;
 
@@ -34,6 +40,22 @@ pub trait CspTokens: TokenTable + Sync {
     /// The [`ELEMENT_NAMES`] index of every tag of this version, by code page and 6-bit code
     /// ([`NO_ELEMENT`] where the version has no tag).
     fn tag_indices(&self) -> &'static TagIndices;
+
+    /// Where this version's writer leaves the common core (see the module docs).
+    fn core_exceptions(&self) -> &'static CoreExceptions;
+}
+
+/// The names a version's tables have tokens for that the writer treats specially, because
+/// Android's table lacks the token or reads another name there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CoreExceptions {
+    /// Elements with a token in this version that are written as LITERAL tags.
+    pub literal_tags: &'static [&'static str],
+    /// Strings with a value token in this version that are written as inline text.
+    pub inline_values: &'static [&'static str],
+    /// Elements written as tokens although Android's table lacks them: the server sends
+    /// them only to a client that named them (whose table therefore has them).
+    pub named_only_tags: &'static [&'static str],
 }
 
 /// An attribute-start token: attribute name, value prefix, attribute page, code.
@@ -1414,7 +1436,6 @@ impl TokenTable for Tokens11 {
             "AllFunctionsRequest" => Some((0x01, 0x06)),
             "CancelInvite-Request" => Some((0x01, 0x07)),
             "CancelInviteUser-Request" => Some((0x01, 0x08)),
-            "Capability" => Some((0x01, 0x09)),
             "CapabilityList" => Some((0x01, 0x0A)),
             "CapabilityRequest" => Some((0x01, 0x0B)),
             "ClientCapability-Request" => Some((0x01, 0x0C)),
@@ -1847,7 +1868,6 @@ impl TokenTable for Tokens11 {
             "ANGRY" => Some((0, 0x5B)),
             "ANXIOUS" => Some((0, 0x5C)),
             "ASHAMED" => Some((0, 0x5D)),
-            "AUDIO_CALL" => Some((0, 0x5E)),
             "AVAILABLE" => Some((0, 0x5F)),
             "BORED" => Some((0, 0x60)),
             "CALL" => Some((0, 0x61)),
@@ -1857,8 +1877,6 @@ impl TokenTable for Tokens11 {
             "EMAIL" => Some((0, 0x65)),
             "EXCITED" => Some((0, 0x66)),
             "HAPPY" => Some((0, 0x67)),
-            "IM_OFFLINE" => Some((0, 0x69)),
-            "IM_ONLINE" => Some((0, 0x6A)),
             "IN_LOVE" => Some((0, 0x6B)),
             "INVINCIBLE" => Some((0, 0x6C)),
             "JEALOUS" => Some((0, 0x6D)),
@@ -1869,8 +1887,6 @@ impl TokenTable for Tokens11 {
             "PDA" => Some((0, 0x72)),
             "SAD" => Some((0, 0x73)),
             "SLEEPY" => Some((0, 0x74)),
-            "VIDEO_CALL" => Some((0, 0x76)),
-            "VIDEO_STREAM" => Some((0, 0x77)),
             _ => None,
         }
     }
@@ -1900,7 +1916,19 @@ impl CspTokens for Tokens11 {
     fn tag_indices(&self) -> &'static TagIndices {
         &TAG_INDICES_11
     }
+
+    fn core_exceptions(&self) -> &'static CoreExceptions {
+        &CORE_EXCEPTIONS_11
+    }
 }
+
+/// CSP 1.1: where the writer leaves the common core.
+#[rustfmt::skip]
+static CORE_EXCEPTIONS_11: CoreExceptions = CoreExceptions {
+    literal_tags: &["Capability"],
+    inline_values: &["AUDIO_CALL", "IM_OFFLINE", "IM_ONLINE", "VIDEO_CALL", "VIDEO_STREAM"],
+    named_only_tags: &["CALI", "DALI", "GALS"],
+};
 
 /// CSP 1.1 tag names by code page and code (what `tag_name` returns).
 #[rustfmt::skip]
@@ -2578,7 +2606,6 @@ impl TokenTable for Tokens12 {
             "AllFunctionsRequest" => Some((0x01, 0x06)),
             "CancelInvite-Request" => Some((0x01, 0x07)),
             "CancelInviteUser-Request" => Some((0x01, 0x08)),
-            "Capability" => Some((0x01, 0x09)),
             "CapabilityList" => Some((0x01, 0x0A)),
             "CapabilityRequest" => Some((0x01, 0x0B)),
             "ClientCapability-Request" => Some((0x01, 0x0C)),
@@ -2860,9 +2887,6 @@ impl TokenTable for Tokens12 {
             "HistoryPeriod" => Some((0x09, 0x08)),
             "IDList" => Some((0x09, 0x09)),
             "MaxWatcherList" => Some((0x09, 0x0A)),
-            "ReactiveAuthState" => Some((0x09, 0x0B)),
-            "ReactiveAuthStatus" => Some((0x09, 0x0C)),
-            "ReactiveAuthStatusList" => Some((0x09, 0x0D)),
             "Watcher" => Some((0x09, 0x0E)),
             "WatcherStatus" => Some((0x09, 0x0F)),
             "WV-CSP-VersionDiscovery-Request" => Some((0x0A, 0x05)),
@@ -3076,7 +3100,6 @@ impl TokenTable for Tokens12 {
             "ANGRY" => Some((0, 0x5B)),
             "ANXIOUS" => Some((0, 0x5C)),
             "ASHAMED" => Some((0, 0x5D)),
-            "AUDIO_CALL" => Some((0, 0x5E)),
             "AVAILABLE" => Some((0, 0x5F)),
             "BORED" => Some((0, 0x60)),
             "CALL" => Some((0, 0x61)),
@@ -3086,8 +3109,6 @@ impl TokenTable for Tokens12 {
             "EMAIL" => Some((0, 0x65)),
             "EXCITED" => Some((0, 0x66)),
             "HAPPY" => Some((0, 0x67)),
-            "IM_OFFLINE" => Some((0, 0x69)),
-            "IM_ONLINE" => Some((0, 0x6A)),
             "IN_LOVE" => Some((0, 0x6B)),
             "INVINCIBLE" => Some((0, 0x6C)),
             "JEALOUS" => Some((0, 0x6D)),
@@ -3098,8 +3119,6 @@ impl TokenTable for Tokens12 {
             "PDA" => Some((0, 0x72)),
             "SAD" => Some((0, 0x73)),
             "SLEEPY" => Some((0, 0x74)),
-            "VIDEO_CALL" => Some((0, 0x76)),
-            "VIDEO_STREAM" => Some((0, 0x77)),
             _ => None,
         }
     }
@@ -3131,7 +3150,19 @@ impl CspTokens for Tokens12 {
     fn tag_indices(&self) -> &'static TagIndices {
         &TAG_INDICES_12
     }
+
+    fn core_exceptions(&self) -> &'static CoreExceptions {
+        &CORE_EXCEPTIONS_12
+    }
 }
+
+/// CSP 1.2: where the writer leaves the common core.
+#[rustfmt::skip]
+static CORE_EXCEPTIONS_12: CoreExceptions = CoreExceptions {
+    literal_tags: &["Capability", "ReactiveAuthState", "ReactiveAuthStatus", "ReactiveAuthStatusList"],
+    inline_values: &["AUDIO_CALL", "IM_OFFLINE", "IM_ONLINE", "VIDEO_CALL", "VIDEO_STREAM"],
+    named_only_tags: &["CALI", "DALI", "GALS"],
+};
 
 /// CSP 1.2 tag names by code page and code (what `tag_name` returns).
 #[rustfmt::skip]
@@ -4702,7 +4733,19 @@ impl CspTokens for Tokens13 {
     fn tag_indices(&self) -> &'static TagIndices {
         &TAG_INDICES_13
     }
+
+    fn core_exceptions(&self) -> &'static CoreExceptions {
+        &CORE_EXCEPTIONS_13
+    }
 }
+
+/// CSP 1.3: where the writer leaves the common core.
+#[rustfmt::skip]
+static CORE_EXCEPTIONS_13: CoreExceptions = CoreExceptions {
+    literal_tags: &[],
+    inline_values: &[],
+    named_only_tags: &[],
+};
 
 /// CSP 1.3 tag names by code page and code (what `tag_name` returns).
 #[rustfmt::skip]

@@ -1,6 +1,7 @@
 //! Test support for the IMPS CSP server: normalised element trees ([`Tree`]) and two independent
 //! WBXML implementations run as external tools — libwbxml 0.11.8 (`xml2wbxml`/`wbxml2xml`,
-//! Debian `libwbxml2-utils`) and Wireshark 4.0's WBXML dissector (`tshark`, Debian `tshark`).
+//! Debian `libwbxml2-utils`) and Wireshark 4.0's WBXML dissector (`tshark`, Debian `tshark`) —
+//! and, in-process, a codec that behaves like Android's IMPS engine ([`android`]).
 //!
 //! Guard every interop test with [`require`]:
 //!
@@ -110,6 +111,7 @@
 //! * A truncated document is not flagged as malformed; the token list just stops (detected here
 //!   as an error: elements left open).
 
+pub mod android;
 mod libwbxml;
 pub mod phone;
 pub mod server;

@@ -31,7 +31,7 @@ pub(crate) fn trim_xml_ws(s: &str) -> &str {
     s.trim_matches(is_xml_ws)
 }
 
-fn predefined_entity(name: &str) -> Option<char> {
+pub(crate) fn predefined_entity(name: &str) -> Option<char> {
     Some(match name {
         "lt" => '<',
         "gt" => '>',
@@ -72,6 +72,15 @@ impl Tree {
             text: String::new(),
             children,
         }
+    }
+
+    /// The first element named `name` (this one or a descendant, depth first, document
+    /// order).
+    pub fn find(&self, name: &str) -> Option<&Tree> {
+        if self.name == name {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find(name))
     }
 
     /// Parse an XML document (UTF-8, optional BOM) into a normalised tree.
