@@ -11,10 +11,10 @@
 
 pub mod auth;
 pub mod config;
-pub mod media;
 mod engine;
 mod feature;
 mod load;
+pub mod media;
 mod state;
 pub mod store;
 mod unique;

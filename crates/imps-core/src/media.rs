@@ -128,7 +128,10 @@ mod tests {
         let acc = [mt("text/plain; charset=iso-8859-1")];
         let (ct, body) = deliver_as("text/plain", false, Some("héllo"), &acc).expect("relabel");
         assert_eq!(ct, "text/plain; charset=iso-8859-1");
-        assert_eq!(body, None, "inline text is characters: only the label changes");
+        assert_eq!(
+            body, None,
+            "inline text is characters: only the label changes"
+        );
         let utf8 = base64::engine::general_purpose::STANDARD.encode("héllo".as_bytes());
         let (_, body) = deliver_as("text/plain", true, Some(&utf8), &acc).expect("transcode");
         let latin1 = base64::engine::general_purpose::STANDARD
@@ -136,7 +139,12 @@ mod tests {
             .expect("base64");
         assert_eq!(latin1, b"h\xe9llo");
         assert_eq!(
-            deliver_as("text/plain; charset=utf-8", false, None, &[mt("text/plain")]),
+            deliver_as(
+                "text/plain; charset=utf-8",
+                false,
+                None,
+                &[mt("text/plain")]
+            ),
             None
         );
     }

@@ -180,7 +180,10 @@ mod tests {
 
     #[test]
     fn nothing_readable_is_nothing() {
-        assert_eq!(salvage(b"\x7fgarbage", Limits::default()), Salvaged::default());
+        assert_eq!(
+            salvage(b"\x7fgarbage", Limits::default()),
+            Salvaged::default()
+        );
         let s = salvage(b"<WV-CSP-Message><Session>", Limits::default());
         assert_eq!(s.transaction_id, None);
     }

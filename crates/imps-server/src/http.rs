@@ -160,9 +160,7 @@ fn reached(app: &App, req: &Request<Incoming>, conn: Conn) -> Reached {
         .filter(|v| v.bytes().all(|b| b.is_ascii_graphic()));
     // The local IP, without an IPv4-mapped IPv6 wrapper.
     let local_ip = conn.local.map(|a| match a.ip() {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         ip => ip,
     });
     let mut r = Reached::default();

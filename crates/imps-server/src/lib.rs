@@ -175,8 +175,7 @@ pub async fn start_with_store(
             let l = listen::bind(addr).context(
                 "standalone TCP CIR (on by default): set [cir] tcp to another address, or \"off\"",
             )?;
-            tcp_cir_per_request =
-                settings.cir_tcp_announce.is_none() && addr.ip().is_unspecified();
+            tcp_cir_per_request = settings.cir_tcp_announce.is_none() && addr.ip().is_unspecified();
             let bound = l.local_addr()?;
             let announce = settings
                 .cir_tcp_announce

@@ -68,7 +68,10 @@ async fn capabilities_are_what_the_server_honours() {
             "{v:?}: standalone TCP and HTTP CIR are both on by default"
         );
         assert_eq!(agreed.tcp_address.as_deref(), Some("127.0.0.1"), "{v:?}");
-        assert!(agreed.tcp_port.is_some(), "{v:?}: TCPPort always with TCPAddress");
+        assert!(
+            agreed.tcp_port.is_some(),
+            "{v:?}: TCPPort always with TCPAddress"
+        );
         if v.version >= CspVersion::V1_2 {
             assert!(agreed
                 .cir_http_address

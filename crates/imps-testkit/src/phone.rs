@@ -29,7 +29,7 @@ pub enum Wire {
     /// WBXML written with the session version's own token table (Nokia's engine, libwbxml).
     Wbxml,
     /// WBXML as Android's engine writes it: its 1.3-based table in every version, and its
-    /// parser stops at any token that table lacks.
+    /// parser stops at any token that table lacks ([`crate::android`]).
     Android,
 }
 
@@ -109,6 +109,8 @@ pub struct Phone {
     pub session_id: Option<String>,
     /// Extra HTTP headers sent with every request.
     pub headers: Vec<(String, String)>,
+    /// [`Wire::Android`]: write every integer as these bytes (its buggy native encoder).
+    pub garbage_integers: Option<Vec<u8>>,
 }
 
 /// The namespaces of `version`: (CSP, TRC).
@@ -139,6 +141,7 @@ impl Phone {
             wire,
             session_id: None,
             headers: Vec::new(),
+            garbage_integers: None,
         }
     }
 
@@ -146,7 +149,10 @@ impl Phone {
     pub fn document(&self, mode: &str, tid: Option<&str>, content: &str) -> String {
         let (csp, trc) = namespaces(self.version);
         let mut d = String::new();
-        let _ = write!(d, "<WV-CSP-Message xmlns=\"{csp}\"><Session><SessionDescriptor>");
+        let _ = write!(
+            d,
+            "<WV-CSP-Message xmlns=\"{csp}\"><Session><SessionDescriptor>"
+        );
         match &self.session_id {
             Some(s) => {
                 let _ = write!(
@@ -196,7 +202,14 @@ impl Phone {
                     .map_err(|e| anyhow!("test document does not decode: {e}\n{xml}"))?;
                 imps_csp::encode_wbxml(&m).map_err(|e| anyhow!("{e}"))
             }
-            Wire::Android => android_encode(xml, self.version),
+            Wire::Android => {
+                let ints = match &self.garbage_integers {
+                    Some(g) => crate::android::Integers::Garbage(g.clone()),
+                    None => crate::android::Integers::Correct,
+                };
+                crate::android::encode_like_android_with(xml, self.version, &ints)
+                    .map_err(|e| anyhow!(e))
+            }
         }
     }
 
@@ -211,9 +224,13 @@ impl Phone {
                 let m = imps_csp::decode_wbxml(body, &imps_csp::Limits::default())
                     .map_err(|e| anyhow!("answer does not decode: {e}"))?;
                 let xml = imps_csp::encode_xml(&m).map_err(|e| anyhow!("{e}"))?;
-                Tree::parse_xml(xml.as_bytes()).map(Some).map_err(|e| anyhow!(e))
+                Tree::parse_xml(xml.as_bytes())
+                    .map(Some)
+                    .map_err(|e| anyhow!(e))
             }
-            Wire::Android => android_decode(body).map(Some),
+            Wire::Android => crate::android::decode_like_android(body)
+                .map(Some)
+                .map_err(|e| anyhow!("{e:?}")),
         }
     }
 
@@ -254,13 +271,4 @@ impl Phone {
         }
         Ok(Answer { raw, tree })
     }
-}
-
-// Until the Android table module lands.
-fn android_encode(_xml: &str, _v: CspVersion) -> anyhow::Result<Vec<u8>> {
-    Err(anyhow!("Android encoding is not available"))
-}
-
-fn android_decode(_b: &[u8]) -> anyhow::Result<Tree> {
-    Err(anyhow!("Android decoding is not available"))
 }

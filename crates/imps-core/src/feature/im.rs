@@ -18,10 +18,10 @@ use imps_csp::model::im::{
 };
 use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
 
-use crate::media::MediaType;
 use crate::auth;
 use crate::engine::{fail, status, Cx, Reply};
 use crate::feature::{contacts, presence};
+use crate::media::MediaType;
 use crate::state::{About, DeliveryMethod, Queued, Stored, UserState};
 use crate::store::{MessageRecord, UserDocument, Write};
 use crate::unique::Unique;
@@ -107,7 +107,12 @@ fn content_refused(cx: &Cx<'_>, recipient: &str, ctype: &str, len: usize) -> boo
     };
     // A type that does not parse is compared by what it names before any parameter.
     let offered = MediaType::parse(ctype).unwrap_or_else(|| MediaType {
-        essence: ctype.split(';').next().unwrap_or(ctype).trim().to_ascii_lowercase(),
+        essence: ctype
+            .split(';')
+            .next()
+            .unwrap_or(ctype)
+            .trim()
+            .to_ascii_lowercase(),
         charset: None,
     });
     u.sessions
@@ -219,11 +224,10 @@ pub(crate) fn queue_message_to_session(cx: &mut Cx<'_>, sid: &str, user: &str, i
         .sessions
         .get(sid)
         .map_or(DeliveryMethod::Push, |s| s.agreed.delivery);
-    let message = cx
-        .st
-        .sessions
-        .get(sid)
-        .map_or_else(|| stored.message.clone(), |s| for_session(&s.agreed, &stored.message));
+    let message = cx.st.sessions.get(sid).map_or_else(
+        || stored.message.clone(),
+        |s| for_session(&s.agreed, &stored.message),
+    );
     let primitive = match method {
         DeliveryMethod::Push => Primitive::NewMessage(message),
         DeliveryMethod::Notify => Primitive::MessageNotification(MessageNotification {

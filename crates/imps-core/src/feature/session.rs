@@ -15,10 +15,10 @@ use imps_csp::{
 };
 use parking_lot::Mutex;
 
-use crate::media::MediaType;
 use crate::auth;
 use crate::engine::{fail, insert_session, status, Cx, Engine, Outcome, Reply};
 use crate::feature::{im, presence, IMPLEMENTED};
+use crate::media::MediaType;
 use crate::state::{About, Agreed, Challenge, DeliveryMethod, Queued, SessionState, State};
 
 /// How long an ended session's id is remembered (later requests get its end code).

@@ -2,5 +2,6 @@
 //! shape that phone was seen to send, encoded as its engine encodes, over real HTTP against the
 //! real server; each assertion is what a user of that phone needs from the answer.
 
+mod android;
 mod common;
 mod razr;

@@ -12,7 +12,10 @@ use crate::common::{expect, online, presence_of};
 
 /// The Razr's ClientID: random text, new on every request.
 fn client_id(n: u32) -> String {
-    format!("<ClientID><URL>{:08x}{n}</URL></ClientID>", n.wrapping_mul(2_654_435_761))
+    format!(
+        "<ClientID><URL>{:08x}{n}</URL></ClientID>",
+        n.wrapping_mul(2_654_435_761)
+    )
 }
 
 #[tokio::test]
@@ -53,7 +56,12 @@ async fn the_razr_session() {
         )
         .await
         .expect("capabilities");
-    assert_eq!(a.primitive(), Some("ClientCapability-Response"), "{:?}", a.tree);
+    assert_eq!(
+        a.primitive(),
+        Some("ClientCapability-Response"),
+        "{:?}",
+        a.tree
+    );
     let resp = a.find("ClientCapability-Response").expect("response");
     assert_eq!(
         resp.children.first().map(|c| c.name.as_str()),
@@ -102,7 +110,11 @@ async fn the_razr_session() {
         .expect("invisible");
     expect(&a, "Status", "200", "invisible");
     let seen = presence_of(&mut bob, "alice").await;
-    assert_eq!(online(&seen), Some(false), "invisible = offline to others: {seen:?}");
+    assert_eq!(
+        online(&seen),
+        Some(false),
+        "invisible = offline to others: {seen:?}"
+    );
     assert_eq!(
         seen.user_availability
             .as_ref()
@@ -122,7 +134,9 @@ async fn the_razr_session() {
         .expect("block entity");
     expect(&a, "Status", "200", "block entity");
     // Bob still reaches alice (nobody blocked, the grant list is not in use).
-    bob.send_text(&["alice"], "still there?").await.expect("send");
+    bob.send_text(&["alice"], "still there?")
+        .await
+        .expect("send");
     let mut got = None;
     for i in 0..20 {
         let a = razr.poll(&format!("p{i}")).await.expect("poll");
@@ -134,7 +148,10 @@ async fn the_razr_session() {
     }
     let got = got.expect("the message arrives");
     assert_eq!(got.text("ContentData"), Some("still there?"));
-    let tid = got.transaction_id().expect("server TransactionID").to_owned();
+    let tid = got
+        .transaction_id()
+        .expect("server TransactionID")
+        .to_owned();
     let ack = format!(
         "<MessageDelivered>{}<MessageID>{}</MessageID></MessageDelivered>",
         client_id(6),
@@ -154,13 +171,19 @@ async fn the_razr_session() {
         .text("KeepAliveTime")
         .and_then(|t| t.parse().ok())
         .expect("KeepAliveTime");
-    assert!(granted >= 60, "TimeToLive 10 is clamped up, not refused: {granted}");
+    assert!(
+        granted >= 60,
+        "TimeToLive 10 is clamped up, not refused: {granted}"
+    );
 
     // A request the server cannot read still gets its TransactionID back.
     let broken = razr
         .document("Request", Some("8"), "<Logout-Request>")
         .replace("</TransactionContent>", "");
-    let a = razr.post_xml(&broken).await.expect("answer to a broken request");
+    let a = razr
+        .post_xml(&broken)
+        .await
+        .expect("answer to a broken request");
     assert_eq!(a.transaction_id(), Some("8"), "{:?}", a.tree);
     assert_eq!(a.code(), Some("400"));
 
