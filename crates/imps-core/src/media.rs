@@ -79,13 +79,13 @@ pub fn deliver_as(
         .iter()
         .filter(|a| a.accepts(&offered))
         .find_map(|a| a.charset.clone())?;
-    let from = charset_of(&offered);
-    if wanted == from {
+    if offered.charset.as_deref() == Some(wanted.as_str()) {
         return None;
     }
+    let from = charset_of(&offered);
     let to_enc = encoding_rs::Encoding::for_label(wanted.as_bytes())?;
     let label = format!("{}; charset={}", offered.essence, wanted);
-    if !base64 {
+    if !base64 || wanted == from {
         return Some((label, None));
     }
     let from_enc = encoding_rs::Encoding::for_label(from.as_bytes())?;

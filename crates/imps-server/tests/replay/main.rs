@@ -3,5 +3,7 @@
 //! real server; each assertion is what a user of that phone needs from the answer.
 
 mod android;
+mod colibria;
 mod common;
+mod nokia;
 mod razr;
