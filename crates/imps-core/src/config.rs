@@ -21,6 +21,10 @@ pub struct EngineConfig {
     /// Whether a Login-Request must name its client (`ClientID` with a URL or MSISDN); one
     /// without gets 422 (UserID and ClientID do not match).
     pub require_client_id: bool,
+    /// Whether a session is bound to the ClientID of its login: a later request naming
+    /// another ClientID gets 604. Off by default: the Motorola Razr sends a new random
+    /// ClientID URL with every request (csp-reference §11.2).
+    pub bind_client_id: bool,
     /// Lifetime of a login nonce (seconds).
     pub nonce_lifetime: u64,
     /// Most contact lists per user (753 beyond).
@@ -81,6 +85,7 @@ impl Default for EngineConfig {
             max_sessions_per_user: 4,
             digest_login: true,
             require_client_id: false,
+            bind_client_id: false,
             nonce_lifetime: 120,
             max_contact_lists: 32,
             max_list_members: 1000,

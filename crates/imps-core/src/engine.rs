@@ -501,6 +501,15 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
         if changes_state(&t.primitive) {
             replayable = true;
         }
+        if cx.cfg.bind_client_id && !same_client(cx, &sid, &t.primitive) {
+            tracing::warn!(session = %sid, "request names another ClientID than the login: 604");
+            out.push(Transaction::new(
+                TransactionMode::Response,
+                tid,
+                status(StatusCode::INVALID_SESSION),
+            ));
+            continue;
+        }
         let reply = match feature::check_agreed(cx, &sid, &t.primitive) {
             Err(code) => fail(code),
             Ok(()) => feature::handle(cx, &sid, t.primitive),
@@ -538,6 +547,24 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
         }
     }
     response
+}
+
+/// Whether the ClientID a request names (if any) is the one its session logged in with.
+fn same_client(cx: &Cx<'_>, sid: &str, p: &Primitive) -> bool {
+    let named = match p {
+        Primitive::ClientCapabilityRequest(r) => r.client_id.as_ref(),
+        Primitive::ServiceRequest(r) => r.client_id.as_ref(),
+        Primitive::GetSpInfoRequest(r) => r.client_id.as_ref(),
+        Primitive::Status(r) => r.client_id.as_ref(),
+        _ => None,
+    };
+    let Some(named) = named else {
+        return true;
+    };
+    cx.st
+        .sessions
+        .get(sid)
+        .is_none_or(|s| s.client_id.as_ref().is_none_or(|c| c == named))
 }
 
 /// Whether a request changes state (its retry must not act twice).

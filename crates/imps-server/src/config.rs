@@ -79,6 +79,8 @@ pub struct AuthSection {
     pub digest_login: Option<bool>,
     /// Logins must name their client (ClientID URL or MSISDN), else 422 (default false).
     pub require_client_id: Option<bool>,
+    /// Requests naming another ClientID than their login's get 604 (default false).
+    pub bind_client_id: Option<bool>,
     /// argon2id memory, KiB (default 19456).
     pub hash_memory_kib: Option<u32>,
     /// argon2id iterations (default 2).
@@ -261,6 +263,7 @@ impl Settings {
         set! {
             f.auth.digest_login => e.digest_login,
             f.auth.require_client_id => e.require_client_id,
+            f.auth.bind_client_id => e.bind_client_id,
             f.auth.hash_memory_kib => s.hash_cost.memory_kib,
             f.auth.hash_iterations => s.hash_cost.iterations,
             f.session.keep_alive_time => e.keep_alive_time,

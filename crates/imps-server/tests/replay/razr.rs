@@ -193,3 +193,34 @@ async fn the_razr_session() {
         .expect("logout");
     expect(&a, "Disconnect", "200", "logout (1.1: Disconnect)");
 }
+
+#[tokio::test]
+async fn client_id_binding_is_the_operators_choice() {
+    let ts = TestServer::start_with(&["alice"], |s| s.engine.bind_client_id = true)
+        .await
+        .expect("server");
+    let mut razr = Phone::new(&ts.url, CspVersion::V1_1, Wire::Xml);
+    let a = razr
+        .request(
+            "1",
+            &format!(
+                "<Login-Request><UserID>alice</UserID>{}<Password>alice-pw</Password></Login-Request>",
+                client_id(1)
+            ),
+        )
+        .await
+        .expect("login");
+    expect(&a, "Login-Response", "200", "login");
+    let service = |n| {
+        format!(
+            "<Service-Request>{}<Functions><WVCSPFeat><IMFeat/></WVCSPFeat></Functions>\
+             <AllFunctionsRequest>F</AllFunctionsRequest></Service-Request>",
+            client_id(n)
+        )
+    };
+    let a = razr.request("2", &service(1)).await.expect("same ClientID");
+    assert_eq!(a.primitive(), Some("Service-Response"));
+    let a = razr.request("3", &service(2)).await.expect("another ClientID");
+    expect(&a, "Status", "604", "bound: another ClientID is not this session");
+    assert_eq!(a.transaction_id(), Some("3"));
+}
