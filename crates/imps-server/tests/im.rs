@@ -524,7 +524,7 @@ async fn content_above_the_recipients_accepted_length_is_415() {
         .await
         .expect("server");
     for v in Variant::ALL {
-        // bob accepts at most 100 bytes.
+        // bob accepts at most 300 bytes (the server takes no less than 256 from a client).
         let mut bob = Client::new(ts.config(v)).expect("client");
         bob.login("bob", "bob-pw").await.expect("login");
         let mut caps = CapabilityList {
@@ -533,9 +533,9 @@ async fn content_above_the_recipients_accepted_length_is_415() {
             ..Default::default()
         };
         if v.version >= CspVersion::V1_3 {
-            caps.accepted_push_length = Some(100);
+            caps.accepted_push_length = Some(300);
         } else {
-            caps.accepted_content_length = Some(100);
+            caps.accepted_content_length = Some(300);
         }
         let p = bob
             .request(Primitive::ClientCapabilityRequest(
@@ -549,7 +549,7 @@ async fn content_above_the_recipients_accepted_length_is_415() {
         assert!(matches!(p, Primitive::ClientCapabilityResponse(_)));
         let mut carol = ts.client("carol", v).await.expect("carol");
         let mut alice = ts.client("alice", v).await.expect("alice");
-        let big = "x".repeat(200);
+        let big = "x".repeat(600);
         let p = send(&mut alice, text_message(&["bob"], &[], &big, false)).await;
         assert_eq!(
             code_of(&p),

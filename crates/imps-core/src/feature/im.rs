@@ -150,10 +150,12 @@ fn accept(
             message_id: Some(message_id.clone()),
             content_type: Some(content_type(info)),
             content_encoding: info.content_encoding.clone(),
-            content_size: Some(
-                info.content_size
-                    .unwrap_or(content_len(content).try_into().unwrap_or(u32::MAX)),
-            ),
+            // The client's count (Android counts UTF-16 units, never more than the UTF-8
+            // bytes); a larger one is a garbage integer (§11.1): the byte length then.
+            content_size: Some({
+                let bytes: u32 = content_len(content).try_into().unwrap_or(u32::MAX);
+                info.content_size.filter(|&n| n <= bytes).unwrap_or(bytes)
+            }),
             content_name: info.content_name.clone(),
             recipient: Some(Recipient {
                 user: vec![User {
@@ -466,7 +468,7 @@ pub(crate) fn set_delivery_method(
     };
     s.agreed.delivery = method;
     if let Some(l) = r.accepted_content_length {
-        s.agreed.content_length = Some(l.min(max));
+        s.agreed.content_length = Some(l.clamp(256.min(max), max));
     }
     status(StatusCode::SUCCESS).into()
 }

@@ -337,10 +337,9 @@ pub(crate) fn keep_alive(cx: &mut Cx<'_>, sid: &str, r: KeepAliveRequest) -> Rep
         return fail(StatusCode::INVALID_SESSION);
     };
     if let Some(ttl) = r.time_to_live {
-        if ttl > max {
-            return fail(StatusCode::NEW_VALUE_NOT_ACCEPTED);
-        }
-        s.keep_alive = ttl.max(min);
+        // Clamped, never refused: a real handset's encoder may write garbage integers
+        // (csp-reference §11.1); the granted value is in the answer.
+        s.keep_alive = ttl.clamp(min, max);
     }
     Primitive::KeepAliveResponse(KeepAliveResponse {
         result: CspResult::new(StatusCode::SUCCESS),
@@ -348,6 +347,9 @@ pub(crate) fn keep_alive(cx: &mut Cx<'_>, sid: &str, r: KeepAliveRequest) -> Rep
     })
     .into()
 }
+
+/// The longest ServerPollMin agreed (s): a garbage integer must not stop a client polling.
+const MAX_POLL_MIN: u32 = 3600;
 
 /// ClientCapability-Request (§2.2): the agreed list is what the server will honour.
 pub(crate) fn capabilities(cx: &mut Cx<'_>, sid: &str, r: ClientCapabilityRequest) -> Reply {
@@ -362,7 +364,9 @@ pub(crate) fn capabilities(cx: &mut Cx<'_>, sid: &str, r: ClientCapabilityReques
         _ => DeliveryMethod::Push,
     };
     let max_len = cfg.max_message_bytes;
-    let content_length = req.accepted_content_length.map(|l| l.min(max_len));
+    // Integers are hints from encoders that may write garbage (§11.1): clamped to sane
+    // ranges. Below 256 bytes no real client was seen (the Razr asks for 512).
+    let content_length = req.accepted_content_length.map(|l| l.clamp(256, max_len));
     let mut offered_cir: Vec<&str> = Vec::new();
     if cfg.tcp_cir.is_some() {
         offered_cir.push("STCP");
@@ -416,16 +420,17 @@ pub(crate) fn capabilities(cx: &mut Cx<'_>, sid: &str, r: ClientCapabilityReques
         server_poll_min: Some(
             req.server_poll_min
                 .unwrap_or(cfg.server_poll_min)
-                .max(cfg.server_poll_min),
+                .clamp(cfg.server_poll_min, cfg.server_poll_min.max(MAX_POLL_MIN)),
         ),
         default_language: req.default_language.clone(),
         ..Default::default()
     };
     if v >= CspVersion::V1_3 {
-        agreed.accepted_pull_length = req.accepted_pull_length.map(|l| l.min(max_len));
-        agreed.accepted_push_length = req.accepted_push_length.map(|l| l.min(max_len));
-        agreed.accepted_text_content_length =
-            req.accepted_text_content_length.map(|l| l.min(max_len));
+        agreed.accepted_pull_length = req.accepted_pull_length.map(|l| l.clamp(256, max_len));
+        agreed.accepted_push_length = req.accepted_push_length.map(|l| l.clamp(256, max_len));
+        agreed.accepted_text_content_length = req
+            .accepted_text_content_length
+            .map(|l| l.clamp(256, max_len));
         agreed.multi_trans_per_message = req
             .multi_trans_per_message
             .map(|m| m.clamp(1, cfg.max_multi_trans));
