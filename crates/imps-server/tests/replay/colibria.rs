@@ -23,7 +23,9 @@ async fn post_expecting_continue(url: &str, body: &[u8]) -> Vec<u8> {
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned();
-    let mut s = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let mut s = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
     let head = format!(
         "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/vnd.wv.csp.xml\r\n\
          Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
@@ -52,7 +54,11 @@ async fn post_expecting_continue(url: &str, body: &[u8]) -> Vec<u8> {
         if let Some((h, b)) = text.split_once("\r\n\r\n") {
             let len: usize = h
                 .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap_or(0))
+                })
                 .unwrap_or(0);
             assert!(h.starts_with("HTTP/1.1 200"), "{h}");
             if b.len() >= len {
@@ -87,7 +93,12 @@ async fn the_colibria_session() {
         tree: pc.parse(&body).expect("an answer"),
         raw: body,
     };
-    expect(&a, "Login-Response", "200", "login with a vendor element inside");
+    expect(
+        &a,
+        "Login-Response",
+        "200",
+        "login with a vendor element inside",
+    );
     pc.session_id = a.text("SessionID").map(str::to_owned);
     assert!(pc.session_id.is_some());
 
@@ -106,7 +117,12 @@ async fn the_colibria_session() {
         )
         .await
         .expect("capabilities");
-    assert_eq!(a.primitive(), Some("ClientCapability-Response"), "{:?}", a.tree);
+    assert_eq!(
+        a.primitive(),
+        Some("ClientCapability-Response"),
+        "{:?}",
+        a.tree
+    );
     assert_eq!(a.text("SupportedCIRMethod"), Some("STCP"));
     let a = pc
         .request(
@@ -137,9 +153,19 @@ async fn the_colibria_session() {
         expect(&a, "Status", "200", list);
     }
     let a = pc.request("6", "<GetList-Request/>").await.expect("lists");
-    let ids: Vec<&str> = a.find_all("ContactList").iter().map(|t| t.text.as_str()).collect();
-    assert!(ids.contains(&"wv:alice/~pep1.0_subscriptions@localhost"), "{ids:?}");
-    assert!(ids.contains(&"wv:alice/~pep1.0_privatelist@localhost"), "{ids:?}");
+    let ids: Vec<&str> = a
+        .find_all("ContactList")
+        .iter()
+        .map(|t| t.text.as_str())
+        .collect();
+    assert!(
+        ids.contains(&"wv:alice/~pep1.0_subscriptions@localhost"),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&"wv:alice/~pep1.0_privatelist@localhost"),
+        "{ids:?}"
+    );
     let a = pc
         .request(
             "7",
@@ -152,7 +178,9 @@ async fn the_colibria_session() {
 
     // A text/plain message reaches it (it accepted text/plain with a charset parameter),
     // labelled with the charset it asked for.
-    bob.send_text(&["alice"], "hola").await.expect("bob sends: not refused with 415");
+    bob.send_text(&["alice"], "hola")
+        .await
+        .expect("bob sends: not refused with 415");
     let mut tid = 100;
     let mut got = None;
     let mut pending = None;
@@ -184,6 +212,9 @@ async fn the_colibria_session() {
     assert_eq!(m.text("ContentData"), Some("hola"));
     assert_eq!(m.text("ContentType"), Some("text/plain; charset=utf-8"));
 
-    let a = pc.request("200", "<Logout-Request/>").await.expect("logout");
+    let a = pc
+        .request("200", "<Logout-Request/>")
+        .await
+        .expect("logout");
     expect(&a, "Status", "200", "logout (1.2: Status)");
 }

@@ -31,7 +31,11 @@ async fn nokia_session(v: CspVersion) {
         .await
         .expect(&what);
     assert_eq!(a.text("Code"), Some("401"), "{what}: {:?}", a.tree);
-    assert_eq!(a.text("DigestSchema"), Some("MD5"), "{what}: the scheme it offered");
+    assert_eq!(
+        a.text("DigestSchema"),
+        Some("MD5"),
+        "{what}: the scheme it offered"
+    );
     let nonce = a.text("Nonce").expect("Nonce").to_owned();
     let digest = imps_core::auth::digest("MD5", &nonce, "alice-pw").expect("digest");
     let a = s60
@@ -65,7 +69,10 @@ async fn nokia_session(v: CspVersion) {
         .expect(&what);
     assert_eq!(a.primitive(), Some("ClientCapability-Response"), "{what}");
     assert_eq!(a.text("SupportedCIRMethod"), Some("STCP"), "{what}");
-    let port: u16 = a.text("TCPPort").and_then(|p| p.parse().ok()).expect("TCPPort");
+    let port: u16 = a
+        .text("TCPPort")
+        .and_then(|p| p.parse().ok())
+        .expect("TCPPort");
     let host = a.text("TCPAddress").expect("TCPAddress").to_owned();
 
     // It names the attribute-list codes: they come back (its tables have them).
@@ -91,11 +98,15 @@ async fn nokia_session(v: CspVersion) {
 
     // TCP CIR: HELO, OK; PING, OK; WVCI <version> <cookie> when a message waits.
     let sid = s60.session_id.clone().expect("session");
-    let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await.expect("connect");
+    let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+        .await
+        .expect("connect");
     let (r, mut w) = stream.into_split();
     let mut r = BufReader::new(r);
     let mut line = String::new();
-    w.write_all(format!("HELO {sid}\r\n").as_bytes()).await.expect("HELO");
+    w.write_all(format!("HELO {sid}\r\n").as_bytes())
+        .await
+        .expect("HELO");
     r.read_line(&mut line).await.expect("OK");
     assert_eq!(line.trim(), "OK", "{what}");
     w.write_all(b"PING\r\n").await.expect("PING");
@@ -109,7 +120,11 @@ async fn nokia_session(v: CspVersion) {
         .expect("a wake-up")
         .expect("read");
     let version = if v == CspVersion::V1_1 { "1.1" } else { "1.2" };
-    assert_eq!(line.trim(), format!("WVCI {version} wv:nokia.1234"), "{what}");
+    assert_eq!(
+        line.trim(),
+        format!("WVCI {version} wv:nokia.1234"),
+        "{what}"
+    );
     let a = s60.poll("IMApp01#5@NOK").await.expect(&what);
     assert_eq!(a.primitive(), Some("NewMessage"), "{what}: {:?}", a.tree);
     assert_eq!(a.text("ContentData"), Some("moi"));
@@ -117,12 +132,18 @@ async fn nokia_session(v: CspVersion) {
     let mid = a.text("MessageID").expect("MessageID").to_owned();
     s60.respond(
         &stid,
-        &format!("<MessageDelivered>{}<MessageID>{mid}</MessageID></MessageDelivered>", if v == CspVersion::V1_1 { CLIENT } else { "" }),
+        &format!(
+            "<MessageDelivered>{}<MessageID>{mid}</MessageID></MessageDelivered>",
+            if v == CspVersion::V1_1 { CLIENT } else { "" }
+        ),
     )
     .await
     .expect(&what);
 
-    let a = s60.request("IMApp01#6@NOK", "<Logout-Request/>").await.expect(&what);
+    let a = s60
+        .request("IMApp01#6@NOK", "<Logout-Request/>")
+        .await
+        .expect(&what);
     if v == CspVersion::V1_1 {
         expect(&a, "Disconnect", "200", &what);
     } else {

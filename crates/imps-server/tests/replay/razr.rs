@@ -220,7 +220,15 @@ async fn client_id_binding_is_the_operators_choice() {
     };
     let a = razr.request("2", &service(1)).await.expect("same ClientID");
     assert_eq!(a.primitive(), Some("Service-Response"));
-    let a = razr.request("3", &service(2)).await.expect("another ClientID");
-    expect(&a, "Status", "604", "bound: another ClientID is not this session");
+    let a = razr
+        .request("3", &service(2))
+        .await
+        .expect("another ClientID");
+    expect(
+        &a,
+        "Status",
+        "604",
+        "bound: another ClientID is not this session",
+    );
     assert_eq!(a.transaction_id(), Some("3"));
 }
