@@ -10,7 +10,7 @@ use imps_testkit::phone::{Phone, Wire};
 use imps_testkit::server::{TestServer, Variant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::common::expect;
+use crate::common::{expect, next_message};
 
 /// The user list element of a request in `v` (1.3 names users in `UserIDList`).
 fn users(v: CspVersion, ids: &[&str]) -> String {
@@ -255,50 +255,22 @@ async fn android_session(v: CspVersion, wire: Wire) {
         .expect("read");
     assert!(line.starts_with("OK"), "{what}: {line:?}");
 
-    // Drain what is queued (bob's presence), acknowledging with Status as Android does.
-    let mut tid = 10;
-    let mut message = None;
+    // A message from bob: the CIR line wakes it, it polls (acknowledging bob's presence
+    // with Status as Android does) until the NewMessage.
     bob.send_text(&["wv:alice@localhost"], "hello android")
         .await
         .expect("send");
-    let mut woken = false;
-    let mut pending = None;
-    for _ in 0..40 {
-        if !woken {
-            let mut l = String::new();
-            if let Ok(Ok(_)) =
-                tokio::time::timeout(Duration::from_millis(200), r.read_line(&mut l)).await
-            {
-                woken = l.starts_with("WVCI");
-            }
-        }
-        let a = match pending.take() {
-            Some(a) => a,
-            None => {
-                tid += 1;
-                android.poll(&tid.to_string()).await.expect(&what)
-            }
-        };
-        match a.primitive() {
-            Some("NewMessage") => {
-                message = Some(a);
-                break;
-            }
-            Some(p) => {
-                let stid = a.transaction_id().expect("server TransactionID").to_owned();
-                assert!(p.ends_with("-Request"), "{what}: {p}");
-                // The answer to an acknowledgement may carry the next server request.
-                let next = android
-                    .respond(&stid, "<Status><Result><Code>200</Code></Result></Status>")
-                    .await
-                    .expect(&what);
-                pending = next.tree.is_some().then_some(next);
-            }
-            None => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    assert!(woken, "{what}: woken through TCP CIR");
-    let m = message.unwrap_or_else(|| panic!("{what}: NewMessage (push, in every version)"));
+    let mut l = String::new();
+    tokio::time::timeout(Duration::from_secs(10), r.read_line(&mut l))
+        .await
+        .expect("a wake-up")
+        .expect("read");
+    assert!(
+        l.starts_with("WVCI"),
+        "{what}: woken through TCP CIR: {l:?}"
+    );
+    let mut tid = 10;
+    let m = next_message(&mut android, &mut tid, &what).await;
     assert_eq!(m.text("ContentData"), Some("hello android"), "{what}");
     let dt = m.text("DateTime").expect("DateTime");
     assert!(

@@ -10,7 +10,7 @@ use imps_testkit::phone::{Phone, Wire};
 use imps_testkit::server::{TestServer, Variant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::expect;
+use crate::common::{expect, next_message};
 
 const VENDOR: &str = "<ColibriaExtensions xmlns=\"http://www.colibria.com/IMPS/extensions\">\
     <ClientTypeDetail xmlns=\"urn:colibria:client\">PC-CLIENT</ClientTypeDetail>\
@@ -182,33 +182,7 @@ async fn the_colibria_session() {
         .await
         .expect("bob sends: not refused with 415");
     let mut tid = 100;
-    let mut got = None;
-    let mut pending = None;
-    for _ in 0..40 {
-        let a = match pending.take() {
-            Some(a) => a,
-            None => {
-                tid += 1;
-                pc.poll(&tid.to_string()).await.expect("poll")
-            }
-        };
-        match a.primitive() {
-            Some("NewMessage") => {
-                got = Some(a);
-                break;
-            }
-            Some(_) => {
-                let stid = a.transaction_id().expect("tid").to_owned();
-                let next = pc
-                    .respond(&stid, "<Status><Result><Code>200</Code></Result></Status>")
-                    .await
-                    .expect("ack");
-                pending = next.tree.is_some().then_some(next);
-            }
-            None => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    let m = got.expect("the message");
+    let m = next_message(&mut pc, &mut tid, "colibria").await;
     assert_eq!(m.text("ContentData"), Some("hola"));
     assert_eq!(m.text("ContentType"), Some("text/plain; charset=utf-8"));
 

@@ -8,7 +8,7 @@ use imps_csp::CspVersion;
 use imps_testkit::phone::{Phone, Wire};
 use imps_testkit::server::{TestServer, Variant};
 
-use crate::common::{expect, online, presence_of};
+use crate::common::{expect, next_message, online, presence_of};
 
 /// The Razr's ClientID: random text, new on every request.
 fn client_id(n: u32) -> String {
@@ -137,16 +137,8 @@ async fn the_razr_session() {
     bob.send_text(&["alice"], "still there?")
         .await
         .expect("send");
-    let mut got = None;
-    for i in 0..20 {
-        let a = razr.poll(&format!("p{i}")).await.expect("poll");
-        if a.primitive() == Some("NewMessage") {
-            got = Some(a);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let got = got.expect("the message arrives");
+    let mut tid = 100;
+    let got = next_message(&mut razr, &mut tid, "razr").await;
     assert_eq!(got.text("ContentData"), Some("still there?"));
     let tid = got
         .transaction_id()
