@@ -397,9 +397,18 @@ fn validate(rows: &[Row], errors: &mut Vec<String>) {
                 ));
             }
         }
-        // A decode-only tag needs an encodable token of the same name.
+        // A decode-only tag needs an encodable token of the same name, unless it is a tag an
+        // earlier version had at the same page and code (a tag the version dropped but real
+        // encoders still send: it decodes, and is never written with a token).
         for r in active().filter(|r| r.kind == Kind::Tag && r.decode_only) {
-            if !tag_names.contains_key(r.name.as_str()) {
+            let dropped = rows.iter().any(|e| {
+                e.kind == Kind::Tag
+                    && !e.decode_only
+                    && e.until < r.since
+                    && (e.page, e.code) == (r.page, r.code)
+                    && e.name == r.name
+            });
+            if !tag_names.contains_key(r.name.as_str()) && !dropped {
                 errors.push(format!(
                     "line {}: decode-only tag `{}` has no encodable token in {}",
                     r.line,
@@ -1054,6 +1063,11 @@ mod tests {
         ok("tag\t0x00\t0x10\tX\t1.1\t1.1\ntag\t0x05\t0x36\tX\t1.2\t-\n");
         let e = err("tag\t0x05\t0x36\tContentType\t1.2\t-\tdecode-only\n");
         assert!(e.contains("no encodable token in 1.2"), "{e}");
+        // A tag a later version dropped may stay decode-only there, at its old page and code.
+        ok("tag\t0x00\t0x18\tInUse\t1.1\t1.2\ntag\t0x00\t0x18\tInUse\t1.3\t-\tdecode-only\n");
+        let e =
+            err("tag\t0x00\t0x18\tInUse\t1.1\t1.2\ntag\t0x00\t0x19\tInUse\t1.3\t-\tdecode-only\n");
+        assert!(e.contains("no encodable token in 1.3"), "{e}");
     }
 
     #[test]
