@@ -441,3 +441,51 @@ fn tshark_understands_libwbxml_output() {
         assert_tree(&tree(xml), tshark_decode(&wbxml));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// CSP 1.3 identifiers are strings (docs/conformance.md, "Which elements are integers")
+
+/// A 1.3 message whose MessageID, InviteID and SearchID are all digits.
+fn digit_ids_13(body: &str) -> String {
+    format!(
+        r#"<WV-CSP-Message xmlns="http://www.openmobilealliance.org/DTD/IMPS-CSP1.3"><Session><SessionDescriptor><SessionType>Inband</SessionType><SessionID>sid</SessionID></SessionDescriptor><Transaction><TransactionDescriptor><TransactionMode>Response</TransactionMode><TransactionID>35</TransactionID></TransactionDescriptor><TransactionContent xmlns="http://www.openmobilealliance.org/DTD/IMPS-TRC1.3">{body}</TransactionContent></Transaction></Session></WV-CSP-Message>"#
+    )
+}
+
+const DIGIT_ID_BODIES: [(&str, &str); 3] = [
+    (
+        "MessageID",
+        "<ForwardMessage-Response><MessageID>1234567</MessageID></ForwardMessage-Response>",
+    ),
+    (
+        "InviteID",
+        "<InviteUser-Response><InviteID>1234567</InviteID><Acceptance>T</Acceptance></InviteUser-Response>",
+    ),
+    (
+        "SearchID",
+        "<StopSearch-Request><SearchID>1234567</SearchID></StopSearch-Request>",
+    ),
+];
+
+#[test]
+fn digit_ids_are_strings_in_13_wbxml() {
+    use imps_csp::{decode_wbxml, decode_xml, encode_wbxml, Limits};
+    for (name, body) in DIGIT_ID_BODIES {
+        let xml = digit_ids_13(body);
+        let msg = decode_xml(xml.as_bytes(), &Limits::default()).expect("decodes");
+        let wbxml = encode_wbxml(&msg).expect("encodes");
+        // STR_I "1234567", not OPAQUE 0x12D687.
+        assert!(
+            wbxml.windows(9).any(|w| w == b"\x031234567\x00"),
+            "{name}: {wbxml:02X?}"
+        );
+        assert_eq!(
+            decode_wbxml(&wbxml, &Limits::default()).expect("decodes"),
+            msg,
+            "{name}"
+        );
+        if require(Tool::Tshark) {
+            assert_tree(&tree(&xml), tshark_decode(&wbxml));
+        }
+    }
+}
