@@ -11,7 +11,9 @@
 //! (`SMS` 0x43/0x75, `IM` 0x12/0x68 in 1.1) encode with the lower index, and
 //! the 1.2+ presence-attribute `ContentType` (page 5 0x36) only decodes (`ContentType`
 //! encodes as page 0 0x10). Index 0x3D decodes as `GROUP_ID` in every version; the 1.3
-//! meaning `History` has no token and travels as inline text.
+//! meaning `History` has no token and travels as inline text. Thirteen tags the CSP 1.3
+//! tables dropped (`InUse`, `AcceptedContentLength`, the reactive-authorisation primitives,
+//! ...) still decode in 1.3, as Android's 1.3 table sends them, but have no 1.3 token.
 
 use imps_wbxml::TokenTable;
 
