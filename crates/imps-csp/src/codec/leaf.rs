@@ -77,7 +77,7 @@ fn text_u32(t: &str) -> Option<u32> {
     }))
 }
 
-/// Integers: see [`decode_u32`]. A required integer that is not a number reads as 0; an
+/// Integers: see `decode_u32`. A required integer that is not a number reads as 0; an
 /// optional one stays absent; in a list it is left out.
 impl Element for u32 {
     fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
@@ -489,7 +489,7 @@ fn decode_datetime<'a, S: Source<'a>>(src: &mut S) -> Result<Option<DateTime>, D
     Ok(dt)
 }
 
-/// DateTime elements: see [`decode_datetime`]. An optional DateTime that cannot be read is
+/// DateTime elements: see `decode_datetime`. An optional DateTime that cannot be read is
 /// left absent and one in a list is left out; a required one (no CSP element has one) is a
 /// bad parameter, as no value can stand in for it.
 impl Element for DateTime {
