@@ -261,3 +261,30 @@ fn garbage_integers_in_xml_are_not_refused() {
     assert_eq!(caps.parser_size, Some(u32::MAX));
     assert_eq!(caps.multi_trans, Some(2));
 }
+
+#[test]
+fn dropped_13_primitives_decode_in_13() {
+    // Our 1.3 GetList-Request (page 4 0x10, empty), with the tag byte changed to page 4 0x1F
+    // (GetReactiveAuthStatus-Request) and 0x05 (CancelAuth-Request), as Android's 1.3 table
+    // writes them.
+    let xml = wrap(CspVersion::V1_3, "<GetList-Request/>");
+    let msg = decode_xml(xml.as_bytes(), &Limits::default()).expect("decodes");
+    let doc = encode_wbxml(&msg).expect("encodes");
+    let status = splice(&doc, &[0x00, 0x04, 0x10], &[0x00, 0x04, 0x1F]);
+    let msg = decode_wbxml(&status, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        msg.session.transactions[0].primitive.name(),
+        "GetReactiveAuthStatus-Request"
+    );
+    // CancelAuth-Request is recognised (its mandatory UserID is what is missing here), not
+    // skipped as an unknown tag.
+    let cancel = splice(&doc, &[0x00, 0x04, 0x10], &[0x00, 0x04, 0x05]);
+    let e = decode_wbxml(&cancel, &Limits::default()).expect_err("no UserID");
+    assert!(
+        matches!(
+            e,
+            imps_csp::DecodeError::MissingElement { name: "UserID", .. }
+        ),
+        "{e}"
+    );
+}
