@@ -458,9 +458,18 @@ fn validate(rows: &[Row], errors: &mut Vec<String>) {
                 ));
             }
         }
-        // A decode-only tag needs an encodable token of the same name.
+        // A decode-only tag needs an encodable token of the same name, unless it is a tag an
+        // earlier version had at the same page and code (a tag the version dropped but real
+        // encoders still send: it decodes, and is never written with a token).
         for r in active().filter(|r| r.kind == Kind::Tag && r.flag == Flag::DecodeOnly) {
-            if !tag_names.contains_key(r.name.as_str()) {
+            let dropped = rows.iter().any(|e| {
+                e.kind == Kind::Tag
+                    && e.flag != Flag::DecodeOnly
+                    && e.until < r.since
+                    && (e.page, e.code) == (r.page, r.code)
+                    && e.name == r.name
+            });
+            if !tag_names.contains_key(r.name.as_str()) && !dropped {
                 errors.push(format!(
                     "line {}: decode-only tag `{}` has no encodable token in {}",
                     r.line,
@@ -725,7 +734,9 @@ const PRELUDE: &str = r#"
 //! (`SMS` 0x43/0x75, `IM` 0x12/0x68 in 1.1) encode with the lower index, and
 //! the 1.2+ presence-attribute `ContentType` (page 5 0x36) only decodes (`ContentType`
 //! encodes as page 0 0x10). Index 0x3D decodes as `GROUP_ID` in every version; the 1.3
-//! meaning `History` has no token and travels as inline text.
+//! meaning `History` has no token and travels as inline text. Thirteen tags the CSP 1.3
+//! tables dropped (`InUse`, `AcceptedContentLength`, the reactive-authorisation primitives,
+//! ...) still decode in 1.3, as Android's 1.3 table sends them, but have no 1.3 token.
 //!
 //! The writer keeps to the *common core* of the tables: a token is written only if Android's
 //! table (CSP 1.3 plus a few 1.2 tags, used in every version) has the same token for the
@@ -1193,6 +1204,11 @@ mod tests {
         ok("tag\t0x00\t0x10\tX\t1.1\t1.1\ntag\t0x05\t0x36\tX\t1.2\t-\n");
         let e = err("tag\t0x05\t0x36\tContentType\t1.2\t-\tdecode-only\n");
         assert!(e.contains("no encodable token in 1.2"), "{e}");
+        // A tag a later version dropped may stay decode-only there, at its old page and code.
+        ok("tag\t0x00\t0x18\tInUse\t1.1\t1.2\ntag\t0x00\t0x18\tInUse\t1.3\t-\tdecode-only\n");
+        let e =
+            err("tag\t0x00\t0x18\tInUse\t1.1\t1.2\ntag\t0x00\t0x19\tInUse\t1.3\t-\tdecode-only\n");
+        assert!(e.contains("no encodable token in 1.3"), "{e}");
     }
 
     #[test]

@@ -45,7 +45,9 @@ pub enum DecodeError {
         /// What was wrong.
         detail: String,
     },
-    /// A WBXML value token that the version does not define.
+    /// A WBXML value token that the version does not define. No longer produced by the
+    /// decoders: an unknown value token resolves through the CSP 1.3 table or is skipped with
+    /// a warning (docs/conformance.md). Kept so code matching on it still compiles.
     #[error("unknown WBXML value token EXT_T_{n} {index:#x}")]
     UnknownValueToken {
         /// EXT_T_n.

@@ -11,7 +11,9 @@
 //! (`SMS` 0x43/0x75, `IM` 0x12/0x68 in 1.1) encode with the lower index, and
 //! the 1.2+ presence-attribute `ContentType` (page 5 0x36) only decodes (`ContentType`
 //! encodes as page 0 0x10). Index 0x3D decodes as `GROUP_ID` in every version; the 1.3
-//! meaning `History` has no token and travels as inline text.
+//! meaning `History` has no token and travels as inline text. Thirteen tags the CSP 1.3
+//! tables dropped (`InUse`, `AcceptedContentLength`, the reactive-authorisation primitives,
+//! ...) still decode in 1.3, as Android's 1.3 table sends them, but have no 1.3 token.
 //!
 //! The writer keeps to the *common core* of the tables: a token is written only if Android's
 //! table (CSP 1.3 plus a few 1.2 tags, used in every version) has the same token for the
@@ -3443,6 +3445,7 @@ impl TokenTable for Tokens13 {
             (0x00, 0x15) => Some("Group"),
             (0x00, 0x16) => Some("GroupID"),
             (0x00, 0x17) => Some("GroupList"),
+            (0x00, 0x18) => Some("InUse"),
             (0x00, 0x19) => Some("Logo"),
             (0x00, 0x1A) => Some("MessageCount"),
             (0x00, 0x1B) => Some("MessageID"),
@@ -3538,7 +3541,9 @@ impl TokenTable for Tokens13 {
             (0x01, 0x3E) => Some("SessionNSName"),
             (0x01, 0x3F) => Some("TransactionNSName"),
             (0x02, 0x05) => Some("ADDGM"),
+            (0x02, 0x06) => Some("AttListFunc"),
             (0x02, 0x07) => Some("BLENT"),
+            (0x02, 0x08) => Some("CAAUT"),
             (0x02, 0x09) => Some("CAINV"),
             (0x02, 0x0B) => Some("CCLI"),
             (0x02, 0x0C) => Some("ContListFunc"),
@@ -3575,6 +3580,7 @@ impl TokenTable for Tokens13 {
             (0x02, 0x2D) => Some("PresenceAuthFunc"),
             (0x02, 0x2E) => Some("PresenceDeliverFunc"),
             (0x02, 0x2F) => Some("PresenceFeat"),
+            (0x02, 0x30) => Some("REACT"),
             (0x02, 0x31) => Some("REJCM"),
             (0x02, 0x32) => Some("REJEC"),
             (0x02, 0x33) => Some("RMVGM"),
@@ -3590,6 +3596,8 @@ impl TokenTable for Tokens13 {
             (0x02, 0x3D) => Some("MF"),
             (0x02, 0x3E) => Some("MG"),
             (0x02, 0x3F) => Some("MM"),
+            (0x03, 0x05) => Some("AcceptedCharset"),
+            (0x03, 0x06) => Some("AcceptedContentLength"),
             (0x03, 0x07) => Some("AcceptedContentType"),
             (0x03, 0x08) => Some("AcceptedTransferEncoding"),
             (0x03, 0x09) => Some("AnyContent"),
@@ -3619,6 +3627,7 @@ impl TokenTable for Tokens13 {
             (0x03, 0x22) => Some("OnlineETEMHandling"),
             (0x03, 0x23) => Some("ContentPolicy"),
             (0x03, 0x24) => Some("ContentPolicyLimit"),
+            (0x04, 0x05) => Some("CancelAuth-Request"),
             (0x04, 0x06) => Some("ContactListProperties"),
             (0x04, 0x07) => Some("CreateAttributeList-Request"),
             (0x04, 0x08) => Some("CreateList-Request"),
@@ -3638,9 +3647,14 @@ impl TokenTable for Tokens13 {
             (0x04, 0x16) => Some("ListManage-Request"),
             (0x04, 0x17) => Some("ListManage-Response"),
             (0x04, 0x18) => Some("UnsubscribePresence-Request"),
+            (0x04, 0x19) => Some("PresenceAuth-Request"),
+            (0x04, 0x1A) => Some("PresenceAuth-User"),
             (0x04, 0x1B) => Some("PresenceNotification-Request"),
             (0x04, 0x1C) => Some("UpdatePresence-Request"),
             (0x04, 0x1D) => Some("SubscribePresence-Request"),
+            (0x04, 0x1E) => Some("AutoSubscribe"),
+            (0x04, 0x1F) => Some("GetReactiveAuthStatus-Request"),
+            (0x04, 0x20) => Some("GetReactiveAuthStatus-Response"),
             (0x04, 0x21) => Some("CreateList-Response"),
             (0x05, 0x05) => Some("Accuracy"),
             (0x05, 0x06) => Some("Address"),
@@ -3750,6 +3764,7 @@ impl TokenTable for Tokens13 {
             (0x07, 0x1C) => Some("SetGroupProps-Request"),
             (0x07, 0x1D) => Some("SubscribeGroupNotice-Request"),
             (0x07, 0x1E) => Some("SubscribeGroupNotice-Response"),
+            (0x07, 0x1F) => Some("Users"),
             (0x07, 0x20) => Some("WelcomeNote"),
             (0x07, 0x21) => Some("JoinGroup"),
             (0x07, 0x22) => Some("SubscribeNotification"),
@@ -4757,7 +4772,7 @@ static TAG_NAMES_13: [[Option<&str>; 64]; TAG_PAGES] = {
             N, N, N, N, N, Some("Acceptance"), Some("AddList"), Some("AddNickList"),
             Some("SName"), Some("WV-CSP-Message"), Some("ClientID"), Some("Code"), Some("ContactList"), Some("ContentData"), Some("ContentEncoding"), Some("ContentSize"),
             Some("ContentType"), Some("DateTime"), Some("Description"), Some("DetailedResult"), Some("EntityList"), Some("Group"), Some("GroupID"), Some("GroupList"),
-            N, Some("Logo"), Some("MessageCount"), Some("MessageID"), Some("MessageURI"), Some("MSISDN"), Some("Name"), Some("NickList"),
+            Some("InUse"), Some("Logo"), Some("MessageCount"), Some("MessageID"), Some("MessageURI"), Some("MSISDN"), Some("Name"), Some("NickList"),
             Some("NickName"), Some("Poll"), Some("Presence"), Some("PresenceSubList"), Some("PresenceValue"), Some("Property"), Some("Qualifier"), Some("Recipient"),
             Some("RemoveList"), Some("RemoveNickList"), Some("Result"), Some("ScreenName"), Some("Sender"), Some("Session"), Some("SessionDescriptor"), Some("SessionID"),
             Some("SessionType"), Some("Status"), Some("Transaction"), Some("TransactionContent"), Some("TransactionDescriptor"), Some("TransactionID"), Some("TransactionMode"), Some("URL"),
@@ -4776,18 +4791,18 @@ static TAG_NAMES_13: [[Option<&str>; 64]; TAG_PAGES] = {
         ],
         // page 0x02
         [
-            N, N, N, N, N, Some("ADDGM"), N, Some("BLENT"),
-            N, Some("CAINV"), N, Some("CCLI"), Some("ContListFunc"), Some("CREAG"), N, Some("DCLI"),
+            N, N, N, N, N, Some("ADDGM"), Some("AttListFunc"), Some("BLENT"),
+            Some("CAAUT"), Some("CAINV"), N, Some("CCLI"), Some("ContListFunc"), Some("CREAG"), N, Some("DCLI"),
             Some("DELGR"), Some("FundamentalFeat"), Some("FWMSG"), N, Some("GCLI"), Some("GETGM"), Some("GETGP"), Some("GETLM"),
             Some("GETM"), Some("GETPR"), Some("GETSPI"), Some("GETWL"), Some("GLBLU"), Some("GRCHN"), Some("GroupAuthFunc"), Some("GroupFeat"),
             Some("GroupMgmtFunc"), Some("GroupUseFunc"), Some("IMAuthFunc"), Some("IMFeat"), Some("IMReceiveFunc"), Some("IMSendFunc"), Some("INVIT"), Some("InviteFunc"),
             Some("MBRAC"), Some("MCLS"), Some("MDELIV"), Some("NEWM"), Some("NOTIF"), Some("PresenceAuthFunc"), Some("PresenceDeliverFunc"), Some("PresenceFeat"),
-            N, Some("REJCM"), Some("REJEC"), Some("RMVGM"), Some("SearchFunc"), Some("ServiceFunc"), Some("SETD"), Some("SETGP"),
+            Some("REACT"), Some("REJCM"), Some("REJEC"), Some("RMVGM"), Some("SearchFunc"), Some("ServiceFunc"), Some("SETD"), Some("SETGP"),
             Some("SRCH"), Some("STSRC"), Some("SUBGCN"), Some("UPDPR"), Some("WVCSPFeat"), Some("MF"), Some("MG"), Some("MM"),
         ],
         // page 0x03
         [
-            N, N, N, N, N, N, N, Some("AcceptedContentType"),
+            N, N, N, N, N, Some("AcceptedCharset"), Some("AcceptedContentLength"), Some("AcceptedContentType"),
             Some("AcceptedTransferEncoding"), Some("AnyContent"), Some("DefaultLanguage"), Some("InitialDeliveryMethod"), Some("MultiTrans"), Some("ParserSize"), Some("ServerPollMin"), Some("SupportedBearer"),
             Some("SupportedCIRMethod"), Some("TCPAddress"), Some("TCPPort"), Some("UDPPort"), Some("CIRHTTPAddress"), Some("UDPAddress"), Some("AcceptedPullLength"), Some("AcceptedPushLength"),
             Some("AcceptedRichContentLength"), Some("AcceptedTextContentLength"), Some("OfflineETEMHandling"), Some("PlainTextCharset"), Some("SessionPriority"), Some("SupportedOfflineBearer"), N, Some("UserSessionLimit"),
@@ -4798,11 +4813,11 @@ static TAG_NAMES_13: [[Option<&str>; 64]; TAG_PAGES] = {
         ],
         // page 0x04
         [
-            N, N, N, N, N, N, Some("ContactListProperties"), Some("CreateAttributeList-Request"),
+            N, N, N, N, N, Some("CancelAuth-Request"), Some("ContactListProperties"), Some("CreateAttributeList-Request"),
             Some("CreateList-Request"), Some("DefaultAttributeList"), Some("DefaultContactList"), Some("DefaultList"), Some("DeleteAttributeList-Request"), Some("DeleteList-Request"), Some("GetAttributeList-Request"), Some("GetAttributeList-Response"),
             Some("GetList-Request"), Some("GetList-Response"), Some("GetPresence-Request"), Some("GetPresence-Response"), Some("GetWatcherList-Request"), Some("GetWatcherList-Response"), Some("ListManage-Request"), Some("ListManage-Response"),
-            Some("UnsubscribePresence-Request"), N, N, Some("PresenceNotification-Request"), Some("UpdatePresence-Request"), Some("SubscribePresence-Request"), N, N,
-            N, Some("CreateList-Response"), N, N, N, N, N, N,
+            Some("UnsubscribePresence-Request"), Some("PresenceAuth-Request"), Some("PresenceAuth-User"), Some("PresenceNotification-Request"), Some("UpdatePresence-Request"), Some("SubscribePresence-Request"), Some("AutoSubscribe"), Some("GetReactiveAuthStatus-Request"),
+            Some("GetReactiveAuthStatus-Response"), Some("CreateList-Response"), N, N, N, N, N, N,
             N, N, N, N, N, N, N, N,
             N, N, N, N, N, N, N, N,
             N, N, N, N, N, N, N, N,
@@ -4834,7 +4849,7 @@ static TAG_NAMES_13: [[Option<&str>; 64]; TAG_PAGES] = {
             N, N, N, N, N, Some("AddGroupMembers-Request"), Some("Admin"), Some("CreateGroup-Request"),
             Some("DeleteGroup-Request"), Some("GetGroupMembers-Request"), Some("GetGroupMembers-Response"), Some("GetGroupProps-Request"), Some("GetGroupProps-Response"), Some("GroupChangeNotice"), Some("GroupProperties"), Some("Joined"),
             Some("JoinedRequest"), Some("JoinGroup-Request"), Some("JoinGroup-Response"), Some("LeaveGroup-Request"), Some("LeaveGroup-Response"), Some("Left"), Some("MemberAccess-Request"), Some("Mod"),
-            Some("OwnProperties"), Some("RejectList-Request"), Some("RejectList-Response"), Some("RemoveGroupMembers-Request"), Some("SetGroupProps-Request"), Some("SubscribeGroupNotice-Request"), Some("SubscribeGroupNotice-Response"), N,
+            Some("OwnProperties"), Some("RejectList-Request"), Some("RejectList-Response"), Some("RemoveGroupMembers-Request"), Some("SetGroupProps-Request"), Some("SubscribeGroupNotice-Request"), Some("SubscribeGroupNotice-Response"), Some("Users"),
             Some("WelcomeNote"), Some("JoinGroup"), Some("SubscribeNotification"), Some("SubscribeType"), Some("GetJoinedUsers-Request"), Some("GetJoinedUsers-Response"), Some("AdminMapList"), Some("AdminMapping"),
             Some("Mapping"), Some("ModMapping"), Some("UserMapList"), Some("UserMapping"), Some("JoinedBlocked"), Some("LeftBlocked"), N, N,
             N, N, N, N, N, N, N, N,
@@ -4895,7 +4910,7 @@ static TAG_INDICES_13: TagIndices = {
         // page 0x00
         [
             N, N, N, N, N, 2, 13, 14, 338, 443, 65, 72, 80, 85, 86, 90,
-            91, 104, 117, 118, 127, 192, 197, 198, N, 242, 259, 261, 266, 252, 274, 277,
+            91, 104, 117, 118, 127, 192, 197, 198, 210, 242, 259, 261, 266, 252, 274, 277,
             278, 296, 301, 309, 310, 311, 313, 322, 330, 331, 334, 342, 362, 367, 369, 370,
             373, 377, 406, 407, 408, 409, 410, 416, 417, 423, 425, 428, 436, 437, N, N,
         ],
@@ -4908,23 +4923,23 @@ static TAG_INDICES_13: TagIndices = {
         ],
         // page 0x02
         [
-            N, N, N, N, N, 0, N, 36, N, 43, N, 45, 77, 50, N, 102,
+            N, N, N, N, N, 0, 33, 36, 42, 43, N, 45, 77, 50, N, 102,
             103, 144, 137, N, 146, 148, 149, 151, 152, 154, 155, 156, 157, 158, 193, 196,
             199, 201, 204, 205, 206, 207, 208, 216, 245, 246, 247, 272, 273, 305, 306, 307,
-            N, 315, 316, 317, 347, 366, 335, 336, 339, 340, 341, 415, 446, 248, 249, 250,
+            314, 315, 316, 317, 347, 366, 335, 336, 339, 340, 341, 415, 446, 248, 249, 250,
         ],
         // page 0x03
         [
-            N, N, N, N, N, N, N, 5, 10, 31, 107, 213, 270, 293, 363, 390,
+            N, N, N, N, N, 3, 4, 5, 10, 31, 107, 213, 270, 293, 363, 390,
             391, 401, 402, 414, 47, 413, 6, 7, 8, 9, 286, 295, 372, 392, N, 432,
             48, 271, 287, 88, 89, N, N, N, N, N, N, N, N, N, N, N,
             N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
         ],
         // page 0x04
         [
-            N, N, N, N, N, N, 83, 94, 96, 105, 106, 108, 110, 112, 160, 161,
-            170, 171, 178, 179, 188, 189, 238, 239, 420, N, N, 308, 421, 388, N, N,
-            N, 97, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
+            N, N, N, N, N, 52, 83, 94, 96, 105, 106, 108, 110, 112, 160, 161,
+            170, 171, 178, 179, 188, 189, 238, 239, 420, 303, 304, 308, 421, 388, 35, 182,
+            183, 97, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
             N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
         ],
         // page 0x05
@@ -4944,7 +4959,7 @@ static TAG_INDICES_13: TagIndices = {
         // page 0x07
         [
             N, N, N, N, N, 12, 17, 95, 111, 164, 165, 166, 167, 194, 200, 225,
-            227, 223, 224, 233, 234, 235, 258, 267, 290, 326, 327, 329, 375, 384, 385, N,
+            227, 223, 224, 233, 234, 235, 258, 267, 290, 326, 327, 329, 375, 384, 385, 433,
             450, 222, 386, 389, 168, 169, 18, 19, 254, 268, 429, 430, 226, 236, N, N,
             N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,
         ],

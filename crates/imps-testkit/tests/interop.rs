@@ -441,3 +441,174 @@ fn tshark_understands_libwbxml_output() {
         assert_tree(&tree(xml), tshark_decode(&wbxml));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// CSP 1.3 identifiers are strings (docs/conformance.md, "Which elements are integers")
+
+/// A 1.3 message whose MessageID, InviteID and SearchID are all digits.
+fn digit_ids_13(body: &str) -> String {
+    format!(
+        r#"<WV-CSP-Message xmlns="http://www.openmobilealliance.org/DTD/IMPS-CSP1.3"><Session><SessionDescriptor><SessionType>Inband</SessionType><SessionID>sid</SessionID></SessionDescriptor><Transaction><TransactionDescriptor><TransactionMode>Response</TransactionMode><TransactionID>35</TransactionID></TransactionDescriptor><TransactionContent xmlns="http://www.openmobilealliance.org/DTD/IMPS-TRC1.3">{body}</TransactionContent></Transaction></Session></WV-CSP-Message>"#
+    )
+}
+
+const DIGIT_ID_BODIES: [(&str, &str); 3] = [
+    (
+        "MessageID",
+        "<ForwardMessage-Response><MessageID>1234567</MessageID></ForwardMessage-Response>",
+    ),
+    (
+        "InviteID",
+        "<InviteUser-Response><InviteID>1234567</InviteID><Acceptance>T</Acceptance></InviteUser-Response>",
+    ),
+    (
+        "SearchID",
+        "<StopSearch-Request><SearchID>1234567</SearchID></StopSearch-Request>",
+    ),
+];
+
+#[test]
+fn digit_ids_are_strings_in_13_wbxml() {
+    use imps_csp::{decode_wbxml, decode_xml, encode_wbxml, Limits};
+    for (name, body) in DIGIT_ID_BODIES {
+        let xml = digit_ids_13(body);
+        let msg = decode_xml(xml.as_bytes(), &Limits::default()).expect("decodes");
+        let wbxml = encode_wbxml(&msg).expect("encodes");
+        // STR_I "1234567", not OPAQUE 0x12D687.
+        assert!(
+            wbxml.windows(9).any(|w| w == b"\x031234567\x00"),
+            "{name}: {wbxml:02X?}"
+        );
+        assert_eq!(
+            decode_wbxml(&wbxml, &Limits::default()).expect("decodes"),
+            msg,
+            "{name}"
+        );
+        if require(Tool::Tshark) {
+            assert_tree(&tree(&xml), tshark_decode(&wbxml));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// DateTime in every accepted form (docs/conformance.md, "DateTime")
+
+/// Every text form we accept, with the instant it names (2001-09-25 13:40:13 UTC, or 13:40:00
+/// for the forms without seconds). Forms without a designator are taken as UTC instants.
+const DATETIME_FORMS: [(&str, u8); 16] = [
+    ("20010925T134013Z", 13),
+    ("20010925T1340Z", 0),
+    ("20010925T134013", 13),
+    ("20010925T1340", 0),
+    ("2001-09-25T13:40:13Z", 13),
+    ("2001-09-25T13:40Z", 0),
+    ("2001-09-25T13:40:13", 13),
+    ("2001-09-25T13:40:13.250Z", 13),
+    ("2001-09-25T14:40:13+01:00", 13),
+    ("2001-09-25T14:40:13+0100", 13),
+    ("2001-09-25T14:40:13+01", 13),
+    ("2001-09-25T08:40:13-05:00", 13),
+    ("20010925T144013+0100", 13),
+    ("20010925T084013-05:00", 13),
+    ("20010925T1440+01", 0),
+    ("2001-09-26T00:10:13+10:30", 13),
+];
+
+/// A SendMessage-Request of `version` whose MessageInfo carries `DateTime` `text`.
+fn datetime_doc(version: imps_csp::CspVersion, text: &str) -> String {
+    let (ns, trc, poll) = match version {
+        imps_csp::CspVersion::V1_1 => (
+            "http://www.wireless-village.org/CSP1.1",
+            "http://www.wireless-village.org/TRC1.1",
+            "",
+        ),
+        imps_csp::CspVersion::V1_2 => (
+            "http://www.openmobilealliance.org/DTD/WV-CSP1.2",
+            "http://www.openmobilealliance.org/DTD/WV-TRC1.2",
+            "<Poll>F</Poll>",
+        ),
+        imps_csp::CspVersion::V1_3 => (
+            "http://www.openmobilealliance.org/DTD/IMPS-CSP1.3",
+            "http://www.openmobilealliance.org/DTD/IMPS-TRC1.3",
+            "<Poll>F</Poll>",
+        ),
+    };
+    format!(
+        r#"<WV-CSP-Message xmlns="{ns}"><Session><SessionDescriptor><SessionType>Inband</SessionType><SessionID>sid</SessionID></SessionDescriptor><Transaction><TransactionDescriptor><TransactionMode>Request</TransactionMode><TransactionID>9</TransactionID></TransactionDescriptor><TransactionContent xmlns="{trc}"><SendMessage-Request><DeliveryReport>F</DeliveryReport><MessageInfo><ContentType>text/plain</ContentType><ContentSize>2</ContentSize><Recipient><User><UserID>wv:bob@example.com</UserID></User></Recipient><Sender><User><UserID>wv:alice@example.com</UserID></User></Sender><DateTime>{text}</DateTime></MessageInfo><ContentData>hi</ContentData></SendMessage-Request></TransactionContent></Transaction>{poll}</Session></WV-CSP-Message>"#
+    )
+}
+
+/// Seconds since 1970 of 2001-09-25T13:40:`second`Z.
+fn instant(second: u8) -> i64 {
+    imps_csp::codec::DateTime::utc(2001, 9, 25, 13, 40, second).to_unix()
+}
+
+/// The instant of the message's DateTime.
+fn message_instant(msg: &imps_csp::WvCspMessage) -> Option<i64> {
+    match &msg.session.transactions[0].primitive {
+        imps_csp::Primitive::SendMessageRequest(r) => r.message_info.date_time.map(|d| d.to_unix()),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The text of the first element called `name`, depth first.
+fn find_text<'t>(t: &'t Tree, name: &str) -> Option<&'t str> {
+    if t.name == name {
+        return Some(&t.text);
+    }
+    t.children.iter().find_map(|c| find_text(c, name))
+}
+
+#[test]
+fn libwbxml_encoded_datetimes_decode_to_the_same_instant() {
+    use imps_csp::{decode_wbxml, decode_xml, CspVersion, Limits};
+    if !require(Tool::Xml2Wbxml) {
+        return;
+    }
+    for version in [CspVersion::V1_1, CspVersion::V1_2] {
+        for (text, second) in DATETIME_FORMS {
+            let xml = datetime_doc(version, text);
+            let from_xml = decode_xml(xml.as_bytes(), &Limits::default())
+                .unwrap_or_else(|e| panic!("{version} {text}: {e}"));
+            assert_eq!(
+                message_instant(&from_xml),
+                Some(instant(second)),
+                "{version} {text}"
+            );
+            let wbxml = libwbxml_encode(xml.as_bytes())
+                .unwrap_or_else(|e| panic!("{version} {text}: xml2wbxml: {e}"));
+            let msg = decode_wbxml(&wbxml, &Limits::default())
+                .unwrap_or_else(|e| panic!("{version} {text}: {e}: {wbxml:02X?}"));
+            assert_eq!(
+                message_instant(&msg),
+                Some(instant(second)),
+                "{version} {text} through libwbxml: {wbxml:02X?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn tshark_reads_our_datetimes_as_the_same_instant() {
+    use imps_csp::codec::DateTime;
+    use imps_csp::{decode_xml, encode_wbxml, CspVersion, Limits};
+    if !require(Tool::Tshark) {
+        return;
+    }
+    for version in CspVersion::ALL {
+        for (text, second) in DATETIME_FORMS {
+            let xml = datetime_doc(version, text);
+            let msg = decode_xml(xml.as_bytes(), &Limits::default())
+                .unwrap_or_else(|e| panic!("{version} {text}: {e}"));
+            let wbxml = encode_wbxml(&msg).expect("encodes");
+            let tree = tshark_decode(&wbxml).unwrap_or_else(|e| panic!("{version} {text}: {e}"));
+            let shown = find_text(&tree, "DateTime").unwrap_or_else(|| panic!("{tree:?}"));
+            let parsed = DateTime::parse(shown).unwrap_or_else(|| panic!("tshark shows {shown:?}"));
+            assert_eq!(
+                parsed.to_unix(),
+                instant(second),
+                "{version} {text}: tshark {shown}"
+            );
+        }
+    }
+}

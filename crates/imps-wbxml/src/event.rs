@@ -28,6 +28,18 @@ pub enum Event<'a> {
         /// Attributes in document order (empty without the 0x80 bit).
         attributes: Vec<Attribute<'a>>,
     },
+    /// Start of an element whose tag token the table does not know. Only produced when the
+    /// reader was told to report unknown tags ([`crate::Reader::set_report_unknown_tags`]);
+    /// otherwise such a token is [`crate::Error::UnknownTag`]. Balanced by an `End` like any
+    /// `Start`; the consumer usually skips the element with its content.
+    UnknownStart {
+        /// Tag code page in effect.
+        page: u8,
+        /// The 6-bit tag code (flag bits removed).
+        code: u8,
+        /// Attributes in document order (empty without the 0x80 bit).
+        attributes: Vec<Attribute<'a>>,
+    },
     /// Character data: `STR_I`, `STR_T`, or an `ENTITY` converted to its character.
     Text(Cow<'a, str>),
     /// `EXT_T_n` (`n` = 0, 1, 2) with its index, unresolved: the consumer resolves it with
@@ -79,6 +91,14 @@ pub enum Token<'a> {
         code: u8,
         /// Element name: from the table or (`LITERAL*`) from the string table.
         name: &'a str,
+    },
+    /// Start of an element whose tag token the table does not know (only when the reader
+    /// reports unknown tags, see [`crate::Reader::set_report_unknown_tags`]).
+    UnknownStart {
+        /// Tag code page in effect.
+        page: u8,
+        /// The 6-bit tag code (flag bits removed).
+        code: u8,
     },
     /// End of the innermost open element.
     End,

@@ -43,6 +43,7 @@ pub struct Reader<'a, T: TokenTable + ?Sized> {
     attributes: usize,
     pending_end: bool,
     keep_attributes: bool,
+    report_unknown_tags: bool,
     state: State,
     error: Option<Error>,
     /// Attributes of the last `Start` (or the target and data of the last `Pi`).
@@ -82,6 +83,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
             attributes: 0,
             pending_end: false,
             keep_attributes: true,
+            report_unknown_tags: false,
             state: State::Prolog,
             error: None,
             attrs: Vec::new(),
@@ -117,6 +119,15 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         self.keep_attributes = keep;
     }
 
+    /// Whether a tag token the table does not know is reported as [`Token::UnknownStart`] /
+    /// [`Event::UnknownStart`] (with its attributes and content read as usual, and counted
+    /// against every limit) instead of failing with [`Error::UnknownTag`] (the default).
+    /// A consumer reading documents from encoders with larger tables than its own turns
+    /// this on and skips such elements.
+    pub fn set_report_unknown_tags(&mut self, report: bool) {
+        self.report_unknown_tags = report;
+    }
+
     /// The next event; `Ok(None)` at the end of the document (after the root element's
     /// `End` and any trailing processing instructions). Any other data after the root
     /// element is [`Error::TrailingData`].
@@ -128,6 +139,11 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         Ok(Some(match token {
             Token::Start { name, .. } => Event::Start {
                 name: Cow::Borrowed(name),
+                attributes: std::mem::take(&mut self.attrs),
+            },
+            Token::UnknownStart { page, code } => Event::UnknownStart {
+                page,
+                code,
                 attributes: std::mem::take(&mut self.attrs),
             },
             Token::End => Event::End,
@@ -415,13 +431,16 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         let name = if code == LITERAL {
             let at = self.pos;
             let index = self.mb()?;
-            self.table_str(index, at)?
+            Some(self.table_str(index, at)?)
         } else {
             let name = match self.page_names {
                 Some(names) => names.get(usize::from(code)).copied().flatten(),
                 None => self.table.tag_name(page, code),
             };
-            name.ok_or(Error::UnknownTag { page, code, offset })?
+            if name.is_none() && !self.report_unknown_tags {
+                return Err(Error::UnknownTag { page, code, offset });
+            }
+            name
         };
         if tok & TAG_ATTRS != 0 {
             self.attribute_list(false)?;
@@ -431,7 +450,10 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         if tok & TAG_CONTENT == 0 {
             self.pending_end = true;
         }
-        Ok(Token::Start { page, code, name })
+        Ok(match name {
+            Some(name) => Token::Start { page, code, name },
+            None => Token::UnknownStart { page, code },
+        })
     }
 
     /// `PI` (the token already read): one attribute-like target/data pair, then `END`.

@@ -418,6 +418,62 @@ fn header_errors() {
     }
 }
 
+/// A reader told to report unknown tags returns them as `UnknownStart` (content and `End`
+/// as usual) instead of failing, and still counts them against every limit.
+#[test]
+fn unknown_tags_reported_on_request() {
+    // Root 0x2D with content; unknown 0x3E with content "x"; known 0x2D empty.
+    let doc = hex("03 01 6A 00 6D 7E 03 78 00 01 2D 01");
+    assert!(matches!(err(&doc), Error::UnknownTag { code: 0x3E, .. }));
+    let read = |limits: Limits| -> Result<Vec<Event<'_>>, Error> {
+        let mut r = Reader::new(&doc[..], &TABLE, limits)?;
+        r.set_report_unknown_tags(true);
+        let mut out = Vec::new();
+        while let Some(ev) = r.next()? {
+            out.push(ev);
+        }
+        Ok(out)
+    };
+    let evs = read(Limits::default()).unwrap();
+    assert_eq!(evs.len(), 7, "{evs:?}");
+    assert_eq!(
+        evs[1],
+        Event::UnknownStart {
+            page: 0,
+            code: 0x3E,
+            attributes: Vec::new()
+        }
+    );
+    assert_eq!(evs[2], Event::Text("x".into()));
+    assert_eq!(evs[3], Event::End);
+    // The unknown element is the second of three: a limit of two elements stops at the third,
+    // a depth limit of one at the unknown element itself.
+    let two = Limits {
+        max_elements: 2,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        read(two),
+        Err(Error::LimitExceeded {
+            limit: "elements",
+            offset: 10,
+            ..
+        })
+    ));
+    let flat = Limits {
+        max_depth: 1,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        read(flat),
+        Err(Error::LimitExceeded {
+            limit: "depth",
+            offset: 5,
+            ..
+        })
+    ));
+}
+
 #[test]
 fn errors_are_sticky() {
     let doc = hex("03 01 6A 00 6D 3E 01");

@@ -26,6 +26,11 @@ fn by_tokens(input: &[u8]) -> Result<Vec<Event<'_>>, Error> {
                 name: Cow::Borrowed(name),
                 attributes: r.attributes().to_vec(),
             },
+            Token::UnknownStart { page, code } => Event::UnknownStart {
+                page,
+                code,
+                attributes: r.attributes().to_vec(),
+            },
             Token::End => Event::End,
             Token::Str(s) => Event::Text(Cow::Borrowed(s)),
             Token::Entity(c) => Event::Text(Cow::Owned(c.to_string())),

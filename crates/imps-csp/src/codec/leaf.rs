@@ -37,43 +37,80 @@ impl Element for bool {
     }
 }
 
-/// Decodes an integer: OPAQUE big-endian (0 to 4 bytes; empty = 0) or decimal text.
-pub(crate) fn decode_u32<'a, S: Source<'a>>(src: &mut S) -> Result<u32, DecodeError> {
-    match read_raw(src, "")? {
-        Raw::Opaque(b) => {
-            if b.len() > 4 {
-                return Err(DecodeError::bad(
-                    "",
-                    format!("integer of {} bytes", b.len()),
-                ));
-            }
-            Ok(b.iter().fold(0u32, |acc, &x| (acc << 8) | u32::from(x)))
-        }
-        Raw::Text(t) => {
-            let t = t.trim();
-            t.parse::<u32>()
-                .map_err(|_| DecodeError::bad("", format!("not an integer: {t:?}")))
-        }
-    }
+/// Decodes an integer as real encoders write it: OPAQUE big-endian (empty = 0) or decimal
+/// text. Values beyond `u32` saturate to `u32::MAX` (an OPAQUE longer than 4 significant
+/// bytes, a decimal text too big); `Ok(None)` (with a warning) for content that is no number
+/// at all (an empty text, letters, a sign; OPAQUE or text mixed with elements is still an
+/// error). Android's native encoder sometimes writes garbage for integers: never refuse one.
+pub(crate) fn decode_u32<'a, S: Source<'a>>(src: &mut S) -> Result<Option<u32>, DecodeError> {
+    let value = match read_raw(src, "")? {
+        Raw::Opaque(b) => Some(opaque_u32(&b)),
+        Raw::Text(t) => text_u32(&t),
+    };
+    Ok(value)
 }
 
+/// A big-endian OPAQUE integer, saturating at `u32::MAX`.
+fn opaque_u32(b: &[u8]) -> u32 {
+    let significant = b.iter().position(|&x| x != 0).map_or(&b[..0], |i| &b[i..]);
+    if significant.len() > 4 {
+        tracing::warn!(bytes = b.len(), "integer OPAQUE beyond 32 bits saturated");
+        return u32::MAX;
+    }
+    significant
+        .iter()
+        .fold(0u32, |acc, &x| (acc << 8) | u32::from(x))
+}
+
+/// A decimal integer text (surrounding whitespace and a leading `+` allowed), saturating at
+/// `u32::MAX`; `None` for anything else.
+fn text_u32(t: &str) -> Option<u32> {
+    let t = t.trim();
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        tracing::warn!(text = %t, "integer element that is not a number ignored");
+        return None;
+    }
+    Some(digits.parse::<u32>().unwrap_or_else(|_| {
+        tracing::warn!(text = %t, "integer beyond 32 bits saturated");
+        u32::MAX
+    }))
+}
+
+/// Integers: see `decode_u32`. A required integer that is not a number reads as 0; an
+/// optional one stays absent; in a list it is left out.
 impl Element for u32 {
     fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
-        decode_u32(src)
+        Ok(decode_u32(src)?.unwrap_or(0))
     }
     fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
         sink.start(name)?;
         sink.integer(*self)?;
         sink.end()
     }
+    fn decode_opt<'a, S: Source<'a>>(
+        src: &mut S,
+        field: &mut Option<Self>,
+    ) -> Result<(), DecodeError> {
+        let v = decode_u32(src)?;
+        if field.is_none() {
+            *field = v;
+        }
+        Ok(())
+    }
+    fn decode_push<'a, S: Source<'a>>(src: &mut S, out: &mut Vec<Self>) -> Result<(), DecodeError> {
+        out.extend(decode_u32(src)?);
+        Ok(())
+    }
 }
 
+/// Status codes are integers too (Android's encoder types `Code` as one): a value beyond
+/// `u16` saturates to 65535 and a code that is not a number reads as 0, both codes no
+/// specification defines (never a success).
 impl Element for StatusCode {
     fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
-        let v = decode_u32(src)?;
-        u16::try_from(v)
-            .map(StatusCode)
-            .map_err(|_| DecodeError::bad("", format!("status code out of range: {v}")))
+        let v = decode_u32(src)?.unwrap_or(0);
+        Ok(StatusCode(u16::try_from(v).unwrap_or(u16::MAX)))
     }
     fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
         sink.start(name)?;
@@ -160,6 +197,44 @@ impl Element for ContentData {
     }
 }
 
+/// Seconds from 1970 to 0000-01-01T00:00:00Z, the earliest instant a DateTime holds.
+const MIN_UNIX: i64 = -62_167_219_200;
+/// Seconds from 1970 to 4095-12-31T23:59:59Z, the latest instant WBXML's 12-bit year holds.
+const MAX_UNIX: i64 = 67_090_118_399;
+
+/// A byte cursor for [`DateTime::parse`].
+struct Cursor<'s> {
+    b: &'s [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.at).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        let hit = self.peek() == Some(c);
+        if hit {
+            self.at += 1;
+        }
+        hit
+    }
+
+    /// Exactly `n` ASCII digits as a number.
+    fn digits(&mut self, n: usize) -> Option<u16> {
+        let ds = self.b.get(self.at..self.at + n)?;
+        if !ds.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        self.at += n;
+        Some(
+            ds.iter()
+                .fold(0u16, |acc, &d| acc * 10 + u16::from(d - b'0')),
+        )
+    }
+}
+
 /// CSP DateTime: `YYYYMMDDThhmmss` plus a time-zone designator (`Z` for UTC).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DateTime {
@@ -206,10 +281,16 @@ impl DateTime {
 
     /// The UTC DateTime of `secs` seconds since 1970-01-01T00:00:00Z.
     pub fn from_unix(secs: u64) -> Self {
-        let days = secs / 86_400;
-        let rem = secs % 86_400;
+        DateTime::from_unix_signed(i64::try_from(secs).unwrap_or(i64::MAX).min(MAX_UNIX))
+    }
+
+    /// [`DateTime::from_unix`] for any instant from year 0 to 4095 (clamped outside).
+    fn from_unix_signed(secs: i64) -> Self {
+        let secs = secs.clamp(MIN_UNIX, MAX_UNIX);
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
         // Civil-from-days (Howard Hinnant's algorithm).
-        let z = days as i64 + 719_468;
+        let z = days + 719_468;
         let era = z.div_euclid(146_097);
         let doe = z - era * 146_097;
         let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -244,50 +325,96 @@ impl DateTime {
             + i64::from(self.second)
     }
 
-    /// Parses the basic form `YYYYMMDDThhmmss[Z]` and, leniently, the extended form
-    /// `YYYY-MM-DDThh:mm:ss[Z]` (with optional fractional seconds, ignored).
+    /// Parses a DateTime as real documents carry it, normalised to UTC:
+    ///
+    /// * the date in the basic (`YYYYMMDD`) or extended (`YYYY-MM-DD`) form, then `T`;
+    /// * the time as `hhmmss`, `hhmm`, `hh:mm:ss` or `hh:mm`, seconds optionally followed by a
+    ///   fraction (`.` or `,` and digits; ignored);
+    /// * then nothing (no designator: the time is kept as given, zone 0), a zone letter (`Z`
+    ///   = UTC, kept as given), or a UTC offset `±hh:mm`, `±hhmm` or `±hh`, which is applied:
+    ///   the result is the same instant in UTC with zone `Z`.
+    ///
+    /// `None` for anything else, or for fields out of range.
     pub fn parse(s: &str) -> Option<Self> {
-        let s = s.trim();
-        let (body, zone) = match s.as_bytes().last() {
-            Some(&c) if c.is_ascii_alphabetic() && s.len() > 15 => (&s[..s.len() - 1], c),
-            _ => (s, 0),
-        };
-        // The first 14 digits (YYYYMMDDhhmmss), without allocating; later ones (fractions
-        // of a second) are ignored.
-        let mut digits = [0u8; 14];
-        let mut count = 0usize;
-        let mut has_t = false;
-        for b in body.bytes() {
-            match b {
-                b'0'..=b'9' => {
-                    if let Some(d) = digits.get_mut(count) {
-                        *d = b - b'0';
-                    }
-                    count += 1;
-                }
-                b'T' | b't' => has_t = true,
-                b'-' | b':' | b'.' => {}
-                _ => return None,
-            }
-        }
-        if count < 14 || !has_t {
+        let b = s.trim().as_bytes();
+        let mut p = Cursor { b, at: 0 };
+        let year = p.digits(4)?;
+        let extended = p.eat(b'-');
+        let month = p.digits(2)?;
+        if extended && !p.eat(b'-') {
             return None;
         }
-        let n = |a: usize, b: usize| {
-            digits
-                .get(a..b)
-                .map(|ds| ds.iter().fold(0u16, |acc, &d| acc * 10 + u16::from(d)))
+        let day = p.digits(2)?;
+        if !(p.eat(b'T') || p.eat(b't')) {
+            return None;
+        }
+        let hour = p.digits(2)?;
+        let colon = p.eat(b':');
+        let minute = p.digits(2)?;
+        let second = match p.peek() {
+            Some(c) if c.is_ascii_digit() && !colon => p.digits(2)?,
+            Some(b':') if colon => {
+                p.eat(b':');
+                p.digits(2)?
+            }
+            _ => 0,
         };
-        let dt = DateTime {
-            year: n(0, 4)?,
-            month: n(4, 6)? as u8,
-            day: n(6, 8)? as u8,
-            hour: n(8, 10)? as u8,
-            minute: n(10, 12)? as u8,
-            second: n(12, 14)? as u8,
-            zone,
+        if p.eat(b'.') || p.eat(b',') {
+            // A fraction of a second: at least one digit, ignored.
+            p.digits(1)?;
+            while p.peek().is_some_and(|c| c.is_ascii_digit()) {
+                p.at += 1;
+            }
+        }
+        let mut dt = DateTime {
+            year,
+            month: u8::try_from(month).ok()?,
+            day: u8::try_from(day).ok()?,
+            hour: u8::try_from(hour).ok()?,
+            minute: u8::try_from(minute).ok()?,
+            second: u8::try_from(second).ok()?,
+            zone: 0,
         };
+        match p.peek() {
+            None => {}
+            Some(c @ (b'+' | b'-')) => {
+                p.at += 1;
+                let oh = p.digits(2)?;
+                // `±hh:mm`, `±hhmm` or `±hh`.
+                let om = if p.eat(b':') || p.peek().is_some() {
+                    p.digits(2)?
+                } else {
+                    0
+                };
+                if oh > 23 || om > 59 || !dt.is_valid() {
+                    return None;
+                }
+                let offset = i64::from(oh) * 3600 + i64::from(om) * 60;
+                let offset = if c == b'-' { -offset } else { offset };
+                dt = dt.shifted(-offset)?;
+            }
+            Some(c) if c.is_ascii_alphabetic() => {
+                p.at += 1;
+                dt.zone = c;
+            }
+            Some(_) => return None,
+        }
+        if p.at != b.len() {
+            return None;
+        }
         dt.is_valid().then_some(dt)
+    }
+
+    /// The same wall-clock fields moved by `secs` seconds, in UTC (`Z`); a leap second (60)
+    /// is kept as such. `None` when the result leaves the years WBXML can carry.
+    fn shifted(&self, secs: i64) -> Option<Self> {
+        let base = DateTime { second: 0, ..*self }.to_unix() + secs;
+        if !(MIN_UNIX..=MAX_UNIX).contains(&base) {
+            return None;
+        }
+        let mut dt = DateTime::from_unix_signed(base);
+        dt.second = self.second;
+        Some(dt)
     }
 
     /// The 6-byte WBXML packed form (wbxml-tables.md §4.2).
@@ -348,20 +475,45 @@ impl fmt::Display for DateTime {
     }
 }
 
+/// Reads a DateTime: packed OPAQUE (5 or 6 bytes), text in any form [`DateTime::parse`]
+/// accepts, or such text inside OPAQUE. `None`, with a warning, for anything else.
+fn decode_datetime<'a, S: Source<'a>>(src: &mut S) -> Result<Option<DateTime>, DecodeError> {
+    let dt = match read_raw(src, "")? {
+        Raw::Opaque(b) => DateTime::from_packed(&b)
+            .or_else(|| std::str::from_utf8(&b).ok().and_then(DateTime::parse)),
+        Raw::Text(t) => DateTime::parse(&t),
+    };
+    if dt.is_none() {
+        tracing::warn!("DateTime that cannot be read ignored");
+    }
+    Ok(dt)
+}
+
+/// DateTime elements: see `decode_datetime`. An optional DateTime that cannot be read is
+/// left absent and one in a list is left out; a required one (no CSP element has one) is a
+/// bad parameter, as no value can stand in for it.
 impl Element for DateTime {
     fn decode<'a, S: Source<'a>>(src: &mut S) -> Result<Self, DecodeError> {
-        match read_raw(src, "")? {
-            Raw::Opaque(b) => DateTime::from_packed(&b).ok_or_else(|| {
-                DecodeError::bad("", format!("bad packed DateTime of {} bytes", b.len()))
-            }),
-            Raw::Text(t) => DateTime::parse(&t)
-                .ok_or_else(|| DecodeError::bad("", format!("bad DateTime {t:?}"))),
-        }
+        decode_datetime(src)?.ok_or_else(|| DecodeError::bad("", "bad DateTime"))
     }
     fn encode<K: Sink>(&self, name: &'static str, sink: &mut K) -> Result<(), EncodeError> {
         sink.start(name)?;
         sink.datetime(self)?;
         sink.end()
+    }
+    fn decode_opt<'a, S: Source<'a>>(
+        src: &mut S,
+        field: &mut Option<Self>,
+    ) -> Result<(), DecodeError> {
+        let v = decode_datetime(src)?;
+        if field.is_none() {
+            *field = v;
+        }
+        Ok(())
+    }
+    fn decode_push<'a, S: Source<'a>>(src: &mut S, out: &mut Vec<Self>) -> Result<(), DecodeError> {
+        out.extend(decode_datetime(src)?);
+        Ok(())
     }
 }
 
@@ -430,6 +582,74 @@ mod tests {
             Some(dt)
         );
         assert_eq!(dt.to_string(), "20010925T165859Z");
+    }
+
+    /// Every form real documents carry, as the same instant in UTC.
+    #[test]
+    fn datetime_real_forms() {
+        let utc = DateTime::utc(2001, 9, 25, 13, 40, 13);
+        let no_secs = DateTime::utc(2001, 9, 25, 13, 40, 0);
+        for (text, want) in [
+            ("20010925T134013Z", utc),
+            ("20010925T1340Z", no_secs),
+            ("2001-09-25T13:40:13Z", utc),
+            ("2001-09-25T13:40Z", no_secs),
+            ("2001-09-25T13:40:13.250Z", utc),
+            ("20010925T134013,5Z", utc),
+            ("2001-09-25T14:40:13+01:00", utc),
+            ("2001-09-25T14:40:13+0100", utc),
+            ("2001-09-25T14:40:13+01", utc),
+            ("2001-09-25T08:40:13-05:00", utc),
+            ("20010925T144013+0100", utc),
+            ("20010925T0840-0500", no_secs),
+            ("20010926T0010+1030", DateTime::utc(2001, 9, 25, 13, 40, 0)),
+            (" 20010925T134013Z\n", utc),
+        ] {
+            assert_eq!(DateTime::parse(text), Some(want), "{text}");
+        }
+        // Without a designator the fields are kept as given (zone 0).
+        assert_eq!(
+            DateTime::parse("20010925T1340"),
+            Some(DateTime { zone: 0, ..no_secs })
+        );
+        assert_eq!(
+            DateTime::parse("2001-09-25T13:40:13"),
+            Some(DateTime { zone: 0, ..utc })
+        );
+        // Offsets cross day, month and year boundaries.
+        assert_eq!(
+            DateTime::parse("2001-01-01T00:30:00+01:00"),
+            Some(DateTime::utc(2000, 12, 31, 23, 30, 0))
+        );
+        assert_eq!(
+            DateTime::parse("20001231T2330-0100"),
+            Some(DateTime::utc(2001, 1, 1, 0, 30, 0))
+        );
+        for bad in [
+            "2001-09-25T13:40:13+25:00",
+            "2001-09-25T13:40:13+01:60",
+            "2001-09-25T13:40:13+1",
+            "2001-09-25T13:40:13+01:0",
+            "2001-0925T134013Z",
+            "20010925T13:4013Z",
+            "20010925T134013.Z",
+            "20010925T13Z",
+            "20010925T134013ZZ",
+            "20010925T134013Z+01",
+            "0000-01-01T00:00:00+01:00",
+        ] {
+            assert_eq!(DateTime::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn datetime_range_constants() {
+        assert_eq!(DateTime::utc(0, 1, 1, 0, 0, 0).to_unix(), MIN_UNIX);
+        assert_eq!(DateTime::utc(4095, 12, 31, 23, 59, 59).to_unix(), MAX_UNIX);
+        assert_eq!(
+            DateTime::from_unix(u64::MAX),
+            DateTime::utc(4095, 12, 31, 23, 59, 59)
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use imps_wbxml::{Event, PublicId, Reader, Token};
+use imps_wbxml::{Event, PublicId, Reader, Token, TokenTable};
 
 use super::{read_raw_rest, read_text_rest, Ev, Name, Raw, Source};
 use crate::error::DecodeError;
@@ -67,6 +67,9 @@ impl<'a> WbxmlSource<'a> {
         let mut reader = Reader::new(input, tokens, limits)?;
         // Only the root's xmlns matters, and the version is already known.
         reader.set_keep_attributes(false);
+        // Real encoders use larger tables than the version's (Android writes its CSP 1.3
+        // table in every version): an unknown tag is skipped with its content.
+        reader.set_report_unknown_tags(true);
         Ok(WbxmlSource {
             reader,
             tokens,
@@ -169,6 +172,17 @@ impl<'a> WbxmlSource<'a> {
                     self.in_name = name.id() == NAME;
                     Ev::Start(name)
                 }
+                Token::UnknownStart { page, code } => {
+                    tracing::warn!(
+                        version = %self.version,
+                        page,
+                        code,
+                        offset = self.reader.position(),
+                        "unknown WBXML tag token skipped with its content"
+                    );
+                    self.skip_unknown()?;
+                    continue;
+                }
                 Token::End => {
                     self.in_name = false;
                     Ev::End
@@ -180,9 +194,9 @@ impl<'a> WbxmlSource<'a> {
                     if self.version == CspVersion::V1_3 && n == 0 && index == 0x3D && self.in_name {
                         Ev::Text(Cow::Borrowed("History"))
                     } else {
-                        match self.tokens.ext_t(n, index) {
+                        match self.value_token(n, index) {
                             Some(s) => Ev::Text(Cow::Borrowed(s)),
-                            None => return Err(DecodeError::UnknownValueToken { n, index }),
+                            None => continue,
                         }
                     }
                 }
@@ -191,5 +205,46 @@ impl<'a> WbxmlSource<'a> {
                 Token::Ext { .. } | Token::Pi => continue,
             });
         }
+    }
+
+    /// The text of value token `EXT_T_n index`: the version's table, else the CSP 1.3 table
+    /// (Android's encoder writes 1.3 indexes in every version). `None`, with a warning, for
+    /// an index no table has: the token is skipped (it contributes no text).
+    fn value_token(&self, n: u8, index: u32) -> Option<&'static str> {
+        if let Some(s) = self.tokens.ext_t(n, index) {
+            return Some(s);
+        }
+        if let Some(s) = TOKENS_13.ext_t(n, index) {
+            tracing::debug!(
+                version = %self.version,
+                index,
+                value = s,
+                "value token resolved through the CSP 1.3 table"
+            );
+            return Some(s);
+        }
+        tracing::warn!(
+            version = %self.version,
+            n,
+            index,
+            offset = self.reader.position(),
+            "unknown WBXML value token skipped"
+        );
+        None
+    }
+
+    /// Skips the content of an unknown element whose start was just read, through its end
+    /// (nested unknown elements included). The reader's limits apply as everywhere.
+    fn skip_unknown(&mut self) -> Result<(), DecodeError> {
+        let mut depth = 1usize;
+        while depth > 0 {
+            match self.reader.next_token()? {
+                None => return Err(DecodeError::Malformed("unexpected end of document".into())),
+                Some(Token::Start { .. } | Token::UnknownStart { .. }) => depth += 1,
+                Some(Token::End) => depth -= 1,
+                Some(_) => {}
+            }
+        }
+        Ok(())
     }
 }

@@ -323,9 +323,15 @@ impl IntText {
         &self.0
     }
 
-    /// The value as an integer, when the text is a decimal number.
+    /// The value as an integer, when the text is a decimal number or a hexadecimal one with
+    /// a `0x` prefix (the CSP 1.1 specification's examples write identifiers such as
+    /// `<SearchID>0x23829381</SearchID>`, which libwbxml encodes as the integer 595760001).
     pub fn as_u32(&self) -> Option<u32> {
-        self.0.trim().parse().ok()
+        let t = self.0.trim();
+        match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None => t.parse().ok(),
+        }
     }
 }
 

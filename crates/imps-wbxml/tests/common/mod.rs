@@ -194,6 +194,11 @@ pub fn dump(events: &[Event<'_>]) -> String {
                 out.push('>');
                 stack.push(name.to_string());
             }
+            Event::UnknownStart { page, code, .. } => {
+                let name = format!("?{page}:{code:#04x}");
+                out.push_str(&format!("<{name}>"));
+                stack.push(name);
+            }
             Event::End => {
                 let name = stack.pop().expect("unbalanced End");
                 out.push_str(&format!("</{name}>"));
@@ -242,6 +247,13 @@ pub fn replay(
                     .map(|a| (a.name.as_ref(), a.value.as_ref()))
                     .collect();
                 w.start_element(name, &attrs)?;
+            }
+            Event::UnknownStart { page, code, .. } => {
+                return Err(Error::UnknownTag {
+                    page: *page,
+                    code: *code,
+                    offset: 0,
+                })
             }
             Event::End => w.end_element()?,
             Event::Text(t) => w.text(t)?,
