@@ -1,15 +1,16 @@
 //! The constructs of the CSP 1.1 specification's example documents (as libwbxml's test suite
-//! carries them, `test/tools/wv/wv-*.xml`), in our own small documents
+//! carries them, `test/tools/wv/wv-*.xml`, all 49 read), in our own small documents
 //! (`tests/corpus/spec11/`): an XML declaration and a DOCTYPE with a system id, comments
 //! between elements, blank lines and tabs, text with surrounding line breaks, `Poll` in a 1.1
 //! TransactionDescriptor, hexadecimal identifiers (`0x…`, which libwbxml encodes as an integer
-//! in `SearchID`), empty presence attributes and primitives (`<GetList-Request />`), every
-//! DateTime form the examples use, and the 1.1 primitives they show. Each document decodes from
-//! XML, and from the WBXML libwbxml's `xml2wbxml` makes of it, to the same model.
+//! in `SearchID`), empty presence attributes, lists and primitives (`<GetList-Request />`,
+//! `<NickList />`), every DateTime form the examples use, and the 1.1 primitives they show
+//! (contact and attribute lists and group creation included). Each document decodes from XML,
+//! and from the WBXML libwbxml's `xml2wbxml` makes of it, to the same model.
 
 use std::path::Path;
 
-use imps_csp::codec::DateTime;
+use imps_csp::codec::{ContentData, DateTime};
 use imps_csp::model::{IntText, MessageInfo};
 use imps_csp::{decode_wbxml, decode_xml, encode_xml, CspVersion, Limits, Primitive, WvCspMessage};
 use imps_testkit::{libwbxml_encode, require, Tool};
@@ -152,5 +153,70 @@ fn hexadecimal_search_ids_are_the_integer() {
         let msg = decode_wbxml(&wbxml, &Limits::default()).expect("decodes");
         assert_eq!(id(&msg), "12345678");
         assert_eq!(id(&msg).as_u32(), Some(12_345_678));
+    }
+}
+
+/// The decoded model of `name`, from XML and (when libwbxml is installed) from its WBXML.
+fn both(name: &str) -> Vec<WvCspMessage> {
+    let bytes = doc(name);
+    let mut out = vec![xml(&bytes, name)];
+    if require(Tool::Xml2Wbxml) {
+        let wbxml = libwbxml_encode(&bytes).expect("encodes");
+        out.push(decode_wbxml(&wbxml, &Limits::default()).expect("decodes"));
+    }
+    out
+}
+
+#[test]
+fn group_properties_written_as_value_tokens_keep_every_property() {
+    // libwbxml writes most property names and values (Name, Restricted, Searchable, T, ...) as
+    // value tokens, `Accesstype` (so spelt in the examples) as a string.
+    for msg in both("create-group-request-properties-welcome.xml") {
+        let Primitive::CreateGroupRequest(req) = &msg.session.transactions[0].primitive else {
+            panic!("{msg:?}")
+        };
+        let props = &req.group_properties;
+        let pairs: Vec<(&str, Option<&str>)> = props
+            .properties
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_deref()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("Name", Some("Chess club")),
+                ("Accesstype", Some("Restricted")),
+                ("PrivateMessaging", Some("F")),
+                ("Searchable", Some("T")),
+                ("Topic", Some("Openings")),
+                ("MaxActiveUsers", Some("12")),
+            ]
+        );
+        assert_eq!(props.get("AccessType"), Some("Restricted"));
+        let note = props.welcome_note.as_ref().expect("WelcomeNote");
+        assert_eq!(note.content_type.as_deref(), Some("text/plain"));
+        assert_eq!(
+            note.content_data,
+            ContentData::Text("It's your move".into())
+        );
+        assert_eq!(req.join_group, Some(true));
+        assert_eq!(req.subscribe_notification, Some(true));
+    }
+}
+
+#[test]
+fn an_empty_nick_list_is_an_empty_list() {
+    for msg in both("list-manage-response-empty-nick-list.xml") {
+        let Primitive::ListManageResponse(res) = &msg.session.transactions[0].primitive else {
+            panic!("{msg:?}")
+        };
+        assert_eq!(res.result.code.0, 200);
+        assert!(res
+            .nick_list
+            .as_ref()
+            .expect("NickList")
+            .nick_name
+            .is_empty());
+        assert!(res.contact_list_properties.is_none());
     }
 }

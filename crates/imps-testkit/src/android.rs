@@ -334,6 +334,10 @@ pub fn decode_strict(bytes: &[u8], table: &dyn TokenTable) -> Result<Tree, Andro
                 let text = render_opaque(name, data);
                 push_text(&mut stack, &text);
             }
+            // Not reported unless asked for; Android's parser stops there either way.
+            Event::UnknownStart { page, code, .. } => {
+                return Err(AndroidDecodeError::UnknownTag { page, code })
+            }
             Event::Ext { .. } | Event::Pi { .. } => {}
         }
     }
