@@ -335,6 +335,19 @@ mod tests {
         assert_eq!(s.http.port(), 9000);
         assert_eq!(s.engine.default_domain, "example.com");
         assert_eq!(s.engine.max_contact_lists, 3);
+        let d = Settings::default();
+        assert_eq!(
+            d.cir_tcp.address(d.http),
+            Some("127.0.0.1:3717".parse().expect("address")),
+            "TCP CIR on by default, port 3717 on the HTTP address"
+        );
+        let f: FileConfig = toml::from_str("[cir]\ntcp = \"off\"\n").expect("parses");
+        assert_eq!(
+            Settings::from_config(f).expect("settings").cir_tcp,
+            CirTcp::Off
+        );
+        let f: FileConfig = toml::from_str("[cir]\ntcp = \"nowhere\"\n").expect("parses");
+        assert!(Settings::from_config(f).is_err(), "a bad CIR address");
         let f: FileConfig = toml::from_str("[server]\nhttps = \"0.0.0.0:443\"\n").expect("parses");
         assert!(Settings::from_config(f).is_err(), "https without cert");
     }

@@ -101,8 +101,6 @@ impl TestServer {
             http: "127.0.0.1:0".parse().expect("literal address"),
             data: dir.to_owned(),
             hash_cost: TEST_HASH,
-            // TCP CIR is on by default, as in `impsd`; on a free port here.
-            cir_tcp: imps_server::CirTcp::At("127.0.0.1:0".parse().expect("literal address")),
             ..Settings::default()
         }
     }
