@@ -55,22 +55,37 @@ impl MediaType {
     }
 }
 
-/// The charset of `content_type` (UTF-8 when none is named: CSP documents carry text as
-/// UTF-8).
-fn charset_of(m: &MediaType) -> &str {
-    m.charset.as_deref().unwrap_or("utf-8")
+/// How a text message goes to one session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// The ContentType to write.
+    pub content_type: String,
+    /// The content: inline text, or Base64 when `base64`.
+    pub content: String,
+    /// Whether `content` is Base64 (ContentEncoding BASE64).
+    pub base64: bool,
 }
 
-/// How a message of `content_type` goes to a session that accepted `accepted`: the
-/// recipient's charset when it asked for one and the content is text we can convert.
-/// Returns the new ContentType, and the content re-encoded when it travels as Base64 bytes
-/// (inline text is characters in the document and needs only the label).
-pub fn deliver_as(
+/// Characters XML 1.0 cannot carry (C0 controls other than tab, CR, LF).
+fn xml_safe(t: &str) -> bool {
+    !t.chars()
+        .any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\r' | '\n'))
+}
+
+/// How a message of `content_type` goes to a session that accepted `accepted`. `content` is
+/// the message's text (inline, or Base64 when `base64`) or its bytes. `None`: as it is.
+///
+/// * Text travels inline: Android's engine ignores ContentEncoding and shows ContentData as
+///   is (csp-reference §11.1), so Base64 text is decoded (through its charset) and written
+///   as characters, unless it is not text XML can carry.
+/// * A session that asked for a charset (`text/plain; charset=...`) gets it named; Base64
+///   content that stays Base64 is re-encoded into it.
+pub fn deliver(
     content_type: &str,
     base64: bool,
-    content: Option<&str>,
+    content: Option<Content<'_>>,
     accepted: &[MediaType],
-) -> Option<(String, Option<String>)> {
+) -> Option<Delivery> {
     let offered = MediaType::parse(content_type)?;
     if !offered.essence.starts_with("text/") {
         return None;
@@ -78,26 +93,54 @@ pub fn deliver_as(
     let wanted = accepted
         .iter()
         .filter(|a| a.accepts(&offered))
-        .find_map(|a| a.charset.clone())?;
-    if offered.charset.as_deref() == Some(wanted.as_str()) {
-        return None;
-    }
-    let from = charset_of(&offered);
-    let to_enc = encoding_rs::Encoding::for_label(wanted.as_bytes())?;
-    let label = format!("{}; charset={}", offered.essence, wanted);
-    if !base64 || wanted == from {
-        return Some((label, None));
-    }
+        .find_map(|a| a.charset.clone());
+    let from = offered.charset.as_deref().unwrap_or("utf-8");
+    let bytes = match content? {
+        Content::Text(t) if base64 => base64::engine::general_purpose::STANDARD
+            .decode(t.trim())
+            .ok()?,
+        Content::Text(t) => {
+            // Inline text is characters already: only the label can change.
+            let w = wanted.filter(|w| offered.charset.as_deref() != Some(w.as_str()))?;
+            encoding_rs::Encoding::for_label(w.as_bytes())?;
+            return Some(Delivery {
+                content_type: format!("{}; charset={w}", offered.essence),
+                content: t.to_owned(),
+                base64: false,
+            });
+        }
+        Content::Bytes(b) => b.to_vec(),
+    };
     let from_enc = encoding_rs::Encoding::for_label(from.as_bytes())?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(content?.trim())
-        .ok()?;
-    let (text, _, _) = from_enc.decode(&bytes);
+    let (text, _, malformed) = from_enc.decode(&bytes);
+    if !malformed && xml_safe(&text) {
+        return Some(Delivery {
+            content_type: match &wanted {
+                Some(w) => format!("{}; charset={w}", offered.essence),
+                None => offered.essence.clone(),
+            },
+            content: text.into_owned(),
+            base64: false,
+        });
+    }
+    // Not text XML can carry: stays Base64, in the charset asked for if any.
+    let w = wanted.filter(|w| w != from)?;
+    let to_enc = encoding_rs::Encoding::for_label(w.as_bytes())?;
     let (out, _, _) = to_enc.encode(&text);
-    Some((
-        label,
-        Some(base64::engine::general_purpose::STANDARD.encode(out)),
-    ))
+    Some(Delivery {
+        content_type: format!("{}; charset={w}", offered.essence),
+        content: base64::engine::general_purpose::STANDARD.encode(out),
+        base64: true,
+    })
+}
+
+/// A message's content as stored.
+#[derive(Clone, Copy, Debug)]
+pub enum Content<'a> {
+    /// Text (inline, or Base64 text).
+    Text(&'a str),
+    /// OPAQUE bytes.
+    Bytes(&'a [u8]),
 }
 
 #[cfg(test)]
@@ -126,25 +169,64 @@ mod tests {
     #[test]
     fn the_recipient_gets_its_charset() {
         let acc = [mt("text/plain; charset=iso-8859-1")];
-        let (ct, body) = deliver_as("text/plain", false, Some("héllo"), &acc).expect("relabel");
-        assert_eq!(ct, "text/plain; charset=iso-8859-1");
+        let d = deliver("text/plain", false, Some(Content::Text("héllo")), &acc).expect("relabel");
+        assert_eq!(d.content_type, "text/plain; charset=iso-8859-1");
+        assert_eq!((d.content.as_str(), d.base64), ("héllo", false));
         assert_eq!(
-            body, None,
-            "inline text is characters: only the label changes"
-        );
-        let utf8 = base64::engine::general_purpose::STANDARD.encode("héllo".as_bytes());
-        let (_, body) = deliver_as("text/plain", true, Some(&utf8), &acc).expect("transcode");
-        let latin1 = base64::engine::general_purpose::STANDARD
-            .decode(body.expect("re-encoded"))
-            .expect("base64");
-        assert_eq!(latin1, b"h\xe9llo");
-        assert_eq!(
-            deliver_as(
+            deliver(
                 "text/plain; charset=utf-8",
                 false,
-                None,
+                Some(Content::Text("x")),
                 &[mt("text/plain")]
             ),
+            None,
+            "no charset asked for: as sent"
+        );
+        let d = deliver(
+            "text/plain",
+            false,
+            Some(Content::Text("x")),
+            &[mt("text/*; charset=UTF-8")],
+        )
+        .expect("labelled with the charset asked for");
+        assert_eq!(d.content_type, "text/plain; charset=utf-8");
+    }
+
+    #[test]
+    fn base64_text_goes_inline() {
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        // Latin-1 bytes in Base64, to a client that named no charset: characters inline.
+        let latin1 = b64(b"h\xe9llo");
+        let d = deliver(
+            "text/plain; charset=ISO-8859-1",
+            true,
+            Some(Content::Text(&latin1)),
+            &[],
+        )
+        .expect("inline");
+        assert_eq!((d.content.as_str(), d.base64), ("héllo", false));
+        assert_eq!(d.content_type, "text/plain");
+        // OPAQUE bytes (WBXML) the same.
+        let d = deliver(
+            "text/plain",
+            true,
+            Some(Content::Bytes("ok ✓".as_bytes())),
+            &[],
+        )
+        .expect("inline");
+        assert_eq!(d.content, "ok ✓");
+        // Text XML cannot carry stays Base64, re-encoded into the charset asked for.
+        let ctl = b64("a\u{1}é".as_bytes());
+        let acc = [mt("text/plain; charset=iso-8859-1")];
+        let d = deliver("text/plain", true, Some(Content::Text(&ctl)), &acc).expect("re-encoded");
+        assert!(d.base64);
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(&d.content)
+            .expect("base64");
+        assert_eq!(raw, b"a\x01\xe9");
+        // Not text: as sent.
+        assert_eq!(
+            deliver("image/png", true, Some(Content::Text("AAAA")), &acc),
             None
         );
     }

@@ -822,3 +822,30 @@ async fn poll_flag_and_a_status_acknowledgement() {
         bob.logout().await.expect("logout");
     }
 }
+
+/// Android's engine shows ContentData as it is, whatever ContentEncoding says (csp-reference
+/// §11.1): Base64 text from a handset that writes it (the Razr accepts BASE64) reaches every
+/// recipient as characters, decoded through its charset.
+#[tokio::test]
+async fn base64_text_is_delivered_inline() {
+    let ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    for v in [Variant::V11_XML, Variant::V12_WBXML, Variant::V13_XML] {
+        let mut alice = ts.client("alice", Variant::V11_XML).await.expect("alice");
+        let mut bob = ts.client("bob", v).await.expect("bob");
+        // "grüße" in ISO-8859-1, Base64.
+        let mut req = text_message(&["bob"], &[], "Z3L832U=", false);
+        req.message_info.content_type = Some("text/plain; charset=ISO-8859-1".into());
+        req.message_info.content_encoding = Some("BASE64".into());
+        assert_eq!(code_of(&send(&mut alice, req).await), StatusCode::SUCCESS);
+        let m = receive(&mut bob).await;
+        assert_eq!(text_of(&m), "grüße", "{v:?}");
+        assert_ne!(
+            m.message_info.content_encoding.as_deref(),
+            Some("BASE64"),
+            "{v:?}: text travels inline"
+        );
+        assert_eq!(m.message_info.content_type.as_deref(), Some("text/plain"));
+        alice.logout().await.expect("logout");
+        bob.logout().await.expect("logout");
+    }
+}

@@ -495,27 +495,27 @@ pub(crate) fn get_message(cx: &mut Cx<'_>, sid: &str, r: GetMessageRequest) -> R
     .into()
 }
 
-/// The message as a session that negotiated `agreed` gets it: text in the charset the
-/// session asked for (`AcceptedContentType text/plain; charset=...`).
+/// The message as a session that negotiated `agreed` gets it: text inline, in the charset
+/// the session asked for (`AcceptedContentType text/plain; charset=...`), see
+/// [`crate::media::deliver`].
 fn for_session(agreed: &crate::state::Agreed, message: &NewMessage) -> NewMessage {
-    let mut m = message.clone();
-    let info = &m.message_info;
+    use crate::media::Content;
+    let info = &message.message_info;
     let base64 = info
         .content_encoding
         .as_deref()
         .is_some_and(|e| e.trim().eq_ignore_ascii_case("BASE64"));
-    let text = match &m.content_data {
-        Some(ContentData::Text(t)) => Some(t.as_str()),
-        _ => None,
+    let content = match &message.content_data {
+        Some(ContentData::Text(t)) => Some(Content::Text(t)),
+        Some(ContentData::Binary(b)) => Some(Content::Bytes(b)),
+        None => None,
     };
     let ctype = info.content_type.as_deref().unwrap_or("text/plain");
-    if let Some((label, body)) =
-        crate::media::deliver_as(ctype, base64, text, &agreed.content_types)
-    {
-        m.message_info.content_type = Some(label);
-        if let Some(b) = body {
-            m.content_data = Some(ContentData::Text(b));
-        }
+    let mut m = message.clone();
+    if let Some(d) = crate::media::deliver(ctype, base64, content, &agreed.content_types) {
+        m.message_info.content_type = Some(d.content_type);
+        m.message_info.content_encoding = d.base64.then(|| "BASE64".to_owned());
+        m.content_data = Some(ContentData::Text(d.content));
     }
     m
 }
