@@ -88,10 +88,19 @@ pub async fn serve_tcp(listener: TcpListener, app: Arc<App>, mut stopped: watch:
                 }
             },
         };
+        let admitted = match app.cir_conns.admit(peer.ip()) {
+            Ok(a) => a,
+            Err(why) => {
+                tracing::warn!(%peer, ?why, "TCP CIR connection refused: too many open");
+                drop(stream);
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let stopped = stopped.clone();
         tokio::spawn(async move {
+            let _admitted = admitted;
             if let Err(e) = connection(stream, app, stopped).await {
                 tracing::debug!(%peer, error = %e, "CIR connection ended");
             }
@@ -128,8 +137,8 @@ async fn connection(
     // CIR lines are short: a small buffer keeps an idle connection cheap.
     let mut r = BufReader::with_capacity(512, r);
     let mut buf = Vec::new();
-    // HELO within 30 s.
-    let first = tokio::time::timeout(Duration::from_secs(30), read_line(&mut r, &mut buf))
+    // HELO within the deadline.
+    let first = tokio::time::timeout(app.settings.cir_helo_timeout, read_line(&mut r, &mut buf))
         .await
         .map_err(|_| std::io::Error::other("no HELO"))??;
     let Some(sid) = first
@@ -159,9 +168,16 @@ async fn connection(
             w.write_all(line.as_bytes()).await?;
         }
     }
+    let idle = app.settings.cir_idle_timeout;
+    let silent = tokio::time::sleep(idle);
+    tokio::pin!(silent);
     let result = loop {
         tokio::select! {
             _ = stopped.changed() => break Ok(()),
+            _ = &mut silent => break Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "no PING within the idle timeout",
+            )),
             line = rx.recv() => match line {
                 Some(line) => {
                     if let Err(e) = w.write_all(line.as_bytes()).await {
@@ -172,11 +188,12 @@ async fn connection(
             },
             line = read_line(&mut r, &mut buf) => match line {
                 Ok(Some(l)) if l.starts_with("PING") => {
+                    silent.as_mut().reset(tokio::time::Instant::now() + idle);
                     if let Err(e) = w.write_all(b"OK\r\n").await {
                         break Err(e);
                     }
                 }
-                Ok(Some(_)) => {}
+                Ok(Some(_)) => silent.as_mut().reset(tokio::time::Instant::now() + idle),
                 Ok(None) => break Ok(()),
                 Err(e) => break Err(e),
             },

@@ -47,6 +47,14 @@ pub struct CirSection {
     pub http: Option<bool>,
     /// The CIR URL announced (default `http://<http listen address>/cir`).
     pub http_url: Option<String>,
+    /// `HELO` must come within this many seconds (default 30).
+    pub helo_timeout: Option<u64>,
+    /// A connection silent this many seconds is closed (default 2700).
+    pub idle_timeout: Option<u64>,
+    /// Most open TCP CIR connections (default 20000).
+    pub max_connections: Option<usize>,
+    /// Most open TCP CIR connections from one address (default 256).
+    pub max_connections_per_ip: Option<usize>,
 }
 
 /// `[server]`: where to listen and keep data.
@@ -69,6 +77,20 @@ pub struct ServerSection {
     pub max_body_bytes: Option<usize>,
     /// Logins waiting for the password check before 503 (default 512).
     pub max_queued_logins: Option<usize>,
+    /// A request head must arrive within this many seconds (default 30).
+    pub head_timeout: Option<u64>,
+    /// An idle keep-alive connection is closed after this many seconds (default 120).
+    pub idle_timeout: Option<u64>,
+    /// A request body must arrive within this many seconds (default 30).
+    pub body_timeout: Option<u64>,
+    /// Most open HTTP(S) connections (default 20000).
+    pub max_connections: Option<usize>,
+    /// Most open connections from one address (default 256).
+    pub max_connections_per_ip: Option<usize>,
+    /// Addresses of proxies/gateways that carry many clients.
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// Most open connections from one trusted proxy (default 20000).
+    pub max_connections_per_proxy: Option<usize>,
 }
 
 /// `[auth]`: password storage and login.
@@ -201,6 +223,18 @@ pub struct Settings {
     pub cir_http: bool,
     /// HTTP CIR URL announced.
     pub cir_http_url: Option<String>,
+    /// HTTP connection deadlines (head, idle keep-alive).
+    pub http_timeouts: crate::conns::Timeouts,
+    /// A request body must arrive within this (HTTP 408 beyond).
+    pub body_timeout: std::time::Duration,
+    /// Caps on open HTTP(S) connections.
+    pub http_conns: crate::conns::ConnLimits,
+    /// Caps on open standalone TCP CIR connections.
+    pub cir_conns: crate::conns::ConnLimits,
+    /// A TCP CIR connection must say `HELO` within this.
+    pub cir_helo_timeout: std::time::Duration,
+    /// A TCP CIR connection that says nothing (no `PING`) for this long is closed.
+    pub cir_idle_timeout: std::time::Duration,
     /// Engine settings.
     pub engine: EngineConfig,
 }
@@ -218,6 +252,13 @@ impl Default for Settings {
             cir_tcp_announce: None,
             cir_http: true,
             cir_http_url: None,
+            http_timeouts: crate::conns::Timeouts::default(),
+            body_timeout: std::time::Duration::from_secs(30),
+            http_conns: crate::conns::ConnLimits::default(),
+            cir_conns: crate::conns::ConnLimits::default(),
+            cir_helo_timeout: std::time::Duration::from_secs(30),
+            // Android PINGs every 20 minutes.
+            cir_idle_timeout: std::time::Duration::from_secs(45 * 60),
             engine: EngineConfig::default(),
         }
     }
@@ -312,6 +353,43 @@ impl Settings {
             s.cir_http = x;
         }
         s.cir_http_url = f.cir.http_url;
+        let secs = std::time::Duration::from_secs;
+        if let Some(x) = f.server.head_timeout {
+            s.http_timeouts.head = secs(x.max(1));
+        }
+        if let Some(x) = f.server.idle_timeout {
+            s.http_timeouts.idle = secs(x.max(1));
+        }
+        if let Some(x) = f.server.body_timeout {
+            s.body_timeout = secs(x.max(1));
+        }
+        if let Some(x) = f.server.max_connections {
+            s.http_conns.max_total = x.max(1);
+        }
+        if let Some(x) = f.server.max_connections_per_ip {
+            s.http_conns.max_per_ip = x.max(1);
+            s.cir_conns.max_per_ip = x.max(1);
+        }
+        if let Some(x) = f.server.trusted_proxies {
+            s.http_conns.trusted = x.clone();
+            s.cir_conns.trusted = x;
+        }
+        if let Some(x) = f.server.max_connections_per_proxy {
+            s.http_conns.max_per_trusted = x.max(1);
+            s.cir_conns.max_per_trusted = x.max(1);
+        }
+        if let Some(x) = f.cir.helo_timeout {
+            s.cir_helo_timeout = secs(x.max(1));
+        }
+        if let Some(x) = f.cir.idle_timeout {
+            s.cir_idle_timeout = secs(x.max(1));
+        }
+        if let Some(x) = f.cir.max_connections {
+            s.cir_conns.max_total = x.max(1);
+        }
+        if let Some(x) = f.cir.max_connections_per_ip {
+            s.cir_conns.max_per_ip = x.max(1);
+        }
         if e.min_time_to_live > e.max_time_to_live {
             anyhow::bail!("[session] min_time_to_live is above max_time_to_live");
         }

@@ -203,11 +203,19 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
         .and_then(|v| v.to_str().ok())
         .is_some_and(|s| s.contains("wbxml"));
     let given_type = req.headers().get(CONTENT_TYPE).cloned();
-    let body = match Limited::new(req.into_body(), max).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
+    let collect = Limited::new(req.into_body(), max).collect();
+    let body = match tokio::time::timeout(app.settings.body_timeout, collect).await {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(e)) => {
             tracing::warn!(%peer, error = %e, "request body unreadable or too large");
             return plain(HttpStatus::PAYLOAD_TOO_LARGE, "request body too large\n");
+        }
+        Err(_) => {
+            tracing::warn!(%peer, "request body too slow: 408");
+            let mut r = plain(HttpStatus::REQUEST_TIMEOUT, "request body too slow\n");
+            r.headers_mut()
+                .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+            return r;
         }
     };
     let encoding = imps_csp::sniff(&body).unwrap_or(if wbxml_type {

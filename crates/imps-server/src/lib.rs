@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod cir;
 pub mod config;
+pub mod conns;
 pub mod http;
 mod listen;
 pub mod pool;
@@ -45,6 +46,10 @@ pub struct App {
     pub logins: pool::LoginPool,
     /// CIR connections.
     pub cir: cir::CirHub,
+    /// Open HTTP(S) connections, under their caps.
+    pub http_conns: Arc<conns::Tracker>,
+    /// Open standalone TCP CIR connections, under their caps.
+    pub cir_conns: Arc<conns::Tracker>,
     /// Whether the TCPAddress announced is the address each client reached (TCP CIR listens
     /// on every address and the operator announced none).
     pub tcp_cir_per_request: bool,
@@ -157,6 +162,22 @@ pub async fn start_with_store(
     settings: Settings,
     store: Arc<dyn Store>,
 ) -> anyhow::Result<Running> {
+    if let Some(n) = conns::raise_nofile_limit() {
+        tracing::info!(
+            open_files = n,
+            http_connections = settings.http_conns.max_total,
+            cir_connections = settings.cir_conns.max_total,
+            "connection caps"
+        );
+        let wanted = settings.http_conns.max_total + settings.cir_conns.max_total + 64;
+        if (n as usize) < wanted {
+            tracing::warn!(
+                open_files = n,
+                wanted,
+                "the open-file limit is below the connection caps: connections beyond it fail to be accepted"
+            );
+        }
+    }
     let snapshot = {
         let store = store.clone();
         tokio::task::spawn_blocking(move || store.load()).await??
@@ -201,6 +222,8 @@ pub async fn start_with_store(
         settings: settings.clone(),
         wakes: AtomicU64::new(0),
         cir: cir::CirHub::default(),
+        http_conns: conns::Tracker::new(settings.http_conns.clone()),
+        cir_conns: conns::Tracker::new(settings.cir_conns.clone()),
         tcp_cir_per_request,
         logins: pool::LoginPool::new(
             std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),

@@ -70,32 +70,55 @@ pub async fn serve(
                 }
             },
         };
+        let admitted = match app.http_conns.admit(peer.ip()) {
+            Ok(a) => a,
+            Err(why) => {
+                // Closed at once: a flood from one address never starves the others.
+                tracing::warn!(%peer, ?why, "HTTP connection refused: too many open");
+                drop(stream);
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
-        let app = app.clone();
         let conn_info = crate::http::Conn {
             peer,
             local: stream.local_addr().ok(),
             tls: tls.is_some(),
         };
-        let svc = service_fn(move |req| crate::http::serve(app.clone(), req, conn_info));
+        let activity = crate::conns::Activity::new();
+        let timeouts = app.settings.http_timeouts;
+        let svc = {
+            let app = app.clone();
+            let activity = activity.clone();
+            service_fn(move |req| {
+                let app = app.clone();
+                let activity = activity.clone();
+                async move {
+                    let _busy = activity.begin();
+                    crate::http::serve(app, req, conn_info).await
+                }
+            })
+        };
         let builder = hyper::server::conn::http1::Builder::new();
         match &tls {
             None => {
-                let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                let io = crate::conns::TimedIo::new(stream, activity, timeouts);
+                let conn = builder.serve_connection(TokioIo::new(io), svc);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    drop(admitted);
                 });
             }
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
-                        .await
-                    {
+                    let _admitted = admitted;
+                    match tokio::time::timeout(timeouts.head, acceptor.accept(stream)).await {
                         Ok(Ok(s)) => {
-                            let conn = builder.serve_connection(TokioIo::new(s), svc);
+                            let io = crate::conns::TimedIo::new(s, activity, timeouts);
+                            let conn = builder.serve_connection(TokioIo::new(io), svc);
                             let _ = watcher.watch(conn).await;
                         }
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
