@@ -141,6 +141,25 @@ impl Engine {
         st.sessions.get(session_id).map(|s| !s.outbox.is_empty())
     }
 
+    /// The live session a CIR channel names: by its CIR token, or by its SessionID (what
+    /// real handsets send in a TCP `HELO`).
+    pub fn cir_session(&self, token_or_id: &str) -> Option<String> {
+        let st = self.state.lock();
+        st.cir_tokens.get(token_or_id).cloned().or_else(|| {
+            st.sessions
+                .contains_key(token_or_id)
+                .then(|| token_or_id.to_owned())
+        })
+    }
+
+    /// Whether the session with CIR token `token` has requests waiting; `None` for no live
+    /// session (standalone HTTP CIR, which never accepts a SessionID).
+    pub fn has_pending_cir(&self, token: &str) -> Option<bool> {
+        let st = self.state.lock();
+        let sid = st.cir_tokens.get(token)?;
+        st.sessions.get(sid).map(|s| !s.outbox.is_empty())
+    }
+
     /// A live session's (cookie, version), for CIR channels.
     pub fn session_cir_info(&self, session_id: &str) -> Option<(Option<String>, CspVersion)> {
         let st = self.state.lock();
@@ -440,7 +459,7 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
     }
     let session_version = cx.version_of(&sid);
     if version != session_version {
-        tracing::info!(session = %sid, ?version, ?session_version, "request in another version than the login");
+        tracing::info!(session = %crate::redact(&sid), ?version, ?session_version, "request in another version than the login");
         return Some(error_reply(
             &msg,
             Some(sid),
@@ -491,7 +510,7 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
                         imps_csp::decode_wbxml(bytes, &imps_csp::Limits::default()).ok()
                     })
             }) {
-                tracing::debug!(session = %sid, tid = %id, "replayed transaction: stored response");
+                tracing::debug!(session = %crate::redact(&sid), tid = %id, "replayed transaction: stored response");
                 let mut m = stored;
                 let pending = pending(cx, &sid);
                 m.set_poll(pending);
@@ -502,7 +521,7 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
             replayable = true;
         }
         if cx.cfg.bind_client_id && !same_client(cx, &sid, &t.primitive) {
-            tracing::warn!(session = %sid, "request names another ClientID than the login: 604");
+            tracing::warn!(session = %crate::redact(&sid), "request names another ClientID than the login: 604");
             out.push(Transaction::new(
                 TransactionMode::Response,
                 tid,
@@ -665,5 +684,6 @@ pub(crate) fn insert_session(st: &mut State, s: SessionState) {
     if let Some(u) = st.users.get_mut(&s.user) {
         u.sessions.push(s.id.clone());
     }
+    st.cir_tokens.insert(s.cir_token.clone(), s.id.clone());
     st.sessions.insert(s.id.clone(), s);
 }

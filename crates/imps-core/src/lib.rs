@@ -21,3 +21,24 @@ mod unique;
 
 pub use config::EngineConfig;
 pub use engine::{Engine, Outcome, Reached, Wake};
+
+/// A secret identifier (SessionID, CIR token, nonce) as logs show it: its first six
+/// characters. Logs never carry one in full (who reads the logs must not be able to take
+/// over a session).
+pub fn redact(id: &str) -> Redacted<'_> {
+    Redacted(id)
+}
+
+/// See [`redact`].
+pub struct Redacted<'a>(&'a str);
+
+impl std::fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let head: String = self.0.chars().take(6).collect();
+        if head.len() < self.0.len() {
+            write!(f, "{head}…")
+        } else {
+            write!(f, "{head}")
+        }
+    }
+}

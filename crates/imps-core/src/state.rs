@@ -30,6 +30,8 @@ pub(crate) struct State {
     /// Every inbox message by (expiry time, recipient, MessageID): the once-a-second expiry
     /// looks at the few that are due instead of at every stored message.
     pub expiries: BTreeSet<(u64, String, String)>,
+    /// Live sessions by CIR token.
+    pub cir_tokens: HashMap<String, String>,
 }
 
 /// A login challenge handed out in a 401 Login-Response.
@@ -201,6 +203,9 @@ pub(crate) struct Queued {
 /// One logged-in client.
 pub(crate) struct SessionState {
     pub id: String,
+    /// The token of the session's CIR channels (HTTP CIR URL, TCP HELO): not the SessionID,
+    /// so that a side channel is no oracle for session ids.
+    pub cir_token: String,
     pub user: String,
     pub version: CspVersion,
     pub cookie: Option<String>,

@@ -141,17 +141,18 @@ async fn connection(
     let first = tokio::time::timeout(app.settings.cir_helo_timeout, read_line(&mut r, &mut buf))
         .await
         .map_err(|_| std::io::Error::other("no HELO"))??;
-    let Some(sid) = first
+    let Some(named) = first
         .as_deref()
         .and_then(|l| l.strip_prefix("HELO "))
         .map(|s| s.trim().to_owned())
     else {
         return Err(std::io::Error::other("expected HELO"));
     };
-    if app.engine.session_cir_info(&sid).is_none() {
+    // Real handsets name their SessionID; the session's CIR token works too.
+    let Some(sid) = app.engine.cir_session(&named) else {
         // Unknown session: close.
         return Err(std::io::Error::other("HELO for an unknown session"));
-    }
+    };
     let (tx, mut rx) = mpsc::channel::<String>(4);
     let ours = tx.clone();
     app.cir.tcp.lock().insert(sid.clone(), tx);

@@ -1,6 +1,6 @@
 //! The HTTP binding (csp-reference.md §8.1): one CSP message per POST to `/` or `/imps`,
 //! answered with one message (or an empty body) in the same encoding and media type spelling.
-//! Also the standalone HTTP CIR endpoint (`GET /cir?session=ID`: 200 when requests are queued,
+//! Also the standalone HTTP CIR endpoint (`GET /cir?token=TOKEN`: 200 when requests are queued,
 //! 204 otherwise) and `GET /health`.
 
 use std::convert::Infallible;
@@ -64,17 +64,17 @@ pub async fn serve(
     })
 }
 
-/// Standalone HTTP CIR: 200 when the session has queued requests, 204 when not, 404 for an
-/// unknown session.
+/// Standalone HTTP CIR: 200 when the session with this CIR token has queued requests, 204
+/// otherwise — also for a token no session has, so that the endpoint is no oracle for
+/// tokens (and it never takes a SessionID).
 fn http_cir(app: &App, query: &str) -> Response<Full<Bytes>> {
-    let sid = query
+    let token = query
         .split('&')
-        .find_map(|kv| kv.strip_prefix("session="))
+        .find_map(|kv| kv.strip_prefix("token="))
         .unwrap_or("");
-    match app.engine.has_pending(sid) {
+    match app.engine.has_pending_cir(token) {
         Some(true) => plain(HttpStatus::OK, "WVCI\n"),
-        Some(false) => plain(HttpStatus::NO_CONTENT, ""),
-        None => plain(HttpStatus::NOT_FOUND, "unknown session\n"),
+        Some(false) | None => plain(HttpStatus::NO_CONTENT, ""),
     }
 }
 

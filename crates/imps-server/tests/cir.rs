@@ -113,6 +113,49 @@ async fn http_cir_answers_200_when_something_is_queued() {
     assert_eq!(get(url).await, 204, "nothing queued any more");
 }
 
+/// The side channels are no oracle for session ids: the HTTP CIR URL carries a token of its
+/// own, never the SessionID, and answers a SessionID or an unknown token like an idle session.
+#[tokio::test]
+async fn http_cir_is_no_oracle_for_session_ids() {
+    let ts = server().await;
+    let mut cfg = ts.config(Variant::V12_XML);
+    cfg.cir = vec!["SHTTP".into()];
+    let mut bob = Client::new(cfg).expect("client");
+    bob.login("bob", "bob-pw").await.expect("login");
+    bob.negotiate().await.expect("negotiate");
+    let sid = bob.session_id.clone().expect("session");
+    let url = bob
+        .agreed
+        .as_ref()
+        .and_then(|a| a.cir_http_address.as_ref())
+        .and_then(|c| c.url.clone())
+        .expect("CIRURL");
+    assert!(
+        !url.contains(&sid),
+        "the CIR URL does not carry the SessionID: {url}"
+    );
+    let base = url.split('?').next().expect("base").to_owned();
+    let get = |u: String| async move { reqwest::get(u).await.expect("GET").status().as_u16() };
+    let mut alice = ts.client("alice", Variant::V11_XML).await.expect("alice");
+    alice.send_text(&["bob"], "hi").await.expect("send");
+    assert_eq!(get(url.clone()).await, 200, "the token says: poll now");
+    assert_eq!(
+        get(format!("{base}?token={sid}")).await,
+        204,
+        "a SessionID is no token"
+    );
+    assert_eq!(
+        get(format!("{base}?session={sid}")).await,
+        204,
+        "nor a session parameter"
+    );
+    assert_eq!(
+        get(format!("{base}?token=00112233445566778899aabbccddeeff")).await,
+        204,
+        "an unknown token looks like an idle session"
+    );
+}
+
 #[tokio::test]
 async fn a_lost_tcp_cir_channel_is_reported_with_cir_f() {
     let ts = server().await;

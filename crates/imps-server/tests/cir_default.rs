@@ -116,7 +116,7 @@ async fn listening_on_every_address_announces_the_address_the_client_reached() {
         .and_then(|c| c.url.clone())
         .expect("CIR URL");
     assert!(
-        url.starts_with(&format!("http://127.0.0.2:{port}/cir?session=")),
+        url.starts_with(&format!("http://127.0.0.2:{port}/cir?token=")),
         "{url}"
     );
     alice

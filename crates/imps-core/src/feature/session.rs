@@ -179,7 +179,7 @@ pub(crate) fn login(
                     while let Some((_, q, _)) = s.in_flight.pop_back() {
                         s.outbox.push_front(q);
                     }
-                    tracing::info!(user = %user, session = %sid, "login: session recovered");
+                    tracing::info!(user = %user, session = %crate::redact(&sid), "login: session recovered");
                     let resp = LoginResponse {
                         client_id: req.client_id.clone(),
                         result: CspResult::new(StatusCode::SUCCESS),
@@ -223,6 +223,7 @@ pub(crate) fn login(
         cx.st,
         SessionState {
             id: sid.clone(),
+            cir_token: auth::random_hex(16),
             user: user.clone(),
             version,
             cookie: req.session_cookie.clone(),
@@ -241,7 +242,7 @@ pub(crate) fn login(
             inbox_queued: false,
         },
     );
-    tracing::info!(user = %user, session = %sid, ?version, "login");
+    tracing::info!(user = %user, session = %crate::redact(&sid), ?version, "login");
     presence::session_started(&mut cx, &sid);
     if !was_online {
         presence::online_changed(&mut cx, &user);
@@ -277,6 +278,7 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
     let Some(s) = cx.st.sessions.remove(sid) else {
         return;
     };
+    cx.st.cir_tokens.remove(&s.cir_token);
     for presentity in s.subscriptions.keys() {
         if let Some(u) = cx.st.users.get_mut(presentity) {
             u.watchers.remove(sid);
@@ -310,7 +312,7 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
         });
     }
     cx.ended.push(sid.to_owned());
-    tracing::info!(user = %s.user, session = %sid, code = code.0, "session ended");
+    tracing::info!(user = %s.user, session = %crate::redact(&sid), code = code.0, "session ended");
     if last {
         presence::online_changed(cx, &s.user);
     }
@@ -450,7 +452,7 @@ pub(crate) fn capabilities(cx: &mut Cx<'_>, sid: &str, r: ClientCapabilityReques
         if let Some(url) = &cfg.http_cir_url {
             let url = cx.reached.http_cir_url.as_ref().unwrap_or(url);
             agreed.cir_http_address = Some(CirHttpAddress {
-                url: Some(format!("{url}?session={}", s.id)),
+                url: Some(format!("{url}?token={}", s.cir_token)),
             });
         }
     }
@@ -677,7 +679,7 @@ pub(crate) fn acknowledge(cx: &mut Cx<'_>, sid: &str, tid: Option<&str>, p: &Pri
         _ => None,
     };
     if item.is_none() {
-        tracing::debug!(session = %sid, ?tid, "acknowledgement of nothing in flight");
+        tracing::debug!(session = %crate::redact(&sid), ?tid, "acknowledgement of nothing in flight");
     }
     if let Some(id) = message {
         let failed = matches!(p, Primitive::Status(st) if !st.result.code.is_success());
