@@ -130,11 +130,11 @@ pub(crate) fn handle(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
         Primitive::Status(_) => Reply::Nothing,
         Primitive::LoginRequest(_) => fail(StatusCode::BAD_REQUEST),
         Primitive::Unknown(name) => {
-            tracing::info!(session = %crate::redact(&sid), primitive = %name, "unknown primitive");
+            tracing::info!(session = %crate::redact(sid), primitive = %name, "unknown primitive");
             fail(StatusCode::NOT_IMPLEMENTED)
         }
         other => {
-            tracing::debug!(session = %crate::redact(&sid), primitive = other.name(), "not implemented");
+            tracing::debug!(session = %crate::redact(sid), primitive = other.name(), "not implemented");
             fail(StatusCode::NOT_IMPLEMENTED)
         }
     }

@@ -312,7 +312,7 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
         });
     }
     cx.ended.push(sid.to_owned());
-    tracing::info!(user = %s.user, session = %crate::redact(&sid), code = code.0, "session ended");
+    tracing::info!(user = %s.user, session = %crate::redact(sid), code = code.0, "session ended");
     if last {
         presence::online_changed(cx, &s.user);
     }
@@ -679,7 +679,7 @@ pub(crate) fn acknowledge(cx: &mut Cx<'_>, sid: &str, tid: Option<&str>, p: &Pri
         _ => None,
     };
     if item.is_none() {
-        tracing::debug!(session = %crate::redact(&sid), ?tid, "acknowledgement of nothing in flight");
+        tracing::debug!(session = %crate::redact(sid), ?tid, "acknowledgement of nothing in flight");
     }
     if let Some(id) = message {
         let failed = matches!(p, Primitive::Status(st) if !st.result.code.is_success());
