@@ -110,6 +110,29 @@ impl Write {
 #[error("storage: {0}")]
 pub struct StoreError(pub String);
 
+/// What [`Store::health`] reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoreHealth {
+    /// Commits waiting for the writer.
+    pub queued: usize,
+    /// At or beyond this many waiting commits the store is backed up (0: no bound).
+    pub queue_limit: usize,
+    /// Why the store cannot write, if it cannot (its writer stopped, its last commit failed).
+    pub failed: Option<String>,
+}
+
+impl StoreHealth {
+    /// Whether new writes should be refused for now (503).
+    pub fn backed_up(&self) -> bool {
+        self.queue_limit > 0 && self.queued >= self.queue_limit
+    }
+
+    /// Whether the store is fit to serve: not failed, not backed up.
+    pub fn ok(&self) -> bool {
+        self.failed.is_none() && !self.backed_up()
+    }
+}
+
 /// A storage backend.
 ///
 /// `commit` must make the writes durable (on disk, fsync'ed or in the WAL) before it returns
@@ -136,5 +159,11 @@ pub trait Store: Send + Sync + 'static {
         done: Box<dyn FnOnce(Result<(), StoreError>) + Send>,
     ) {
         done(self.commit(writes));
+    }
+
+    /// Whether the store can take writes: its writer runs, its last commit did not fail, its
+    /// queue is not backed up. Backends without a writer queue are always healthy.
+    fn health(&self) -> StoreHealth {
+        StoreHealth::default()
     }
 }

@@ -171,6 +171,23 @@ pub struct ServiceSection {
     pub open_presence: Option<bool>,
 }
 
+/// Why `host`, announced to handsets as a CIR address, cannot reach this server from a
+/// handset: a wildcard or loopback address, or `localhost`.
+fn unreachable_for_handsets(host: &str) -> Result<(), &'static str> {
+    if host.eq_ignore_ascii_case("localhost") {
+        return Err("a handset cannot reach localhost; announce the public name or address");
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if ip.is_unspecified() => {
+            Err("a wildcard address cannot be reached; announce the public address")
+        }
+        Ok(ip) if ip.is_loopback() => {
+            Err("a handset cannot reach a loopback address; announce the public address")
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The standalone TCP CIR port impsd listens on unless configured: 3717, the port IANA
 /// registered for WV CSP CIR (`wv-csp-udp-cir`, TCP and UDP).
 pub const DEFAULT_CIR_TCP_PORT: u16 = 3717;
@@ -393,7 +410,60 @@ impl Settings {
         if e.min_time_to_live > e.max_time_to_live {
             anyhow::bail!("[session] min_time_to_live is above max_time_to_live");
         }
+        s.validate()?;
         Ok(s)
+    }
+
+    /// Refuses settings that would panic or silently stop delivery, with a message that says
+    /// which key to change. `impsd` checks them at start.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let e = &self.engine;
+        if e.max_multi_trans == 0 {
+            anyhow::bail!(
+                "[limits] max_multi_trans must be at least 1 (every request would get 400)"
+            );
+        }
+        if e.max_outbox == 0 {
+            anyhow::bail!("[limits] max_outbox must be at least 1 (nothing could be delivered)");
+        }
+        if e.max_inbox == 0 {
+            anyhow::bail!("[limits] max_inbox must be at least 1 (every message would get 507)");
+        }
+        if e.max_recipients == 0 || e.max_message_bytes == 0 {
+            anyhow::bail!("[limits] max_recipients and max_message_bytes must be at least 1");
+        }
+        if self.max_body_bytes < 1024 {
+            anyhow::bail!(
+                "[server] max_body_bytes must be at least 1024 (a Login-Request is larger)"
+            );
+        }
+        if self.cir_tcp == CirTcp::Off && self.cir_tcp_announce.is_some() {
+            anyhow::bail!("[cir] tcp_announce is set but tcp is \"off\": handsets would be told of a channel nobody serves");
+        }
+        if !self.cir_http && self.cir_http_url.is_some() {
+            anyhow::bail!("[cir] http_url is set but http = false: handsets would be told of a channel nobody serves");
+        }
+        if let Some((host, _)) = &self.cir_tcp_announce {
+            unreachable_for_handsets(host)
+                .map_err(|why| anyhow::anyhow!("[cir] tcp_announce {host:?}: {why}"))?;
+        }
+        if let Some(url) = &self.cir_http_url {
+            let host = url
+                .split("://")
+                .nth(1)
+                .and_then(|r| r.split('/').next())
+                .and_then(|a| match a.strip_prefix('[') {
+                    Some(v6) => v6.split(']').next(),
+                    None => a.rsplit_once(':').map_or(Some(a), |(h, _)| Some(h)),
+                })
+                .filter(|h| !h.is_empty())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("[cir] http_url {url:?} is not an http(s) URL with a host")
+                })?;
+            unreachable_for_handsets(host)
+                .map_err(|why| anyhow::anyhow!("[cir] http_url {url:?}: {why}"))?;
+        }
+        Ok(())
     }
 }
 

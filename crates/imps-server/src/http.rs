@@ -59,9 +59,30 @@ pub async fn serve(
         (&Method::POST, "/" | "/imps") => csp(app, req, conn).await,
         (_, "/" | "/imps") => plain(HttpStatus::METHOD_NOT_ALLOWED, "POST a CSP message\n"),
         (&Method::GET, "/cir") => http_cir(&app, req.uri().query().unwrap_or("")),
-        (&Method::GET, "/health") => plain(HttpStatus::OK, "ok\n"),
+        (&Method::GET, "/health") => health(&app),
         _ => plain(HttpStatus::NOT_FOUND, "not found\n"),
     })
+}
+
+/// `GET /health`: 200 `ok` while the store takes writes; 503 with the reason when its writer
+/// failed or is backed up (a load balancer takes the node out).
+fn health(app: &App) -> Response<Full<Bytes>> {
+    let h = app.store.health();
+    if h.ok() {
+        return plain(HttpStatus::OK, "ok\n");
+    }
+    let why = match &h.failed {
+        Some(e) => format!("unhealthy: store: {e}\n"),
+        None => format!(
+            "unhealthy: store backed up ({} commits waiting)\n",
+            h.queued
+        ),
+    };
+    let mut r = Response::new(Full::new(Bytes::from(why)));
+    *r.status_mut() = HttpStatus::SERVICE_UNAVAILABLE;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r
 }
 
 /// Standalone HTTP CIR: 200 when the session with this CIR token has queued requests, 204
@@ -244,6 +265,12 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
         .transactions
         .first()
         .and_then(|t| t.descriptor.transaction_id.clone());
+    if app.store.health().backed_up() {
+        // Back-pressure: nothing is done that could not be made durable in time.
+        tracing::warn!(%peer, "store backed up: 503");
+        let m = status_message(version, sid, tid, StatusCode::SERVICE_UNAVAILABLE);
+        return reply(Some(&m), encoding, media);
+    }
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     body.hash(&mut hasher);
     let fingerprint = hasher.finish();

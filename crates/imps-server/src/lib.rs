@@ -178,6 +178,7 @@ pub async fn start_with_store(
             );
         }
     }
+    settings.validate()?;
     let snapshot = {
         let store = store.clone();
         tokio::task::spawn_blocking(move || store.load()).await??

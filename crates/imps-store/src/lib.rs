@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use imps_core::store::{Snapshot, Store, StoreError, UserRecord, Write};
+use imps_core::store::{Snapshot, Store, StoreError, StoreHealth, UserRecord, Write};
 
 mod schema;
 mod sql;
@@ -168,6 +168,21 @@ impl Store for SqliteStore {
             return;
         }
         self.writer.submit(writes, done);
+    }
+
+    fn health(&self) -> StoreHealth {
+        let (queued, stopped, failed) = self.writer.health();
+        StoreHealth {
+            queued,
+            // Requests are refused (503) at half the queue's hard bound: the rest is room for
+            // acknowledgements and background work already accepted.
+            queue_limit: writer::MAX_QUEUED_BATCHES / 2,
+            failed: if stopped {
+                Some("the store writer stopped".into())
+            } else {
+                failed
+            },
+        }
     }
 }
 

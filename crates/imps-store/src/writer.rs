@@ -44,7 +44,13 @@ struct State {
     /// Set when the writer thread has exited (normally or by panic): nothing will serve the
     /// queue any more.
     stopped: bool,
+    /// The last group commit's error, cleared by the next one that succeeds.
+    failed: Option<String>,
 }
+
+/// Most batches waiting for the writer: beyond, a commit fails at once (the server answers
+/// 503) instead of the queue growing without bound.
+pub(crate) const MAX_QUEUED_BATCHES: usize = 20_000;
 
 /// One `commit` call waiting for its writes to be durable.
 struct Batch {
@@ -105,6 +111,11 @@ impl Writer {
                 reply(Err(StoreError("the writer thread has stopped".into())));
                 return;
             }
+            if state.queue.len() >= MAX_QUEUED_BATCHES {
+                drop(state);
+                reply(Err(StoreError("the store writer is backed up".into())));
+                return;
+            }
             state.queue.push(Batch { writes, reply });
         }
         self.shared.work.notify_one();
@@ -123,6 +134,12 @@ impl Writer {
     /// Batches queued and not yet taken by the writer.
     pub(crate) fn pending(&self) -> usize {
         lock(&self.shared.state).queue.len()
+    }
+
+    /// (batches queued, the writer stopped, the last group commit's error).
+    pub(crate) fn health(&self) -> (usize, bool, Option<String>) {
+        let s = lock(&self.shared.state);
+        (s.queue.len(), s.stopped, s.failed.clone())
     }
 
     /// Holds the writer: it finishes the group it is applying, then takes no new one until the
@@ -185,6 +202,7 @@ fn run(shared: &Shared, conn: &Mutex<Connection>) {
         match results {
             Ok(per_batch) => {
                 shared.transactions.fetch_add(1, Ordering::Relaxed);
+                lock(&shared.state).failed = None;
                 for (batch, result) in group.into_iter().zip(per_batch) {
                     // The caller cannot be gone (it blocks in `commit`); ignore it if it were.
                     (batch.reply)(result.map_err(StoreError));
@@ -192,6 +210,7 @@ fn run(shared: &Shared, conn: &Mutex<Connection>) {
             }
             Err(e) => {
                 tracing::error!(batches = group.len(), "group commit failed: {}", e.0);
+                lock(&shared.state).failed = Some(e.0.clone());
                 for batch in group {
                     (batch.reply)(Err(StoreError(e.0.clone())));
                 }

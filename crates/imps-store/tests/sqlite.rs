@@ -345,3 +345,41 @@ fn commits_survive_kill_9() {
     );
     assert_eq!(stored[..acked.len()], acked[..]);
 }
+
+/// The writer's queue is bounded: while the writer cannot keep up, health says "backed up"
+/// (the server answers 503) and beyond the hard bound a commit fails at once instead of the
+/// queue growing without end; once the writer catches up, everything queued is durable.
+#[test]
+fn a_backed_up_writer_says_so_and_its_queue_is_bounded() {
+    let (_dir, store) = fresh();
+    let alice = user("alice");
+    store
+        .commit(vec![Write::PutUser(alice.clone())])
+        .expect("user");
+    assert!(store.health().ok());
+    let hard = store.health().queue_limit * 2;
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let _pause = store.pause_writer();
+        for i in 0..=hard {
+            let tx = tx.clone();
+            store.commit_then(
+                vec![Write::PutDocument(document(&alice, &format!("k{i}"), b"x"))],
+                Box::new(move |r| {
+                    let _ = tx.send((i, r.is_ok()));
+                }),
+            );
+        }
+        let h = store.health();
+        assert!(h.backed_up(), "{h:?}");
+        assert!(!h.ok());
+        // The one beyond the bound failed at once.
+        let (i, ok) = rx.recv_timeout(Duration::from_secs(5)).expect("an answer");
+        assert_eq!((i, ok), (hard, false), "refused beyond {hard}");
+    }
+    let done: Vec<(usize, bool)> = (0..hard)
+        .map(|_| rx.recv_timeout(Duration::from_secs(60)).expect("committed"))
+        .collect();
+    assert!(done.iter().all(|(_, ok)| *ok));
+    assert!(store.health().ok(), "caught up");
+}
