@@ -58,6 +58,8 @@ pub struct Outcome {
 pub struct Engine {
     cfg: EngineConfig,
     state: Mutex<State>,
+    /// Writes loading produced (quarantined copies of unreadable documents), taken once.
+    startup_writes: Mutex<Vec<Write>>,
 }
 
 /// Context of one engine call: the state under the lock and what the call produced.
@@ -105,11 +107,18 @@ pub(crate) fn fail(code: StatusCode) -> Reply {
 impl Engine {
     /// An engine holding `snapshot` (what the store loaded).
     pub fn new(cfg: EngineConfig, snapshot: Snapshot) -> Engine {
-        let state = load::state_from(snapshot, &cfg);
+        let (state, quarantine) = load::state_from(snapshot, &cfg);
         Engine {
             cfg,
             state: Mutex::new(state),
+            startup_writes: Mutex::new(quarantine.writes),
         }
+    }
+
+    /// What loading the store produced that must be written back (quarantined copies of
+    /// unreadable documents). Empty after the first call.
+    pub fn take_startup_writes(&self) -> Vec<Write> {
+        std::mem::take(&mut *self.startup_writes.lock())
     }
 
     /// The settings.

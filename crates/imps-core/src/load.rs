@@ -4,11 +4,22 @@ use imps_csp::{Limits, Primitive};
 
 use crate::config::EngineConfig;
 use crate::state::{State, Stored, UserState};
-use crate::store::Snapshot;
+use crate::store::{Snapshot, UserDocument, Write};
 
-/// The state for `snapshot`. Records that do not decode are logged and skipped.
-pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> State {
+/// What loading found unreadable: the writes that keep a copy of each unreadable document
+/// aside (so that no later write of the same kind destroys the only copy), and how many
+/// records did not decode.
+#[derive(Debug, Default)]
+pub(crate) struct Quarantine {
+    pub writes: Vec<Write>,
+    pub count: usize,
+}
+
+/// The state for `snapshot`. Records that do not decode are counted, logged loudly, and
+/// unreadable documents are copied aside under `quarantined:<kind>` (see [`Quarantine`]).
+pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> (State, Quarantine) {
     let mut st = State::default();
+    let mut q = Quarantine::default();
     for u in snapshot.users {
         st.users.insert(u.id.clone(), UserState::new(u));
     }
@@ -22,41 +33,70 @@ pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> State {
             continue;
         };
         let user = d.user.as_str();
-        match d.kind.as_str() {
-            "presence" => {
-                if let Some(Primitive::UpdatePresenceRequest(r)) =
-                    stored_primitive(&d.body, user, "presence")
-                {
+        let read = match d.kind.as_str() {
+            "presence" => match stored_primitive(&d.body, user, "presence") {
+                Some(Primitive::UpdatePresenceRequest(r)) => {
                     u.presence = r.presence_sub_list;
+                    true
                 }
-            }
-            "blocking" => {
-                if let Some(b) = stored_json(&d.body, user, "block list") {
-                    u.blocking = b;
-                }
-            }
-            "authorisation" => {
-                if let Some(a) = stored_json(&d.body, user, "authorisation") {
-                    u.auth = a;
-                }
-            }
+                _ => false,
+            },
+            "blocking" => stored_json(&d.body, user, "block list")
+                .map(|b| u.blocking = b)
+                .is_some(),
+            "authorisation" => stored_json(&d.body, user, "authorisation")
+                .map(|a| u.auth = a)
+                .is_some(),
             crate::feature::presence::WATCHERS_DOCUMENT => {
-                if let Some(h) = stored_json(&d.body, user, "watcher history") {
-                    u.watcher_history = h;
-                }
+                stored_json(&d.body, user, "watcher history")
+                    .map(|h| u.watcher_history = h)
+                    .is_some()
             }
             crate::feature::im::REPORTS_DOCUMENT => {
-                let docs: Vec<String> =
-                    stored_json(&d.body, user, "delivery reports").unwrap_or_default();
-                for doc in docs {
-                    if let Some(Primitive::DeliveryReportRequest(r)) =
-                        stored_primitive(doc.as_bytes(), user, "delivery report")
-                    {
-                        u.pending_reports.push_back(r);
+                match stored_json::<Vec<String>>(&d.body, user, "delivery reports") {
+                    Some(docs) => {
+                        let mut all = true;
+                        for doc in docs {
+                            match stored_primitive(doc.as_bytes(), user, "delivery report") {
+                                Some(Primitive::DeliveryReportRequest(r)) => {
+                                    u.pending_reports.push_back(r)
+                                }
+                                _ => all = false,
+                            }
+                        }
+                        all
                     }
+                    None => false,
                 }
             }
-            other => tracing::warn!(user, kind = other, "unknown stored document"),
+            crate::feature::session::SESSIONS_DOCUMENT => {
+                match stored_json::<Vec<String>>(&d.body, user, "session cookies") {
+                    Some(cookies) => {
+                        // Sessions of the previous run: a login that tries to recover one gets
+                        // 502 and starts afresh (it would otherwise silently lose its
+                        // subscriptions).
+                        for c in cookies {
+                            st.ended_cookies
+                                .insert((d.user.clone(), c), crate::feature::session::PREVIOUS_RUN);
+                        }
+                        true
+                    }
+                    None => false,
+                }
+            }
+            k if k.starts_with(QUARANTINED) => true,
+            other => {
+                tracing::warn!(user, kind = other, "unknown stored document kind");
+                true
+            }
+        };
+        if !read {
+            q.count += 1;
+            q.writes.push(Write::PutDocument(UserDocument {
+                user: d.user.clone(),
+                kind: format!("{QUARANTINED}{}", d.kind),
+                body: d.body.clone(),
+            }));
         }
     }
     for m in snapshot.messages {
@@ -80,12 +120,23 @@ pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> State {
                 }
             }
             Err(e) => {
-                tracing::warn!(message = %m.message_id, error = %e, "stored message unreadable")
+                // Left in the store untouched (nothing writes over an undelivered message).
+                q.count += 1;
+                tracing::error!(message = %m.message_id, error = %e, "stored message unreadable: left in the store, not delivered")
             }
         }
     }
-    st
+    if q.count > 0 {
+        tracing::error!(
+            unreadable = q.count,
+            "stored records did not decode; copies of the documents are kept under `{QUARANTINED}<kind>`"
+        );
+    }
+    (st, q)
 }
+
+/// Prefix of the kind of a quarantined copy of an unreadable document.
+pub(crate) const QUARANTINED: &str = "quarantined:";
 
 /// The first primitive of a stored CSP document (logged and `None` when unreadable).
 fn stored_primitive(body: &[u8], user: &str, what: &str) -> Option<Primitive> {
@@ -97,7 +148,7 @@ fn stored_primitive(body: &[u8], user: &str, what: &str) -> Option<Primitive> {
             .next()
             .map(|t| t.primitive),
         Err(e) => {
-            tracing::warn!(user, error = %e, "stored {what} unreadable");
+            tracing::error!(user, error = %e, "stored {what} unreadable");
             None
         }
     }
@@ -108,7 +159,7 @@ fn stored_json<T: serde::de::DeserializeOwned>(body: &[u8], user: &str, what: &s
     match serde_json::from_slice(body) {
         Ok(v) => Some(v),
         Err(e) => {
-            tracing::warn!(user, error = %e, "stored {what} unreadable");
+            tracing::error!(user, error = %e, "stored {what} unreadable");
             None
         }
     }
@@ -117,7 +168,7 @@ fn stored_json<T: serde::de::DeserializeOwned>(body: &[u8], user: &str, what: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{UserDocument, UserRecord};
+    use crate::store::UserRecord;
 
     fn doc(kind: &str, body: &[u8]) -> UserDocument {
         UserDocument {
@@ -128,7 +179,7 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_documents_are_skipped_and_the_rest_loads() {
+    fn unreadable_documents_are_quarantined_and_the_rest_loads() {
         let snapshot = Snapshot {
             users: vec![UserRecord {
                 id: "wv:alice@localhost".into(),
@@ -144,7 +195,24 @@ mod tests {
             ],
             ..Default::default()
         };
-        let st = state_from(snapshot, &EngineConfig::default());
+        let (st, q) = state_from(snapshot, &EngineConfig::default());
+        assert_eq!(q.count, 3, "presence, blocking and reports did not decode");
+        let kinds: Vec<String> = q
+            .writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::PutDocument(d) => Some(d.kind.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "quarantined:presence",
+                "quarantined:blocking",
+                "quarantined:reports"
+            ]
+        );
         let u = st.users.get("wv:alice@localhost").expect("alice loaded");
         assert_eq!(
             u.watcher_history.get("wv:bob@localhost"),

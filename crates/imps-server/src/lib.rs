@@ -231,6 +231,12 @@ pub async fn start_with_store(
             settings.max_queued_logins,
         )?,
     });
+    let quarantine = app.engine.take_startup_writes();
+    if !quarantine.is_empty() {
+        app.commit(quarantine)
+            .await
+            .map_err(|e| anyhow::anyhow!("keeping unreadable stored documents aside: {e}"))?;
+    }
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
 

@@ -849,3 +849,22 @@ async fn base64_text_is_delivered_inline() {
         bob.logout().await.expect("logout");
     }
 }
+
+/// A message answered 200 is stored whatever text it carries: WBXML may carry characters XML
+/// cannot (C0 controls); such a message was stored as an empty document and lost at the next
+/// restart. Now it is stored as WBXML and survives.
+#[tokio::test]
+async fn text_xml_cannot_carry_survives_a_restart() {
+    let mut ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    let text = "bell\u{7} and tab\t";
+    {
+        let mut alice = ts.client("alice", Variant::V12_WBXML).await.expect("alice");
+        let p = send(&mut alice, text_message(&["bob"], &[], text, false)).await;
+        assert_eq!(code_of(&p), StatusCode::SUCCESS);
+        alice.logout().await.expect("logout");
+    }
+    ts.restart().await.expect("restart");
+    let mut bob = ts.client("bob", Variant::V13_WBXML).await.expect("bob");
+    let m = receive(&mut bob).await;
+    assert_eq!(text_of(&m), text, "delivered after the restart, as sent");
+}

@@ -138,7 +138,7 @@ fn accept(
     info: &MessageInfo,
     content: Option<&ContentData>,
     delivery_report: bool,
-) -> String {
+) -> Option<String> {
     let now = cx.now;
     let validity = info
         .validity
@@ -185,9 +185,15 @@ fn accept(
         None,
         Primitive::NewMessage(message.clone()),
     );
-    let document = imps_csp::encode_xml(&doc)
-        .map(String::into_bytes)
-        .unwrap_or_default();
+    // Stored as WBXML (it carries any text a client could send; XML cannot carry C0
+    // controls). A message that cannot be stored is refused, never answered 200 and lost.
+    let document = match imps_csp::encode_wbxml(&doc) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, "a message could not be stored: refused");
+            return None;
+        }
+    };
     let record = MessageRecord {
         recipient: recipient.to_owned(),
         message_id: message_id.clone(),
@@ -212,7 +218,7 @@ fn accept(
     for sid in sessions {
         queue_message_to_session(cx, &sid, recipient, &message_id);
     }
-    message_id
+    Some(message_id)
 }
 
 /// Queues one inbox message to one session of its recipient, by the session's delivery
@@ -303,14 +309,10 @@ pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
             continue;
         }
         let report = r.delivery_report == Some(true);
-        accepted.push(accept(
-            cx,
-            &sender,
-            &t,
-            &info,
-            r.content_data.as_ref(),
-            report,
-        ));
+        match accept(cx, &sender, &t, &info, r.content_data.as_ref(), report) {
+            Some(id) => accepted.push(id),
+            None => failures.add(StatusCode::INTERNAL_ERROR, t),
+        }
     }
     if accepted.is_empty() {
         return Primitive::Status(Status {

@@ -590,7 +590,8 @@ pub(crate) fn presence_document(user: &str, p: &PresenceSubList) -> Option<UserD
             presence_sub_list: p.clone(),
         }),
     );
-    let body = imps_csp::encode_xml(&m).ok()?.into_bytes();
+    // WBXML: it carries any text a client could send (XML cannot carry C0 controls).
+    let body = imps_csp::encode_wbxml(&m).ok()?;
     Some(UserDocument {
         user: user.to_owned(),
         kind: "presence".into(),
@@ -633,10 +634,15 @@ pub(crate) fn update_presence(cx: &mut Cx<'_>, sid: &str, r: UpdatePresenceReque
     let Some(u) = cx.st.users.get_mut(&user) else {
         return fail(StatusCode::INVALID_SESSION);
     };
-    u.presence.merge_from(&update);
-    if let Some(doc) = presence_document(&user, &u.presence) {
-        cx.writes.push(Write::PutDocument(doc));
-    }
+    let mut merged = u.presence.clone();
+    merged.merge_from(&update);
+    // Nothing changes unless it can be stored: a 200 is a promise that survives a restart.
+    let Some(doc) = presence_document(&user, &merged) else {
+        tracing::error!(user = %user, "a presence update could not be stored: refused");
+        return fail(StatusCode::INTERNAL_ERROR);
+    };
+    u.presence = merged;
+    cx.writes.push(Write::PutDocument(doc));
     notify_watchers(cx, &user, Some(&changed));
     sync_own_sessions(cx, &user, sid);
     status(StatusCode::SUCCESS).into()

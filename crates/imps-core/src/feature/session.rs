@@ -20,6 +20,7 @@ use crate::engine::{fail, insert_session, status, Cx, Engine, Outcome, Reply};
 use crate::feature::{im, presence, IMPLEMENTED};
 use crate::media::MediaType;
 use crate::state::{About, Agreed, Challenge, DeliveryMethod, Queued, SessionState, State};
+use crate::store::{UserDocument, Write};
 
 /// How long an ended session's id is remembered (later requests get its end code).
 const ENDED_MEMORY: u64 = 3600;
@@ -242,6 +243,7 @@ pub(crate) fn login(
             inbox_queued: false,
         },
     );
+    save_sessions(&mut cx, &user);
     tracing::info!(user = %user, session = %crate::redact(&sid), ?version, "login");
     presence::session_started(&mut cx, &sid);
     if !was_online {
@@ -312,9 +314,44 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
         });
     }
     cx.ended.push(sid.to_owned());
+    if s.cookie.is_some() {
+        save_sessions(cx, &s.user);
+    }
     tracing::info!(user = %s.user, session = %crate::redact(sid), code = code.0, "session ended");
     if last {
         presence::online_changed(cx, &s.user);
+    }
+}
+
+/// The per-user document listing the SessionCookies of the user's live sessions: after a
+/// restart, a login that tries to recover one of them gets 502 (the client starts afresh and
+/// subscribes again) instead of a new session that silently lost its subscriptions.
+pub(crate) const SESSIONS_DOCUMENT: &str = "sessions";
+
+/// When an ended cookie of the previous run is remembered from: never forgotten while the
+/// process runs (the list is as long as the sessions that were live at the restart).
+pub(crate) const PREVIOUS_RUN: u64 = u64::MAX - ENDED_MEMORY;
+
+/// Saves the cookies of `user`'s live sessions ([`SESSIONS_DOCUMENT`]).
+fn save_sessions(cx: &mut Cx<'_>, user: &str) {
+    let cookies: Vec<&str> = cx
+        .st
+        .users
+        .get(user)
+        .map(|u| {
+            u.sessions
+                .iter()
+                .filter_map(|sid| cx.st.sessions.get(sid))
+                .filter_map(|s| s.cookie.as_deref())
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Ok(body) = serde_json::to_vec(&cookies) {
+        cx.writes.push(Write::PutDocument(UserDocument {
+            user: user.to_owned(),
+            kind: SESSIONS_DOCUMENT.into(),
+            body,
+        }));
     }
 }
 
