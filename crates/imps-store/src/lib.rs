@@ -103,8 +103,9 @@ impl SqliteStore {
             Some(_) => {
                 return Err(StoreError(format!(
                     "the key file {} is not the key of {}: its digest secrets were sealed with \
-                     another key. Restore the key file saved with this database (or set \
-                     key_file to it); impsd will not start with a key that cannot open them",
+                     another key. Restore the key file saved with this database (or point \
+                     [server] key_file, --key-file, at it); impsd will not start with a key \
+                     that cannot open them",
                     key_file.display(),
                     path.display()
                 )))

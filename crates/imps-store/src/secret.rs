@@ -114,7 +114,7 @@ pub(crate) fn load_or_create_key(
         Err(KeyError::Missing) => Err(StoreError(format!(
             "the key file {} is missing, and the digest secrets in {} are encrypted with it: \
              restore it from the backup it was saved with (the key file and the database are \
-             backed up together), or set key_file to where it is",
+             backed up together), or point [server] key_file (--key-file) at it",
             path.display(),
             db.display()
         ))),
