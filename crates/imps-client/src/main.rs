@@ -1,5 +1,5 @@
-//! `imps`: the IMPS command-line client. `imps --server URL --user U --password P <command>`
-//! logs in and acts as a user (send, listen, presence, lists, block); `imps wbxml
+//! `imps`: the IMPS command-line client. `imps --server URL --user U <command>` (the password
+//! from `--password-file FILE`, `IMPS_PASSWORD` or a prompt; `--password P` still works) logs in and acts as a user (send, listen, presence, lists, block); `imps wbxml
 //! decode|encode` converts one CSP document between XML and WBXML; `imps bench` is the load
 //! generator.
 
@@ -17,6 +17,8 @@ use imps_client::commands;
 use imps_client::{Client, ClientConfig};
 use imps_csp::{CspVersion, Encoding};
 
+mod password;
+
 #[derive(Parser)]
 #[command(
     name = "imps",
@@ -30,9 +32,8 @@ struct Cli {
     /// User to log in as.
     #[arg(long, global = true)]
     user: Option<String>,
-    /// Password.
-    #[arg(long, global = true)]
-    password: Option<String>,
+    #[command(flatten)]
+    password: password::PasswordArgs,
     /// CSP version.
     #[arg(long, global = true, value_enum, default_value = "1.2")]
     csp: Csp,
@@ -222,9 +223,7 @@ async fn session(cli: Cli) -> anyhow::Result<()> {
         return imps_client::bench::run(cfg, args).await;
     }
     let user = cli.user.ok_or_else(|| anyhow!("--user is needed"))?;
-    let password = cli
-        .password
-        .ok_or_else(|| anyhow!("--password is needed"))?;
+    let password = cli.password.read(&format!("Password for {user}"))?;
     let mut c = Client::new(cfg)?;
     let sid = c.login(&user, &password).await?;
     c.negotiate().await?;

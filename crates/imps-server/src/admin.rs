@@ -1,5 +1,5 @@
-//! `impsd user add|del|list|passwd`: account administration, on the same data directory as a
-//! running server (which notices the change within a second).
+//! `impsd user add|del|list|passwd`: account administration, on the same data directory (and key
+//! file) as a running server (which notices the change within a second).
 
 use anyhow::{bail, Context as _};
 use imps_core::auth::hash_password;
@@ -33,7 +33,7 @@ fn record(id: String, password: &str, settings: &Settings) -> anyhow::Result<Use
 
 /// The store and the normalised id of `name`, which must exist (or must not, for `add`).
 fn account(settings: &Settings, name: &str, exists: bool) -> anyhow::Result<(SqliteStore, String)> {
-    let store = SqliteStore::open(&settings.data)?;
+    let store = settings.open_store()?;
     let id = account_id(name, settings)?;
     match (store.user(&id)?.is_some(), exists) {
         (true, false) => bail!("{id} exists"),
@@ -73,7 +73,7 @@ pub fn passwd(settings: &Settings, name: &str, password: &str) -> anyhow::Result
 
 /// The account ids, sorted.
 pub fn list(settings: &Settings) -> anyhow::Result<Vec<String>> {
-    let store = SqliteStore::open(&settings.data)?;
+    let store = settings.open_store()?;
     let mut ids: Vec<String> = store.load_users()?.into_iter().map(|u| u.id).collect();
     ids.sort();
     Ok(ids)
@@ -87,7 +87,7 @@ pub fn bulk_add(
     count: usize,
     password: &str,
 ) -> anyhow::Result<usize> {
-    let store = SqliteStore::open(&settings.data)?;
+    let store = settings.open_store()?;
     let template = record(String::new(), password, settings)?;
     let existing: std::collections::HashSet<String> =
         store.load_users()?.into_iter().map(|u| u.id).collect();

@@ -71,6 +71,8 @@ pub struct ServerSection {
     pub tls_key: Option<PathBuf>,
     /// Data directory (default ./impsd-data).
     pub data: Option<PathBuf>,
+    /// The key file sealing the digest secrets (default `<data>/secret.key`).
+    pub key_file: Option<PathBuf>,
     /// Default domain (default localhost).
     pub domain: Option<String>,
     /// Largest request body accepted, bytes (default 262144).
@@ -226,6 +228,8 @@ pub struct Settings {
     pub https: Option<(SocketAddr, PathBuf, PathBuf)>,
     /// Data directory.
     pub data: PathBuf,
+    /// The key file sealing the digest secrets; `None`: `<data>/secret.key`.
+    pub key_file: Option<PathBuf>,
     /// Largest request body.
     pub max_body_bytes: usize,
     /// Most logins waiting for the password check; beyond, 503 at once.
@@ -262,6 +266,7 @@ impl Default for Settings {
             http: SocketAddr::from(([127, 0, 0, 1], 8080)),
             https: None,
             data: PathBuf::from("impsd-data"),
+            key_file: None,
             max_body_bytes: 256 * 1024,
             max_queued_logins: 512,
             hash_cost: HashCost::default(),
@@ -282,6 +287,21 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The key file: `key_file`, or `secret.key` in the data directory.
+    pub fn key_file(&self) -> PathBuf {
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| self.data.join(imps_store::SqliteStore::KEY_FILE_NAME))
+    }
+
+    /// Opens the SQLite store in the data directory with the key file.
+    pub fn open_store(&self) -> anyhow::Result<imps_store::SqliteStore> {
+        Ok(imps_store::SqliteStore::open_with_key_file(
+            &self.data,
+            &self.key_file(),
+        )?)
+    }
+
     /// Reads a configuration file over the defaults.
     pub fn from_file(path: &Path) -> anyhow::Result<Settings> {
         let text =
@@ -301,6 +321,7 @@ impl Settings {
         if let Some(x) = f.server.data {
             s.data = x;
         }
+        s.key_file = f.server.key_file;
         if let Some(x) = f.server.domain {
             e.default_domain = x.to_lowercase();
         }

@@ -26,7 +26,6 @@ use std::time::Duration;
 
 use imps_core::store::{Store, StoreError, Write};
 use imps_core::{Engine, Wake};
-use imps_store::SqliteStore;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -153,7 +152,7 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 
 /// Opens the store in `settings.data`, loads it and starts serving.
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
-    let store = SqliteStore::open(&settings.data)?;
+    let store = settings.open_store()?;
     start_with_store(settings, Arc::new(store)).await
 }
 

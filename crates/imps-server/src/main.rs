@@ -14,6 +14,9 @@ use clap::{Parser, Subcommand};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use imps_server::{admin, Settings};
 
+mod password;
+use password::PasswordArgs;
+
 #[derive(Parser)]
 #[command(name = "impsd", version, about = "OMA IMPS (Wireless Village) server")]
 struct Cli {
@@ -23,6 +26,9 @@ struct Cli {
     /// Data directory (default ./impsd-data).
     #[arg(long, global = true)]
     data: Option<PathBuf>,
+    /// Key file sealing the stored digest secrets (default DATA/secret.key).
+    #[arg(long, global = true, value_name = "FILE")]
+    key_file: Option<PathBuf>,
     /// Default domain for names without one (default localhost).
     #[arg(long, global = true)]
     domain: Option<String>,
@@ -50,9 +56,8 @@ enum UserAction {
     Add {
         /// `alice`, `alice@domain` or `wv:alice@domain`.
         name: String,
-        /// Its password.
-        #[arg(long)]
-        password: String,
+        #[command(flatten)]
+        password: PasswordArgs,
     },
     /// Delete an account and everything it owns.
     Del {
@@ -67,17 +72,15 @@ enum UserAction {
         prefix: String,
         /// How many.
         count: usize,
-        /// Their password.
-        #[arg(long)]
-        password: String,
+        #[command(flatten)]
+        password: PasswordArgs,
     },
     /// Change a password.
     Passwd {
         /// The account.
         name: String,
-        /// The new password.
-        #[arg(long)]
-        password: String,
+        #[command(flatten)]
+        password: PasswordArgs,
     },
 }
 
@@ -88,6 +91,9 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     };
     if let Some(d) = &cli.data {
         s.data = d.clone();
+    }
+    if let Some(k) = &cli.key_file {
+        s.key_file = Some(k.clone());
     }
     if let Some(a) = cli.http {
         s.http = a;
@@ -123,6 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::User { action }) => {
             match action {
                 UserAction::Add { name, password } => {
+                    let password = password.read(&format!("Password for {name}"))?;
                     println!("added {}", admin::add(&s, &name, &password)?)
                 }
                 UserAction::Del { name } => println!("deleted {}", admin::delete(&s, &name)?),
@@ -135,11 +142,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     prefix,
                     count,
                     password,
-                } => println!(
-                    "added {} accounts",
-                    admin::bulk_add(&s, &prefix, count, &password)?
-                ),
+                } => {
+                    let password = password.read(&format!("Password for {prefix}*"))?;
+                    println!(
+                        "added {} accounts",
+                        admin::bulk_add(&s, &prefix, count, &password)?
+                    )
+                }
                 UserAction::Passwd { name, password } => {
+                    let password = password.read(&format!("New password for {name}"))?;
                     println!(
                         "changed the password of {}",
                         admin::passwd(&s, &name, &password)?

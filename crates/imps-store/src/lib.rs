@@ -11,6 +11,9 @@
 //!   batch queued while it was busy into one transaction and one fsync, then wakes the callers;
 //! - migrates the schema on open (`PRAGMA user_version`) and refuses a database written by a
 //!   newer impsd;
+//! - keeps the passwords that digest login needs sealed (XChaCha20-Poly1305) with a key kept in
+//!   a separate file, `<dir>/secret.key` by default, never in clear in the database; the data
+//!   directory is made mode 0700 and the database, its key file and its WAL 0600;
 //! - lets another process (the `impsd user ...` admin commands) write the same file while the
 //!   server runs; the server notices through [`Store::data_version`].
 //!
@@ -19,7 +22,7 @@
 //! know what the documents it stores mean. The PostgreSQL backend for clusters is not here yet.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -27,6 +30,7 @@ use rusqlite::Connection;
 use imps_core::store::{Snapshot, Store, StoreError, StoreHealth, UserRecord, Write};
 
 mod schema;
+mod secret;
 mod sql;
 mod writer;
 
@@ -43,6 +47,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// store flushes what is queued and stops the writer thread.
 pub struct SqliteStore {
     path: PathBuf,
+    sealer: Arc<secret::Sealer>,
     reader: Mutex<Connection>,
     writer: writer::Writer,
 }
@@ -51,15 +56,33 @@ impl SqliteStore {
     /// The database file's name inside the data directory.
     pub const FILE_NAME: &'static str = "impsd.sqlite3";
 
+    /// The key file's name inside the data directory (unless it is kept elsewhere).
+    pub const KEY_FILE_NAME: &'static str = "secret.key";
+
+    /// Length of the key in the key file, bytes.
+    pub const KEY_LEN: usize = secret::KEY_LEN;
+
+    /// [`SqliteStore::open_with_key_file`] with the key file in the data directory,
+    /// `<dir>/secret.key`.
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with_key_file(dir, &dir.join(Self::KEY_FILE_NAME))
+    }
+
     /// Opens (creating it and `dir` if needed) `<dir>/impsd.sqlite3`, migrates its schema and
-    /// starts the writer thread.
+    /// starts the writer thread. Digest secrets are sealed with the key in `key_file`, which is
+    /// created (32 random bytes, mode 0600) if neither it nor the database's key check exists.
+    ///
+    /// `dir` is created with mode 0700 and the database with 0600; an existing directory or
+    /// database file that lets group or others in is restricted to those modes, with a warning.
     ///
     /// Fails if the directory or file cannot be created or opened, if WAL mode cannot be
-    /// enabled, or if the database's schema is newer than this build knows.
-    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError(format!("create {}: {e}", dir.display())))?;
+    /// enabled, if the database's schema is newer than this build knows, or if the key file is
+    /// missing (while the database has secrets sealed with it), readable by others, of the wrong
+    /// length, or not the key the database's secrets were sealed with.
+    pub fn open_with_key_file(dir: &Path, key_file: &Path) -> Result<SqliteStore, StoreError> {
+        secret::prepare_dir(dir)?;
         let path = dir.join(Self::FILE_NAME);
+        secret::prepare_db_files(&path)?;
 
         let mut write = connect(&path)?;
         let mode: String = write
@@ -71,7 +94,29 @@ impl SqliteStore {
                 path.display()
             )));
         }
-        schema::migrate(&mut write)?;
+        // A key may be created only for a database that has no secrets sealed with another.
+        let had_key_check = schema::key_check(&write)?.is_some();
+        let sealer = Arc::new(secret::load_or_create_key(key_file, !had_key_check, &path)?);
+        schema::migrate(&mut write, &sealer)?;
+        match schema::key_check(&write)? {
+            Some(check) if sealer.matches(&check) => {}
+            Some(_) => {
+                return Err(StoreError(format!(
+                    "the key file {} is not the key of {}: its digest secrets were sealed with \
+                     another key. Restore the key file saved with this database (or point \
+                     [server] key_file, --key-file, at it); impsd will not start with a key \
+                     that cannot open them",
+                    key_file.display(),
+                    path.display()
+                )))
+            }
+            None => {
+                return Err(StoreError(format!(
+                    "{} has no key check (damaged database?)",
+                    path.display()
+                )))
+            }
+        }
 
         let read = connect(&path)?;
         read.pragma_update(None, "query_only", true)
@@ -81,7 +126,8 @@ impl SqliteStore {
         Ok(SqliteStore {
             path,
             reader: Mutex::new(read),
-            writer: writer::Writer::start(write)?,
+            writer: writer::Writer::start(write, Arc::clone(&sealer))?,
+            sealer,
         })
     }
 
@@ -92,7 +138,7 @@ impl SqliteStore {
 
     /// Reads one account (for the admin commands).
     pub fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
-        sql::user(&self.reader(), id).map_err(store_err("read user"))
+        sql::user(&self.reader(), id, &self.sealer).map_err(store_err("read user"))
     }
 
     /// How many transactions the writer thread has committed since the store was opened. With
@@ -124,13 +170,13 @@ impl Store for SqliteStore {
         let mut conn = self.reader();
         // One read transaction: a consistent snapshot even while someone writes.
         let tx = conn.transaction().map_err(store_err("begin load"))?;
-        let snapshot = sql::load(&tx).map_err(store_err("load"))?;
+        let snapshot = sql::load(&tx, &self.sealer).map_err(store_err("load"))?;
         tx.commit().map_err(store_err("end load"))?;
         Ok(snapshot)
     }
 
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        sql::load_users(&self.reader()).map_err(store_err("load users"))
+        sql::load_users(&self.reader(), &self.sealer).map_err(store_err("load users"))
     }
 
     fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {

@@ -4,20 +4,30 @@
 //! applies the missing ones in order, in one transaction; a database with a higher version than
 //! [`MIGRATIONS`] knows was written by a newer impsd and is refused.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
 
 use imps_core::store::StoreError;
 
+use crate::secret::Sealer;
 use crate::store_err;
+
+/// One schema migration.
+pub(crate) enum Migration {
+    /// Plain SQL.
+    Sql(&'static str),
+    /// Version 2: digest secrets sealed with the key file ([`seal_digest_secrets`]).
+    SealDigestSecrets,
+}
 
 /// Migration `i` takes the schema from version `i` to version `i + 1`. Append only: a migration
 /// that has shipped is never edited.
-pub(crate) const MIGRATIONS: &[&str] = &[
-    // 1: the initial schema. Everything a user owns references `users` with ON DELETE CASCADE,
-    // so deleting an account deletes its lists, its undelivered messages and its documents, and
-    // nothing can be stored for an account that does not exist. Tables are rowid tables on
-    // purpose: `rowid` is the insertion order used to load lists and messages deterministically.
-    r#"
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(
+        // 1: the initial schema. Everything a user owns references `users` with ON DELETE CASCADE,
+        // so deleting an account deletes its lists, its undelivered messages and its documents, and
+        // nothing can be stored for an account that does not exist. Tables are rowid tables on
+        // purpose: `rowid` is the insertion order used to load lists and messages deterministically.
+        r#"
 CREATE TABLE users (
     id            TEXT NOT NULL PRIMARY KEY,
     password_hash TEXT NOT NULL,
@@ -53,15 +63,93 @@ CREATE TABLE documents (
     PRIMARY KEY (user, kind)
 ) STRICT;
 "#,
+    ),
+    // 2: digest secrets sealed (issue 9): `users.digest_secret` (the password in clear) becomes
+    // `users.digest_sealed` (XChaCha20-Poly1305 under the key file), and `meta` holds the key
+    // check.
+    Migration::SealDigestSecrets,
 ];
 
+/// Migration 2: seals every clear digest secret into the new `digest_sealed` column, drops the
+/// clear column and stores the key check. The caller runs it with `secure_delete` on, so the
+/// clear text is overwritten in the database's pages, not merely unlinked.
+fn seal_digest_secrets(conn: &Connection, sealer: &Sealer) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE meta (
+             name  TEXT NOT NULL PRIMARY KEY,
+             value BLOB NOT NULL
+         ) STRICT;
+         ALTER TABLE users ADD COLUMN digest_sealed BLOB;",
+    )
+    .map_err(store_err("add the sealed digest column"))?;
+    let clear: Vec<(String, String)> = {
+        let mut stmt = conn
+            .prepare("SELECT id, digest_secret FROM users WHERE digest_secret IS NOT NULL")
+            .map_err(store_err("read clear digest secrets"))?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(store_err("read clear digest secrets"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(store_err("read clear digest secrets"))?
+    };
+    for (id, secret) in &clear {
+        conn.execute(
+            "UPDATE users SET digest_sealed = ?2, digest_secret = NULL WHERE id = ?1",
+            params![id, sealer.seal(id, secret)],
+        )
+        .map_err(store_err("seal a digest secret"))?;
+    }
+    conn.execute_batch("ALTER TABLE users DROP COLUMN digest_secret;")
+        .map_err(store_err("drop the clear digest column"))?;
+    conn.execute(
+        "INSERT INTO meta (name, value) VALUES ('key_check', ?1)",
+        params![sealer.key_check()],
+    )
+    .map_err(store_err("store the key check"))?;
+    if !clear.is_empty() {
+        tracing::info!(accounts = clear.len(), "sealed the clear digest secrets");
+    }
+    Ok(())
+}
+
+/// The key check stored in the database, if it has one (schema version 2 and later).
+pub(crate) fn key_check(conn: &Connection) -> Result<Option<Vec<u8>>, StoreError> {
+    let has_meta: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(store_err("look for the key check"))?;
+    if !has_meta {
+        return Ok(None);
+    }
+    conn.query_row(
+        "SELECT value FROM meta WHERE name = 'key_check'",
+        [],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(store_err("read the key check"))
+}
+
 /// Brings the schema of `conn`'s database up to date.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+pub(crate) fn migrate(conn: &mut Connection, sealer: &Sealer) -> Result<(), StoreError> {
     let known = MIGRATIONS.len();
     // The common case, an up-to-date database, takes no write lock.
     if schema_version(conn)? == known {
         return Ok(());
     }
+    // Removed rows are overwritten, not merely unlinked: migration 2 removes clear passwords.
+    conn.pragma_update(None, "secure_delete", true)
+        .map_err(store_err("enable secure_delete"))?;
+    let result = migrate_locked(conn, sealer, known);
+    conn.pragma_update(None, "secure_delete", false)
+        .map_err(store_err("disable secure_delete"))?;
+    result
+}
+
+fn migrate_locked(conn: &mut Connection, sealer: &Sealer, known: usize) -> Result<(), StoreError> {
     // Another process may be migrating at the same time: take the write lock, then look again.
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -73,15 +161,34 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
              refusing to open it"
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        tx.execute_batch(sql)
-            .map_err(store_err(&format!("migration to schema version {}", i + 1)))?;
+    for (i, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+        match migration {
+            Migration::Sql(sql) => tx
+                .execute_batch(sql)
+                .map_err(store_err(&format!("migration to schema version {}", i + 1)))?,
+            Migration::SealDigestSecrets => seal_digest_secrets(&tx, sealer)?,
+        }
     }
     let known_i64 = i64::try_from(known).map_err(store_err("schema version"))?;
     tx.pragma_update(None, "user_version", known_i64)
         .map_err(store_err("set schema version"))?;
     tx.commit().map_err(store_err("commit migration"))?;
     tracing::info!(from = version, to = known, "migrated the database schema");
+    if version > 0 && version < 2 {
+        // The clear digest secrets were overwritten in the WAL's copies of their pages; copy
+        // those into the database file and empty the WAL, so the clear text is gone from both.
+        let (busy, _, _): (i64, i64, i64) = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .map_err(store_err("checkpoint after sealing the digest secrets"))?;
+        if busy != 0 {
+            tracing::warn!(
+                "another process is reading the database: the clear digest secrets stay in its \
+                 file until the next checkpoint"
+            );
+        }
+    }
     Ok(())
 }
 

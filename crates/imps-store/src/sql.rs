@@ -6,19 +6,27 @@ use imps_core::store::{
     ContactListRecord, MessageRecord, Snapshot, UserDocument, UserRecord, Write,
 };
 
-/// Applies one write. The caller owns the transaction.
-pub(crate) fn apply(conn: &Connection, write: &Write) -> rusqlite::Result<()> {
+use crate::secret::Sealer;
+
+/// Applies one write, sealing digest secrets. The caller owns the transaction.
+pub(crate) fn apply(conn: &Connection, write: &Write, sealer: &Sealer) -> rusqlite::Result<()> {
     match write {
         Write::PutUser(user) => {
             // An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and the
             // deletion would cascade to everything the user owns.
             conn.prepare_cached(
-                "INSERT INTO users (id, password_hash, digest_secret) VALUES (?1, ?2, ?3)
+                "INSERT INTO users (id, password_hash, digest_sealed) VALUES (?1, ?2, ?3)
                  ON CONFLICT (id) DO UPDATE SET
                      password_hash = excluded.password_hash,
-                     digest_secret = excluded.digest_secret",
+                     digest_sealed = excluded.digest_sealed",
             )?
-            .execute(params![user.id, user.password_hash, user.digest_secret])?;
+            .execute(params![
+                user.id,
+                user.password_hash,
+                user.digest_secret
+                    .as_deref()
+                    .map(|secret| sealer.seal(&user.id, secret))
+            ])?;
         }
         Write::DeleteUser(id) => {
             // Lists, messages and documents go with it (ON DELETE CASCADE).
@@ -99,9 +107,9 @@ pub(crate) fn describe(write: &Write) -> String {
 }
 
 /// Reads everything. The caller runs this in one read transaction, so the snapshot is consistent.
-pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Snapshot> {
+pub(crate) fn load(conn: &Connection, sealer: &Sealer) -> rusqlite::Result<Snapshot> {
     Ok(Snapshot {
-        users: load_users(conn)?,
+        users: load_users(conn, sealer)?,
         lists: collect(
             conn,
             "SELECT owner, id, display_name, is_default, members FROM contact_lists
@@ -129,19 +137,23 @@ pub(crate) fn load(conn: &Connection) -> rusqlite::Result<Snapshot> {
     })
 }
 
-/// Reads every account, ordered by id.
-pub(crate) fn load_users(conn: &Connection) -> rusqlite::Result<Vec<UserRecord>> {
+/// Reads every account, ordered by id, opening the digest secrets.
+pub(crate) fn load_users(conn: &Connection, sealer: &Sealer) -> rusqlite::Result<Vec<UserRecord>> {
     collect(
         conn,
-        "SELECT id, password_hash, digest_secret FROM users ORDER BY id",
-        user_from_row,
+        "SELECT id, password_hash, digest_sealed FROM users ORDER BY id",
+        |row| user_from_row(row, sealer),
     )
 }
 
-/// Reads one account.
-pub(crate) fn user(conn: &Connection, id: &str) -> rusqlite::Result<Option<UserRecord>> {
-    conn.prepare_cached("SELECT id, password_hash, digest_secret FROM users WHERE id = ?1")?
-        .query_row(params![id], user_from_row)
+/// Reads one account, opening its digest secret.
+pub(crate) fn user(
+    conn: &Connection,
+    id: &str,
+    sealer: &Sealer,
+) -> rusqlite::Result<Option<UserRecord>> {
+    conn.prepare_cached("SELECT id, password_hash, digest_sealed FROM users WHERE id = ?1")?
+        .query_row(params![id], |row| user_from_row(row, sealer))
         .optional()
 }
 
@@ -155,11 +167,30 @@ fn collect<T>(
     rows.collect()
 }
 
-fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
+/// An account row. A digest secret that does not open with the key is an error, not a
+/// missing secret: the key file is not the database's (the store checks it when it opens) or
+/// the row is damaged, and logins must not fail silently because of it.
+fn user_from_row(row: &Row<'_>, sealer: &Sealer) -> rusqlite::Result<UserRecord> {
+    let id: String = row.get(0)?;
+    let sealed: Option<Vec<u8>> = row.get(2)?;
+    let digest_secret = match sealed {
+        None => None,
+        Some(sealed) => Some(sealer.open(&id, &sealed).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                2,
+                rusqlite::types::Type::Blob,
+                format!(
+                    "the digest secret of {id} does not decrypt with the key file \
+                     (another key, or a damaged row)"
+                )
+                .into(),
+            )
+        })?),
+    };
     Ok(UserRecord {
-        id: row.get(0)?,
+        id,
         password_hash: row.get(1)?,
-        digest_secret: row.get(2)?,
+        digest_secret,
     })
 }
 

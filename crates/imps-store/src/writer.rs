@@ -15,6 +15,7 @@ use rusqlite::Connection;
 
 use imps_core::store::{StoreError, Write};
 
+use crate::secret::Sealer;
 use crate::sql;
 
 /// The writer thread and the queue it serves.
@@ -63,7 +64,7 @@ pub(crate) type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
 impl Writer {
     /// Starts the writer thread on `conn`.
-    pub(crate) fn start(conn: Connection) -> Result<Writer, StoreError> {
+    pub(crate) fn start(conn: Connection, sealer: Arc<Sealer>) -> Result<Writer, StoreError> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             work: Condvar::new(),
@@ -75,7 +76,7 @@ impl Writer {
             .spawn({
                 let shared = Arc::clone(&shared);
                 let conn = Arc::clone(&conn);
-                move || run(&shared, &conn)
+                move || run(&shared, &conn, &sealer)
             })
             .map_err(|e| StoreError(format!("start the writer thread: {e}")))?;
         Ok(Writer {
@@ -177,7 +178,7 @@ impl Drop for Pause<'_> {
 }
 
 /// The writer thread.
-fn run(shared: &Shared, conn: &Mutex<Connection>) {
+fn run(shared: &Shared, conn: &Mutex<Connection>, sealer: &Sealer) {
     // However this thread ends, waiters must not hang: mark the queue dead and drop its batches
     // (their callers then get an error).
     let _stopped = OnExit(shared);
@@ -197,7 +198,7 @@ fn run(shared: &Shared, conn: &Mutex<Connection>) {
         };
         let results = {
             let conn = lock(conn);
-            commit_group(&conn, &group)
+            commit_group(&conn, &group, sealer)
         };
         match results {
             Ok(per_batch) => {
@@ -234,10 +235,14 @@ impl Drop for OnExit<'_> {
 /// Applies a group in one transaction. `Err`: the whole group failed and nothing of it was
 /// applied. `Ok`: the transaction committed; one result per batch (a failed batch was rolled
 /// back to its savepoint). Errors are strings here because every waiter gets its own copy.
-fn commit_group(conn: &Connection, group: &[Batch]) -> Result<Vec<Result<(), String>>, StoreError> {
+fn commit_group(
+    conn: &Connection,
+    group: &[Batch],
+    sealer: &Sealer,
+) -> Result<Vec<Result<(), String>>, StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(|e| StoreError(format!("begin transaction: {e}")))?;
-    let outcome = apply_group(conn, group).and_then(|results| {
+    let outcome = apply_group(conn, group, sealer).and_then(|results| {
         conn.execute_batch("COMMIT")
             .map_err(|e| format!("commit: {e}"))?;
         Ok(results)
@@ -253,12 +258,16 @@ fn commit_group(conn: &Connection, group: &[Batch]) -> Result<Vec<Result<(), Str
     })
 }
 
-fn apply_group(conn: &Connection, group: &[Batch]) -> Result<Vec<Result<(), String>>, String> {
+fn apply_group(
+    conn: &Connection,
+    group: &[Batch],
+    sealer: &Sealer,
+) -> Result<Vec<Result<(), String>>, String> {
     let mut results = Vec::with_capacity(group.len());
     for batch in group {
         conn.execute_batch("SAVEPOINT batch")
             .map_err(|e| format!("savepoint: {e}"))?;
-        match apply_batch(conn, &batch.writes) {
+        match apply_batch(conn, &batch.writes, sealer) {
             Ok(()) => {
                 conn.execute_batch("RELEASE batch")
                     .map_err(|e| format!("release savepoint: {e}"))?;
@@ -279,9 +288,9 @@ fn apply_group(conn: &Connection, group: &[Batch]) -> Result<Vec<Result<(), Stri
     Ok(results)
 }
 
-fn apply_batch(conn: &Connection, writes: &[Write]) -> Result<(), String> {
+fn apply_batch(conn: &Connection, writes: &[Write], sealer: &Sealer) -> Result<(), String> {
     for write in writes {
-        sql::apply(conn, write).map_err(|e| format!("{}: {e}", sql::describe(write)))?;
+        sql::apply(conn, write, sealer).map_err(|e| format!("{}: {e}", sql::describe(write)))?;
     }
     Ok(())
 }

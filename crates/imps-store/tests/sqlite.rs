@@ -246,7 +246,7 @@ fn database_settings() {
     let version: i64 = raw
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, 1);
+    assert_eq!(version, 2, "schema 2: digest secrets sealed");
     drop(store);
 }
 
