@@ -37,8 +37,10 @@ pub struct Wake {
 pub struct Reached {
     /// Host announced as `TCPAddress` for standalone TCP CIR.
     pub tcp_cir_host: Option<String>,
-    /// URL announced for standalone HTTP CIR (without the `?session=` query).
+    /// URL announced for standalone HTTP CIR (without the `?token=` query).
     pub http_cir_url: Option<String>,
+    /// The client's address (login challenges are kept per source address).
+    pub peer: Option<std::net::IpAddr>,
 }
 
 /// What handling one request (or one tick) produced.
@@ -288,7 +290,7 @@ impl Engine {
     ) -> Outcome {
         if let Some(t) = msg.session.transactions.first() {
             if let Primitive::LoginRequest(req) = &t.primitive {
-                return feature::session::login(self, &self.state, &msg, req, t, now);
+                return feature::session::login(self, &self.state, &msg, req, t, now, reached.peer);
             }
         }
         let mut st = self.state.lock();

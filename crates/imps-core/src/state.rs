@@ -39,6 +39,8 @@ pub(crate) struct Challenge {
     pub nonce: String,
     pub scheme: &'static str,
     pub expires: u64,
+    /// The address the first leg came from.
+    pub source: Option<std::net::IpAddr>,
 }
 
 /// One account and what it owns.

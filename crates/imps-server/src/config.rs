@@ -105,6 +105,14 @@ pub struct AuthSection {
     pub require_client_id: Option<bool>,
     /// Requests naming another ClientID than their login's get 604 (default false).
     pub bind_client_id: Option<bool>,
+    /// Login attempts one address may make at once (default 30)…
+    pub login_burst_per_ip: Option<f64>,
+    /// …and per second after that (default 2).
+    pub login_rate_per_ip: Option<f64>,
+    /// Failed logins of one account from one address before that address is slowed (default 5)…
+    pub failed_login_burst: Option<f64>,
+    /// …and one more allowed every this many seconds (default 60).
+    pub failed_login_every: Option<f64>,
     /// argon2id memory, KiB (default 19456).
     pub hash_memory_kib: Option<u32>,
     /// argon2id iterations (default 2).
@@ -256,6 +264,8 @@ pub struct Settings {
     pub cir_helo_timeout: std::time::Duration,
     /// A TCP CIR connection that says nothing (no `PING`) for this long is closed.
     pub cir_idle_timeout: std::time::Duration,
+    /// Login throttle (attempts per address, failures per account and address).
+    pub login_limits: crate::throttle::LoginLimits,
     /// Engine settings.
     pub engine: EngineConfig,
 }
@@ -281,6 +291,7 @@ impl Default for Settings {
             cir_helo_timeout: std::time::Duration::from_secs(30),
             // Android PINGs every 20 minutes.
             cir_idle_timeout: std::time::Duration::from_secs(45 * 60),
+            login_limits: crate::throttle::LoginLimits::default(),
             engine: EngineConfig::default(),
         }
     }
@@ -416,6 +427,19 @@ impl Settings {
             s.http_conns.max_per_trusted = x.max(1);
             s.cir_conns.max_per_trusted = x.max(1);
         }
+        if let Some(x) = f.auth.login_burst_per_ip {
+            s.login_limits.per_ip_burst = x.max(1.0);
+        }
+        if let Some(x) = f.auth.login_rate_per_ip {
+            s.login_limits.per_ip_rate = x.max(0.0);
+        }
+        if let Some(x) = f.auth.failed_login_burst {
+            s.login_limits.failures_burst = x.max(1.0);
+        }
+        if let Some(x) = f.auth.failed_login_every {
+            s.login_limits.failures_rate = if x > 0.0 { 1.0 / x } else { 0.0 };
+        }
+        s.login_limits.trusted = s.http_conns.trusted.clone();
         if let Some(x) = f.cir.helo_timeout {
             s.cir_helo_timeout = secs(x.max(1));
         }

@@ -184,7 +184,10 @@ fn reached(app: &App, req: &Request<Incoming>, conn: Conn) -> Reached {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         ip => ip,
     });
-    let mut r = Reached::default();
+    let mut r = Reached {
+        peer: Some(conn.peer.ip()),
+        ..Reached::default()
+    };
     if app.tcp_cir_per_request {
         // TCPAddress: the Host header when it is an IP literal, else the address the
         // connection reached (a name in Host may not resolve on a handset).
@@ -275,6 +278,24 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
     body.hash(&mut hasher);
     let fingerprint = hasher.finish();
     let now = now();
+    let login_of = if Engine::is_slow(&msg) {
+        app.engine.login_user(&msg)
+    } else {
+        None
+    };
+    if let Some(user) = &login_of {
+        // Before any password work: attempts per address, failures per account and address.
+        if let Err(why) = app.logins_throttle.check(peer.ip(), user) {
+            tracing::warn!(%peer, user = %user, ?why, "login throttled: 503");
+            let mut m = status_message(version, sid, tid, StatusCode::SERVICE_UNAVAILABLE);
+            if let Some(t) = m.session.transactions.first_mut() {
+                if let Primitive::Status(st) = &mut t.primitive {
+                    st.result.description = Some("Too many login attempts: try again later".into());
+                }
+            }
+            return reply(Some(&m), encoding, media);
+        }
+    }
     let outcome = if Engine::is_slow(&msg) {
         let engine = app.engine.clone();
         let store = app.store.clone();
@@ -306,6 +327,26 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
     } else {
         app.engine.handle_reached(msg, now, fingerprint, reached)
     };
+    if let Some(user) = &login_of {
+        let code = outcome.response.as_ref().and_then(|m| {
+            m.session
+                .transactions
+                .first()
+                .and_then(|t| match &t.primitive {
+                    Primitive::LoginResponse(r) => Some(r.result.code),
+                    _ => None,
+                })
+        });
+        if let Some(code) = code.filter(|c| LOGIN_FAILURES.contains(c)) {
+            // One line per failure, in a form fail2ban reads (docs/security.md).
+            tracing::warn!(
+                "login failed for {user} from {} (status {})",
+                peer.ip(),
+                code.0
+            );
+            app.logins_throttle.failed(peer.ip(), user);
+        }
+    }
     let Outcome {
         response,
         writes,
@@ -331,6 +372,10 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
     }
     reply(response.as_ref(), encoding, media)
 }
+
+/// Login answers that mean a wrong guess: invalid password (409), unknown user (531), a
+/// digest that does not match (409) or a missing challenge (409).
+const LOGIN_FAILURES: [StatusCode; 2] = [StatusCode::INVALID_PASSWORD, StatusCode::UNKNOWN_USER];
 
 /// The media type of the answer: the client's own spelling when it sent a CSP or XML type.
 fn media_type(given: Option<HeaderValue>, encoding: Encoding) -> HeaderValue {

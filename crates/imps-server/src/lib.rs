@@ -16,6 +16,7 @@ pub mod conns;
 pub mod http;
 mod listen;
 pub mod pool;
+pub mod throttle;
 
 use std::net::SocketAddr;
 
@@ -49,6 +50,8 @@ pub struct App {
     pub http_conns: Arc<conns::Tracker>,
     /// Open standalone TCP CIR connections, under their caps.
     pub cir_conns: Arc<conns::Tracker>,
+    /// Login attempts and failures per address and account.
+    pub logins_throttle: throttle::LoginThrottle,
     /// Whether the TCPAddress announced is the address each client reached (TCP CIR listens
     /// on every address and the operator announced none).
     pub tcp_cir_per_request: bool,
@@ -225,6 +228,7 @@ pub async fn start_with_store(
         http_conns: conns::Tracker::new(settings.http_conns.clone()),
         cir_conns: conns::Tracker::new(settings.cir_conns.clone()),
         tcp_cir_per_request,
+        logins_throttle: throttle::LoginThrottle::new(settings.login_limits.clone()),
         logins: pool::LoginPool::new(
             std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             settings.max_queued_logins,

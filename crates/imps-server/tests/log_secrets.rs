@@ -64,6 +64,10 @@ async fn logs_do_not_carry_session_ids_tokens_or_passwords() {
     bob.logout().await.expect("logout");
     let text = String::from_utf8_lossy(&logs.0.lock().expect("logs")).to_string();
     assert!(text.contains("session ended"), "the capture works: {text}");
+    assert!(
+        text.contains("login failed for wv:alice@localhost from 127.0.0.1"),
+        "a failed login is logged with user and address for fail2ban:\n{text}"
+    );
     assert!(!text.contains(&sid), "a SessionID in the logs:\n{text}");
     assert!(!text.contains(&token), "a CIR token in the logs");
     assert!(!text.contains("bob-pw"), "a password in the logs");

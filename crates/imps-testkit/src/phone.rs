@@ -145,6 +145,21 @@ impl Phone {
         }
     }
 
+    /// A handset whose connections come from `local` (another address of this machine,
+    /// e.g. 127.0.0.2: a second source for the server's per-address limits).
+    pub fn from_address(
+        url: &str,
+        version: CspVersion,
+        wire: Wire,
+        local: std::net::IpAddr,
+    ) -> Phone {
+        let mut p = Phone::new(url, version, wire);
+        if let Ok(c) = reqwest::Client::builder().local_address(local).build() {
+            p.http = c;
+        }
+        p
+    }
+
     /// The whole document around one transaction: `content` is the primitive element as XML.
     pub fn document(&self, mode: &str, tid: Option<&str>, content: &str) -> String {
         let (csp, trc) = namespaces(self.version);

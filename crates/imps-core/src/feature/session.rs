@@ -1,6 +1,7 @@
 //! Session management (csp-reference.md §2): login (2-way and 4-way), logout, keep-alive,
 //! capability and service negotiation, GetSPInfo, polling and acknowledgements, expiry.
 
+use std::collections::HashMap;
 use std::collections::{HashSet, VecDeque};
 
 use imps_csp::model::common::{ClientId, CspResult};
@@ -26,8 +27,14 @@ use crate::store::{UserDocument, Write};
 const ENDED_MEMORY: u64 = 3600;
 
 /// Outstanding 4-way login challenges per user: they are handed out before any password is
-/// checked, so a flood of first legs replaces the oldest instead of growing without bound.
-const MAX_CHALLENGES_PER_USER: usize = 8;
+/// checked, so the list is bounded. Beyond it, the oldest challenge of the source address that
+/// holds the most goes: strangers hammering an account evict their own challenges, never the
+/// owner's.
+const MAX_CHALLENGES_PER_USER: usize = 64;
+
+/// Outstanding challenges of one user for one source address: a source asking for more
+/// replaces its own oldest.
+const MAX_CHALLENGES_PER_SOURCE: usize = 4;
 
 /// The longest SessionCookie or ClientID value accepted at login (bytes). Real clients send
 /// a few dozen; the cookie travels in every CIR message and is kept with the session.
@@ -41,6 +48,7 @@ pub(crate) fn login(
     req: &LoginRequest,
     t: &Transaction,
     now: u64,
+    peer: Option<std::net::IpAddr>,
 ) -> Outcome {
     let cfg = engine.config();
     let version = msg.version;
@@ -118,8 +126,23 @@ pub(crate) fn login(
                 let mut st = state.lock();
                 let list = st.challenges.entry(user.clone()).or_default();
                 list.retain(|(c, _)| *c != cookie_key);
-                if list.len() >= MAX_CHALLENGES_PER_USER {
-                    list.pop_front();
+                let mine = list.iter().filter(|(_, c)| c.source == peer).count();
+                let evict = if mine >= MAX_CHALLENGES_PER_SOURCE {
+                    Some(peer)
+                } else if list.len() >= MAX_CHALLENGES_PER_USER {
+                    // The source holding the most challenges gives up its oldest.
+                    let mut counts: HashMap<Option<std::net::IpAddr>, usize> = HashMap::new();
+                    for (_, c) in list.iter() {
+                        *counts.entry(c.source).or_default() += 1;
+                    }
+                    counts.into_iter().max_by_key(|(_, n)| *n).map(|(s, _)| s)
+                } else {
+                    None
+                };
+                if let Some(source) = evict {
+                    if let Some(pos) = list.iter().position(|(_, c)| c.source == source) {
+                        list.remove(pos);
+                    }
                 }
                 list.push_back((
                     cookie_key,
@@ -127,6 +150,7 @@ pub(crate) fn login(
                         nonce: nonce.clone(),
                         scheme,
                         expires: now + cfg.nonce_lifetime,
+                        source: peer,
                     },
                 ));
                 drop(st);
