@@ -101,6 +101,12 @@ impl TestServer {
             http: "127.0.0.1:0".parse().expect("literal address"),
             data: dir.to_owned(),
             hash_cost: TEST_HASH,
+            // Scenario tests log in many times from 127.0.0.1: it counts as a trusted proxy
+            // for the login throttle. Throttling tests guess from 127.0.0.2.
+            login_limits: imps_server::throttle::LoginLimits {
+                trusted: vec!["127.0.0.1".parse().expect("literal address")],
+                ..Default::default()
+            },
             ..Settings::default()
         }
     }
