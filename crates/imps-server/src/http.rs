@@ -248,13 +248,17 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
         Encoding::Xml
     });
     let media = media_type(given_type, encoding);
-    let msg = match imps_csp::decode(&body, &Limits::default()) {
+    // Every decode limit follows the body limit: in particular the budget of decoded bytes
+    // (16 per body byte, at most 16 MiB), so that a small body cannot make the server build
+    // text far larger than itself before any session check.
+    let limits = Limits::for_body(max);
+    let msg = match imps_csp::decode(&body, &limits) {
         Ok(m) => m,
         Err(e) => {
             let code = e.status_code();
             // Echo what could be read: an error without the TransactionID hangs a real
             // client (csp-reference §11.1).
-            let got = imps_csp::salvage(&body, Limits::default());
+            let got = imps_csp::salvage(&body, limits);
             tracing::warn!(%peer, error = %e, code = code.0, tid = ?got.transaction_id, "undecodable request");
             let version = got.version.unwrap_or_else(|| guess_version(&body));
             let m = status_message(version, got.session_id, got.transaction_id, code);

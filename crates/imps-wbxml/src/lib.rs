@@ -8,7 +8,8 @@
 //! OMA IMPS / Wireless Village CSP tables).
 //!
 //! * [`Reader`] is a zero-copy pull parser producing [`Event`]s. It enforces [`Limits`]
-//!   on depth, element count, string, opaque, string-table and input size, never panics
+//!   on depth, element count, string, opaque, string-table and input size and on the
+//!   total of decoded bytes, never panics
 //!   on any input and reports every error with its byte offset.
 //! * [`Writer`] produces a document from element / text / opaque / extension calls,
 //!   choosing tokens from the table and falling back to `LITERAL` for unknown names.
@@ -80,7 +81,7 @@ mod writer;
 pub use error::Error;
 pub use event::{Attribute, Event, Token};
 pub use header::{read_header, Header, PublicId};
-pub use limits::Limits;
+pub use limits::{Limits, DECODED_BYTES_PER_INPUT_BYTE, MAX_DECODED_BYTES, MIN_DECODED_BUDGET};
 pub use mb::{read_mb_u32, write_mb_u32};
 pub use reader::Reader;
 pub use table::TokenTable;

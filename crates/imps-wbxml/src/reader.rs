@@ -45,6 +45,10 @@ pub struct Reader<'a, T: TokenTable + ?Sized> {
     keep_attributes: bool,
     report_unknown_tags: bool,
     state: State,
+    /// Bytes of strings and `OPAQUE` handed out so far (see [`Limits::max_decoded_bytes`]).
+    decoded: usize,
+    /// This document's budget of decoded bytes.
+    decoded_budget: usize,
     error: Option<Error>,
     /// Attributes of the last `Start` (or the target and data of the last `Pi`).
     attrs: Vec<Attribute<'a>>,
@@ -67,6 +71,18 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
             0 | 3 | 106 => {}
             charset => return Err(Error::UnsupportedCharset { charset }),
         }
+        let decoded_budget = limits.decoded_budget(input.len());
+        let mut decoded = 0;
+        if let crate::PublicId::Literal(id) = &raw.header.public_id {
+            decoded = id.len();
+            if decoded > decoded_budget {
+                return Err(Error::LimitExceeded {
+                    limit: "decoded bytes",
+                    max: decoded_budget,
+                    offset: raw.strtbl_offset,
+                });
+            }
+        }
         Ok(Reader {
             input,
             pos: raw.body_offset,
@@ -85,6 +101,8 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
             keep_attributes: true,
             report_unknown_tags: false,
             state: State::Prolog,
+            decoded,
+            decoded_budget,
             error: None,
             attrs: Vec::new(),
         })
@@ -109,6 +127,47 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// Bytes of strings and `OPAQUE` handed out so far, counted against this document's
+    /// budget ([`Limits::decoded_budget`] of the input size).
+    pub fn decoded_bytes(&self) -> usize {
+        self.decoded
+    }
+
+    /// Counts `len` bytes that the consumer produced from a token the reader hands on
+    /// unresolved (the text of an `EXT_T_n` in element content, say) against the document's
+    /// budget of decoded bytes. Beyond the budget: [`Error::LimitExceeded`] ("decoded bytes"),
+    /// which becomes the reader's sticky error like any other.
+    pub fn charge_decoded(&mut self, len: usize) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let r = self.charge(len, self.pos);
+        if let Err(e) = &r {
+            self.error = Some(e.clone());
+        }
+        r
+    }
+
+    /// Counts `len` decoded bytes produced by the token at `offset`.
+    #[inline(always)]
+    fn charge(&mut self, len: usize, offset: usize) -> Result<(), Error> {
+        self.decoded = self.decoded.saturating_add(len);
+        if self.decoded > self.decoded_budget {
+            return Err(self.over_budget(offset));
+        }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn over_budget(&self, offset: usize) -> Error {
+        Error::LimitExceeded {
+            limit: "decoded bytes",
+            max: self.decoded_budget,
+            offset,
+        }
     }
 
     /// Whether `Start` events carry their attributes (the default). A consumer that ignores
@@ -234,12 +293,20 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                             continue;
                         }
                         END => self.close(),
-                        STR_I => Token::Str(self.inline_str("STR_I string")?),
+                        STR_I => {
+                            let s = self.inline_str("STR_I string")?;
+                            self.charge(s.len(), offset)?;
+                            Token::Str(s)
+                        }
                         EXT_T_0..=EXT_T_2 => Token::ExtT {
                             n: tok - EXT_T_0,
                             index: self.mb()?,
                         },
-                        OPAQUE => Token::Opaque(self.opaque()?),
+                        OPAQUE => {
+                            let data = self.opaque()?;
+                            self.charge(data.len(), offset)?;
+                            Token::Opaque(data)
+                        }
                         ENTITY | EXT_I_0..=EXT_I_2 | PI | STR_T | EXT_0..=EXT_2 => {
                             self.rare_content(tok, offset)?
                         }
@@ -289,13 +356,25 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
     #[inline(never)]
     fn rare_content(&mut self, tok: u8, offset: usize) -> Result<Token<'a>, Error> {
         Ok(match tok {
-            ENTITY => Token::Entity(self.entity(offset)?),
-            EXT_I_0..=EXT_I_2 => Token::ExtI {
-                n: tok - EXT_I_0,
-                value: self.inline_str("EXT_I string")?,
-            },
+            ENTITY => {
+                let c = self.entity(offset)?;
+                self.charge(c.len_utf8(), offset)?;
+                Token::Entity(c)
+            }
+            EXT_I_0..=EXT_I_2 => {
+                let value = self.inline_str("EXT_I string")?;
+                self.charge(value.len(), offset)?;
+                Token::ExtI {
+                    n: tok - EXT_I_0,
+                    value,
+                }
+            }
             PI => self.pi()?,
-            STR_T => Token::Str(self.str_t()?),
+            STR_T => {
+                let s = self.str_t()?;
+                self.charge(s.len(), offset)?;
+                Token::Str(s)
+            }
             EXT_0..=EXT_2 => Token::Ext { n: tok - EXT_0 },
             token => {
                 return Err(Error::UnexpectedToken {
@@ -431,7 +510,9 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
         let name = if code == LITERAL {
             let at = self.pos;
             let index = self.mb()?;
-            Some(self.table_str(index, at)?)
+            let name = self.table_str(index, at)?;
+            self.charge(name.len(), offset)?;
+            Some(name)
         } else {
             let name = match self.page_names {
                 Some(names) => names.get(usize::from(code)).copied().flatten(),
@@ -522,7 +603,9 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                     let (name, prefix) = if tok == LITERAL {
                         let at = self.pos;
                         let index = self.mb()?;
-                        (self.table_str(index, at)?, "")
+                        let name = self.table_str(index, at)?;
+                        self.charge(name.len(), offset)?;
+                        (name, "")
                     } else {
                         let page = self.attr_page;
                         self.table
@@ -555,6 +638,7 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                             offset,
                         });
                     }
+                    self.charge(prefix.len(), offset)?;
                     if keep {
                         self.attrs.extend(current.take());
                     }
@@ -576,12 +660,16 @@ impl<'a, T: TokenTable + ?Sized> Reader<'a, T> {
                     )?)
                 }
             };
-            let Some(attr) = current.as_mut() else {
+            if current.is_none() {
                 return Err(Error::UnexpectedToken {
                     token: tok,
                     offset,
                     context: "attribute value before any attribute name",
                 });
+            }
+            self.charge(piece.len(), offset)?;
+            let Some(attr) = current.as_mut() else {
+                continue;
             };
             if keep {
                 self.append(&mut attr.value, piece, offset)?;

@@ -40,6 +40,8 @@ fn mutated_documents_never_panic() {
         max_opaque_len: 4096,
         max_total_size: 1 << 16,
         max_string_table: 4096,
+        max_decoded_bytes: 1 << 16,
+        decoded_bytes_per_input_byte: 16,
     };
     let samples = samples();
     let mut rng = Rng(0x0123_4567_89AB_CDEF);

@@ -80,7 +80,9 @@ impl<'a> WbxmlSource<'a> {
     }
 }
 
-/// Version from the root's xmlns attribute (public id "unknown").
+/// Version from the root's xmlns attribute (public id "unknown"). The root's attributes are
+/// assembled here (the main reader skips them), within the document's budget of decoded bytes
+/// like everything else.
 fn sniff_root_namespace(input: &[u8], limits: Limits) -> Result<CspVersion, DecodeError> {
     let mut reader = Reader::new(input, &TOKENS_13 as &dyn CspTokens, limits)?;
     match reader.next()? {
@@ -191,14 +193,21 @@ impl<'a> WbxmlSource<'a> {
                 Token::Opaque(b) => Ev::Opaque(b),
                 Token::ExtT { n, index } => {
                     // 1.3 gives index 0x3D two meanings; a group property Name means "History".
-                    if self.version == CspVersion::V1_3 && n == 0 && index == 0x3D && self.in_name {
-                        Ev::Text(Cow::Borrowed("History"))
+                    let text = if self.version == CspVersion::V1_3
+                        && n == 0
+                        && index == 0x3D
+                        && self.in_name
+                    {
+                        "History"
                     } else {
                         match self.value_token(n, index) {
-                            Some(s) => Ev::Text(Cow::Borrowed(s)),
+                            Some(s) => s,
                             None => continue,
                         }
-                    }
+                    };
+                    // The reader hands value tokens on unresolved: their text counts here.
+                    self.reader.charge_decoded(text.len())?;
+                    Ev::Text(Cow::Borrowed(text))
                 }
                 Token::ExtI { value, .. } => Ev::Text(Cow::Borrowed(value)),
                 Token::Entity(c) => Ev::Text(Cow::Owned(c.to_string())),

@@ -3,6 +3,11 @@
 //! Lenient as real clients need: namespace prefixes ignored, alternative spellings mapped, a
 //! DOCTYPE without internal subset tolerated (it names the version). Refused: an internal DTD
 //! subset, any entity other than the five predefined ones and character references.
+//!
+//! Text (character data, CDATA, resolved references) and the root's namespace values count
+//! against the document's budget of decoded bytes ([`Limits::decoded_budget`]) as in WBXML.
+//! XML has no expanding construct left (no entity declarations), so a document decodes to at
+//! most its own size; the budget keeps that true whatever the parser becomes.
 
 use std::borrow::Cow;
 
@@ -25,6 +30,10 @@ pub struct XmlSource<'a> {
     elements: usize,
     done: bool,
     limits: Limits,
+    /// Bytes of text handed out so far (and of the root's namespace values).
+    decoded: usize,
+    /// This document's budget of decoded bytes ([`Limits::decoded_budget`]).
+    decoded_budget: usize,
 }
 
 impl<'a> XmlSource<'a> {
@@ -40,6 +49,8 @@ impl<'a> XmlSource<'a> {
         let input = std::str::from_utf8(input)
             .map_err(|e| DecodeError::Malformed(format!("invalid UTF-8: {e}")))?;
         let input_body = input.strip_prefix('\u{feff}').unwrap_or(input);
+        let decoded_budget = limits.decoded_budget(input.len());
+        let mut decoded = 0usize;
         let mut reader = quick_xml::Reader::from_str(input_body);
         let cfg = reader.config_mut();
         cfg.trim_text(false);
@@ -82,6 +93,7 @@ impl<'a> XmlSource<'a> {
                                 attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
                                     .map_err(xml_err)?
                             };
+                            decoded = charge(decoded, value.len(), decoded_budget)?;
                             if let Some(v) = CspVersion::from_namespace(&value) {
                                 version = Some(v);
                             } else if key == "xmlns" {
@@ -103,6 +115,8 @@ impl<'a> XmlSource<'a> {
                         elements: 1,
                         done: false,
                         limits,
+                        decoded,
+                        decoded_budget,
                     });
                 }
                 Event::Eof => return Err(DecodeError::Malformed("no root element".into())),
@@ -120,16 +134,31 @@ impl<'a> XmlSource<'a> {
         }
     }
 
-    /// Text whose characters were already checked, within the string-length limit.
-    fn text_checked(&self, t: Cow<'a, str>) -> Result<Ev<'a>, DecodeError> {
+    /// Text whose characters were already checked, within the string-length limit and the
+    /// document's budget of decoded bytes.
+    fn text_checked(&mut self, t: Cow<'a, str>) -> Result<Ev<'a>, DecodeError> {
         if t.len() > self.limits.max_string_len {
             return Err(DecodeError::LimitExceeded {
                 limit: "string length",
                 max: self.limits.max_string_len,
             });
         }
+        self.decoded = charge(self.decoded, t.len(), self.decoded_budget)?;
         Ok(Ev::Text(t))
     }
+}
+
+/// `decoded + len`, or the "decoded bytes" limit error beyond `budget`.
+#[inline(always)]
+fn charge(decoded: usize, len: usize, budget: usize) -> Result<usize, DecodeError> {
+    let total = decoded.saturating_add(len);
+    if total > budget {
+        return Err(DecodeError::LimitExceeded {
+            limit: "decoded bytes",
+            max: budget,
+        });
+    }
+    Ok(total)
 }
 
 /// The local name of a start tag: canonical spelling and id when known, else borrowed from the
@@ -343,7 +372,7 @@ impl<'a> XmlSource<'a> {
                     let mut buf = [0u8; 4];
                     let s = ch.encode_utf8(&mut buf);
                     check_chars(s)?;
-                    return Ok(Ev::Text(Cow::Owned(s.to_owned())));
+                    return self.text_checked(Cow::Owned(s.to_owned()));
                 }
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
                 Event::DocType(_) => return Err(DecodeError::Dtd),
