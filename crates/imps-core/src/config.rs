@@ -66,6 +66,20 @@ pub struct EngineConfig {
     pub sp_description: Option<String>,
     /// GetSPInfo `URL`.
     pub sp_url: Option<String>,
+    /// Largest stored presence of a user (the encoded document, bytes): an update beyond gets
+    /// 402 and changes nothing.
+    pub max_presence_bytes: usize,
+    /// Most presentities one GetPresence-Request may name (lists expanded): 402 beyond.
+    pub max_presence_targets: usize,
+    /// Most bytes one SendMessage may fan out (content × recipients): 402 beyond.
+    pub max_fanout_bytes: usize,
+    /// Messages a user may send at once…
+    pub messages_burst: f64,
+    /// …and per second after that (SendMessage/ForwardMessage beyond: 503).
+    pub messages_per_second: f64,
+    /// Undelivered messages one sender may have in one recipient's inbox: 507 for that
+    /// recipient beyond (one sender cannot fill a victim's inbox for everyone).
+    pub max_inbox_per_sender: usize,
     /// Standalone TCP CIR endpoint announced in capability negotiation (address, port).
     pub tcp_cir: Option<(String, u16)>,
     /// Standalone HTTP CIR URL announced in capability negotiation.
@@ -105,6 +119,12 @@ impl Default for EngineConfig {
             sp_name: "impsd".into(),
             sp_description: Some("An OMA IMPS server".into()),
             sp_url: None,
+            max_presence_bytes: 16 * 1024,
+            max_presence_targets: 1000,
+            max_fanout_bytes: 1 << 20,
+            messages_burst: 20.0,
+            messages_per_second: 5.0,
+            max_inbox_per_sender: 100,
             tcp_cir: None,
             http_cir_url: None,
             udp_cir: false,

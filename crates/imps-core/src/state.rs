@@ -61,6 +61,8 @@ pub(crate) struct UserState {
     pub watcher_history: BTreeMap<String, u64>,
     /// Delivery reports that came while the user was offline, for its next login.
     pub pending_reports: VecDeque<DeliveryReportRequest>,
+    /// Messages the user may still send right now (a token bucket) and when it was filled.
+    pub send_tokens: (f64, u64),
 }
 
 impl UserState {
@@ -77,6 +79,7 @@ impl UserState {
             watchers: HashMap::new(),
             watcher_history: BTreeMap::new(),
             pending_reports: VecDeque::new(),
+            send_tokens: (f64::MAX, 0),
         }
     }
 }

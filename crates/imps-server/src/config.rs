@@ -165,6 +165,18 @@ pub struct LimitsSection {
     pub max_validity: Option<u32>,
     /// Transactions per message.
     pub max_multi_trans: Option<u32>,
+    /// Largest stored presence of a user, bytes (default 16384).
+    pub max_presence_bytes: Option<usize>,
+    /// Presentities per GetPresence (default 1000).
+    pub max_presence_targets: Option<usize>,
+    /// Content × recipients per SendMessage, bytes (default 1 MiB).
+    pub max_fanout_bytes: Option<usize>,
+    /// Messages a user may send at once (default 20)…
+    pub messages_burst: Option<f64>,
+    /// …and per second after that (default 5).
+    pub messages_per_second: Option<f64>,
+    /// Undelivered messages of one sender in one recipient's inbox (default 100).
+    pub max_inbox_per_sender: Option<usize>,
 }
 
 /// `[service]`: what GetSPInfo says and presence policy.
@@ -374,6 +386,12 @@ impl Settings {
             f.limits.default_validity => e.default_validity,
             f.limits.max_validity => e.max_validity,
             f.limits.max_multi_trans => e.max_multi_trans,
+            f.limits.max_presence_bytes => e.max_presence_bytes,
+            f.limits.max_presence_targets => e.max_presence_targets,
+            f.limits.max_fanout_bytes => e.max_fanout_bytes,
+            f.limits.messages_burst => e.messages_burst,
+            f.limits.messages_per_second => e.messages_per_second,
+            f.limits.max_inbox_per_sender => e.max_inbox_per_sender,
             f.service.name => e.sp_name,
             f.service.open_presence => e.open_presence,
         }
@@ -473,6 +491,12 @@ impl Settings {
         }
         if e.max_inbox == 0 {
             anyhow::bail!("[limits] max_inbox must be at least 1 (every message would get 507)");
+        }
+        if e.messages_burst < 1.0 || e.max_inbox_per_sender == 0 || e.max_fanout_bytes == 0 {
+            anyhow::bail!("[limits] messages_burst, max_inbox_per_sender and max_fanout_bytes must be at least 1 (nothing could be sent)");
+        }
+        if e.max_presence_targets == 0 || e.max_presence_bytes < 1024 {
+            anyhow::bail!("[limits] max_presence_targets must be at least 1 and max_presence_bytes at least 1024");
         }
         if e.max_recipients == 0 || e.max_message_bytes == 0 {
             anyhow::bail!("[limits] max_recipients and max_message_bytes must be at least 1");

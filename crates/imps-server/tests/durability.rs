@@ -26,7 +26,16 @@ fn admin(dir: &std::path::Path, args: &[&str]) {
 
 /// Starts impsd on a free port and returns it with its URL.
 fn start(dir: &std::path::Path) -> (Child, String) {
+    // One user sends a burst of messages here: above the default per-user rate and inbox share.
+    let conf = dir.join("durability.toml");
+    std::fs::write(
+        &conf,
+        "[limits]\nmessages_burst = 1000\nmax_inbox_per_sender = 1000\n",
+    )
+    .expect("config");
     let mut child = Command::new(IMPSD)
+        .arg("--config")
+        .arg(&conf)
         .arg("--data")
         .arg(dir)
         .arg("--http")

@@ -97,7 +97,7 @@ pub fn add_users(dir: &Path, names: &[&str], digest: bool) -> anyhow::Result<()>
 impl TestServer {
     /// Settings for a test server on `dir`: a free port, cheap hashing.
     pub fn settings(dir: &Path) -> Settings {
-        Settings {
+        let mut s = Settings {
             http: "127.0.0.1:0".parse().expect("literal address"),
             data: dir.to_owned(),
             hash_cost: TEST_HASH,
@@ -108,7 +108,11 @@ impl TestServer {
                 ..Default::default()
             },
             ..Settings::default()
-        }
+        };
+        // Scenario tests send bursts from one user; the quota tests set their own limits.
+        s.engine.messages_burst = 10_000.0;
+        s.engine.max_inbox_per_sender = s.engine.max_inbox;
+        s
     }
 
     /// Starts a server with accounts `names` (password: name + [`PASSWORD_SUFFIX`]).

@@ -259,6 +259,10 @@ pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
     if len > cx.cfg.max_message_bytes as usize {
         return fail(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
+    if !take_send_token(cx, &sender) {
+        tracing::warn!(user = %sender, "sending too fast: 503");
+        return fail(StatusCode::SERVICE_UNAVAILABLE);
+    }
     let ctype = content_type(&info);
     let recipient = info.recipient.clone().unwrap_or_default();
     let mut failures = Failures::default();
@@ -288,7 +292,9 @@ pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
     if targets.is_empty() && failures.is_empty() {
         return fail(StatusCode::BAD_PARAMETER);
     }
-    if targets.len() > cx.cfg.max_recipients {
+    if targets.len() > cx.cfg.max_recipients
+        || len.saturating_mul(targets.len()) > cx.cfg.max_fanout_bytes
+    {
         return fail(StatusCode::BAD_PARAMETER);
     }
     let mut accepted = Vec::new();
@@ -300,7 +306,13 @@ pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
             failures.add(StatusCode::RECIPIENT_BLOCKED_SENDER, t);
             continue;
         }
-        if u.inbox.len() >= cx.cfg.max_inbox {
+        if u.inbox.len() >= cx.cfg.max_inbox
+            || u.inbox
+                .values()
+                .filter(|m| m.record.sender == sender)
+                .count()
+                >= cx.cfg.max_inbox_per_sender
+        {
             failures.add(StatusCode::MESSAGE_QUEUE_FULL, t);
             continue;
         }
@@ -327,6 +339,23 @@ pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
         message_id: accepted.into_iter().next(),
     })
     .into()
+}
+
+/// Takes one of `user`'s send tokens (a bucket of `messages_burst`, refilled at
+/// `messages_per_second`); false when there is none.
+fn take_send_token(cx: &mut Cx<'_>, user: &str) -> bool {
+    let (burst, rate, now) = (cx.cfg.messages_burst, cx.cfg.messages_per_second, cx.now);
+    let Some(u) = cx.st.users.get_mut(user) else {
+        return false;
+    };
+    let (tokens, at) = u.send_tokens;
+    let level = (tokens.min(burst) + now.saturating_sub(at) as f64 * rate).min(burst);
+    if level < 1.0 {
+        u.send_tokens = (level, now);
+        return false;
+    }
+    u.send_tokens = (level - 1.0, now);
+    true
 }
 
 /// Removes a message from its recipient's inbox and every queue; returns it.

@@ -466,9 +466,17 @@ pub(crate) fn subscribe(cx: &mut Cx<'_>, sid: &str, r: SubscribePresenceRequest)
     }
     let wanted = r.presence_sub_list.as_ref().and_then(AttrSet::of);
     if r.auto_subscribe == Some(true) {
+        // Only lists that exist: a client cannot register list ids without end.
         let ids: Vec<String> = lists
             .iter()
+            .filter(|l| !unknown_lists.contains(*l))
             .filter_map(|l| contacts::list_id(cx, &user, l))
+            .filter(|id| {
+                cx.st
+                    .users
+                    .get(&user)
+                    .is_some_and(|u| u.lists.contains_key(id))
+            })
             .collect();
         if let Some(s) = cx.st.sessions.get_mut(sid) {
             s.auto_lists.extend(ids);
@@ -562,6 +570,9 @@ pub(crate) fn get_presence(cx: &mut Cx<'_>, sid: &str, r: GetPresenceRequest) ->
     let lists = list_names(r.contact_list, r.contact_list_id_list);
     let (mut unknown, mut unknown_lists) = (Vec::new(), Vec::new());
     let who = targets(cx, &user, users, &lists, &mut unknown, &mut unknown_lists);
+    if who.len() > cx.cfg.max_presence_targets {
+        return fail(StatusCode::BAD_PARAMETER);
+    }
     if who.is_empty() && (!unknown.is_empty() || !unknown_lists.is_empty()) {
         return status_of(result_with(unknown, unknown_lists, false));
     }
@@ -641,6 +652,10 @@ pub(crate) fn update_presence(cx: &mut Cx<'_>, sid: &str, r: UpdatePresenceReque
         tracing::error!(user = %user, "a presence update could not be stored: refused");
         return fail(StatusCode::INTERNAL_ERROR);
     };
+    if doc.body.len() > cx.cfg.max_presence_bytes {
+        tracing::info!(user = %user, bytes = doc.body.len(), "presence too large: 402");
+        return fail(StatusCode::BAD_PARAMETER);
+    }
     u.presence = merged;
     cx.writes.push(Write::PutDocument(doc));
     notify_watchers(cx, &user, Some(&changed));
@@ -957,7 +972,8 @@ pub(crate) fn auth_user(cx: &mut Cx<'_>, sid: &str, r: PresenceAuthUser) -> Repl
 /// CancelAuth-Request (1.1/1.2): revokes a grant.
 pub(crate) fn cancel_auth(cx: &mut Cx<'_>, sid: &str, r: CancelAuthRequest) -> Reply {
     let user = cx.user_of(sid);
-    let Some(watcher) = cx.addr(&r.user_id) else {
+    // Only existing users: an entry per made-up name would grow without end.
+    let Some(watcher) = cx.addr(&r.user_id).filter(|a| cx.st.users.contains_key(a)) else {
         return fail(StatusCode::UNKNOWN_USER);
     };
     if let Some(u) = cx.st.users.get_mut(&user) {
