@@ -166,7 +166,6 @@ async fn a_stored_presence_has_a_size_limit() {
                 status_text: Some(TextAttribute {
                     qualifier: Some(true),
                     presence_value: Some(text),
-                    ..Default::default()
                 }),
                 ..Default::default()
             },
