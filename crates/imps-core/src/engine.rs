@@ -187,11 +187,8 @@ impl Engine {
         let mut cx = Cx::new(&mut st, &self.cfg, now);
         let keep: HashSet<String> = users.iter().map(|u| u.id.clone()).collect();
         for u in users {
-            match cx.st.users.get_mut(&u.id) {
-                Some(us) => us.record = u,
-                None => {
-                    cx.st.users.insert(u.id.clone(), UserState::new(u));
-                }
+            if let Some(changed) = set_record(&mut cx, u) {
+                end_sessions_of(&mut cx, &changed);
             }
         }
         let gone: Vec<String> = cx
@@ -217,12 +214,11 @@ impl Engine {
         let mut st = self.state.lock();
         let mut cx = Cx::new(&mut st, &self.cfg, now);
         match record {
-            Some(r) => match cx.st.users.get_mut(id) {
-                Some(u) => u.record = r,
-                None => {
-                    cx.st.users.insert(id.to_owned(), UserState::new(r));
+            Some(r) => {
+                if let Some(changed) = set_record(&mut cx, r) {
+                    end_sessions_of(&mut cx, &changed);
                 }
-            },
+            }
             None => {
                 let sessions = cx.sessions_of(id);
                 for sid in sessions {
@@ -306,6 +302,39 @@ impl Engine {
             .transactions
             .iter()
             .any(|t| matches!(t.primitive, Primitive::LoginRequest(_)))
+    }
+}
+
+/// Puts an account record in place; `Some(user)` when its password changed (`impsd user
+/// passwd`): the user's live sessions must end.
+fn set_record(cx: &mut Cx<'_>, r: UserRecord) -> Option<String> {
+    match cx.st.users.get_mut(&r.id) {
+        Some(u) => {
+            let changed = u.record.password_hash != r.password_hash;
+            let id = r.id.clone();
+            u.record = r;
+            changed.then_some(id)
+        }
+        None => {
+            cx.st.users.insert(r.id.clone(), UserState::new(r));
+            None
+        }
+    }
+}
+
+/// Ends every live session of `user` with 601 (forced logout): the client hears it by CIR
+/// and on its next request.
+fn end_sessions_of(cx: &mut Cx<'_>, user: &str) {
+    let sessions = cx.sessions_of(user);
+    if !sessions.is_empty() {
+        tracing::info!(
+            user,
+            sessions = sessions.len(),
+            "password changed: sessions ended (601)"
+        );
+    }
+    for sid in sessions {
+        feature::session::end_session(cx, &sid, StatusCode::FORCED_LOGOUT);
     }
 }
 

@@ -155,6 +155,16 @@ async fn user_added_while_running_can_log_in_at_once_and_deleted_user_cannot() {
     assert!(ok, "deleted account still logs in");
     let mut c = Client::new(ClientConfig::new(url.clone())).expect("client");
     c.login("carol", "c2").await.expect("new password");
+    // The session carol had before `user passwd` ended with it (601): a stolen session does
+    // not outlive a password change.
+    let p = carol
+        .request(imps_csp::Primitive::GetListRequest(Default::default()))
+        .await
+        .expect("answer");
+    match p {
+        imps_csp::Primitive::Status(s) => assert_eq!(s.result.code.0, 601, "{s:?}"),
+        other => panic!("the old session still works after passwd: {other:?}"),
+    }
     let listed = Command::new(IMPSD)
         .arg("--data")
         .arg(dir.path())
