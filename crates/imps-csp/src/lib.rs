@@ -106,6 +106,20 @@ pub fn encode(msg: &WvCspMessage, encoding: Encoding) -> Result<Vec<u8>, EncodeE
     }
 }
 
+/// Encodes a message for a client: as [`encode`], except that XML writes U+FFFD for a
+/// character XML cannot carry instead of failing (text another client sent over WBXML may
+/// hold C0 controls; an answer that cannot be written would block the recipient's queue).
+pub fn encode_for_client(msg: &WvCspMessage, encoding: Encoding) -> Result<Vec<u8>, EncodeError> {
+    match encoding {
+        Encoding::Xml => {
+            let mut sink = XmlSink::lossy(msg.version, String::new());
+            msg.encode_root(&mut sink)?;
+            sink.finish().map(String::into_bytes)
+        }
+        Encoding::Wbxml => encode_wbxml(msg),
+    }
+}
+
 /// Encodes a message as XML.
 pub fn encode_xml(msg: &WvCspMessage) -> Result<String, EncodeError> {
     encode_xml_into(msg, String::new())

@@ -327,6 +327,9 @@ fn unencodable_text_is_an_encode_error_not_a_panic() {
         Primitive::PollingRequest(Default::default()),
     );
     assert!(encode_xml(&msg).is_err());
+    // Towards a client the character is replaced, so the answer still goes out.
+    let lossy = imps_csp::encode_for_client(&msg, imps_csp::Encoding::Xml).expect("lossy");
+    assert!(String::from_utf8_lossy(&lossy).contains("<TransactionID>1\u{FFFD}</TransactionID>"));
     msg.session.transactions[0].descriptor.transaction_id = Some("a\0b".into());
     assert!(encode_wbxml(&msg).is_err());
 }

@@ -130,7 +130,7 @@ fn reply(
         r.headers_mut().insert(CONTENT_TYPE, media);
         return r;
     };
-    match imps_csp::encode(msg, encoding) {
+    match imps_csp::encode_for_client(msg, encoding) {
         Ok(body) => {
             let mut r = Response::new(Full::new(Bytes::from(body)));
             r.headers_mut().insert(CONTENT_TYPE, media);

@@ -868,3 +868,27 @@ async fn text_xml_cannot_carry_survives_a_restart() {
     let m = receive(&mut bob).await;
     assert_eq!(text_of(&m), text, "delivered after the restart, as sent");
 }
+
+/// A WBXML sender's C0 control character cannot block an XML recipient: the answer that
+/// carries it is written with U+FFFD instead of failing (it failed with HTTP 500 on every poll,
+/// the message stuck at the head of the queue).
+#[tokio::test]
+async fn control_characters_do_not_block_an_xml_recipient() {
+    let ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    let mut alice = ts.client("alice", Variant::V12_WBXML).await.expect("alice");
+    let mut bob = ts.client("bob", Variant::V12_XML).await.expect("bob");
+    let p = send(
+        &mut alice,
+        text_message(&["bob"], &[], "ring\u{7}ring", false),
+    )
+    .await;
+    assert_eq!(code_of(&p), StatusCode::SUCCESS);
+    let m = receive(&mut bob).await;
+    assert_eq!(text_of(&m), "ring\u{FFFD}ring");
+    alice.send_text(&["bob"], "next").await.expect("send");
+    assert_eq!(
+        text_of(&receive(&mut bob).await),
+        "next",
+        "the queue moves on"
+    );
+}

@@ -13,6 +13,7 @@ pub struct XmlSink {
     version: CspVersion,
     stack: Vec<std::borrow::Cow<'static, str>>,
     open_tag: bool,
+    lossy: bool,
 }
 
 impl XmlSink {
@@ -24,6 +25,17 @@ impl XmlSink {
             version,
             stack: Vec::with_capacity(16),
             open_tag: false,
+            lossy: false,
+        }
+    }
+
+    /// A sink that writes U+FFFD for a character XML cannot carry (C0 controls, U+FFFE,
+    /// U+FFFF) instead of failing: for answers to clients, which must go out whatever text
+    /// another client sent over WBXML (where those characters are allowed).
+    pub fn lossy(version: CspVersion, buf: String) -> Self {
+        XmlSink {
+            lossy: true,
+            ..XmlSink::new(version, buf)
         }
     }
 
@@ -62,6 +74,9 @@ impl XmlSink {
                 '>' => "&gt;",
                 '\r' => "&#13;",
                 '\t' | '\n' => continue,
+                c if ((c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}') && self.lossy => {
+                    "\u{FFFD}"
+                }
                 c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
                     return Err(EncodeError::InvalidChar {
                         element: self.stack.last().map(|s| s.to_string()).unwrap_or_default(),
