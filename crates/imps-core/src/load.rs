@@ -115,8 +115,7 @@ pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> (State, Qua
                     u.inbox_order.push_back(m.message_id.clone());
                     st.expiries
                         .insert((m.expires_at, m.recipient.clone(), m.message_id.clone()));
-                    u.inbox
-                        .insert(m.message_id.clone(), Stored { record: m, message });
+                    u.inbox_insert(m.message_id.clone(), Stored { record: m, message });
                 }
             }
             Err(e) => {

@@ -54,6 +54,9 @@ pub(crate) struct UserState {
     /// Undelivered messages by MessageID, in acceptance order of `inbox_order`.
     pub inbox: HashMap<String, Stored>,
     pub inbox_order: VecDeque<String>,
+    /// Undelivered messages in `inbox` by sender (the per-sender share is checked on every
+    /// SendMessage: a count, not a scan of the inbox).
+    pub inbox_senders: HashMap<String, usize>,
     pub sessions: Vec<String>,
     /// Who watches this user: watcher session id -> wanted attributes (`None` = all).
     pub watchers: HashMap<String, Option<AttrSet>>,
@@ -66,6 +69,33 @@ pub(crate) struct UserState {
 }
 
 impl UserState {
+    /// Puts a message in the inbox (and counts it for its sender).
+    pub fn inbox_insert(&mut self, id: String, stored: Stored) {
+        *self
+            .inbox_senders
+            .entry(stored.record.sender.clone())
+            .or_default() += 1;
+        if let Some(old) = self.inbox.insert(id, stored) {
+            self.uncount(&old.record.sender);
+        }
+    }
+
+    /// Takes a message out of the inbox (and uncounts it).
+    pub fn inbox_remove(&mut self, id: &str) -> Option<Stored> {
+        let stored = self.inbox.remove(id)?;
+        self.uncount(&stored.record.sender);
+        Some(stored)
+    }
+
+    fn uncount(&mut self, sender: &str) {
+        if let Some(n) = self.inbox_senders.get_mut(sender) {
+            *n -= 1;
+            if *n == 0 {
+                self.inbox_senders.remove(sender);
+            }
+        }
+    }
+
     pub fn new(record: UserRecord) -> Self {
         UserState {
             record,
@@ -75,6 +105,7 @@ impl UserState {
             auth: Authorisation::default(),
             inbox: HashMap::new(),
             inbox_order: VecDeque::new(),
+            inbox_senders: HashMap::new(),
             sessions: Vec::new(),
             watchers: HashMap::new(),
             watcher_history: BTreeMap::new(),

@@ -173,10 +173,8 @@ fn host_of(value: &str) -> Option<&str> {
 
 /// Where the request reached the server, for the CIR addresses announced to its session
 /// (only where the operator configured none).
-fn reached(app: &App, req: &Request<Incoming>, conn: Conn) -> Reached {
-    let host_header = req
-        .headers()
-        .get(hyper::header::HOST)
+fn reached(app: &App, host: Option<&HeaderValue>, conn: Conn) -> Reached {
+    let host_header = host
         .and_then(|v| v.to_str().ok())
         .filter(|v| v.bytes().all(|b| b.is_ascii_graphic()));
     // The local IP, without an IPv4-mapped IPv6 wrapper.
@@ -210,7 +208,7 @@ fn reached(app: &App, req: &Request<Incoming>, conn: Conn) -> Reached {
 
 async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full<Bytes>> {
     let peer = conn.peer;
-    let reached = reached(&app, &req, conn);
+    let host = req.headers().get(hyper::header::HOST).cloned();
     let max = app.settings.max_body_bytes;
     let declared = req
         .headers()
@@ -282,6 +280,21 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
     body.hash(&mut hasher);
     let fingerprint = hasher.finish();
     let now = now();
+    // The CIR addresses announced are built only for capability negotiation, not for every
+    // request.
+    let negotiates = msg
+        .session
+        .transactions
+        .iter()
+        .any(|t| matches!(t.primitive, Primitive::ClientCapabilityRequest(_)));
+    let reached = if negotiates {
+        reached(&app, host.as_ref(), conn)
+    } else {
+        Reached {
+            peer: Some(peer.ip()),
+            ..Reached::default()
+        }
+    };
     let login_of = if Engine::is_slow(&msg) {
         app.engine.login_user(&msg)
     } else {

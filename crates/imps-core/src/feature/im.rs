@@ -208,8 +208,7 @@ fn accept(
     let sessions = match cx.st.users.get_mut(recipient) {
         Some(u) => {
             cx.st.expiries.insert(expiry);
-            u.inbox
-                .insert(message_id.clone(), Stored { record, message });
+            u.inbox_insert(message_id.clone(), Stored { record, message });
             u.inbox_order.push_back(message_id.clone());
             u.sessions.clone()
         }
@@ -307,11 +306,7 @@ pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
             continue;
         }
         if u.inbox.len() >= cx.cfg.max_inbox
-            || u.inbox
-                .values()
-                .filter(|m| m.record.sender == sender)
-                .count()
-                >= cx.cfg.max_inbox_per_sender
+            || u.inbox_senders.get(&sender).copied().unwrap_or(0) >= cx.cfg.max_inbox_per_sender
         {
             failures.add(StatusCode::MESSAGE_QUEUE_FULL, t);
             continue;
@@ -361,7 +356,7 @@ fn take_send_token(cx: &mut Cx<'_>, user: &str) -> bool {
 /// Removes a message from its recipient's inbox and every queue; returns it.
 fn take(cx: &mut Cx<'_>, user: &str, id: &str) -> Option<Stored> {
     let u = cx.st.users.get_mut(user)?;
-    let stored = u.inbox.remove(id)?;
+    let stored = u.inbox_remove(id)?;
     u.inbox_order.retain(|x| x != id);
     cx.st
         .expiries

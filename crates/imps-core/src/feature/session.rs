@@ -550,12 +550,6 @@ pub(crate) fn offered(v: CspVersion) -> WvcspFeat {
     tree
 }
 
-/// Function codes outside the common core of the client token tables: CSP 1.1/1.2 have them
-/// (page 2 0x0A, 0x0E, 0x13), Android's engine (which parses every version with its 1.3
-/// table) stops at them. They stay agreed, but answers name them only to a client that named
-/// them (docs/conformance.md, "What a client's tables may lack").
-const OUTSIDE_CORE: [&str; 3] = ["CALI", "DALI", "GALS"];
-
 /// Service-Request (§2.3).
 pub(crate) fn services(cx: &mut Cx<'_>, sid: &str, r: ServiceRequest) -> Reply {
     let Some(s) = cx.st.sessions.get_mut(sid) else {
@@ -595,10 +589,15 @@ pub(crate) fn services(cx: &mut Cx<'_>, sid: &str, r: ServiceRequest) -> Reply {
         .and_then(|f| f.wvcsp_feat.as_ref())
         .map(|w| w.codes().into_iter().map(str::to_owned).collect())
         .unwrap_or_default();
+    // The codes Android's parser stops at (`named-only` rows of the token tables: CALI,
+    // DALI, GALS in 1.1/1.2) stay agreed but are written only to a client that named them.
+    let outside = imps_csp::codec::wbxml_read::tokens(v)
+        .core_exceptions()
+        .named_only_tags;
     let mut agreed = agreed;
     let mut offer = offer;
     for tree in [&mut agreed, &mut offer] {
-        tree.retain(|c| !OUTSIDE_CORE.contains(&c) || named.contains(c));
+        tree.retain(|c| !outside.contains(&c) || named.contains(c));
     }
     let resp = ServiceResponse {
         client_id: if v == CspVersion::V1_1 {
