@@ -11,8 +11,8 @@ use imps_csp::{
 use parking_lot::Mutex;
 
 use crate::config::EngineConfig;
-use crate::state::{About, Queued, SessionState, State, UserState};
-use crate::store::{Snapshot, UserRecord, Write};
+use crate::state::{About, Queued, SessionState, State};
+use crate::store::{Snapshot, Write};
 use crate::{feature, load};
 
 /// A request to wake a session through its CIR channel (the session has queued requests).
@@ -56,10 +56,27 @@ pub struct Outcome {
     pub ended: Vec<String>,
 }
 
+impl Outcome {
+    /// Puts `earlier`'s writes, wake-ups and ended sessions ahead of this outcome's (for an
+    /// engine call made before this one whose outcome is to be acted on with it).
+    pub fn after(mut self, earlier: Outcome) -> Outcome {
+        let mut writes = earlier.writes;
+        writes.append(&mut self.writes);
+        self.writes = writes;
+        let mut wakes = earlier.wakes;
+        wakes.append(&mut self.wakes);
+        self.wakes = wakes;
+        let mut ended = earlier.ended;
+        ended.append(&mut self.ended);
+        self.ended = ended;
+        self
+    }
+}
+
 /// The IMPS engine. Cheap to share (`Arc<Engine>`); every method takes `&self`.
 pub struct Engine {
-    cfg: EngineConfig,
-    state: Mutex<State>,
+    pub(crate) cfg: EngineConfig,
+    pub(crate) state: Mutex<State>,
     /// Writes loading produced (quarantined copies of unreadable documents), taken once.
     startup_writes: Mutex<Vec<Write>>,
 }
@@ -179,57 +196,6 @@ impl Engine {
             .map(|s| (s.cookie.clone(), s.version))
     }
 
-    /// Replaces the accounts with `users` (after `impsd user ...` changed them): new accounts
-    /// can log in, changed passwords apply to the next login, deleted accounts' sessions end
-    /// (601).
-    pub fn sync_users(&self, users: Vec<UserRecord>, now: u64) -> Outcome {
-        let mut st = self.state.lock();
-        let mut cx = Cx::new(&mut st, &self.cfg, now);
-        let keep: HashSet<String> = users.iter().map(|u| u.id.clone()).collect();
-        for u in users {
-            if let Some(changed) = set_record(&mut cx, u) {
-                end_sessions_of(&mut cx, &changed);
-            }
-        }
-        let gone: Vec<String> = cx
-            .st
-            .users
-            .keys()
-            .filter(|k| !keep.contains(*k))
-            .cloned()
-            .collect();
-        for user in gone {
-            let sessions = cx.sessions_of(&user);
-            for sid in sessions {
-                feature::session::end_session(&mut cx, &sid, StatusCode::FORCED_LOGOUT);
-            }
-            cx.st.users.remove(&user);
-        }
-        cx.finish(None)
-    }
-
-    /// Brings one account up to date with the store (logins call this with what the store
-    /// says right now): added, changed, or (`None`) deleted with its sessions ended (601).
-    pub fn refresh_user(&self, id: &str, record: Option<UserRecord>, now: u64) -> Outcome {
-        let mut st = self.state.lock();
-        let mut cx = Cx::new(&mut st, &self.cfg, now);
-        match record {
-            Some(r) => {
-                if let Some(changed) = set_record(&mut cx, r) {
-                    end_sessions_of(&mut cx, &changed);
-                }
-            }
-            None => {
-                let sessions = cx.sessions_of(id);
-                for sid in sessions {
-                    feature::session::end_session(&mut cx, &sid, StatusCode::FORCED_LOGOUT);
-                }
-                cx.st.users.remove(id);
-            }
-        }
-        cx.finish(None)
-    }
-
     /// The normalised user id a Login-Request in `msg` logs in, if any.
     pub fn login_user(&self, msg: &WvCspMessage) -> Option<String> {
         msg.session
@@ -244,14 +210,6 @@ impl Engine {
                 }
                 _ => None,
             })
-    }
-
-    /// Ends a session from outside (administration): later requests get 601.
-    pub fn disconnect(&self, session_id: &str, now: u64) -> Outcome {
-        let mut st = self.state.lock();
-        let mut cx = Cx::new(&mut st, &self.cfg, now);
-        feature::session::end_session(&mut cx, session_id, StatusCode::FORCED_LOGOUT);
-        cx.finish(None)
     }
 
     /// Periodic work: expires idle sessions, expired messages, stale challenges, and hands
@@ -302,39 +260,6 @@ impl Engine {
             .transactions
             .iter()
             .any(|t| matches!(t.primitive, Primitive::LoginRequest(_)))
-    }
-}
-
-/// Puts an account record in place; `Some(user)` when its password changed (`impsd user
-/// passwd`): the user's live sessions must end.
-fn set_record(cx: &mut Cx<'_>, r: UserRecord) -> Option<String> {
-    match cx.st.users.get_mut(&r.id) {
-        Some(u) => {
-            let changed = u.record.password_hash != r.password_hash;
-            let id = r.id.clone();
-            u.record = r;
-            changed.then_some(id)
-        }
-        None => {
-            cx.st.users.insert(r.id.clone(), UserState::new(r));
-            None
-        }
-    }
-}
-
-/// Ends every live session of `user` with 601 (forced logout): the client hears it by CIR
-/// and on its next request.
-fn end_sessions_of(cx: &mut Cx<'_>, user: &str) {
-    let sessions = cx.sessions_of(user);
-    if !sessions.is_empty() {
-        tracing::info!(
-            user,
-            sessions = sessions.len(),
-            "password changed: sessions ended (601)"
-        );
-    }
-    for sid in sessions {
-        feature::session::end_session(cx, &sid, StatusCode::FORCED_LOGOUT);
     }
 }
 

@@ -15,12 +15,14 @@ mod engine;
 mod feature;
 mod load;
 pub mod media;
+pub mod operator;
 mod state;
 pub mod store;
 mod unique;
 
 pub use config::EngineConfig;
 pub use engine::{Engine, Outcome, Reached, Wake};
+pub use operator::{KickError, KickTarget, SessionInfo};
 
 /// A secret identifier (SessionID, CIR token, nonce) as logs show it: its first six
 /// characters. Logs never carry one in full (who reads the logs must not be able to take

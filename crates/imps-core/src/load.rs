@@ -184,6 +184,7 @@ mod tests {
                 id: "wv:alice@localhost".into(),
                 password_hash: "x".into(),
                 digest_secret: None,
+                disabled: false,
             }],
             documents: vec![
                 doc("presence", b"<not csp"),

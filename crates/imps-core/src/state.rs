@@ -247,6 +247,10 @@ pub(crate) struct SessionState {
     pub cookie: Option<String>,
     pub client_id: Option<ClientId>,
     pub last_active: u64,
+    /// When the session logged in (seconds since the epoch).
+    pub started: u64,
+    /// The address the login came from (what `impsd session list` shows).
+    pub peer: Option<std::net::IpAddr>,
     pub keep_alive: u32,
     pub agreed: Agreed,
     /// Agreed function codes; `None` until Service negotiation (then everything is allowed).

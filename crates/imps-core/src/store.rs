@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRecord {
     /// Normalised user id, `wv:alice@example.com`.
     pub id: String,
@@ -17,6 +17,10 @@ pub struct UserRecord {
     /// The password itself, kept only when digest (4-way) login is enabled: MD5/SHA digest
     /// login needs the secret. `None` when the operator chose hash-only storage.
     pub digest_secret: Option<String>,
+    /// Disabled by the operator (`impsd user disable`): the account cannot log in and its
+    /// sessions end (601); its contacts, lists and stored messages are kept.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 /// One contact list.

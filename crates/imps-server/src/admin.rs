@@ -1,12 +1,19 @@
-//! `impsd user add|del|list|passwd`: account administration, on the same data directory (and key
-//! file) as a running server (which notices the change within a second).
+//! `impsd user add|del|list|passwd|disable|enable` and `impsd session list|kick`: account and
+//! session administration, on the same data directory (and key file) as a running server.
+//!
+//! Account changes go to the store; a running server notices them within a second, and at once
+//! when the command reaches it through its control socket ([`crate::control`]), which also
+//! reports the sessions that ended. Sessions live only in the running server: `impsd session`
+//! asks it through the control socket.
 
 use anyhow::{bail, Context as _};
 use imps_core::auth::hash_password;
 use imps_core::store::{Store, UserRecord, Write};
+use imps_core::SessionInfo;
 use imps_csp::Address;
 use imps_store::SqliteStore;
 
+use crate::control::{self, CallError, Reply, Request};
 use crate::Settings;
 
 /// Normalises an account name (`alice`, `alice@domain`, `wv:alice@domain`).
@@ -19,7 +26,12 @@ pub fn account_id(name: &str, settings: &Settings) -> anyhow::Result<String> {
     Ok(a.to_string())
 }
 
-fn record(id: String, password: &str, settings: &Settings) -> anyhow::Result<UserRecord> {
+fn record(
+    id: String,
+    password: &str,
+    settings: &Settings,
+    disabled: bool,
+) -> anyhow::Result<UserRecord> {
     if password.is_empty() {
         bail!("the password is empty");
     }
@@ -28,6 +40,7 @@ fn record(id: String, password: &str, settings: &Settings) -> anyhow::Result<Use
         id,
         password_hash,
         digest_secret: settings.engine.digest_login.then(|| password.to_owned()),
+        disabled,
     })
 }
 
@@ -49,6 +62,7 @@ pub fn add(settings: &Settings, name: &str, password: &str) -> anyhow::Result<St
         id.clone(),
         password,
         settings,
+        false,
     )?)])?;
     Ok(id)
 }
@@ -60,23 +74,81 @@ pub fn delete(settings: &Settings, name: &str) -> anyhow::Result<String> {
     Ok(id)
 }
 
-/// Changes a password; fails if the account does not exist.
+/// Changes a password (a disabled account stays disabled); fails if the account does not
+/// exist.
 pub fn passwd(settings: &Settings, name: &str, password: &str) -> anyhow::Result<String> {
     let (store, id) = account(settings, name, true)?;
+    let disabled = store.user(&id)?.is_some_and(|u| u.disabled);
     store.commit(vec![Write::PutUser(record(
         id.clone(),
         password,
         settings,
+        disabled,
     )?)])?;
     Ok(id)
 }
 
-/// The account ids, sorted.
-pub fn list(settings: &Settings) -> anyhow::Result<Vec<String>> {
+/// Disables (`true`) or enables an account; fails if it does not exist. A disabled account
+/// cannot log in (403) and its live sessions end (601); everything it owns is kept.
+pub fn set_disabled(settings: &Settings, name: &str, disabled: bool) -> anyhow::Result<String> {
+    let (store, id) = account(settings, name, true)?;
+    let Some(mut user) = store.user(&id)? else {
+        bail!("{id} does not exist");
+    };
+    user.disabled = disabled;
+    store.commit(vec![Write::PutUser(user)])?;
+    Ok(id)
+}
+
+/// The accounts, sorted by id: (id, disabled).
+pub fn list(settings: &Settings) -> anyhow::Result<Vec<(String, bool)>> {
     let store = settings.open_store()?;
-    let mut ids: Vec<String> = store.load_users()?.into_iter().map(|u| u.id).collect();
+    let mut ids: Vec<(String, bool)> = store
+        .load_users()?
+        .into_iter()
+        .map(|u| (u.id, u.disabled))
+        .collect();
     ids.sort();
     Ok(ids)
+}
+
+/// Tells a running server to read account `id` again now: the sessions it ends (the account
+/// was deleted, disabled or given a new password) are returned, by handle. `None` when no
+/// server runs on this data directory (one that starts reads the store anyway).
+pub fn notify(settings: &Settings, id: &str) -> anyhow::Result<Option<Vec<String>>> {
+    let request = Request::Refresh {
+        user: id.to_owned(),
+    };
+    match control::call(&settings.control_socket(), &request) {
+        Ok(Reply::Ended { sessions }) => Ok(Some(sessions)),
+        Ok(Reply::Error { message }) => bail!("the server: {message}"),
+        Ok(other) => bail!("the server answered {other:?}"),
+        Err(CallError::NotRunning(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The live sessions of a running server, of `name` only if given.
+pub fn sessions(settings: &Settings, name: Option<&str>) -> anyhow::Result<Vec<SessionInfo>> {
+    let user = name.map(|n| account_id(n, settings)).transpose()?;
+    match control::call(&settings.control_socket(), &Request::Sessions { user })? {
+        Reply::Sessions { sessions } => Ok(sessions),
+        Reply::Error { message } => bail!("{message}"),
+        other => bail!("the server answered {other:?}"),
+    }
+}
+
+/// Ends (601) every live session of user `target`, or the one session whose id starts with
+/// `target`; returns their handles.
+pub fn kick(settings: &Settings, target: &str) -> anyhow::Result<Vec<String>> {
+    let request = Request::Kick {
+        target: target.to_owned(),
+    };
+    match control::call(&settings.control_socket(), &request)? {
+        Reply::Ended { sessions } => Ok(sessions),
+        Reply::Error { message } => bail!("{message}"),
+        other => bail!("the server answered {other:?}"),
+    }
 }
 
 /// Adds accounts `<prefix>0` … `<prefix>count-1` with one password (for load tests): one
@@ -88,7 +160,7 @@ pub fn bulk_add(
     password: &str,
 ) -> anyhow::Result<usize> {
     let store = settings.open_store()?;
-    let template = record(String::new(), password, settings)?;
+    let template = record(String::new(), password, settings, false)?;
     let existing: std::collections::HashSet<String> =
         store.load_users()?.into_iter().map(|u| u.id).collect();
     let mut writes = Vec::new();

@@ -73,6 +73,8 @@ pub struct ServerSection {
     pub data: Option<PathBuf>,
     /// The key file sealing the digest secrets (default `<data>/secret.key`).
     pub key_file: Option<PathBuf>,
+    /// Control socket for `impsd session ...` (default DATA/control.sock).
+    pub control_socket: Option<PathBuf>,
     /// Default domain (default localhost).
     pub domain: Option<String>,
     /// Largest request body accepted, bytes (default 262144).
@@ -250,6 +252,8 @@ pub struct Settings {
     pub data: PathBuf,
     /// The key file sealing the digest secrets; `None`: `<data>/secret.key`.
     pub key_file: Option<PathBuf>,
+    /// The control socket (`impsd session ...`); `None`: `<data>/control.sock`.
+    pub control_socket: Option<PathBuf>,
     /// Largest request body.
     pub max_body_bytes: usize,
     /// Most logins waiting for the password check; beyond, 503 at once.
@@ -289,6 +293,7 @@ impl Default for Settings {
             https: None,
             data: PathBuf::from("impsd-data"),
             key_file: None,
+            control_socket: None,
             max_body_bytes: 256 * 1024,
             max_queued_logins: 512,
             hash_cost: HashCost::default(),
@@ -315,6 +320,13 @@ impl Settings {
         self.key_file
             .clone()
             .unwrap_or_else(|| self.data.join(imps_store::SqliteStore::KEY_FILE_NAME))
+    }
+
+    /// The control socket: `control_socket`, or `control.sock` in the data directory.
+    pub fn control_socket(&self) -> PathBuf {
+        self.control_socket
+            .clone()
+            .unwrap_or_else(|| self.data.join("control.sock"))
     }
 
     /// Opens the SQLite store in the data directory with the key file.
@@ -345,6 +357,7 @@ impl Settings {
             s.data = x;
         }
         s.key_file = f.server.key_file;
+        s.control_socket = f.server.control_socket;
         if let Some(x) = f.server.domain {
             e.default_domain = x.to_lowercase();
         }

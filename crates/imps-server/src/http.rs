@@ -318,15 +318,17 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
         let store = app.store.clone();
         let work = move || {
             // The account as the store has it now: `impsd user add|del|passwd` apply at once.
+            // Sessions it ends (the account was disabled, or its password changed) hear of it.
+            let mut refreshed = imps_core::Outcome::default();
             if let Some(id) = engine.login_user(&msg) {
                 match store.user(&id) {
-                    Ok(record) => {
-                        let _ = engine.refresh_user(&id, record, now);
-                    }
+                    Ok(record) => refreshed = engine.refresh_user(&id, record, now),
                     Err(e) => tracing::error!(error = %e, "reading an account failed"),
                 }
             }
-            engine.handle_reached(msg, now, fingerprint, reached)
+            engine
+                .handle_reached(msg, now, fingerprint, reached)
+                .after(refreshed)
         };
         match app.logins.run(work).await {
             Ok(o) => o,

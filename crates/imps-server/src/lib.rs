@@ -13,6 +13,7 @@ pub mod admin;
 pub mod cir;
 pub mod config;
 pub mod conns;
+pub mod control;
 pub mod http;
 mod listen;
 pub mod pool;
@@ -181,6 +182,9 @@ pub async fn start_with_store(
         }
     }
     settings.validate()?;
+    // First: a second server on the same data directory stops here.
+    let control_path = settings.control_socket();
+    let control = control::bind(&control_path)?;
     let snapshot = {
         let store = store.clone();
         tokio::task::spawn_blocking(move || store.load()).await??
@@ -256,6 +260,14 @@ pub async fn start_with_store(
         https_addr = Some(l.local_addr()?);
         tasks.spawn(listen::serve(l, Some(tls), app.clone(), stopped.clone()));
     }
+    if let Some(l) = control {
+        tasks.spawn(control::serve(
+            l,
+            control_path,
+            app.clone(),
+            stopped.clone(),
+        ));
+    }
     tasks.spawn(background(app.clone(), stopped));
     Ok(Running {
         http_addr,
@@ -293,6 +305,9 @@ async fn background(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
                 Ok(Ok(users)) => {
                     tracing::info!(users = users.len(), "accounts changed: reloaded");
                     let o = app.engine.sync_users(users, http::now());
+                    if let Err(e) = app.commit(o.writes).await {
+                        tracing::error!(error = %e, "commit after reloading accounts failed");
+                    }
                     app.wake(o.wakes, o.ended);
                 }
                 Ok(Err(e)) => tracing::error!(error = %e, "reloading accounts failed"),

@@ -48,6 +48,26 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// See and end the live sessions of the impsd running on this data directory.
+    Session {
+        #[command(subcommand)]
+        action: SessionAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum SessionAction {
+    /// List the live sessions (of one user).
+    List {
+        /// Only this user's sessions.
+        name: Option<String>,
+    },
+    /// End sessions: the client gets Disconnect 601 by CIR and on its next request.
+    Kick {
+        /// A user (every session of theirs), or a session: its handle from `session list`, or
+        /// any unique prefix of at least 6 characters (as logs show it).
+        target: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -75,7 +95,18 @@ enum UserAction {
         #[command(flatten)]
         password: PasswordArgs,
     },
-    /// Change a password.
+    /// Disable an account: it cannot log in, its live sessions end (601); nothing it owns
+    /// is deleted.
+    Disable {
+        /// The account.
+        name: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        /// The account.
+        name: String,
+    },
+    /// Change a password (live sessions end).
     Passwd {
         /// The account.
         name: String,
@@ -126,40 +157,111 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let s = settings(&cli)?;
     match cli.command {
         None | Some(Command::Serve) => serve(s),
-        Some(Command::User { action }) => {
-            match action {
-                UserAction::Add { name, password } => {
-                    let password = password.read(&format!("Password for {name}"))?;
-                    println!("added {}", admin::add(&s, &name, &password)?)
-                }
-                UserAction::Del { name } => println!("deleted {}", admin::delete(&s, &name)?),
-                UserAction::List => {
-                    for id in admin::list(&s)? {
-                        println!("{id}");
-                    }
-                }
-                UserAction::BulkAdd {
-                    prefix,
-                    count,
-                    password,
-                } => {
-                    let password = password.read(&format!("Password for {prefix}*"))?;
-                    println!(
-                        "added {} accounts",
-                        admin::bulk_add(&s, &prefix, count, &password)?
-                    )
-                }
-                UserAction::Passwd { name, password } => {
-                    let password = password.read(&format!("New password for {name}"))?;
-                    println!(
-                        "changed the password of {}",
-                        admin::passwd(&s, &name, &password)?
-                    )
+        Some(Command::User { action }) => user(&s, action),
+        Some(Command::Session { action }) => session(&s, action),
+    }
+}
+
+fn user(s: &Settings, action: UserAction) -> anyhow::Result<()> {
+    let changed = match action {
+        UserAction::Add { name, password } => {
+            let password = password.read(&format!("Password for {name}"))?;
+            println!("added {}", admin::add(s, &name, &password)?);
+            return Ok(());
+        }
+        UserAction::Del { name } => {
+            let id = admin::delete(s, &name)?;
+            println!("deleted {id}");
+            id
+        }
+        UserAction::List => {
+            for (id, disabled) in admin::list(s)? {
+                if disabled {
+                    println!("{id} (disabled)");
+                } else {
+                    println!("{id}");
                 }
             }
-            Ok(())
+            return Ok(());
+        }
+        UserAction::BulkAdd {
+            prefix,
+            count,
+            password,
+        } => {
+            let password = password.read(&format!("Password for {prefix}*"))?;
+            println!(
+                "added {} accounts",
+                admin::bulk_add(s, &prefix, count, &password)?
+            );
+            return Ok(());
+        }
+        UserAction::Disable { name } => {
+            let id = admin::set_disabled(s, &name, true)?;
+            println!("disabled {id}");
+            id
+        }
+        UserAction::Enable { name } => {
+            let id = admin::set_disabled(s, &name, false)?;
+            println!("enabled {id}");
+            id
+        }
+        UserAction::Passwd { name, password } => {
+            let password = password.read(&format!("New password for {name}"))?;
+            let id = admin::passwd(s, &name, &password)?;
+            println!("changed the password of {id}");
+            id
+        }
+    };
+    // The running server applies the change now (it would within a second anyway).
+    match admin::notify(s, &changed) {
+        Ok(Some(ended)) if !ended.is_empty() => {
+            println!("ended {} live session(s): {}", ended.len(), ended.join(" "))
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("impsd: the running server will notice within a second ({e:#})"),
+    }
+    Ok(())
+}
+
+fn session(s: &Settings, action: SessionAction) -> anyhow::Result<()> {
+    match action {
+        SessionAction::List { name } => {
+            let sessions = admin::sessions(s, name.as_deref())?;
+            let now = imps_server::http::now();
+            println!(
+                "{:<12}  {:<30}  {:<3}  {:<15}  {:<20}  {:>6}  CLIENT",
+                "SESSION", "USER", "CSP", "FROM", "LOGGED IN (UTC)", "IDLE"
+            );
+            for i in &sessions {
+                println!(
+                    "{:<12}  {:<30}  {:<3}  {:<15}  {:<20}  {:>6}  {}",
+                    i.handle(),
+                    i.user,
+                    i.version,
+                    i.peer.map_or_else(|| "-".to_owned(), |p| p.to_string()),
+                    when(i.started),
+                    format!("{}s", now.saturating_sub(i.last_active)),
+                    i.client_id.as_deref().unwrap_or("-"),
+                );
+            }
+            eprintln!("{} live session(s)", sessions.len());
+        }
+        SessionAction::Kick { target } => {
+            let ended = admin::kick(s, &target)?;
+            println!("ended {} session(s): {}", ended.len(), ended.join(" "));
         }
     }
+    Ok(())
+}
+
+/// `2026-12-04 00:40:05`, UTC.
+fn when(secs: u64) -> String {
+    let t = imps_csp::codec::DateTime::from_unix(secs);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
+    )
 }
 
 fn serve(s: Settings) -> anyhow::Result<()> {

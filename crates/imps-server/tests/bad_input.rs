@@ -232,6 +232,7 @@ async fn a_login_flood_gets_503_beyond_the_queue_and_others_go_on() {
                 id: "wv:slow@localhost".into(),
                 password_hash: hash,
                 digest_secret: None,
+                disabled: false,
             })])
             .expect("commit");
     }

@@ -68,6 +68,11 @@ CREATE TABLE documents (
     // `users.digest_sealed` (XChaCha20-Poly1305 under the key file), and `meta` holds the key
     // check.
     Migration::SealDigestSecrets,
+    // 3: accounts the operator disabled (`impsd user disable`, issue 9).
+    Migration::Sql(
+        "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 \
+         CHECK (disabled IN (0, 1));",
+    ),
 ];
 
 /// Migration 2: seals every clear digest secret into the new `digest_sealed` column, drops the

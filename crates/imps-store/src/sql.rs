@@ -15,17 +15,20 @@ pub(crate) fn apply(conn: &Connection, write: &Write, sealer: &Sealer) -> rusqli
             // An upsert, not INSERT OR REPLACE: REPLACE deletes the old row first, and the
             // deletion would cascade to everything the user owns.
             conn.prepare_cached(
-                "INSERT INTO users (id, password_hash, digest_sealed) VALUES (?1, ?2, ?3)
+                "INSERT INTO users (id, password_hash, digest_sealed, disabled)
+                 VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (id) DO UPDATE SET
                      password_hash = excluded.password_hash,
-                     digest_sealed = excluded.digest_sealed",
+                     digest_sealed = excluded.digest_sealed,
+                     disabled = excluded.disabled",
             )?
             .execute(params![
                 user.id,
                 user.password_hash,
                 user.digest_secret
                     .as_deref()
-                    .map(|secret| sealer.seal(&user.id, secret))
+                    .map(|secret| sealer.seal(&user.id, secret)),
+                user.disabled,
             ])?;
         }
         Write::DeleteUser(id) => {
@@ -141,7 +144,7 @@ pub(crate) fn load(conn: &Connection, sealer: &Sealer) -> rusqlite::Result<Snaps
 pub(crate) fn load_users(conn: &Connection, sealer: &Sealer) -> rusqlite::Result<Vec<UserRecord>> {
     collect(
         conn,
-        "SELECT id, password_hash, digest_sealed FROM users ORDER BY id",
+        "SELECT id, password_hash, digest_sealed, disabled FROM users ORDER BY id",
         |row| user_from_row(row, sealer),
     )
 }
@@ -152,9 +155,11 @@ pub(crate) fn user(
     id: &str,
     sealer: &Sealer,
 ) -> rusqlite::Result<Option<UserRecord>> {
-    conn.prepare_cached("SELECT id, password_hash, digest_sealed FROM users WHERE id = ?1")?
-        .query_row(params![id], |row| user_from_row(row, sealer))
-        .optional()
+    conn.prepare_cached(
+        "SELECT id, password_hash, digest_sealed, disabled FROM users WHERE id = ?1",
+    )?
+    .query_row(params![id], |row| user_from_row(row, sealer))
+    .optional()
 }
 
 fn collect<T>(
@@ -191,6 +196,7 @@ fn user_from_row(row: &Row<'_>, sealer: &Sealer) -> rusqlite::Result<UserRecord>
         id,
         password_hash: row.get(1)?,
         digest_secret,
+        disabled: row.get(3)?,
     })
 }
 

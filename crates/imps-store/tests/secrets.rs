@@ -196,6 +196,10 @@ fn a_database_written_before_sealing_is_sealed_in_place() {
         ],
         "digest login still gets each password back"
     );
+    assert!(
+        users.iter().all(|u| !u.disabled),
+        "accounts of an old database are enabled"
+    );
     let bytes = database_bytes(data);
     assert!(
         !contains(&bytes, PASSWORD),

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use imps_core::store::{Store, Write};
+use imps_core::store::{Store, UserRecord, Write};
 use imps_store::SqliteStore;
 
 use battery::{document, list, message, user};
@@ -218,6 +218,42 @@ fn user_reads_one_account() {
 }
 
 #[test]
+fn disabling_an_account_round_trips_and_keeps_what_it_owns() {
+    let (_dir, store) = fresh();
+    let alice = user("alice");
+    let bob = user("bob");
+    let list = list(&alice, "friends", &["bob"]);
+    store
+        .commit(vec![
+            Write::PutUser(alice.clone()),
+            Write::PutUser(bob),
+            Write::PutList(list.clone()),
+        ])
+        .expect("commit");
+    assert!(
+        !store
+            .user(&alice.id)
+            .expect("read")
+            .expect("alice")
+            .disabled
+    );
+    let disabled = UserRecord {
+        disabled: true,
+        ..alice.clone()
+    };
+    store
+        .commit(vec![Write::PutUser(disabled.clone())])
+        .expect("disable");
+    assert_eq!(store.user(&alice.id).expect("read"), Some(disabled));
+    let snapshot = store.load().expect("load");
+    assert_eq!(snapshot.lists, vec![list], "disabling keeps the lists");
+    store
+        .commit(vec![Write::PutUser(alice.clone())])
+        .expect("enable");
+    assert_eq!(store.user(&alice.id).expect("read"), Some(alice));
+}
+
+#[test]
 fn reopen_preserves_data() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("nested/data");
@@ -246,7 +282,7 @@ fn database_settings() {
     let version: i64 = raw
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, 2, "schema 2: digest secrets sealed");
+    assert_eq!(version, 3, "schema 3: accounts can be disabled");
     drop(store);
 }
 

@@ -88,6 +88,7 @@ pub fn add_users(dir: &Path, names: &[&str], digest: bool) -> anyhow::Result<()>
             id: format!("wv:{n}@localhost"),
             password_hash: hash_password(&password, TEST_HASH).map_err(anyhow::Error::msg)?,
             digest_secret: digest.then_some(password),
+            disabled: false,
         }));
     }
     store.commit(writes)?;

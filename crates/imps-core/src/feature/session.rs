@@ -173,9 +173,16 @@ pub(crate) fn login(
 
     let mut st = state.lock();
     let mut cx = Cx::new(&mut st, cfg, now);
-    if !cx.st.users.contains_key(&user) {
+    let Some(account) = cx.st.users.get(&user) else {
         // Deleted while the password was being checked.
         return respond(failed(StatusCode::UNKNOWN_USER));
+    };
+    if account.record.disabled {
+        // Told only to whoever knows the password: a guesser learns nothing from it.
+        tracing::warn!(user = %user, ?peer, "login: the account is disabled: 403");
+        let mut resp = failed(StatusCode::FORBIDDEN);
+        resp.result.description = Some("This account is disabled".into());
+        return respond(resp);
     }
     let keep_alive = req
         .time_to_live
@@ -254,6 +261,8 @@ pub(crate) fn login(
             cookie: req.session_cookie.clone(),
             client_id: req.client_id.clone(),
             last_active: now,
+            started: now,
+            peer,
             keep_alive,
             agreed: Agreed::default(),
             functions: None,

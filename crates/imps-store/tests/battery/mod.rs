@@ -11,6 +11,7 @@ pub fn user(name: &str) -> UserRecord {
         id: format!("wv:{name}@example.com"),
         password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$salt${name}"),
         digest_secret: None,
+        disabled: false,
     }
 }
 

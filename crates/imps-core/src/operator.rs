@@ -1,0 +1,277 @@
+//! What the operator does to a running engine: accounts changed by `impsd user ...` (added,
+//! deleted, new password, disabled), and live sessions listed and ended (`impsd session
+//! list|kick`).
+
+use std::collections::HashSet;
+
+use imps_csp::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Cx, Engine, Outcome};
+use crate::feature;
+use crate::state::UserState;
+use crate::store::UserRecord;
+
+/// One live session as the operator sees it (`impsd session list`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// The SessionID. Shown to the operator only as a prefix ([`SessionInfo::handle`]).
+    pub id: String,
+    /// The user, normalised.
+    pub user: String,
+    /// The CSP version the session speaks (`1.1`, `1.2`, `1.3`).
+    pub version: String,
+    /// The ClientID the login named (its URL, or its MSISDN), if any.
+    pub client_id: Option<String>,
+    /// The address the login came from.
+    pub peer: Option<std::net::IpAddr>,
+    /// When it logged in (seconds since the epoch).
+    pub started: u64,
+    /// Its last request (seconds since the epoch).
+    pub last_active: u64,
+}
+
+/// How many characters of a SessionID `impsd session list` shows: enough to tell sessions
+/// apart, not the whole bearer secret (which would end up pasted into tickets).
+pub const HANDLE_LEN: usize = 12;
+
+/// The shortest SessionID prefix `impsd session kick` takes (what logs show, see
+/// [`crate::redact`]).
+pub const MIN_PREFIX: usize = 6;
+
+impl SessionInfo {
+    /// The session's handle: the first [`HANDLE_LEN`] characters of its SessionID.
+    pub fn handle(&self) -> &str {
+        self.id.get(..HANDLE_LEN).unwrap_or(&self.id)
+    }
+}
+
+/// Whom `impsd session kick` named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KickTarget {
+    /// Every session of this user.
+    User(String),
+    /// This one session.
+    Session(String),
+}
+
+/// Why a kick names nobody.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KickError {
+    /// No live session and no user with live sessions matches.
+    #[error("no live session of that user and no live session with that id")]
+    NoMatch,
+    /// The prefix names more than one session.
+    #[error("{0} live sessions start with that prefix: give more of the session id")]
+    Ambiguous(usize),
+    /// The argument is both a user with live sessions and a session id prefix.
+    #[error(
+        "that names both a user with live sessions and a session: give more of the session id"
+    )]
+    UserOrSession,
+}
+
+impl Engine {
+    /// The live sessions, of `user` only if given (normalised id), by user then login time.
+    pub fn sessions(&self, user: Option<&str>) -> Vec<SessionInfo> {
+        let st = self.state.lock();
+        let mut out: Vec<SessionInfo> = st
+            .sessions
+            .values()
+            .filter(|s| user.is_none_or(|u| s.user == u))
+            .map(|s| SessionInfo {
+                id: s.id.clone(),
+                user: s.user.clone(),
+                version: s.version.as_str().to_owned(),
+                client_id: s
+                    .client_id
+                    .as_ref()
+                    .and_then(|c| c.url.clone().or_else(|| c.msisdn.clone())),
+                peer: s.peer,
+                started: s.started,
+                last_active: s.last_active,
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.user, a.started, &a.id).cmp(&(&b.user, b.started, &b.id)));
+        out
+    }
+
+    /// Resolves what `impsd session kick ARG` names: a SessionID or a prefix of one (at least
+    /// [`MIN_PREFIX`] characters; a trailing `…` as logs print it is ignored), or a user
+    /// (`user` is ARG normalised as a user id, if it is one) with live sessions.
+    pub fn kick_target(&self, arg: &str, user: Option<&str>) -> Result<KickTarget, KickError> {
+        let st = self.state.lock();
+        let user_live = user.filter(|u| st.users.get(*u).is_some_and(|u| !u.sessions.is_empty()));
+        resolve(arg, st.sessions.keys().map(String::as_str), user_live)
+    }
+
+    /// Ends the sessions `target` names with 601 (forced logout): each client hears it by CIR
+    /// and on its next request. The outcome's `ended` lists them.
+    pub fn kick(&self, target: &KickTarget, now: u64) -> Outcome {
+        let mut st = self.state.lock();
+        let mut cx = Cx::new(&mut st, &self.cfg, now);
+        let sessions = match target {
+            KickTarget::User(u) => cx.sessions_of(u),
+            KickTarget::Session(sid) => vec![sid.clone()],
+        };
+        for sid in &sessions {
+            if cx.st.sessions.contains_key(sid) {
+                tracing::warn!(session = %crate::redact(sid), "session ended by the operator (601)");
+            }
+            feature::session::end_session(&mut cx, sid, StatusCode::FORCED_LOGOUT);
+        }
+        cx.finish(None)
+    }
+
+    /// Replaces the accounts with `users` (after `impsd user ...` changed them): new accounts
+    /// can log in, changed passwords apply to the next login, and the sessions of deleted,
+    /// disabled and re-passworded accounts end (601).
+    pub fn sync_users(&self, users: Vec<UserRecord>, now: u64) -> Outcome {
+        let mut st = self.state.lock();
+        let mut cx = Cx::new(&mut st, &self.cfg, now);
+        let keep: HashSet<String> = users.iter().map(|u| u.id.clone()).collect();
+        for u in users {
+            set_record(&mut cx, u);
+        }
+        let gone: Vec<String> = cx
+            .st
+            .users
+            .keys()
+            .filter(|k| !keep.contains(*k))
+            .cloned()
+            .collect();
+        for user in gone {
+            remove_user(&mut cx, &user);
+        }
+        cx.finish(None)
+    }
+
+    /// Brings one account up to date with the store (logins call this with what the store
+    /// says right now): added, changed (sessions end if the password changed or the account
+    /// was disabled), or (`None`) deleted with its sessions ended (601).
+    pub fn refresh_user(&self, id: &str, record: Option<UserRecord>, now: u64) -> Outcome {
+        let mut st = self.state.lock();
+        let mut cx = Cx::new(&mut st, &self.cfg, now);
+        match record {
+            Some(r) => set_record(&mut cx, r),
+            None => remove_user(&mut cx, id),
+        }
+        cx.finish(None)
+    }
+
+    /// Ends a session from outside (administration): later requests get 601.
+    pub fn disconnect(&self, session_id: &str, now: u64) -> Outcome {
+        self.kick(&KickTarget::Session(session_id.to_owned()), now)
+    }
+}
+
+/// [`Engine::kick_target`] over the live session ids and the user (if it has live sessions).
+fn resolve<'a>(
+    arg: &str,
+    ids: impl Iterator<Item = &'a str>,
+    user_live: Option<&str>,
+) -> Result<KickTarget, KickError> {
+    let prefix = arg.trim().trim_end_matches('…');
+    let by_id: Vec<&str> = if prefix.len() >= MIN_PREFIX {
+        ids.filter(|id| id.starts_with(prefix)).collect()
+    } else {
+        Vec::new()
+    };
+    match (by_id.as_slice(), user_live) {
+        ([], None) => Err(KickError::NoMatch),
+        ([], Some(u)) => Ok(KickTarget::User(u.to_owned())),
+        ([id], None) => Ok(KickTarget::Session((*id).to_owned())),
+        ([_], Some(_)) => Err(KickError::UserOrSession),
+        (many, _) => Err(KickError::Ambiguous(many.len())),
+    }
+}
+
+/// Puts an account record in place. The user's live sessions end (601) when its password
+/// changed (`impsd user passwd`: a stolen session does not outlive it) or it was disabled.
+fn set_record(cx: &mut Cx<'_>, r: UserRecord) {
+    let why = match cx.st.users.get_mut(&r.id) {
+        Some(u) => {
+            let why = if r.disabled && !u.record.disabled {
+                Some("account disabled")
+            } else if u.record.password_hash != r.password_hash {
+                Some("password changed")
+            } else {
+                None
+            };
+            let id = r.id.clone();
+            u.record = r;
+            why.map(|why| (id, why))
+        }
+        None => {
+            cx.st.users.insert(r.id.clone(), UserState::new(r));
+            None
+        }
+    };
+    if let Some((user, why)) = why {
+        end_sessions_of(cx, &user, why);
+    }
+}
+
+/// Ends the sessions of a deleted account and forgets it.
+fn remove_user(cx: &mut Cx<'_>, user: &str) {
+    end_sessions_of(cx, user, "account deleted");
+    cx.st.users.remove(user);
+}
+
+/// Ends every live session of `user` with 601 (forced logout): the client hears it by CIR
+/// and on its next request.
+fn end_sessions_of(cx: &mut Cx<'_>, user: &str, why: &str) {
+    let sessions = cx.sessions_of(user);
+    if !sessions.is_empty() {
+        tracing::warn!(
+            user,
+            sessions = sessions.len(),
+            "{why}: sessions ended (601)"
+        );
+    }
+    for sid in sessions {
+        feature::session::end_session(cx, &sid, StatusCode::FORCED_LOGOUT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IDS: [&str; 3] = [
+        "abcdef0123456789abcdef0123456789",
+        "abcdef9999999999abcdef0123456789",
+        "0123456789abcdef0123456789abcdef",
+    ];
+
+    fn kick(arg: &str, user: Option<&str>) -> Result<KickTarget, KickError> {
+        resolve(arg, IDS.iter().copied(), user)
+    }
+
+    #[test]
+    fn a_session_is_named_by_a_unique_prefix_of_six_or_more() {
+        assert_eq!(kick("012345", None), Ok(KickTarget::Session(IDS[2].into())));
+        assert_eq!(
+            kick("012345…", None),
+            Ok(KickTarget::Session(IDS[2].into()))
+        );
+        assert_eq!(kick(IDS[0], None), Ok(KickTarget::Session(IDS[0].into())));
+        assert_eq!(
+            kick("abcdef0", None),
+            Ok(KickTarget::Session(IDS[0].into()))
+        );
+        assert_eq!(kick("abcdef", None), Err(KickError::Ambiguous(2)));
+        assert_eq!(kick("01234", None), Err(KickError::NoMatch), "too short");
+        assert_eq!(kick("fedcba", None), Err(KickError::NoMatch));
+    }
+
+    #[test]
+    fn a_user_with_live_sessions_is_named_by_name_unless_it_is_also_a_session() {
+        let alice = Some("wv:alice@localhost");
+        assert_eq!(
+            kick("alice", alice),
+            Ok(KickTarget::User("wv:alice@localhost".into()))
+        );
+        assert_eq!(kick("012345", alice), Err(KickError::UserOrSession));
+    }
+}
