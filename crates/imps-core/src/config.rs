@@ -3,6 +3,10 @@
 /// Engine settings. `Default` gives the values documented in `docs/configuration.md`.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
+    /// Shards the users are spread over (each owns its users; see ARCHITECTURE.md). Until
+    /// presence, contact lists and sessions route their effects too, only 1 is supported
+    /// outside the engine's own tests.
+    pub shards: usize,
     /// Domain given to addresses that have none (`alice` -> `wv:alice@<domain>`).
     pub default_domain: String,
     /// KeepAliveTime granted when the client asks for none (seconds).
@@ -91,6 +95,7 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
+            shards: 1,
             default_domain: "localhost".into(),
             keep_alive_time: 600,
             min_time_to_live: 60,

@@ -11,6 +11,7 @@ use imps_csp::{
 use parking_lot::Mutex;
 
 use crate::config::EngineConfig;
+use crate::route::{self, Event, OpRef, PendingRequest, Slot};
 use crate::state::{About, Queued, SessionState, State};
 use crate::store::{Snapshot, Write};
 use crate::{feature, load};
@@ -54,6 +55,10 @@ pub struct Outcome {
     pub wakes: Vec<Wake>,
     /// Sessions that ended (their CIR channels are to be closed).
     pub ended: Vec<String>,
+    /// Effects on other owners, not yet applied (the engine applies them before it returns).
+    pub(crate) events: Vec<Event>,
+    /// Answers of parked requests that completed: (ticket, answer).
+    pub(crate) responses: Vec<(u64, Option<WvCspMessage>)>,
 }
 
 impl Outcome {
@@ -69,14 +74,30 @@ impl Outcome {
         let mut ended = earlier.ended;
         ended.append(&mut self.ended);
         self.ended = ended;
+        let mut events = earlier.events;
+        events.append(&mut self.events);
+        self.events = events;
+        self.responses.extend(earlier.responses);
         self
+    }
+
+    /// Appends what `later` produced (its response is not taken).
+    fn absorb(&mut self, later: Outcome) {
+        self.writes.extend(later.writes);
+        self.wakes.extend(later.wakes);
+        self.ended.extend(later.ended);
+        self.events.extend(later.events);
+        self.responses.extend(later.responses);
     }
 }
 
 /// The IMPS engine. Cheap to share (`Arc<Engine>`); every method takes `&self`.
 pub struct Engine {
     pub(crate) cfg: EngineConfig,
-    pub(crate) state: Mutex<State>,
+    /// The shards, each owning the users [`route::shard_of`] places on it.
+    pub(crate) shards: Vec<Mutex<State>>,
+    /// Tickets of requests (a parked request's answer names its ticket).
+    tickets: std::sync::atomic::AtomicU64,
     /// Writes loading produced (quarantined copies of unreadable documents), taken once.
     startup_writes: Mutex<Vec<Write>>,
 }
@@ -95,6 +116,14 @@ pub(crate) struct Cx<'a> {
     pub reports_changed: HashSet<String>,
     /// Where the request reached the server.
     pub reached: Reached,
+    /// The slot of the request transaction being handled (replies of other owners name it).
+    pub op: Option<OpRef>,
+    /// The ticket of the request being handled.
+    pub ticket: u64,
+    /// Effects on other owners.
+    pub events: Vec<Event>,
+    /// Answers of parked requests that completed.
+    pub responses: Vec<(u64, Option<WvCspMessage>)>,
 }
 
 /// A handler's answer to one request transaction.
@@ -105,6 +134,8 @@ pub(crate) enum Reply {
     Prim(Primitive),
     /// Answer with nothing (acknowledgements).
     Nothing,
+    /// A SendMessage waiting for its recipients' owners.
+    Send(feature::im::SendOp),
 }
 
 impl From<Primitive> for Reply {
@@ -126,12 +157,70 @@ pub(crate) fn fail(code: StatusCode) -> Reply {
 impl Engine {
     /// An engine holding `snapshot` (what the store loaded).
     pub fn new(cfg: EngineConfig, snapshot: Snapshot) -> Engine {
-        let (state, quarantine) = load::state_from(snapshot, &cfg);
+        let n = cfg.shards.max(1);
+        let mut parts: Vec<Snapshot> = (0..n).map(|_| Snapshot::default()).collect();
+        let owner = |user: &str| route::shard_of(user, n);
+        for u in snapshot.users {
+            parts[owner(&u.id)].users.push(u);
+        }
+        for l in snapshot.lists {
+            parts[owner(&l.owner)].lists.push(l);
+        }
+        for m in snapshot.messages {
+            parts[owner(&m.recipient)].messages.push(m);
+        }
+        for d in snapshot.documents {
+            parts[owner(&d.user)].documents.push(d);
+        }
+        let mut shards = Vec::with_capacity(n);
+        let mut writes = Vec::new();
+        for (i, part) in parts.into_iter().enumerate() {
+            let (mut state, quarantine) = load::state_from(part, &cfg);
+            state.shard = i;
+            writes.extend(quarantine.writes);
+            shards.push(Mutex::new(state));
+        }
         Engine {
             cfg,
-            state: Mutex::new(state),
-            startup_writes: Mutex::new(quarantine.writes),
+            shards,
+            tickets: std::sync::atomic::AtomicU64::new(0),
+            startup_writes: Mutex::new(writes),
         }
+    }
+
+    /// The shard that owns `user` (normalised).
+    pub(crate) fn owner(&self, user: &str) -> &Mutex<State> {
+        &self.shards[route::shard_of(user, self.shards.len())]
+    }
+
+    /// The shard that owns a session (by its SessionID or CIR token).
+    pub(crate) fn session_shard(&self, sid: &str) -> Option<&Mutex<State>> {
+        route::shard_of_session(sid, self.shards.len()).map(|i| &self.shards[i])
+    }
+
+    /// Applies the events `outcome` carries, and those they cause, on their owners (one shard
+    /// at a time, never two locks at once); everything they produce joins `outcome`. A parked
+    /// request's answer becomes the response when its ticket is `ticket`.
+    pub(crate) fn drive(&self, mut outcome: Outcome, now: u64, ticket: Option<u64>) -> Outcome {
+        let mut queue: std::collections::VecDeque<Event> =
+            std::mem::take(&mut outcome.events).into();
+        while let Some(event) = queue.pop_front() {
+            let to = route::owner_of(&event, self.shards.len());
+            let mut later = {
+                let mut st = self.shards[to].lock();
+                let mut cx = Cx::new(&mut st, &self.cfg, now);
+                route::apply(&mut cx, event);
+                cx.finish(None)
+            };
+            queue.extend(std::mem::take(&mut later.events));
+            outcome.absorb(later);
+        }
+        if let Some(t) = ticket {
+            if let Some(pos) = outcome.responses.iter().position(|(k, _)| *k == t) {
+                outcome.response = outcome.responses.swap_remove(pos).1;
+            }
+        }
+        outcome
     }
 
     /// What loading the store produced that must be written back (quarantined copies of
@@ -147,13 +236,13 @@ impl Engine {
 
     /// Number of live sessions.
     pub fn session_count(&self) -> usize {
-        self.state.lock().sessions.len()
+        self.shards.iter().map(|s| s.lock().sessions.len()).sum()
     }
 
     /// Whether the account exists.
     pub fn has_user(&self, user_id: &str) -> bool {
         let key = self.normalise(user_id);
-        key.is_some_and(|k| self.state.lock().users.contains_key(&k))
+        key.is_some_and(|k| self.owner(&k).lock().users.contains_key(&k))
     }
 
     /// The normalised form of a user id, with the default domain.
@@ -165,14 +254,14 @@ impl Engine {
 
     /// Whether a live session has requests waiting (standalone HTTP CIR answers 200 then).
     pub fn has_pending(&self, session_id: &str) -> Option<bool> {
-        let st = self.state.lock();
+        let st = self.session_shard(session_id)?.lock();
         st.sessions.get(session_id).map(|s| !s.outbox.is_empty())
     }
 
     /// The live session a CIR channel names: by its CIR token, or by its SessionID (what
     /// real handsets send in a TCP `HELO`).
     pub fn cir_session(&self, token_or_id: &str) -> Option<String> {
-        let st = self.state.lock();
+        let st = self.session_shard(token_or_id)?.lock();
         st.cir_tokens.get(token_or_id).cloned().or_else(|| {
             st.sessions
                 .contains_key(token_or_id)
@@ -183,14 +272,14 @@ impl Engine {
     /// Whether the session with CIR token `token` has requests waiting; `None` for no live
     /// session (standalone HTTP CIR, which never accepts a SessionID).
     pub fn has_pending_cir(&self, token: &str) -> Option<bool> {
-        let st = self.state.lock();
+        let st = self.session_shard(token)?.lock();
         let sid = st.cir_tokens.get(token)?;
         st.sessions.get(sid).map(|s| !s.outbox.is_empty())
     }
 
     /// A live session's (cookie, version), for CIR channels.
     pub fn session_cir_info(&self, session_id: &str) -> Option<(Option<String>, CspVersion)> {
-        let st = self.state.lock();
+        let st = self.session_shard(session_id)?.lock();
         st.sessions
             .get(session_id)
             .map(|s| (s.cookie.clone(), s.version))
@@ -215,12 +304,16 @@ impl Engine {
     /// Periodic work: expires idle sessions, expired messages, stale challenges, and hands
     /// out again requests whose acknowledgement timed out.
     pub fn tick(&self, now: u64) -> Outcome {
-        let mut st = self.state.lock();
-        let mut cx = Cx::new(&mut st, &self.cfg, now);
-        feature::session::expire(&mut cx);
-        feature::im::expire_messages(&mut cx);
-        feature::presence::save_watcher_histories(&mut cx);
-        cx.finish(None)
+        let mut outcome = Outcome::default();
+        for shard in &self.shards {
+            let mut st = shard.lock();
+            let mut cx = Cx::new(&mut st, &self.cfg, now);
+            feature::session::expire(&mut cx);
+            feature::im::expire_messages(&mut cx);
+            feature::presence::save_watcher_histories(&mut cx);
+            outcome.absorb(cx.finish(None));
+        }
+        self.drive(outcome, now, None)
     }
 
     /// Handles one request message. `fingerprint` identifies the request body (a hash of
@@ -244,14 +337,32 @@ impl Engine {
     ) -> Outcome {
         if let Some(t) = msg.session.transactions.first() {
             if let Primitive::LoginRequest(req) = &t.primitive {
-                return feature::session::login(self, &self.state, &msg, req, t, now, reached.peer);
+                let shard = match self.login_user(&msg) {
+                    Some(user) => self.owner(&user),
+                    None => &self.shards[0],
+                };
+                let o = feature::session::login(self, shard, &msg, req, t, now, reached.peer);
+                return self.drive(o, now, None);
             }
         }
-        let mut st = self.state.lock();
-        let mut cx = Cx::new(&mut st, &self.cfg, now);
-        cx.reached = reached;
-        let response = dispatch(&mut cx, msg, fingerprint);
-        cx.finish(response)
+        let ticket = self
+            .tickets
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let sid = msg.session.descriptor.session_id.clone();
+        // A session's requests go to its shard; outband ones (and unknown ids) to any.
+        let shard = sid
+            .as_deref()
+            .and_then(|s| self.session_shard(s))
+            .unwrap_or(&self.shards[0]);
+        let outcome = {
+            let mut st = shard.lock();
+            let mut cx = Cx::new(&mut st, &self.cfg, now);
+            cx.reached = reached;
+            cx.ticket = ticket;
+            let response = dispatch(&mut cx, msg, fingerprint);
+            cx.finish(response)
+        };
+        self.drive(outcome, now, Some(ticket))
     }
 
     /// Whether handling `msg` runs a slow password hash (a Login-Request).
@@ -275,7 +386,17 @@ impl<'a> Cx<'a> {
             farewells: Vec::new(),
             reports_changed: HashSet::new(),
             reached: Reached::default(),
+            op: None,
+            ticket: 0,
+            events: Vec::new(),
+            responses: Vec::new(),
         }
+    }
+
+    /// Sends an effect to the owner of what it concerns (this shard included: applied after
+    /// the current call, in order).
+    pub fn route(&mut self, event: Event) {
+        self.events.push(event);
     }
 
     /// Collects what the call produced.
@@ -302,6 +423,8 @@ impl<'a> Cx<'a> {
             writes: self.writes,
             wakes,
             ended: self.ended,
+            events: self.events,
+            responses: self.responses,
         }
     }
 
@@ -447,11 +570,14 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
         feature::session::queue_inbox_if_needed(cx, &sid);
     }
 
-    let mut out: Vec<Transaction> = Vec::new();
+    let mut slots: Vec<Slot> = Vec::new();
     let mut polled = false;
     // Only answers to requests that change something are kept for replay: a retried query
     // is simply answered again (and the big negotiation answers cost no memory per session).
     let mut replayable = false;
+    cx.st.next_op += 1;
+    let op = cx.st.next_op;
+    let done = |t: Transaction| Slot::Done(Some(t));
     for t in msg.session.transactions {
         let tid = t.descriptor.transaction_id.clone();
         if t.descriptor.mode == TransactionMode::Response {
@@ -461,7 +587,7 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
         if matches!(t.primitive, Primitive::PollingRequest(_)) {
             polled = true;
             if let Some(tx) = feature::session::next_for_client(cx, &sid) {
-                out.push(tx);
+                slots.push(done(tx));
             }
             continue;
         }
@@ -487,34 +613,83 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
         }
         if cx.cfg.bind_client_id && !same_client(cx, &sid, &t.primitive) {
             tracing::warn!(session = %crate::redact(&sid), "request names another ClientID than the login: 604");
-            out.push(Transaction::new(
+            slots.push(done(Transaction::new(
                 TransactionMode::Response,
                 tid,
                 status(StatusCode::INVALID_SESSION),
-            ));
+            )));
             continue;
         }
+        cx.op = Some(OpRef {
+            shard: cx.st.shard,
+            op,
+            slot: slots.len(),
+        });
         let reply = match feature::check_agreed(cx, &sid, &t.primitive) {
             Err(code) => fail(code),
             Ok(()) => feature::handle(cx, &sid, t.primitive),
         };
-        if let Reply::Prim(p) = reply {
-            out.push(Transaction::new(TransactionMode::Response, tid, p));
+        cx.op = None;
+        match reply {
+            Reply::Prim(p) => slots.push(done(Transaction::new(TransactionMode::Response, tid, p))),
+            Reply::Nothing => {}
+            Reply::Send(send) if send.waiting == 0 => slots.push(Slot::Done(
+                send.answer()
+                    .map(|p| Transaction::new(TransactionMode::Response, tid, p)),
+            )),
+            Reply::Send(send) => slots.push(Slot::Send { tid, op: send }),
         }
     }
-    if !cx.st.sessions.contains_key(&sid) {
+    if slots.iter().any(|s| matches!(s, Slot::Send { .. })) {
+        // Answered when the other owners have answered (route::apply).
+        cx.st.pending.insert(
+            op,
+            PendingRequest {
+                ticket: cx.ticket,
+                sid,
+                version,
+                fingerprint,
+                replayable,
+                polled,
+                slots,
+            },
+        );
+        return None;
+    }
+    let out = slots
+        .into_iter()
+        .filter_map(|s| match s {
+            Slot::Done(t) => t,
+            Slot::Send { .. } => None,
+        })
+        .collect();
+    finalize(cx, &sid, version, fingerprint, replayable, polled, out)
+}
+
+/// The response message of a request whose transactions are all answered: the next queued
+/// server request when there is nothing else to say, Poll, and the replay cache.
+pub(crate) fn finalize(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    version: CspVersion,
+    fingerprint: u64,
+    replayable: bool,
+    polled: bool,
+    mut out: Vec<Transaction>,
+) -> Option<WvCspMessage> {
+    if !cx.st.sessions.contains_key(sid) {
         // Logged out (or replaced) during this message.
-        return build(version, Some(sid), out, false);
+        return build(version, Some(sid.to_owned()), out, false);
     }
     if out.is_empty() && !polled {
         // Only acknowledgements: hand out the next queued request, if any.
-        if let Some(tx) = feature::session::next_for_client(cx, &sid) {
+        if let Some(tx) = feature::session::next_for_client(cx, sid) {
             out.push(tx);
         }
     }
-    let poll = pending(cx, &sid);
-    let response = build(version, Some(sid.clone()), out, poll);
-    if let (Some(m), Some(s), true) = (&response, cx.st.sessions.get_mut(&sid), replayable) {
+    let poll = pending(cx, sid);
+    let response = build(version, Some(sid.to_owned()), out, poll);
+    if let (Some(m), Some(s), true) = (&response, cx.st.sessions.get_mut(sid), replayable) {
         if m.session.transactions.len() == 1 {
             let t = &m.session.transactions[0];
             if t.descriptor.mode == TransactionMode::Response {

@@ -16,6 +16,7 @@ mod feature;
 mod load;
 pub mod media;
 pub mod operator;
+mod route;
 mod state;
 pub mod store;
 mod unique;

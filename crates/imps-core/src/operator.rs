@@ -74,24 +74,27 @@ pub enum KickError {
 impl Engine {
     /// The live sessions, of `user` only if given (normalised id), by user then login time.
     pub fn sessions(&self, user: Option<&str>) -> Vec<SessionInfo> {
-        let st = self.state.lock();
-        let mut out: Vec<SessionInfo> = st
-            .sessions
-            .values()
-            .filter(|s| user.is_none_or(|u| s.user == u))
-            .map(|s| SessionInfo {
-                id: s.id.clone(),
-                user: s.user.clone(),
-                version: s.version.as_str().to_owned(),
-                client_id: s
-                    .client_id
-                    .as_ref()
-                    .and_then(|c| c.url.clone().or_else(|| c.msisdn.clone())),
-                peer: s.peer,
-                started: s.started,
-                last_active: s.last_active,
-            })
-            .collect();
+        let mut out: Vec<SessionInfo> = Vec::new();
+        for shard in &self.shards {
+            let st = shard.lock();
+            out.extend(
+                st.sessions
+                    .values()
+                    .filter(|s| user.is_none_or(|u| s.user == u))
+                    .map(|s| SessionInfo {
+                        id: s.id.clone(),
+                        user: s.user.clone(),
+                        version: s.version.as_str().to_owned(),
+                        client_id: s
+                            .client_id
+                            .as_ref()
+                            .and_then(|c| c.url.clone().or_else(|| c.msisdn.clone())),
+                        peer: s.peer,
+                        started: s.started,
+                        last_active: s.last_active,
+                    }),
+            );
+        }
         out.sort_by(|a, b| (&a.user, a.started, &a.id).cmp(&(&b.user, b.started, &b.id)));
         out
     }
@@ -100,63 +103,95 @@ impl Engine {
     /// [`MIN_PREFIX`] characters; a trailing `…` as logs print it is ignored), or a user
     /// (`user` is ARG normalised as a user id, if it is one) with live sessions.
     pub fn kick_target(&self, arg: &str, user: Option<&str>) -> Result<KickTarget, KickError> {
-        let st = self.state.lock();
-        let user_live = user.filter(|u| st.users.get(*u).is_some_and(|u| !u.sessions.is_empty()));
-        resolve(arg, st.sessions.keys().map(String::as_str), user_live)
+        let user_live = user.filter(|u| {
+            self.owner(u)
+                .lock()
+                .users
+                .get(*u)
+                .is_some_and(|u| !u.sessions.is_empty())
+        });
+        let ids: Vec<String> = self
+            .shards
+            .iter()
+            .flat_map(|s| s.lock().sessions.keys().cloned().collect::<Vec<_>>())
+            .collect();
+        resolve(arg, ids.iter().map(String::as_str), user_live)
     }
 
     /// Ends the sessions `target` names with 601 (forced logout): each client hears it by CIR
     /// and on its next request. The outcome's `ended` lists them.
     pub fn kick(&self, target: &KickTarget, now: u64) -> Outcome {
-        let mut st = self.state.lock();
-        let mut cx = Cx::new(&mut st, &self.cfg, now);
-        let sessions = match target {
-            KickTarget::User(u) => cx.sessions_of(u),
-            KickTarget::Session(sid) => vec![sid.clone()],
+        let shard = match target {
+            KickTarget::User(u) => Some(self.owner(u)),
+            KickTarget::Session(sid) => self.session_shard(sid),
         };
-        for sid in &sessions {
-            if cx.st.sessions.contains_key(sid) {
-                tracing::warn!(session = %crate::redact(sid), "session ended by the operator (601)");
+        let Some(shard) = shard else {
+            return Outcome::default();
+        };
+        let outcome = {
+            let mut st = shard.lock();
+            let mut cx = Cx::new(&mut st, &self.cfg, now);
+            let sessions = match target {
+                KickTarget::User(u) => cx.sessions_of(u),
+                KickTarget::Session(sid) => vec![sid.clone()],
+            };
+            for sid in &sessions {
+                if cx.st.sessions.contains_key(sid) {
+                    tracing::warn!(session = %crate::redact(sid), "session ended by the operator (601)");
+                }
+                feature::session::end_session(&mut cx, sid, StatusCode::FORCED_LOGOUT);
             }
-            feature::session::end_session(&mut cx, sid, StatusCode::FORCED_LOGOUT);
-        }
-        cx.finish(None)
+            cx.finish(None)
+        };
+        self.drive(outcome, now, None)
     }
 
     /// Replaces the accounts with `users` (after `impsd user ...` changed them): new accounts
     /// can log in, changed passwords apply to the next login, and the sessions of deleted,
     /// disabled and re-passworded accounts end (601).
     pub fn sync_users(&self, users: Vec<UserRecord>, now: u64) -> Outcome {
-        let mut st = self.state.lock();
-        let mut cx = Cx::new(&mut st, &self.cfg, now);
+        let n = self.shards.len();
         let keep: HashSet<String> = users.iter().map(|u| u.id.clone()).collect();
+        let mut per_shard: Vec<Vec<UserRecord>> = (0..n).map(|_| Vec::new()).collect();
         for u in users {
-            set_record(&mut cx, u);
+            per_shard[crate::route::shard_of(&u.id, n)].push(u);
         }
-        let gone: Vec<String> = cx
-            .st
-            .users
-            .keys()
-            .filter(|k| !keep.contains(*k))
-            .cloned()
-            .collect();
-        for user in gone {
-            remove_user(&mut cx, &user);
+        let mut outcome = Outcome::default();
+        for (shard, users) in self.shards.iter().zip(per_shard) {
+            let mut st = shard.lock();
+            let mut cx = Cx::new(&mut st, &self.cfg, now);
+            for u in users {
+                set_record(&mut cx, u);
+            }
+            let gone: Vec<String> = cx
+                .st
+                .users
+                .keys()
+                .filter(|k| !keep.contains(*k))
+                .cloned()
+                .collect();
+            for user in gone {
+                remove_user(&mut cx, &user);
+            }
+            outcome = cx.finish(None).after(outcome);
         }
-        cx.finish(None)
+        self.drive(outcome, now, None)
     }
 
     /// Brings one account up to date with the store (logins call this with what the store
     /// says right now): added, changed (sessions end if the password changed or the account
     /// was disabled), or (`None`) deleted with its sessions ended (601).
     pub fn refresh_user(&self, id: &str, record: Option<UserRecord>, now: u64) -> Outcome {
-        let mut st = self.state.lock();
-        let mut cx = Cx::new(&mut st, &self.cfg, now);
-        match record {
-            Some(r) => set_record(&mut cx, r),
-            None => remove_user(&mut cx, id),
-        }
-        cx.finish(None)
+        let outcome = {
+            let mut st = self.owner(id).lock();
+            let mut cx = Cx::new(&mut st, &self.cfg, now);
+            match record {
+                Some(r) => set_record(&mut cx, r),
+                None => remove_user(&mut cx, id),
+            }
+            cx.finish(None)
+        };
+        self.drive(outcome, now, None)
     }
 
     /// Ends a session from outside (administration): later requests get 601.

@@ -32,6 +32,12 @@ pub(crate) struct State {
     pub expiries: BTreeSet<(u64, String, String)>,
     /// Live sessions by CIR token.
     pub cir_tokens: HashMap<String, String>,
+    /// This shard's index (SessionIDs it hands out start with it).
+    pub shard: usize,
+    /// Requests parked until other owners answer, by op id.
+    pub pending: HashMap<u64, crate::route::PendingRequest>,
+    /// The last op id handed out.
+    pub next_op: u64,
 }
 
 /// A login challenge handed out in a 401 Login-Response.
@@ -145,7 +151,7 @@ impl AttrSet {
 }
 
 /// A message in a recipient's inbox.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(crate) struct Stored {
     pub record: MessageRecord,
     pub message: NewMessage,

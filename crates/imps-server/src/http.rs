@@ -366,11 +366,13 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
             app.logins_throttle.failed(peer.ip(), user);
         }
     }
+    // The engine applied every routed event before it returned.
     let Outcome {
         response,
         writes,
         wakes,
         ended,
+        ..
     } = outcome;
     if let Err(e) = app.commit(writes).await {
         tracing::error!(error = %e, "commit failed");

@@ -130,15 +130,16 @@ fn content_refused(cx: &Cx<'_>, recipient: &str, ctype: &str, len: usize) -> boo
         })
 }
 
-/// Accepts one message for delivery to `recipient`: inbox, store, queues.
-fn accept(
-    cx: &mut Cx<'_>,
+/// A copy of a message for `recipient`, as the sender's shard builds it: MessageID, Sender,
+/// DateTime and Validity filled, stored form encoded. `None` when it cannot be stored.
+fn copy_for(
+    cx: &Cx<'_>,
     sender: &str,
     recipient: &str,
     info: &MessageInfo,
     content: Option<&ContentData>,
     delivery_report: bool,
-) -> Option<String> {
+) -> Option<Stored> {
     let now = cx.now;
     let validity = info
         .validity
@@ -196,28 +197,136 @@ fn accept(
     };
     let record = MessageRecord {
         recipient: recipient.to_owned(),
-        message_id: message_id.clone(),
+        message_id,
         sender: sender.to_owned(),
         accepted_at: now,
         expires_at: now + u64::from(validity),
         delivery_report,
         document,
     };
-    cx.writes.push(Write::PutMessage(record.clone()));
-    let expiry = (record.expires_at, recipient.to_owned(), message_id.clone());
-    let sessions = match cx.st.users.get_mut(recipient) {
+    Some(Stored { record, message })
+}
+
+/// [`crate::route::Event::Deliver`] on the recipient's shard: the recipient's checks (it
+/// exists, it does not block the sender, its inbox has room, its sessions take the content),
+/// then inbox, store and queues. Idempotent by MessageID: a copy delivered again is not
+/// stored twice.
+pub(crate) fn deliver(
+    cx: &mut Cx<'_>,
+    stored: Stored,
+    ctype: &str,
+    len: usize,
+) -> Result<String, StatusCode> {
+    let recipient = stored.record.recipient.clone();
+    let sender = stored.record.sender.clone();
+    let message_id = stored.record.message_id.clone();
+    let Some(u) = cx.st.users.get(&recipient) else {
+        return Err(StatusCode::UNKNOWN_USER);
+    };
+    if u.inbox.contains_key(&message_id) {
+        return Ok(message_id);
+    }
+    if blocks(u, &sender) {
+        return Err(StatusCode::RECIPIENT_BLOCKED_SENDER);
+    }
+    if u.inbox.len() >= cx.cfg.max_inbox
+        || u.inbox_senders.get(&sender).copied().unwrap_or(0) >= cx.cfg.max_inbox_per_sender
+    {
+        return Err(StatusCode::MESSAGE_QUEUE_FULL);
+    }
+    if content_refused(cx, &recipient, ctype, len) {
+        return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+    cx.writes.push(Write::PutMessage(stored.record.clone()));
+    let expiry = (
+        stored.record.expires_at,
+        recipient.clone(),
+        message_id.clone(),
+    );
+    let sessions = match cx.st.users.get_mut(&recipient) {
         Some(u) => {
             cx.st.expiries.insert(expiry);
-            u.inbox_insert(message_id.clone(), Stored { record, message });
+            u.inbox_insert(message_id.clone(), stored);
             u.inbox_order.push_back(message_id.clone());
             u.sessions.clone()
         }
         None => Vec::new(),
     };
     for sid in sessions {
-        queue_message_to_session(cx, &sid, recipient, &message_id);
+        queue_message_to_session(cx, &sid, &recipient, &message_id);
     }
-    Some(message_id)
+    Ok(message_id)
+}
+
+/// A SendMessage (or ForwardMessage) waiting for its recipients' owners.
+pub(crate) struct SendOp {
+    /// Copies not yet answered.
+    pub waiting: usize,
+    /// Failures known on the sender's side (contact lists, groups, copies not stored).
+    failures: Failures,
+    /// The owners' answers: (position among the recipients, recipient, result).
+    results: Vec<(usize, String, Result<String, StatusCode>)>,
+    /// Answer as a ForwardMessage of this version.
+    forward: Option<CspVersion>,
+    /// Recipients named directly, as the request spelt them (an unknown one is reported so).
+    given: std::collections::HashMap<String, String>,
+}
+
+impl SendOp {
+    /// One owner's answer.
+    pub(crate) fn record(
+        &mut self,
+        index: usize,
+        recipient: String,
+        result: Result<String, StatusCode>,
+    ) {
+        self.results.push((index, recipient, result));
+        self.waiting = self.waiting.saturating_sub(1);
+    }
+
+    /// The answer, once every owner answered.
+    pub(crate) fn answer(mut self) -> Option<Primitive> {
+        self.results.sort_by_key(|(i, _, _)| *i);
+        let mut accepted = Vec::new();
+        for (_, recipient, result) in self.results {
+            match result {
+                Ok(id) => accepted.push(id),
+                Err(code) if code == StatusCode::UNKNOWN_USER => {
+                    let named = self.given.remove(&recipient).unwrap_or(recipient);
+                    self.failures.add(code, named)
+                }
+                Err(code) => self.failures.add(code, recipient),
+            }
+        }
+        let reply = if accepted.is_empty() {
+            Primitive::Status(Status {
+                result: self.failures.result(false),
+                client_id: None,
+            })
+        } else {
+            // One MessageID is returned; with several recipients it is the first copy's.
+            Primitive::SendMessageResponse(SendMessageResponse {
+                result: self.failures.result(true),
+                message_id: accepted.into_iter().next(),
+            })
+        };
+        Some(match (self.forward, reply) {
+            (None, reply) => reply,
+            (Some(v), Primitive::SendMessageResponse(resp)) => {
+                if v >= CspVersion::V1_3 && resp.result.code == StatusCode::SUCCESS {
+                    Primitive::ForwardMessageResponse(ForwardMessageResponse {
+                        message_id: resp.message_id,
+                    })
+                } else {
+                    Primitive::Status(Status {
+                        result: resp.result,
+                        client_id: None,
+                    })
+                }
+            }
+            (Some(_), other) => other,
+        })
+    }
 }
 
 /// Queues one inbox message to one session of its recipient, by the session's delivery
@@ -250,8 +359,18 @@ pub(crate) fn queue_message_to_session(cx: &mut Cx<'_>, sid: &str, user: &str, i
     );
 }
 
-/// SendMessage-Request.
+/// SendMessage-Request: a copy per recipient goes to the recipient's owner
+/// ([`crate::route::Event::Deliver`]); the answer leaves when every owner answered.
 pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
+    send_as(cx, sid, r, None)
+}
+
+fn send_as(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    r: SendMessageRequest,
+    forward: Option<CspVersion>,
+) -> Reply {
     let sender = cx.user_of(sid);
     let info = r.message_info;
     let len = content_len(r.content_data.as_ref());
@@ -266,9 +385,11 @@ pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
     let recipient = info.recipient.clone().unwrap_or_default();
     let mut failures = Failures::default();
     let mut targets = Unique::default();
+    let mut given = std::collections::HashMap::new();
     for u in &recipient.user {
-        match cx.addr(&u.user_id).filter(|a| cx.st.users.contains_key(a)) {
+        match cx.addr(&u.user_id) {
             Some(a) => {
+                given.entry(a.clone()).or_insert_with(|| u.user_id.clone());
                 targets.insert(a);
             }
             None => failures.add(StatusCode::UNKNOWN_USER, u.user_id.clone()),
@@ -296,44 +417,34 @@ pub(crate) fn send(cx: &mut Cx<'_>, sid: &str, r: SendMessageRequest) -> Reply {
     {
         return fail(StatusCode::BAD_PARAMETER);
     }
-    let mut accepted = Vec::new();
-    for t in targets.into_vec() {
-        let Some(u) = cx.st.users.get(&t) else {
-            continue;
-        };
-        if blocks(u, &sender) {
-            failures.add(StatusCode::RECIPIENT_BLOCKED_SENDER, t);
-            continue;
-        }
-        if u.inbox.len() >= cx.cfg.max_inbox
-            || u.inbox_senders.get(&sender).copied().unwrap_or(0) >= cx.cfg.max_inbox_per_sender
-        {
-            failures.add(StatusCode::MESSAGE_QUEUE_FULL, t);
-            continue;
-        }
-        if content_refused(cx, &t, &ctype, len) {
-            failures.add(StatusCode::UNSUPPORTED_MEDIA_TYPE, t);
-            continue;
-        }
-        let report = r.delivery_report == Some(true);
-        match accept(cx, &sender, &t, &info, r.content_data.as_ref(), report) {
-            Some(id) => accepted.push(id),
-            None => failures.add(StatusCode::INTERNAL_ERROR, t),
+    let report = r.delivery_report == Some(true);
+    let mut op = SendOp {
+        waiting: 0,
+        failures,
+        results: Vec::new(),
+        forward,
+        given,
+    };
+    let Some(op_ref) = cx.op else {
+        // Only requests in a session send messages, and they always have a slot.
+        return fail(StatusCode::INTERNAL_ERROR);
+    };
+    for (index, t) in targets.into_vec().into_iter().enumerate() {
+        match copy_for(cx, &sender, &t, &info, r.content_data.as_ref(), report) {
+            Some(stored) => {
+                op.waiting += 1;
+                cx.route(crate::route::Event::Deliver {
+                    op: op_ref,
+                    index,
+                    stored: Box::new(stored),
+                    content_type: ctype.clone(),
+                    len,
+                });
+            }
+            None => op.results.push((index, t, Err(StatusCode::INTERNAL_ERROR))),
         }
     }
-    if accepted.is_empty() {
-        return Primitive::Status(Status {
-            result: failures.result(false),
-            client_id: None,
-        })
-        .into();
-    }
-    // One MessageID is returned; with several recipients it is the first copy's.
-    Primitive::SendMessageResponse(SendMessageResponse {
-        result: failures.result(true),
-        message_id: accepted.into_iter().next(),
-    })
-    .into()
+    Reply::Send(op)
 }
 
 /// Takes one of `user`'s send tokens (a bucket of `messages_burst`, refilled at
@@ -374,7 +485,8 @@ fn take(cx: &mut Cx<'_>, user: &str, id: &str) -> Option<Stored> {
     Some(stored)
 }
 
-/// Queues a DeliveryReport-Request to the sender of `stored`, if it asked for one.
+/// Sends a DeliveryReport-Request to the sender of `stored` (through the sender's owner), if
+/// it asked for one.
 fn report(cx: &mut Cx<'_>, stored: &Stored, code: StatusCode) {
     if !stored.record.delivery_report {
         return;
@@ -384,7 +496,15 @@ fn report(cx: &mut Cx<'_>, stored: &Stored, code: StatusCode) {
         delivery_time: Some(DateTime::from_unix(cx.now)),
         message_info: stored.message.message_info.clone(),
     };
-    let sender = &stored.record.sender;
+    cx.route(crate::route::Event::Report {
+        sender: stored.record.sender.clone(),
+        report: Box::new(report),
+    });
+}
+
+/// [`crate::route::Event::Report`] on the sender's shard: queued to its sessions, or kept
+/// durably for its next login.
+pub(crate) fn apply_report(cx: &mut Cx<'_>, sender: &str, report: DeliveryReportRequest) {
     let Some(u) = cx.st.users.get_mut(sender) else {
         return;
     };
@@ -394,7 +514,7 @@ fn report(cx: &mut Cx<'_>, stored: &Stored, code: StatusCode) {
             u.pending_reports.pop_front();
         }
         u.pending_reports.push_back(report);
-        cx.reports_changed.insert(sender.clone());
+        cx.reports_changed.insert(sender.to_owned());
         return;
     }
     cx.queue_user(
@@ -624,7 +744,7 @@ pub(crate) fn forward(cx: &mut Cx<'_>, sid: &str, r: ForwardMessageRequest) -> R
     };
     let mut info = stored.message.message_info.clone();
     info.recipient = Some(r.recipient);
-    let reply = send(
+    send_as(
         cx,
         sid,
         SendMessageRequest {
@@ -632,24 +752,8 @@ pub(crate) fn forward(cx: &mut Cx<'_>, sid: &str, r: ForwardMessageRequest) -> R
             message_info: info,
             content_data: stored.message.content_data.clone(),
         },
-    );
-    match reply {
-        Reply::Prim(Primitive::SendMessageResponse(resp)) => {
-            if v >= CspVersion::V1_3 && resp.result.code == StatusCode::SUCCESS {
-                Primitive::ForwardMessageResponse(ForwardMessageResponse {
-                    message_id: resp.message_id,
-                })
-                .into()
-            } else {
-                Primitive::Status(Status {
-                    result: resp.result,
-                    client_id: None,
-                })
-                .into()
-            }
-        }
-        other => other,
-    }
+        Some(v),
+    )
 }
 
 /// An EntityList of stored ids: contact-list ids (they have a resource part) as

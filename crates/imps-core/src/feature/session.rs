@@ -249,13 +249,13 @@ pub(crate) fn login(
         }
     }
 
-    let sid = auth::random_hex(16);
+    let sid = crate::route::new_session_id(cx.st.shard);
     let was_online = !sessions.is_empty();
     insert_session(
         cx.st,
         SessionState {
             id: sid.clone(),
-            cir_token: auth::random_hex(16),
+            cir_token: crate::route::new_session_id(cx.st.shard),
             user: user.clone(),
             version,
             cookie: req.session_cookie.clone(),

@@ -1,0 +1,234 @@
+//! Ownership and routed effects (ARCHITECTURE.md, "The engine as shards").
+//!
+//! Every user is owned by one shard ([`shard_of`]); a handler reads and writes only what its
+//! shard owns, and whatever it does to another owner is an [`Event`] sent to that owner, which
+//! applies it ([`apply`]). A request whose answer depends on other owners is parked as a
+//! [`PendingRequest`]; their replies fill its slots and the answer leaves with the last one.
+//!
+//! Converted so far: instant messaging (delivery to a recipient, delivery reports). Presence,
+//! contact lists and sessions still read other users' state directly, so an engine runs one
+//! shard until they are converted too.
+
+use imps_csp::model::im::DeliveryReportRequest;
+use imps_csp::{CspVersion, StatusCode, Transaction};
+
+use crate::engine::Cx;
+use crate::feature::im;
+use crate::state::Stored;
+
+/// A shard's index.
+pub(crate) type ShardId = usize;
+
+/// The shard that owns `user` (a normalised user id) among `shards`: FNV-1a of the id, so
+/// that the placement is the same on every node and every run.
+pub(crate) fn shard_of(user: &str, shards: usize) -> ShardId {
+    if shards <= 1 {
+        return 0;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in user.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % shards as u64) as ShardId
+}
+
+/// The shard a SessionID (or CIR token) names: its first two hex digits.
+pub(crate) fn shard_of_session(sid: &str, shards: usize) -> Option<ShardId> {
+    let tag = sid.get(..2)?;
+    let n = usize::from_str_radix(tag, 16).ok()?;
+    (n < shards.max(1)).then_some(n)
+}
+
+/// A new SessionID (or CIR token) for a session owned by `shard`: 32 hex digits, its tag
+/// then 120 random bits (as long as before shards, which real clients have stored).
+pub(crate) fn new_session_id(shard: ShardId) -> String {
+    format!("{:02x}{}", shard & 0xff, crate::auth::random_hex(15))
+}
+
+/// Where a reply goes: a slot of a parked request on its shard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OpRef {
+    pub shard: ShardId,
+    pub op: u64,
+    pub slot: usize,
+}
+
+/// An effect on another owner.
+#[derive(Clone, Debug)]
+pub(crate) enum Event {
+    /// A message copy for its recipient (`stored.record.recipient`), MessageID assigned by the
+    /// sender's shard (idempotent by it). The owner answers [`Event::Delivered`].
+    Deliver {
+        op: OpRef,
+        /// The recipient's position in the request (the answer names the first copy's id).
+        index: usize,
+        stored: Box<Stored>,
+        content_type: String,
+        len: usize,
+    },
+    /// The recipient owner's verdict on one copy: its MessageID, or why it was refused.
+    Delivered {
+        op: OpRef,
+        index: usize,
+        recipient: String,
+        result: Result<String, StatusCode>,
+    },
+    /// A delivery report for the sender of a message (its owner queues it, or keeps it
+    /// durably while the sender is offline).
+    Report {
+        sender: String,
+        report: Box<DeliveryReportRequest>,
+    },
+}
+
+/// The shard an event is for.
+pub(crate) fn owner_of(event: &Event, shards: usize) -> ShardId {
+    match event {
+        Event::Deliver { stored, .. } => shard_of(&stored.record.recipient, shards),
+        Event::Delivered { op, .. } => op.shard,
+        Event::Report { sender, .. } => shard_of(sender, shards),
+    }
+}
+
+/// Applies an event on the shard that owns what it concerns.
+pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
+    match event {
+        Event::Deliver {
+            op,
+            index,
+            stored,
+            content_type,
+            len,
+        } => {
+            let recipient = stored.record.recipient.clone();
+            let result = im::deliver(cx, *stored, &content_type, len);
+            cx.route(Event::Delivered {
+                op,
+                index,
+                recipient,
+                result,
+            });
+        }
+        Event::Delivered {
+            op,
+            index,
+            recipient,
+            result,
+        } => {
+            let done = match cx.st.pending.get_mut(&op.op) {
+                Some(p) => match p.slots.get_mut(op.slot) {
+                    Some(Slot::Send { op: send, .. }) => {
+                        send.record(index, recipient, result);
+                        send.waiting == 0
+                    }
+                    _ => false,
+                },
+                None => false,
+            };
+            if done {
+                finish_slot(cx, op);
+            }
+        }
+        Event::Report { sender, report } => im::apply_report(cx, &sender, *report),
+    }
+}
+
+/// A request message parked until other owners answered.
+pub(crate) struct PendingRequest {
+    /// Whom the answer goes to (the caller waiting for it).
+    pub ticket: u64,
+    pub sid: String,
+    pub version: CspVersion,
+    pub fingerprint: u64,
+    pub replayable: bool,
+    pub polled: bool,
+    pub slots: Vec<Slot>,
+}
+
+/// One transaction of a parked request. Slots live for the few steps a request is parked;
+/// boxing the answered ones would cost an allocation per transaction on the common path.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Slot {
+    /// Answered (or needing no answer).
+    Done(Option<Transaction>),
+    /// A SendMessage (or ForwardMessage) waiting for its recipients' owners.
+    Send { tid: Option<String>, op: im::SendOp },
+}
+
+impl Slot {
+    fn waiting(&self) -> bool {
+        matches!(self, Slot::Send { .. })
+    }
+}
+
+/// A slot's last reply came in: it becomes its answer, and the request is answered when it
+/// was the last slot waiting.
+fn finish_slot(cx: &mut Cx<'_>, op: OpRef) {
+    let Some(p) = cx.st.pending.get_mut(&op.op) else {
+        return;
+    };
+    let Some(slot) = p.slots.get_mut(op.slot) else {
+        return;
+    };
+    if let Slot::Send { tid, op: send } = std::mem::replace(slot, Slot::Done(None)) {
+        let reply = send.answer();
+        *slot = Slot::Done(
+            reply.map(|p| Transaction::new(imps_csp::TransactionMode::Response, tid, p)),
+        );
+    }
+    if p.slots.iter().any(Slot::waiting) {
+        return;
+    }
+    if let Some(p) = cx.st.pending.remove(&op.op) {
+        let out = p
+            .slots
+            .into_iter()
+            .filter_map(|s| match s {
+                Slot::Done(t) => t,
+                Slot::Send { .. } => None,
+            })
+            .collect();
+        let response = crate::engine::finalize(
+            cx,
+            &p.sid,
+            p.version,
+            p.fingerprint,
+            p.replayable,
+            p.polled,
+            out,
+        );
+        cx.responses.push((p.ticket, response));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placement_is_stable_and_spreads_users() {
+        assert_eq!(shard_of("wv:alice@localhost", 1), 0);
+        let a = shard_of("wv:alice@localhost", 4);
+        assert_eq!(
+            a,
+            shard_of("wv:alice@localhost", 4),
+            "same user, same shard"
+        );
+        let mut counts = [0usize; 4];
+        for i in 0..4000 {
+            counts[shard_of(&format!("wv:user{i}@localhost"), 4)] += 1;
+        }
+        assert!(counts.iter().all(|&n| n > 800), "{counts:?}");
+    }
+
+    #[test]
+    fn a_session_id_names_its_shard() {
+        let sid = new_session_id(3);
+        assert_eq!(sid.len(), 32);
+        assert_eq!(shard_of_session(&sid, 4), Some(3));
+        assert_eq!(shard_of_session(&sid, 2), None, "no such shard");
+        assert_eq!(shard_of_session("zz", 4), None);
+        assert_eq!(shard_of_session("", 4), None);
+    }
+}
