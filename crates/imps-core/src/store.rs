@@ -1,9 +1,11 @@
 //! What the engine keeps durably, and the trait a storage backend implements.
 //!
-//! The engine never reads the store on a request path: everything durable is loaded into memory
-//! once ([`Store::load`]) and the engine hands back the [`Write`]s each request caused; the
-//! server commits them (group commit) before it answers. A backend implements [`Store`]; the
-//! SQLite one lives in `imps-store`.
+//! The engine never reads the store on a request path except for the account at login:
+//! everything durable is loaded into memory when the server starts ([`Store::load`]) and the
+//! engine hands back the [`Write`]s each request caused; the server commits them (group commit)
+//! before it answers. [`Store::load_user`] reads what one account owns, for an engine that loads
+//! users when it first needs them. A backend implements [`Store`]; the SQLite one lives in
+//! `imps-store`.
 
 use serde::{Deserialize, Serialize};
 
@@ -109,10 +111,86 @@ impl Write {
     }
 }
 
-/// Error of a storage backend.
-#[derive(Debug, thiserror::Error)]
-#[error("storage: {0}")]
-pub struct StoreError(pub String);
+/// Everything one account owns, as [`Store::load_user`] reads it: the same records [`Store::load`]
+/// returns for this account, in the same orders, read at one point in time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserData {
+    /// The account.
+    pub user: UserRecord,
+    /// Its contact lists, in the order they were first stored (a replaced list keeps its
+    /// place), as [`Snapshot::lists`] orders one owner's lists.
+    pub lists: Vec<ContactListRecord>,
+    /// Its undelivered messages, by `accepted_at`, ties in the order they were stored, as
+    /// [`Snapshot::messages`] orders them.
+    pub messages: Vec<MessageRecord>,
+    /// Its documents, by kind.
+    pub documents: Vec<UserDocument>,
+}
+
+/// Why a storage operation failed, as far as the caller's next step is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StoreErrorKind {
+    /// The operation was sound but the database could not do it now: busy or locked by another
+    /// writer, an I/O error, a full disk, a lost connection, a full writer queue. Nothing of the
+    /// failed operation was applied; the same operation may succeed later.
+    Retryable,
+    /// The operation itself cannot succeed as it is: a constraint violation (a write for an
+    /// account that does not exist), corrupt or undecodable data, a schema or key problem, a
+    /// writer that has stopped. Trying the same operation again gives the same error.
+    Permanent,
+}
+
+/// Error of a storage backend: its [`StoreErrorKind`] and a message for people. Displays as
+/// `storage: <message>`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("storage: {message}")]
+pub struct StoreError {
+    kind: StoreErrorKind,
+    message: String,
+}
+
+impl StoreError {
+    /// An error of the given kind.
+    pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> StoreError {
+        StoreError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// A [`StoreErrorKind::Retryable`] error.
+    pub fn retryable(message: impl Into<String>) -> StoreError {
+        StoreError::new(StoreErrorKind::Retryable, message)
+    }
+
+    /// A [`StoreErrorKind::Permanent`] error.
+    pub fn permanent(message: impl Into<String>) -> StoreError {
+        StoreError::new(StoreErrorKind::Permanent, message)
+    }
+
+    /// Why it failed.
+    pub fn kind(&self) -> StoreErrorKind {
+        self.kind
+    }
+
+    /// Whether the same operation may succeed if tried again later.
+    pub fn is_retryable(&self) -> bool {
+        self.kind == StoreErrorKind::Retryable
+    }
+
+    /// The message, without the `storage: ` prefix of `Display`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The same error with `context: ` in front of its message; the kind is kept.
+    pub fn context(self, context: impl std::fmt::Display) -> StoreError {
+        StoreError {
+            kind: self.kind,
+            message: format!("{context}: {}", self.message),
+        }
+    }
+}
 
 /// What [`Store::health`] reports.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -139,20 +217,40 @@ impl StoreHealth {
 
 /// A storage backend.
 ///
-/// `commit` must make the writes durable (on disk, fsync'ed or in the WAL) before it returns
-/// `Ok`; it applies them in order and atomically. Backends batch concurrent commits (group
-/// commit).
+/// Every method may be called from several threads at once; none is async (callers run them on
+/// blocking threads). What each method promises is stated so that a backend on another database
+/// (an embedded file, a PostgreSQL server shared by several nodes) can keep it:
+///
+/// * reads see only committed writes, and each read method returns one consistent view (one
+///   read transaction, or the backend's equivalent);
+/// * `commit` returns `Ok` only once the writes are durable as the backend is configured to
+///   make them (on disk, or acknowledged by the database server after its own log flush), and
+///   applies each batch in order and atomically: all of it or none of it. Backends may put
+///   several callers' batches into one transaction (group commit), but a batch that fails must
+///   fail alone;
+/// * errors say whether trying again may help ([`StoreError::is_retryable`]).
 pub trait Store: Send + Sync + 'static {
-    /// Loads everything.
+    /// Loads everything (accounts by id, lists by owner and then in the order they were first
+    /// stored, messages by `accepted_at` and then in the order they were stored, documents by
+    /// owner and kind), as one consistent view.
     fn load(&self) -> Result<Snapshot, StoreError>;
-    /// Loads only the accounts (to notice accounts changed by `impsd user ...` while running).
+    /// Loads what one account owns ([`UserData`]), as one consistent view, reading only that
+    /// account's records (by key, never by scanning every account's): `Ok(None)` if the account
+    /// does not exist.
+    fn load_user(&self, id: &str) -> Result<Option<UserData>, StoreError>;
+    /// Loads only the accounts, by id (to notice accounts changed by another writer while
+    /// running).
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError>;
-    /// One account, read now (logins read it so that accounts changed by another process
-    /// apply at once).
+    /// One account, read now (logins read it so that accounts changed by another writer apply
+    /// at once).
     fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError>;
-    /// A counter that changes whenever another process changed the data (for reloads).
+    /// A counter that changes when another writer (an admin command, another node) changed
+    /// accounts: the caller compares it with the value it read before and reloads the accounts
+    /// when it differs. It must change after every such change; it may also change for this
+    /// store's own commits or for changes that touched no account (a needless reload costs one
+    /// read).
     fn data_version(&self) -> Result<u64, StoreError>;
-    /// Commits writes durably, as one atomic batch.
+    /// Commits writes durably, as one atomic batch, in order.
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
 
     /// Commits writes durably and then calls `done` with the result. Backends with a writer
@@ -169,5 +267,32 @@ pub trait Store: Send + Sync + 'static {
     /// queue is not backed up. Backends without a writer queue are always healthy.
     fn health(&self) -> StoreHealth {
         StoreHealth::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_errors_carry_their_kind_and_display_as_before() {
+        let busy = StoreError::retryable("database is locked");
+        assert!(busy.is_retryable());
+        assert_eq!(busy.kind(), StoreErrorKind::Retryable);
+        assert_eq!(busy.message(), "database is locked");
+        assert_eq!(busy.to_string(), "storage: database is locked");
+
+        let fk = StoreError::permanent("FOREIGN KEY constraint failed");
+        assert!(!fk.is_retryable());
+        assert_eq!(fk.kind(), StoreErrorKind::Permanent);
+        assert_eq!(fk.to_string(), "storage: FOREIGN KEY constraint failed");
+
+        let wrapped = busy.context("commit");
+        assert!(wrapped.is_retryable(), "context keeps the kind");
+        assert_eq!(wrapped.to_string(), "storage: commit: database is locked");
+        assert_eq!(
+            StoreError::new(StoreErrorKind::Permanent, "x"),
+            StoreError::permanent("x")
+        );
     }
 }

@@ -84,7 +84,7 @@ impl App {
             }),
         );
         rx.await
-            .map_err(|_| StoreError("the store dropped a commit".into()))?
+            .map_err(|_| StoreError::permanent("the store dropped a commit"))?
     }
 
     /// Hands wake-ups to the CIR channels and closes those of ended sessions.

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use imps_core::store::{Snapshot, Store, StoreError, StoreHealth, UserRecord, Write};
+use imps_core::store::{Snapshot, Store, StoreError, StoreHealth, UserData, UserRecord, Write};
 use imps_csp::StatusCode;
 use imps_store::SqliteStore;
 use imps_testkit::server::{add_users, TestServer, Variant};
@@ -21,6 +21,9 @@ struct Flaky {
 impl Store for Flaky {
     fn load(&self) -> Result<Snapshot, StoreError> {
         self.inner.load()
+    }
+    fn load_user(&self, id: &str) -> Result<Option<UserData>, StoreError> {
+        self.inner.load_user(id)
     }
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError> {
         self.inner.load_users()

@@ -15,11 +15,19 @@
 //!   a separate file, `<dir>/secret.key` by default, never in clear in the database; the data
 //!   directory is made mode 0700 and the database, its key file and its WAL 0600;
 //! - lets another process (the `impsd user ...` admin commands) write the same file while the
-//!   server runs; the server notices through [`Store::data_version`].
+//!   server runs; the server notices through [`Store::data_version`], which is SQLite's
+//!   `PRAGMA data_version` of the write connection;
+//! - reads one account and everything it owns ([`Store::load_user`]) with lookups by primary key
+//!   only, in one read transaction;
+//! - says of every error whether it is worth retrying ([`StoreError::is_retryable`]), from
+//!   SQLite's result code: busy, locked, I/O errors, a full disk and a full writer queue are
+//!   retryable; constraints, corruption, undecodable rows, schema and key problems and a stopped
+//!   writer are not.
 //!
-//! What it does not do: it is not on a request's read path (the engine loads everything once and
-//! keeps it in memory), it has no async API (call it from a blocking thread), and it does not
-//! know what the documents it stores mean. The PostgreSQL backend for clusters is not here yet.
+//! What it does not do: it is not on a request's read path (today the engine loads everything at
+//! start and keeps it in memory), it has no async API (call it from a blocking thread), and it
+//! does not know what the documents it stores mean. The PostgreSQL backend for clusters is not
+//! here yet.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -27,8 +35,11 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use imps_core::store::{Snapshot, Store, StoreError, StoreHealth, UserRecord, Write};
+use imps_core::store::{Snapshot, Store, StoreError, StoreHealth, UserData, UserRecord, Write};
 
+use crate::error::sqlite_err;
+
+mod error;
 mod schema;
 mod secret;
 mod sql;
@@ -43,7 +54,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The SQLite [`Store`].
 ///
 /// Two connections: the writer thread's (all writes, and [`Store::data_version`]) and a read
-/// connection ([`Store::load`], [`Store::load_users`], [`SqliteStore::user`]). Dropping the
+/// connection ([`Store::load`], [`Store::load_user`], [`Store::load_users`],
+/// [`SqliteStore::user`]); reads take turns on it. Dropping the
 /// store flushes what is queued and stops the writer thread.
 pub struct SqliteStore {
     path: PathBuf,
@@ -87,9 +99,9 @@ impl SqliteStore {
         let mut write = connect(&path)?;
         let mode: String = write
             .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-            .map_err(store_err("enable WAL mode"))?;
+            .map_err(sqlite_err("enable WAL mode"))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError(format!(
+            return Err(StoreError::permanent(format!(
                 "{}: journal mode is {mode}, WAL could not be enabled",
                 path.display()
             )));
@@ -101,7 +113,7 @@ impl SqliteStore {
         match schema::key_check(&write)? {
             Some(check) if sealer.matches(&check) => {}
             Some(_) => {
-                return Err(StoreError(format!(
+                return Err(StoreError::permanent(format!(
                     "the key file {} is not the key of {}: its digest secrets were sealed with \
                      another key. Restore the key file saved with this database (or point \
                      [server] key_file, --key-file, at it); impsd will not start with a key \
@@ -111,7 +123,7 @@ impl SqliteStore {
                 )))
             }
             None => {
-                return Err(StoreError(format!(
+                return Err(StoreError::permanent(format!(
                     "{} has no key check (damaged database?)",
                     path.display()
                 )))
@@ -120,7 +132,7 @@ impl SqliteStore {
 
         let read = connect(&path)?;
         read.pragma_update(None, "query_only", true)
-            .map_err(store_err("make the read connection read-only"))?;
+            .map_err(sqlite_err("make the read connection read-only"))?;
 
         tracing::debug!(path = %path.display(), "opened the SQLite store");
         Ok(SqliteStore {
@@ -138,7 +150,7 @@ impl SqliteStore {
 
     /// Reads one account (for the admin commands).
     pub fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
-        sql::user(&self.reader(), id, &self.sealer).map_err(store_err("read user"))
+        sql::user(&self.reader(), id, &self.sealer).map_err(sqlite_err("read user"))
     }
 
     /// How many transactions the writer thread has committed since the store was opened. With
@@ -169,14 +181,25 @@ impl Store for SqliteStore {
     fn load(&self) -> Result<Snapshot, StoreError> {
         let mut conn = self.reader();
         // One read transaction: a consistent snapshot even while someone writes.
-        let tx = conn.transaction().map_err(store_err("begin load"))?;
-        let snapshot = sql::load(&tx, &self.sealer).map_err(store_err("load"))?;
-        tx.commit().map_err(store_err("end load"))?;
+        let tx = conn.transaction().map_err(sqlite_err("begin load"))?;
+        let snapshot = sql::load(&tx, &self.sealer).map_err(sqlite_err("load"))?;
+        tx.commit().map_err(sqlite_err("end load"))?;
         Ok(snapshot)
     }
 
+    /// Four lookups by primary key (users, then the owner's lists, messages and documents) in
+    /// one read transaction on the read connection.
+    fn load_user(&self, id: &str) -> Result<Option<UserData>, StoreError> {
+        let mut conn = self.reader();
+        let tx = conn.transaction().map_err(sqlite_err("begin load user"))?;
+        let data = sql::load_user(&tx, id, &self.sealer)
+            .map_err(sqlite_err(&format!("load user {id}")))?;
+        tx.commit().map_err(sqlite_err("end load user"))?;
+        Ok(data)
+    }
+
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        sql::load_users(&self.reader(), &self.sealer).map_err(store_err("load users"))
+        sql::load_users(&self.reader(), &self.sealer).map_err(sqlite_err("load users"))
     }
 
     fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
@@ -189,7 +212,7 @@ impl Store for SqliteStore {
     fn data_version(&self) -> Result<u64, StoreError> {
         self.writer
             .with_connection(|conn| conn.pragma_query_value(None, "data_version", |row| row.get(0)))
-            .map_err(store_err("read data_version"))
+            .map_err(sqlite_err("read data_version"))
     }
 
     /// Blocks until `writes` are durable, as one atomic batch that may share its transaction
@@ -234,26 +257,20 @@ impl Store for SqliteStore {
 
 /// Opens a connection with the settings both connections share.
 fn connect(path: &Path) -> Result<Connection, StoreError> {
-    let conn =
-        Connection::open(path).map_err(|e| StoreError(format!("open {}: {e}", path.display())))?;
+    let conn = Connection::open(path).map_err(sqlite_err(&format!("open {}", path.display())))?;
     conn.busy_timeout(BUSY_TIMEOUT)
-        .map_err(store_err("set busy_timeout"))?;
+        .map_err(sqlite_err("set busy_timeout"))?;
     conn.pragma_update(None, "synchronous", "FULL")
-        .map_err(store_err("set synchronous=FULL"))?;
+        .map_err(sqlite_err("set synchronous=FULL"))?;
     conn.pragma_update(None, "foreign_keys", true)
-        .map_err(store_err("enable foreign keys"))?;
+        .map_err(sqlite_err("enable foreign keys"))?;
     let foreign_keys: bool = conn
         .pragma_query_value(None, "foreign_keys", |row| row.get(0))
-        .map_err(store_err("check foreign keys"))?;
+        .map_err(sqlite_err("check foreign keys"))?;
     if !foreign_keys {
-        return Err(StoreError(
-            "this SQLite does not enforce foreign keys".into(),
+        return Err(StoreError::permanent(
+            "this SQLite does not enforce foreign keys",
         ));
     }
     Ok(conn)
-}
-
-/// Maps an error to a [`StoreError`] saying what was being done.
-pub(crate) fn store_err<E: std::fmt::Display>(doing: &str) -> impl FnOnce(E) -> StoreError + '_ {
-    move |e| StoreError(format!("{doing}: {e}"))
 }

@@ -8,8 +8,8 @@ use rusqlite::{params, Connection, OptionalExtension as _, TransactionBehavior};
 
 use imps_core::store::StoreError;
 
+use crate::error::sqlite_err;
 use crate::secret::Sealer;
-use crate::store_err;
 
 /// One schema migration.
 pub(crate) enum Migration {
@@ -86,31 +86,31 @@ fn seal_digest_secrets(conn: &Connection, sealer: &Sealer) -> Result<(), StoreEr
          ) STRICT;
          ALTER TABLE users ADD COLUMN digest_sealed BLOB;",
     )
-    .map_err(store_err("add the sealed digest column"))?;
+    .map_err(sqlite_err("add the sealed digest column"))?;
     let clear: Vec<(String, String)> = {
         let mut stmt = conn
             .prepare("SELECT id, digest_secret FROM users WHERE digest_secret IS NOT NULL")
-            .map_err(store_err("read clear digest secrets"))?;
+            .map_err(sqlite_err("read clear digest secrets"))?;
         let rows = stmt
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-            .map_err(store_err("read clear digest secrets"))?;
+            .map_err(sqlite_err("read clear digest secrets"))?;
         rows.collect::<Result<_, _>>()
-            .map_err(store_err("read clear digest secrets"))?
+            .map_err(sqlite_err("read clear digest secrets"))?
     };
     for (id, secret) in &clear {
         conn.execute(
             "UPDATE users SET digest_sealed = ?2, digest_secret = NULL WHERE id = ?1",
             params![id, sealer.seal(id, secret)],
         )
-        .map_err(store_err("seal a digest secret"))?;
+        .map_err(sqlite_err("seal a digest secret"))?;
     }
     conn.execute_batch("ALTER TABLE users DROP COLUMN digest_secret;")
-        .map_err(store_err("drop the clear digest column"))?;
+        .map_err(sqlite_err("drop the clear digest column"))?;
     conn.execute(
         "INSERT INTO meta (name, value) VALUES ('key_check', ?1)",
         params![sealer.key_check()],
     )
-    .map_err(store_err("store the key check"))?;
+    .map_err(sqlite_err("store the key check"))?;
     if !clear.is_empty() {
         tracing::info!(accounts = clear.len(), "sealed the clear digest secrets");
     }
@@ -125,7 +125,7 @@ pub(crate) fn key_check(conn: &Connection) -> Result<Option<Vec<u8>>, StoreError
             [],
             |row| row.get(0),
         )
-        .map_err(store_err("look for the key check"))?;
+        .map_err(sqlite_err("look for the key check"))?;
     if !has_meta {
         return Ok(None);
     }
@@ -135,7 +135,7 @@ pub(crate) fn key_check(conn: &Connection) -> Result<Option<Vec<u8>>, StoreError
         |row| row.get(0),
     )
     .optional()
-    .map_err(store_err("read the key check"))
+    .map_err(sqlite_err("read the key check"))
 }
 
 /// Brings the schema of `conn`'s database up to date.
@@ -147,10 +147,10 @@ pub(crate) fn migrate(conn: &mut Connection, sealer: &Sealer) -> Result<(), Stor
     }
     // Removed rows are overwritten, not merely unlinked: migration 2 removes clear passwords.
     conn.pragma_update(None, "secure_delete", true)
-        .map_err(store_err("enable secure_delete"))?;
+        .map_err(sqlite_err("enable secure_delete"))?;
     let result = migrate_locked(conn, sealer, known);
     conn.pragma_update(None, "secure_delete", false)
-        .map_err(store_err("disable secure_delete"))?;
+        .map_err(sqlite_err("disable secure_delete"))?;
     result
 }
 
@@ -158,26 +158,28 @@ fn migrate_locked(conn: &mut Connection, sealer: &Sealer, known: usize) -> Resul
     // Another process may be migrating at the same time: take the write lock, then look again.
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(store_err("begin migration"))?;
+        .map_err(sqlite_err("begin migration"))?;
     let version = schema_version(&tx)?;
     if version > known {
-        return Err(StoreError(format!(
+        return Err(StoreError::permanent(format!(
             "database schema version {version} is newer than this impsd knows ({known}); \
              refusing to open it"
         )));
     }
     for (i, migration) in MIGRATIONS.iter().enumerate().skip(version) {
         match migration {
-            Migration::Sql(sql) => tx
-                .execute_batch(sql)
-                .map_err(store_err(&format!("migration to schema version {}", i + 1)))?,
+            Migration::Sql(sql) => tx.execute_batch(sql).map_err(sqlite_err(&format!(
+                "migration to schema version {}",
+                i + 1
+            )))?,
             Migration::SealDigestSecrets => seal_digest_secrets(&tx, sealer)?,
         }
     }
-    let known_i64 = i64::try_from(known).map_err(store_err("schema version"))?;
+    let known_i64 = i64::try_from(known)
+        .map_err(|e| StoreError::permanent(format!("schema version {known}: {e}")))?;
     tx.pragma_update(None, "user_version", known_i64)
-        .map_err(store_err("set schema version"))?;
-    tx.commit().map_err(store_err("commit migration"))?;
+        .map_err(sqlite_err("set schema version"))?;
+    tx.commit().map_err(sqlite_err("commit migration"))?;
     tracing::info!(from = version, to = known, "migrated the database schema");
     if version > 0 && version < 2 {
         // The clear digest secrets were overwritten in the WAL's copies of their pages; copy
@@ -186,7 +188,7 @@ fn migrate_locked(conn: &mut Connection, sealer: &Sealer, known: usize) -> Resul
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })
-            .map_err(store_err("checkpoint after sealing the digest secrets"))?;
+            .map_err(sqlite_err("checkpoint after sealing the digest secrets"))?;
         if busy != 0 {
             tracing::warn!(
                 "another process is reading the database: the clear digest secrets stay in its \
@@ -201,7 +203,7 @@ fn migrate_locked(conn: &mut Connection, sealer: &Sealer, known: usize) -> Resul
 pub(crate) fn schema_version(conn: &Connection) -> Result<usize, StoreError> {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(store_err("read schema version"))?;
+        .map_err(sqlite_err("read schema version"))?;
     usize::try_from(version)
-        .map_err(|_| StoreError(format!("database schema version {version} is invalid")))
+        .map_err(|_| StoreError::permanent(format!("database schema version {version} is invalid")))
 }

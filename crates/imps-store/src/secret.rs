@@ -20,6 +20,8 @@ use rand::RngCore as _;
 
 use imps_core::store::StoreError;
 
+use crate::error::io_err;
+
 /// Length of the key in the key file, bytes.
 pub const KEY_LEN: usize = 32;
 /// Format byte of a sealed value.
@@ -39,7 +41,7 @@ pub(crate) struct Sealer {
 }
 
 impl Sealer {
-    fn new(key: &[u8; KEY_LEN]) -> Sealer {
+    pub(crate) fn new(key: &[u8; KEY_LEN]) -> Sealer {
         Sealer {
             cipher: XChaCha20Poly1305::new(Key::from_slice(key)),
         }
@@ -111,7 +113,7 @@ pub(crate) fn load_or_create_key(
     match read_key(path) {
         Ok(key) => Ok(Sealer::new(&key)),
         Err(KeyError::Missing) if may_create => create_key(path),
-        Err(KeyError::Missing) => Err(StoreError(format!(
+        Err(KeyError::Missing) => Err(StoreError::permanent(format!(
             "the key file {} is missing, and the digest secrets in {} are encrypted with it: \
              restore it from the backup it was saved with (the key file and the database are \
              backed up together), or point [server] key_file (--key-file) at it",
@@ -132,20 +134,18 @@ fn read_key(path: &Path) -> Result<[u8; KEY_LEN], KeyError> {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Err(KeyError::Missing),
         Err(e) => {
-            return Err(KeyError::Other(StoreError(format!(
-                "open the key file {}: {e}",
+            return Err(KeyError::Other(io_err(format!(
+                "open the key file {}",
                 path.display()
-            ))))
+            ))(e)))
         }
     };
-    let meta = file.metadata().map_err(|e| {
-        KeyError::Other(StoreError(format!(
-            "read the key file {}: {e}",
-            path.display()
-        )))
-    })?;
+    let meta = file
+        .metadata()
+        .map_err(io_err(format!("read the key file {}", path.display())))
+        .map_err(KeyError::Other)?;
     if !meta.is_file() {
-        return Err(KeyError::Other(StoreError(format!(
+        return Err(KeyError::Other(StoreError::permanent(format!(
             "the key file {} is not a regular file",
             path.display()
         ))));
@@ -156,14 +156,10 @@ fn read_key(path: &Path) -> Result<[u8; KEY_LEN], KeyError> {
     (&mut file)
         .take(KEY_LEN as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| {
-            KeyError::Other(StoreError(format!(
-                "read the key file {}: {e}",
-                path.display()
-            )))
-        })?;
+        .map_err(io_err(format!("read the key file {}", path.display())))
+        .map_err(KeyError::Other)?;
     let key: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| {
-        KeyError::Other(StoreError(format!(
+        KeyError::Other(StoreError::permanent(format!(
             "the key file {} is {}{} bytes long, not {KEY_LEN}: it is not an impsd key file \
              (or it is damaged)",
             path.display(),
@@ -181,7 +177,7 @@ fn check_private(path: &Path, meta: &std::fs::Metadata) -> Result<(), StoreError
     use std::os::unix::fs::PermissionsExt as _;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(StoreError(format!(
+        return Err(StoreError::permanent(format!(
             "the key file {} has mode {mode:04o}: others could read the key. It must be \
              readable by its owner only: chmod 600 {}",
             path.display(),
@@ -211,10 +207,7 @@ fn create_key(path: &Path) -> Result<Sealer, StoreError> {
                 Ok(Some(Sealer::new(&key)))
             }
             Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(None),
-            Err(e) => Err(StoreError(format!(
-                "create the key file {}: {e}",
-                path.display()
-            ))),
+            Err(e) => Err(io_err(format!("create the key file {}", path.display()))(e)),
         });
     let _ = std::fs::remove_file(&tmp);
     key.fill(0);
@@ -223,7 +216,9 @@ fn create_key(path: &Path) -> Result<Sealer, StoreError> {
         None => read_key(path)
             .map(|k| Sealer::new(&k))
             .map_err(|e| match e {
-                KeyError::Missing => StoreError(format!(
+                // Another process removed it between our link and our read: a race, not a
+                // property of the key file.
+                KeyError::Missing => StoreError::retryable(format!(
                     "the key file {} vanished while it was being created",
                     path.display()
                 )),
@@ -247,10 +242,10 @@ pub(crate) fn write_new_private(path: &Path, bytes: &[u8]) -> Result<(), StoreEr
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let err = |e: std::io::Error| StoreError(format!("write {}: {e}", path.display()));
-    let mut f = options.open(path).map_err(err)?;
-    f.write_all(bytes).map_err(err)?;
-    f.sync_all().map_err(err)
+    let doing = || format!("write {}", path.display());
+    let mut f = options.open(path).map_err(io_err(doing()))?;
+    f.write_all(bytes).map_err(io_err(doing()))?;
+    f.sync_all().map_err(io_err(doing()))
 }
 
 /// Best effort: makes a new directory entry durable.
@@ -270,7 +265,6 @@ fn sync_parent(path: &Path) {
 /// Creates the data directory with mode 0700, or tightens an existing one that lets group or
 /// others in (with a warning).
 pub(crate) fn prepare_dir(dir: &Path) -> Result<(), StoreError> {
-    let err = |e: std::io::Error| StoreError(format!("create {}: {e}", dir.display()));
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -278,7 +272,9 @@ pub(crate) fn prepare_dir(dir: &Path) -> Result<(), StoreError> {
         use std::os::unix::fs::DirBuilderExt as _;
         builder.mode(0o700);
     }
-    builder.create(dir).map_err(err)?;
+    builder
+        .create(dir)
+        .map_err(io_err(format!("create {}", dir.display())))?;
     tighten(dir, 0o700)
 }
 
@@ -295,7 +291,7 @@ pub(crate) fn prepare_db_files(db: &Path) -> Result<(), StoreError> {
     }
     options
         .open(db)
-        .map_err(|e| StoreError(format!("create {}: {e}", db.display())))?;
+        .map_err(io_err(format!("create {}", db.display())))?;
     for suffix in ["", "-wal", "-shm"] {
         let mut name = db.as_os_str().to_os_string();
         name.push(suffix);
@@ -311,16 +307,15 @@ pub(crate) fn prepare_db_files(db: &Path) -> Result<(), StoreError> {
 #[cfg(unix)]
 fn tighten(path: &Path, to: u32) -> Result<(), StoreError> {
     use std::os::unix::fs::PermissionsExt as _;
-    let meta =
-        std::fs::metadata(path).map_err(|e| StoreError(format!("stat {}: {e}", path.display())))?;
+    let meta = std::fs::metadata(path).map_err(io_err(format!("stat {}", path.display())))?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(to)).map_err(|e| {
-            StoreError(format!(
-                "{} has mode {mode:04o} and could not be restricted to {to:04o}: {e}",
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(to)).map_err(io_err(
+            format!(
+                "{} has mode {mode:04o} and could not be restricted to {to:04o}",
                 path.display()
-            ))
-        })?;
+            ),
+        ))?;
         tracing::warn!(
             path = %path.display(),
             "mode was {mode:04o}, which lets others read impsd's data: changed to {to:04o}"

@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use imps_core::store::{
-    ContactListRecord, MessageRecord, Snapshot, UserDocument, UserRecord, Write,
+    ContactListRecord, MessageRecord, Snapshot, UserData, UserDocument, UserRecord, Write,
 };
 
 use crate::secret::Sealer;
@@ -129,15 +129,41 @@ pub(crate) fn load(conn: &Connection, sealer: &Sealer) -> rusqlite::Result<Snaps
         documents: collect(
             conn,
             "SELECT user, kind, body FROM documents ORDER BY user, kind",
-            |row| {
-                Ok(UserDocument {
-                    user: row.get(0)?,
-                    kind: row.get(1)?,
-                    body: row.get(2)?,
-                })
-            },
+            document_from_row,
         )?,
     })
+}
+
+/// One account. Every query of [`load_user`] looks its rows up by key (the primary keys start with
+/// the owner column), never by scanning a table; a unit test checks the query plans.
+const USER_SQL: &str = "SELECT id, password_hash, digest_sealed, disabled FROM users WHERE id = ?1";
+/// One owner's lists, in the order of `load` (insertion order: `rowid`).
+const USER_LISTS_SQL: &str = "SELECT owner, id, display_name, is_default, members
+     FROM contact_lists WHERE owner = ?1 ORDER BY rowid";
+/// One recipient's messages, in the order of `load`.
+const USER_MESSAGES_SQL: &str =
+    "SELECT recipient, message_id, sender, accepted_at, expires_at, delivery_report, document
+     FROM messages WHERE recipient = ?1 ORDER BY accepted_at, rowid";
+/// One owner's documents, by kind.
+const USER_DOCUMENTS_SQL: &str =
+    "SELECT user, kind, body FROM documents WHERE user = ?1 ORDER BY kind";
+
+/// Reads everything one account owns, or `None` if it does not exist. The caller runs this in
+/// one read transaction, so the result is consistent.
+pub(crate) fn load_user(
+    conn: &Connection,
+    id: &str,
+    sealer: &Sealer,
+) -> rusqlite::Result<Option<UserData>> {
+    let Some(user) = user(conn, id, sealer)? else {
+        return Ok(None);
+    };
+    Ok(Some(UserData {
+        user,
+        lists: collect_by(conn, USER_LISTS_SQL, id, list_from_row)?,
+        messages: collect_by(conn, USER_MESSAGES_SQL, id, message_from_row)?,
+        documents: collect_by(conn, USER_DOCUMENTS_SQL, id, document_from_row)?,
+    }))
 }
 
 /// Reads every account, ordered by id, opening the digest secrets.
@@ -155,11 +181,9 @@ pub(crate) fn user(
     id: &str,
     sealer: &Sealer,
 ) -> rusqlite::Result<Option<UserRecord>> {
-    conn.prepare_cached(
-        "SELECT id, password_hash, digest_sealed, disabled FROM users WHERE id = ?1",
-    )?
-    .query_row(params![id], |row| user_from_row(row, sealer))
-    .optional()
+    conn.prepare_cached(USER_SQL)?
+        .query_row(params![id], |row| user_from_row(row, sealer))
+        .optional()
 }
 
 fn collect<T>(
@@ -169,6 +193,18 @@ fn collect<T>(
 ) -> rusqlite::Result<Vec<T>> {
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([], f)?;
+    rows.collect()
+}
+
+/// Like [`collect`], for a cached statement with one parameter, the owner's id.
+fn collect_by<T>(
+    conn: &Connection,
+    sql: &str,
+    key: &str,
+    f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![key], f)?;
     rows.collect()
 }
 
@@ -214,6 +250,14 @@ fn list_from_row(row: &Row<'_>) -> rusqlite::Result<ContactListRecord> {
     })
 }
 
+fn document_from_row(row: &Row<'_>) -> rusqlite::Result<UserDocument> {
+    Ok(UserDocument {
+        user: row.get(0)?,
+        kind: row.get(1)?,
+        body: row.get(2)?,
+    })
+}
+
 fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageRecord> {
     Ok(MessageRecord {
         recipient: row.get(0)?,
@@ -245,6 +289,81 @@ fn time_from_sql(t: i64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What SQLite plans for `sql` (one parameter, an owner): the `detail` column of EXPLAIN
+    /// QUERY PLAN.
+    fn plan(conn: &Connection, sql: &str) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("explain");
+        let rows = stmt
+            .query_map(params!["wv:u1@example.com"], |row| row.get::<_, String>(3))
+            .expect("plan");
+        rows.collect::<Result<_, _>>().expect("plan rows")
+    }
+
+    fn assert_by_key(conn: &Connection, when: &str) {
+        for sql in [
+            USER_SQL,
+            USER_LISTS_SQL,
+            USER_MESSAGES_SQL,
+            USER_DOCUMENTS_SQL,
+        ] {
+            let plan = plan(conn, sql);
+            assert!(
+                plan.iter().any(|step| step.starts_with("SEARCH "))
+                    && !plan.iter().any(|step| step.starts_with("SCAN ")),
+                "{when}: {sql}\nis planned as {plan:?}, not as a lookup by key"
+            );
+        }
+    }
+
+    /// `load_user` looks rows up through the primary keys (which start with the owner), on an
+    /// empty database and on one whose statistics (ANALYZE) say how the rows are spread.
+    #[test]
+    fn load_user_reads_by_key_not_by_scanning() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        let sealer = Sealer::new(&[7; crate::secret::KEY_LEN]);
+        crate::schema::migrate(&mut conn, &sealer).expect("schema");
+        assert_by_key(&conn, "empty");
+
+        let tx = conn.transaction().expect("begin");
+        for u in 0..300 {
+            let id = format!("wv:u{u}@example.com");
+            let mut writes = vec![Write::PutUser(UserRecord {
+                id: id.clone(),
+                password_hash: "h".into(),
+                ..UserRecord::default()
+            })];
+            for i in 0..3 {
+                writes.push(Write::PutList(ContactListRecord {
+                    owner: id.clone(),
+                    id: format!("{id}/l{i}"),
+                    ..ContactListRecord::default()
+                }));
+                writes.push(Write::PutMessage(MessageRecord {
+                    recipient: id.clone(),
+                    message_id: format!("m{i}"),
+                    sender: "wv:s@example.com".into(),
+                    accepted_at: i,
+                    expires_at: 100,
+                    delivery_report: false,
+                    document: vec![1; 64],
+                }));
+                writes.push(Write::PutDocument(UserDocument {
+                    user: id.clone(),
+                    kind: format!("k{i}"),
+                    body: vec![2; 16],
+                }));
+            }
+            for w in &writes {
+                apply(&tx, w, &sealer).expect("apply");
+            }
+        }
+        tx.execute_batch("ANALYZE").expect("analyze");
+        tx.commit().expect("commit");
+        assert_by_key(&conn, "analyzed");
+    }
 
     #[test]
     fn times_saturate_and_round_trip() {

@@ -15,6 +15,7 @@ use rusqlite::Connection;
 
 use imps_core::store::{StoreError, Write};
 
+use crate::error::{io_err, sqlite_err};
 use crate::secret::Sealer;
 use crate::sql;
 
@@ -78,7 +79,7 @@ impl Writer {
                 let conn = Arc::clone(&conn);
                 move || run(&shared, &conn, &sealer)
             })
-            .map_err(|e| StoreError(format!("start the writer thread: {e}")))?;
+            .map_err(io_err("start the writer thread".into()))?;
         Ok(Writer {
             shared,
             conn,
@@ -96,8 +97,8 @@ impl Writer {
             }),
         );
         done.recv().unwrap_or_else(|_| {
-            Err(StoreError(
-                "the writer thread stopped before committing".into(),
+            Err(StoreError::permanent(
+                "the writer thread stopped before committing",
             ))
         })
     }
@@ -109,12 +110,12 @@ impl Writer {
             let mut state = lock(&self.shared.state);
             if state.stopped {
                 drop(state);
-                reply(Err(StoreError("the writer thread has stopped".into())));
+                reply(Err(StoreError::permanent("the writer thread has stopped")));
                 return;
             }
             if state.queue.len() >= MAX_QUEUED_BATCHES {
                 drop(state);
-                reply(Err(StoreError("the store writer is backed up".into())));
+                reply(Err(StoreError::retryable("the store writer is backed up")));
                 return;
             }
             state.queue.push(Batch { writes, reply });
@@ -206,14 +207,19 @@ fn run(shared: &Shared, conn: &Mutex<Connection>, sealer: &Sealer) {
                 lock(&shared.state).failed = None;
                 for (batch, result) in group.into_iter().zip(per_batch) {
                     // The caller cannot be gone (it blocks in `commit`); ignore it if it were.
-                    (batch.reply)(result.map_err(StoreError));
+                    (batch.reply)(result);
                 }
             }
             Err(e) => {
-                tracing::error!(batches = group.len(), "group commit failed: {}", e.0);
-                lock(&shared.state).failed = Some(e.0.clone());
+                tracing::error!(
+                    batches = group.len(),
+                    retryable = e.is_retryable(),
+                    "group commit failed: {}",
+                    e.message()
+                );
+                lock(&shared.state).failed = Some(e.message().to_owned());
                 for batch in group {
-                    (batch.reply)(Err(StoreError(e.0.clone())));
+                    (batch.reply)(Err(e.clone()));
                 }
             }
         }
@@ -227,34 +233,33 @@ impl Drop for OnExit<'_> {
         let mut state = lock(&self.0.state);
         state.stopped = true;
         for batch in std::mem::take(&mut state.queue) {
-            (batch.reply)(Err(StoreError("the writer thread stopped".into())));
+            (batch.reply)(Err(StoreError::permanent("the writer thread stopped")));
         }
     }
 }
 
 /// Applies a group in one transaction. `Err`: the whole group failed and nothing of it was
 /// applied. `Ok`: the transaction committed; one result per batch (a failed batch was rolled
-/// back to its savepoint). Errors are strings here because every waiter gets its own copy.
+/// back to its savepoint). Errors keep their kind (a busy database is retryable, a constraint
+/// is not); every waiter of a failed group gets a copy of the group's error.
 fn commit_group(
     conn: &Connection,
     group: &[Batch],
     sealer: &Sealer,
-) -> Result<Vec<Result<(), String>>, StoreError> {
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| StoreError(format!("begin transaction: {e}")))?;
+        .map_err(sqlite_err("begin transaction"))?;
     let outcome = apply_group(conn, group, sealer).and_then(|results| {
-        conn.execute_batch("COMMIT")
-            .map_err(|e| format!("commit: {e}"))?;
+        conn.execute_batch("COMMIT").map_err(sqlite_err("commit"))?;
         Ok(results)
     });
-    outcome.map_err(|e| {
+    outcome.inspect_err(|_| {
         // An error may already have rolled the transaction back (SQLITE_FULL, I/O errors).
         if !conn.is_autocommit() {
             if let Err(rollback) = conn.execute_batch("ROLLBACK") {
                 tracing::error!("rollback after a failed group commit: {rollback}");
             }
         }
-        StoreError(e)
     })
 }
 
@@ -262,15 +267,15 @@ fn apply_group(
     conn: &Connection,
     group: &[Batch],
     sealer: &Sealer,
-) -> Result<Vec<Result<(), String>>, String> {
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut results = Vec::with_capacity(group.len());
     for batch in group {
         conn.execute_batch("SAVEPOINT batch")
-            .map_err(|e| format!("savepoint: {e}"))?;
+            .map_err(sqlite_err("savepoint"))?;
         match apply_batch(conn, &batch.writes, sealer) {
             Ok(()) => {
                 conn.execute_batch("RELEASE batch")
-                    .map_err(|e| format!("release savepoint: {e}"))?;
+                    .map_err(sqlite_err("release savepoint"))?;
                 results.push(Ok(()));
             }
             Err(e) => {
@@ -278,9 +283,15 @@ fn apply_group(
                     // SQLite rolled back the whole transaction: the group is lost.
                     return Err(e);
                 }
+                let message = e.message();
                 conn.execute_batch("ROLLBACK TO batch; RELEASE batch")
-                    .map_err(|r| format!("{e}; then rollback to savepoint: {r}"))?;
-                tracing::warn!("a batch was rejected: {e}");
+                    .map_err(sqlite_err(&format!(
+                        "{message}; then rollback to savepoint"
+                    )))?;
+                tracing::warn!(
+                    retryable = e.is_retryable(),
+                    "a batch was rejected: {message}"
+                );
                 results.push(Err(e));
             }
         }
@@ -288,9 +299,9 @@ fn apply_group(
     Ok(results)
 }
 
-fn apply_batch(conn: &Connection, writes: &[Write], sealer: &Sealer) -> Result<(), String> {
+fn apply_batch(conn: &Connection, writes: &[Write], sealer: &Sealer) -> Result<(), StoreError> {
     for write in writes {
-        sql::apply(conn, write, sealer).map_err(|e| format!("{}: {e}", sql::describe(write)))?;
+        sql::apply(conn, write, sealer).map_err(sqlite_err(&sql::describe(write)))?;
     }
     Ok(())
 }
@@ -300,4 +311,104 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use imps_core::store::{ContactListRecord, UserRecord};
+
+    use super::*;
+
+    fn sealer() -> Sealer {
+        Sealer::new(&[9; crate::secret::KEY_LEN])
+    }
+
+    /// A migrated database in `dir`, on a connection that waits at most 20 ms for a lock.
+    fn database(dir: &std::path::Path) -> Connection {
+        let mut conn = Connection::open(dir.join("db")).expect("open");
+        conn.pragma_update(None, "foreign_keys", true)
+            .expect("foreign keys");
+        crate::schema::migrate(&mut conn, &sealer()).expect("schema");
+        conn.busy_timeout(Duration::from_millis(20))
+            .expect("busy_timeout");
+        conn
+    }
+
+    /// A batch whose result goes into `out`.
+    fn batch(writes: Vec<Write>, out: &Arc<Mutex<Vec<Result<(), StoreError>>>>) -> Batch {
+        let out = Arc::clone(out);
+        Batch {
+            writes,
+            reply: Box::new(move |r| lock(&out).push(r)),
+        }
+    }
+
+    fn alice() -> UserRecord {
+        UserRecord {
+            id: "wv:alice@example.com".into(),
+            password_hash: "h".into(),
+            ..UserRecord::default()
+        }
+    }
+
+    /// Another connection holds the write lock: the whole group fails, retryably, and nothing
+    /// of it is applied; once the lock is gone the same group commits.
+    #[test]
+    fn a_group_that_finds_the_database_busy_fails_retryably() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = database(dir.path());
+        let out = Arc::default();
+        let group = vec![batch(vec![Write::PutUser(alice())], &out)];
+
+        let holder = Connection::open(dir.path().join("db")).expect("open");
+        holder.execute_batch("BEGIN IMMEDIATE").expect("lock");
+        let err = commit_group(&conn, &group, &sealer()).expect_err("busy");
+        assert!(err.is_retryable(), "{err}");
+        assert!(err.message().starts_with("begin transaction: "), "{err}");
+        holder.execute_batch("ROLLBACK").expect("unlock");
+
+        let results = commit_group(&conn, &group, &sealer()).expect("the same group, later");
+        assert_eq!(results, vec![Ok(())]);
+    }
+
+    /// A batch that breaks a constraint fails alone, permanently, naming the write.
+    #[test]
+    fn a_batch_for_a_missing_account_fails_permanently() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = database(dir.path());
+        let out = Arc::default();
+        let ghost_list = ContactListRecord {
+            owner: "wv:ghost@example.com".into(),
+            id: "wv:ghost/friends@example.com".into(),
+            ..ContactListRecord::default()
+        };
+        let group = vec![
+            batch(vec![Write::PutUser(alice())], &out),
+            batch(vec![Write::PutList(ghost_list)], &out),
+        ];
+        let results = commit_group(&conn, &group, &sealer()).expect("the group commits");
+        assert_eq!(results[0], Ok(()));
+        let err = results[1].clone().expect_err("no such account");
+        assert!(!err.is_retryable(), "{err}");
+        assert!(
+            err.message()
+                .starts_with("PutList wv:ghost@example.com wv:ghost/friends@example.com: "),
+            "{err}"
+        );
+    }
+
+    /// A stopped writer refuses at once, permanently: nothing will ever serve its queue.
+    #[test]
+    fn a_stopped_writer_fails_commits_permanently() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writer = Writer::start(database(dir.path()), Arc::new(sealer())).expect("writer");
+        writer.commit(vec![Write::PutUser(alice())]).expect("runs");
+        lock(&writer.shared.state).stopped = true;
+        let err = writer
+            .commit(vec![Write::PutUser(alice())])
+            .expect_err("stopped");
+        assert!(!err.is_retryable(), "{err}");
+    }
 }

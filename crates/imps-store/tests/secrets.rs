@@ -233,8 +233,9 @@ fn another_key_file_is_refused_at_open() {
     let err = SqliteStore::open(tmp.path())
         .err()
         .expect("a store with another key must not open");
-    assert!(err.0.contains("is not the key of"), "{err}");
-    assert!(err.0.contains(&key.display().to_string()), "{err}");
+    assert!(err.message().contains("is not the key of"), "{err}");
+    assert!(err.message().contains(&key.display().to_string()), "{err}");
+    assert!(!err.is_retryable(), "a key problem is permanent: {err}");
 }
 
 #[test]
@@ -244,7 +245,8 @@ fn a_missing_key_file_is_refused_and_not_recreated() {
     let key = tmp.path().join(SqliteStore::KEY_FILE_NAME);
     std::fs::remove_file(&key).expect("rm");
     let err = SqliteStore::open(tmp.path()).err().expect("no key file");
-    assert!(err.0.contains("is missing"), "{err}");
+    assert!(err.message().contains("is missing"), "{err}");
+    assert!(!err.is_retryable(), "{err}");
     assert!(!key.exists(), "a new key must not replace the lost one");
 }
 
@@ -257,9 +259,10 @@ fn a_key_file_others_can_read_or_of_the_wrong_length_is_refused() {
     set_mode(&key, 0o640);
     let err = SqliteStore::open(tmp.path()).err().expect("mode 0640");
     assert!(
-        err.0.contains("mode 0640") && err.0.contains("chmod 600"),
+        err.message().contains("mode 0640") && err.message().contains("chmod 600"),
         "{err}"
     );
+    assert!(!err.is_retryable(), "{err}");
     assert_eq!(mode(&key), 0o640, "the key file is not silently changed");
 
     set_mode(&key, 0o600);
@@ -267,11 +270,12 @@ fn a_key_file_others_can_read_or_of_the_wrong_length_is_refused() {
     bytes.push(b'\n');
     std::fs::write(&key, &bytes).expect("write");
     let err = SqliteStore::open(tmp.path()).err().expect("33 bytes");
-    assert!(err.0.contains("not 32"), "{err}");
+    assert!(err.message().contains("not 32"), "{err}");
 
     std::fs::write(&key, &bytes[..16]).expect("write");
     let err = SqliteStore::open(tmp.path()).err().expect("16 bytes");
-    assert!(err.0.contains("16 bytes long, not 32"), "{err}");
+    assert!(err.message().contains("16 bytes long, not 32"), "{err}");
+    assert!(!err.is_retryable(), "{err}");
 }
 
 #[test]
@@ -293,7 +297,7 @@ fn the_key_file_can_live_outside_the_data_directory() {
     drop(store);
     // Without it, the data directory alone does not open.
     let err = SqliteStore::open(&data).err().expect("key elsewhere");
-    assert!(err.0.contains("is missing"), "{err}");
+    assert!(err.message().contains("is missing"), "{err}");
 }
 
 #[test]
@@ -321,5 +325,9 @@ fn a_sealed_secret_moved_to_another_account_does_not_open() {
     drop(raw);
     let store = SqliteStore::open(tmp.path()).expect("open");
     let err = store.user(&bob.id).expect_err("must not open as bob's");
-    assert!(err.0.contains("does not decrypt"), "{err}");
+    assert!(err.message().contains("does not decrypt"), "{err}");
+    assert!(!err.is_retryable(), "undecodable data is permanent: {err}");
+    let err = store.load_user(&bob.id).expect_err("nor through load_user");
+    assert!(err.message().contains("does not decrypt"), "{err}");
+    assert!(!err.is_retryable(), "{err}");
 }

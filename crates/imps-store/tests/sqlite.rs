@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use imps_core::store::{Store, UserRecord, Write};
+use imps_core::store::{Store, StoreErrorKind, UserRecord, Write};
 use imps_store::SqliteStore;
 
 use battery::{document, list, message, user};
@@ -57,6 +57,21 @@ fn deletes_are_idempotent() {
 #[test]
 fn messages_load_in_acceptance_order() {
     battery::messages_load_in_acceptance_order(&fresh().1);
+}
+
+#[test]
+fn load_user_round_trips() {
+    battery::load_user_round_trips(&fresh().1);
+}
+
+#[test]
+fn load_user_sees_only_its_own() {
+    battery::load_user_sees_only_its_own(&fresh().1);
+}
+
+#[test]
+fn load_user_of_a_missing_or_deleted_account_is_none() {
+    battery::load_user_of_a_missing_or_deleted_account_is_none(&fresh().1);
 }
 
 #[test]
@@ -140,7 +155,14 @@ fn a_failing_batch_fails_alone_and_atomically() {
         g.expect("the other batches of the group commit");
     }
     let err = bad.expect_err("a list for an account that does not exist");
-    assert!(err.0.contains("PutList wv:ghost@example.com"), "{err}");
+    assert!(
+        err.message().contains("PutList wv:ghost@example.com"),
+        "{err}"
+    );
+    assert!(
+        !err.is_retryable(),
+        "a constraint violation is permanent: {err}"
+    );
     assert_eq!(store.transactions_committed() - before, 1);
 
     let snap = store.load().expect("load");
@@ -158,16 +180,34 @@ fn a_failing_batch_fails_alone_and_atomically() {
     assert_eq!(snap.documents.len(), 1);
 }
 
+/// A write for an account that does not exist is refused with a permanent error (retrying it
+/// cannot help) that names the write, and stores nothing.
 #[test]
 fn nothing_is_stored_for_a_missing_account() {
     let (_dir, store) = fresh();
     let ghost = user("ghost");
-    for w in [
-        Write::PutList(list(&ghost, "l", &[])),
-        Write::PutMessage(message(&ghost, "m", 1)),
-        Write::PutDocument(document(&ghost, "presence", b"")),
+    for (w, names) in [
+        (
+            Write::PutList(list(&ghost, "l", &[])),
+            "PutList wv:ghost@example.com",
+        ),
+        (
+            Write::PutMessage(message(&ghost, "m", 1)),
+            "PutMessage wv:ghost@example.com m",
+        ),
+        (
+            Write::PutDocument(document(&ghost, "presence", b"")),
+            "PutDocument wv:ghost@example.com presence",
+        ),
     ] {
-        store.commit(vec![w]).expect_err("foreign key");
+        let err = store.commit(vec![w]).expect_err("foreign key");
+        assert!(!err.is_retryable(), "{err}");
+        assert_eq!(err.kind(), StoreErrorKind::Permanent);
+        assert!(err.message().starts_with(names), "{err}");
+        assert!(
+            err.message().contains("FOREIGN KEY constraint failed"),
+            "{err}"
+        );
     }
     let snap = store.load().expect("load");
     assert!(snap.lists.is_empty() && snap.messages.is_empty() && snap.documents.is_empty());
@@ -297,7 +337,8 @@ fn a_newer_schema_is_refused() {
     let err = SqliteStore::open(dir.path())
         .err()
         .expect("a database from a newer impsd");
-    assert!(err.0.contains("newer"), "{err}");
+    assert!(err.message().contains("newer"), "{err}");
+    assert!(!err.is_retryable(), "{err}");
 }
 
 #[test]
@@ -402,20 +443,21 @@ fn a_backed_up_writer_says_so_and_its_queue_is_bounded() {
             store.commit_then(
                 vec![Write::PutDocument(document(&alice, &format!("k{i}"), b"x"))],
                 Box::new(move |r| {
-                    let _ = tx.send((i, r.is_ok()));
+                    let _ = tx.send((i, r.map_err(|e| e.is_retryable())));
                 }),
             );
         }
         let h = store.health();
         assert!(h.backed_up(), "{h:?}");
         assert!(!h.ok());
-        // The one beyond the bound failed at once.
-        let (i, ok) = rx.recv_timeout(Duration::from_secs(5)).expect("an answer");
-        assert_eq!((i, ok), (hard, false), "refused beyond {hard}");
+        // The one beyond the bound failed at once, retryably: the same write can succeed once
+        // the writer has caught up.
+        let (i, result) = rx.recv_timeout(Duration::from_secs(5)).expect("an answer");
+        assert_eq!((i, result), (hard, Err(true)), "refused beyond {hard}");
     }
-    let done: Vec<(usize, bool)> = (0..hard)
+    let done: Vec<(usize, Result<(), bool>)> = (0..hard)
         .map(|_| rx.recv_timeout(Duration::from_secs(60)).expect("committed"))
         .collect();
-    assert!(done.iter().all(|(_, ok)| *ok));
+    assert!(done.iter().all(|(_, r)| r.is_ok()));
     assert!(store.health().ok(), "caught up");
 }

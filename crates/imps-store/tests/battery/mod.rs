@@ -3,7 +3,9 @@
 
 #![allow(dead_code)] // each backend's test file uses what applies to it
 
-use imps_core::store::{ContactListRecord, MessageRecord, Store, UserDocument, UserRecord, Write};
+use imps_core::store::{
+    ContactListRecord, MessageRecord, Snapshot, Store, UserData, UserDocument, UserRecord, Write,
+};
 
 /// An account.
 pub fn user(name: &str) -> UserRecord {
@@ -320,4 +322,183 @@ pub fn concurrent_commits(store: &dyn Store, threads: usize, per_thread: usize) 
     }
     assert_eq!(snap.documents.len(), threads);
     threads * per_thread
+}
+
+/// What `load()` holds for account `id`, as `load_user` must return it.
+fn owned_by(snap: &Snapshot, id: &str) -> Option<UserData> {
+    Some(UserData {
+        user: snap.users.iter().find(|u| u.id == id)?.clone(),
+        lists: snap
+            .lists
+            .iter()
+            .filter(|l| l.owner == id)
+            .cloned()
+            .collect(),
+        messages: snap
+            .messages
+            .iter()
+            .filter(|m| m.recipient == id)
+            .cloned()
+            .collect(),
+        documents: snap
+            .documents
+            .iter()
+            .filter(|d| d.user == id)
+            .cloned()
+            .collect(),
+    })
+}
+
+/// `load_user` returns the account with its lists (insertion order, a replaced list keeping its
+/// place), its undelivered messages (acceptance order, ties in the order stored) and its
+/// documents (by kind), field for field; an account that owns nothing comes back empty.
+pub fn load_user_round_trips(store: &dyn Store) {
+    let alice = UserRecord {
+        digest_secret: Some("s3cret ünïcode".into()),
+        disabled: true,
+        ..user("alice")
+    };
+    let bob = user("bob");
+    let mut work = list(&alice, "work", &["erin"]);
+    let friends = list(&alice, "friends", &["bob", "carol"]);
+    let m_late = message(&alice, "late", 30);
+    let m_tie_1 = MessageRecord {
+        document: vec![0, 159, 255],
+        delivery_report: false,
+        ..message(&alice, "tie-z", 20)
+    };
+    let m_tie_2 = MessageRecord {
+        expires_at: u64::MAX,
+        ..message(&alice, "tie-a", 20)
+    };
+    let m_early = message(&alice, "early", 10);
+    let presence = document(&alice, "presence", b"{\"status\":\"away\"}");
+    let blocking = document(&alice, "blocking", &[0, 1, 254, 255]);
+    commit(
+        store,
+        vec![
+            Write::PutUser(alice.clone()),
+            Write::PutUser(bob.clone()),
+            Write::PutList(work.clone()),
+            Write::PutList(friends.clone()),
+            Write::PutMessage(m_late.clone()),
+            Write::PutMessage(m_tie_1.clone()),
+            Write::PutMessage(m_tie_2.clone()),
+            Write::PutMessage(m_early.clone()),
+            Write::PutDocument(presence.clone()),
+            Write::PutDocument(blocking.clone()),
+        ],
+    );
+    // Replaced later: keeps its place before `friends`.
+    work.members.push(("wv:frank@example.com".into(), None));
+    work.default = true;
+    commit(store, vec![Write::PutList(work.clone())]);
+
+    let got = store.load_user(&alice.id).expect("load_user");
+    let expected = UserData {
+        user: alice.clone(),
+        lists: vec![work, friends],
+        messages: vec![m_early, m_tie_1, m_tie_2, m_late],
+        documents: vec![blocking, presence],
+    };
+    assert_eq!(got.as_ref(), Some(&expected));
+    let snap = store.load().expect("load");
+    assert_eq!(got, owned_by(&snap, &alice.id), "as load() has it");
+
+    assert_eq!(
+        store.load_user(&bob.id).expect("load_user"),
+        Some(UserData {
+            user: bob,
+            ..UserData::default()
+        }),
+        "an account that owns nothing"
+    );
+}
+
+/// `load_user` returns one account's records and nothing of anyone else's: not the lists,
+/// messages or documents of accounts whose ids share a prefix or a suffix with it, not the
+/// messages it sent, not the lists it is a member of.
+pub fn load_user_sees_only_its_own(store: &dyn Store) {
+    let names = ["al", "alice", "alice2", "xalice", "bob"];
+    let users: Vec<UserRecord> = names.iter().map(|n| user(n)).collect();
+    let mut writes: Vec<Write> = users.iter().cloned().map(Write::PutUser).collect();
+    for (i, u) in users.iter().enumerate() {
+        let next = names[(i + 1) % names.len()];
+        writes.push(Write::PutList(list(u, "friends", &[next])));
+        writes.push(Write::PutList(list(u, &format!("only-{}", names[i]), &[])));
+        for (j, to) in users.iter().enumerate() {
+            // Every account sends every other one a message, all with the same ids.
+            if i != j {
+                writes.push(Write::PutMessage(MessageRecord {
+                    sender: u.id.clone(),
+                    ..message(to, &format!("from-{}", names[i]), (i * 10 + j) as u64)
+                }));
+            }
+        }
+        writes.push(Write::PutDocument(document(
+            u,
+            "presence",
+            names[i].as_bytes(),
+        )));
+    }
+    commit(store, writes);
+
+    let snap = store.load().expect("load");
+    for (name, u) in names.iter().zip(&users) {
+        let got = store
+            .load_user(&u.id)
+            .expect("load_user")
+            .expect("the account exists");
+        assert_eq!(Some(&got), owned_by(&snap, &u.id).as_ref(), "{}", u.id);
+        assert_eq!(got.user, *u);
+        assert_eq!(got.lists.len(), 2, "{}", u.id);
+        assert!(got.lists.iter().all(|l| l.owner == u.id));
+        assert_eq!(got.messages.len(), names.len() - 1, "{}", u.id);
+        assert!(got
+            .messages
+            .iter()
+            .all(|m| m.recipient == u.id && m.sender != u.id));
+        assert_eq!(
+            got.documents,
+            vec![document(u, "presence", name.as_bytes())]
+        );
+    }
+    // Ids are compared exactly: no prefix, pattern or case folding.
+    for id in [
+        "wv:al",
+        "wv:ALICE@example.com",
+        "wv:%@example.com",
+        "wv:_l@example.com",
+        "",
+    ] {
+        assert_eq!(store.load_user(id).expect("load_user"), None, "{id:?}");
+    }
+}
+
+/// `load_user` of an account that never existed, or that was deleted, is `None`; a re-created
+/// account comes back without anything of the deleted one.
+pub fn load_user_of_a_missing_or_deleted_account_is_none(store: &dyn Store) {
+    let alice = user("alice");
+    assert_eq!(store.load_user(&alice.id).expect("load_user"), None);
+    commit(
+        store,
+        vec![
+            Write::PutUser(alice.clone()),
+            Write::PutList(list(&alice, "friends", &["bob"])),
+            Write::PutMessage(message(&alice, "m1", 1)),
+            Write::PutDocument(document(&alice, "presence", b"{}")),
+        ],
+    );
+    assert!(store.load_user(&alice.id).expect("load_user").is_some());
+    commit(store, vec![Write::DeleteUser(alice.id.clone())]);
+    assert_eq!(store.load_user(&alice.id).expect("load_user"), None);
+
+    commit(store, vec![Write::PutUser(alice.clone())]);
+    assert_eq!(
+        store.load_user(&alice.id).expect("load_user"),
+        Some(UserData {
+            user: alice,
+            ..UserData::default()
+        })
+    );
 }
