@@ -134,8 +134,8 @@ pub(crate) enum Reply {
     Prim(Primitive),
     /// Answer with nothing (acknowledgements).
     Nothing,
-    /// A SendMessage waiting for its recipients' owners.
-    Send(feature::im::SendOp),
+    /// An answer that waits for other owners.
+    Later(route::Op),
 }
 
 impl From<Primitive> for Reply {
@@ -633,14 +633,14 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
         match reply {
             Reply::Prim(p) => slots.push(done(Transaction::new(TransactionMode::Response, tid, p))),
             Reply::Nothing => {}
-            Reply::Send(send) if send.waiting == 0 => slots.push(Slot::Done(
-                send.answer()
+            Reply::Later(op) if op.waiting() == 0 => slots.push(Slot::Done(
+                op.answer()
                     .map(|p| Transaction::new(TransactionMode::Response, tid, p)),
             )),
-            Reply::Send(send) => slots.push(Slot::Send { tid, op: send }),
+            Reply::Later(op) => slots.push(Slot::Waiting { tid, op }),
         }
     }
-    if slots.iter().any(|s| matches!(s, Slot::Send { .. })) {
+    if slots.iter().any(Slot::waiting) {
         // Answered when the other owners have answered (route::apply).
         cx.st.pending.insert(
             op,
@@ -660,7 +660,7 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
         .into_iter()
         .filter_map(|s| match s {
             Slot::Done(t) => t,
-            Slot::Send { .. } => None,
+            Slot::Waiting { .. } => None,
         })
         .collect();
     finalize(cx, &sid, version, fingerprint, replayable, polled, out)

@@ -9,12 +9,13 @@
 //! contact lists and sessions still read other users' state directly, so an engine runs one
 //! shard until they are converted too.
 
+use imps_csp::model::attributes::PresenceSubList;
 use imps_csp::model::im::DeliveryReportRequest;
-use imps_csp::{CspVersion, StatusCode, Transaction};
+use imps_csp::{CspVersion, Primitive, StatusCode, Transaction};
 
 use crate::engine::Cx;
-use crate::feature::im;
-use crate::state::Stored;
+use crate::feature::{im, presence};
+use crate::state::{AttrSet, Stored};
 
 /// A shard's index.
 pub(crate) type ShardId = usize;
@@ -80,6 +81,22 @@ pub(crate) enum Event {
         sender: String,
         report: Box<DeliveryReportRequest>,
     },
+    /// GetPresence of one presentity for `watcher`: the owner answers [`Event::Seen`] with
+    /// what the watcher may see of it (narrowed to `wanted`), or 531.
+    Peek {
+        op: OpRef,
+        index: usize,
+        presentity: String,
+        watcher: String,
+        wanted: Option<AttrSet>,
+    },
+    /// The presentity owner's answer to [`Event::Peek`].
+    Seen {
+        op: OpRef,
+        index: usize,
+        presentity: String,
+        result: Result<Box<PresenceSubList>, StatusCode>,
+    },
 }
 
 /// The shard an event is for.
@@ -88,6 +105,8 @@ pub(crate) fn owner_of(event: &Event, shards: usize) -> ShardId {
         Event::Deliver { stored, .. } => shard_of(&stored.record.recipient, shards),
         Event::Delivered { op, .. } => op.shard,
         Event::Report { sender, .. } => shard_of(sender, shards),
+        Event::Peek { presentity, .. } => shard_of(presentity, shards),
+        Event::Seen { op, .. } => op.shard,
     }
 }
 
@@ -115,22 +134,83 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             index,
             recipient,
             result,
-        } => {
-            let done = match cx.st.pending.get_mut(&op.op) {
-                Some(p) => match p.slots.get_mut(op.slot) {
-                    Some(Slot::Send { op: send, .. }) => {
-                        send.record(index, recipient, result);
-                        send.waiting == 0
-                    }
-                    _ => false,
-                },
-                None => false,
-            };
-            if done {
-                finish_slot(cx, op);
-            }
-        }
+        } => reply(cx, op, |waiting| match waiting {
+            Op::Send(send) => send.record(index, recipient, result),
+            Op::Peek(_) => {}
+        }),
         Event::Report { sender, report } => im::apply_report(cx, &sender, *report),
+        Event::Peek {
+            op,
+            index,
+            presentity,
+            watcher,
+            wanted,
+        } => {
+            let result = if cx.st.users.contains_key(&presentity) {
+                Ok(Box::new(presence::view(cx, &presentity, &watcher, wanted)))
+            } else {
+                Err(StatusCode::UNKNOWN_USER)
+            };
+            cx.route(Event::Seen {
+                op,
+                index,
+                presentity,
+                result,
+            });
+        }
+        Event::Seen {
+            op,
+            index,
+            presentity,
+            result,
+        } => reply(cx, op, |waiting| match waiting {
+            Op::Peek(peek) => peek.record(index, presentity, result.map(|b| *b)),
+            Op::Send(_) => {}
+        }),
+    }
+}
+
+/// One reply for a parked request's slot: `record` takes it in; the slot is answered when it
+/// waits for nothing more.
+fn reply(cx: &mut Cx<'_>, op: OpRef, record: impl FnOnce(&mut Op)) {
+    let done = match cx.st.pending.get_mut(&op.op) {
+        Some(p) => match p.slots.get_mut(op.slot) {
+            Some(Slot::Waiting { op: waiting, .. }) => {
+                record(waiting);
+                waiting.waiting() == 0
+            }
+            _ => false,
+        },
+        None => false,
+    };
+    if done {
+        finish_slot(cx, op);
+    }
+}
+
+/// What a parked transaction waits for.
+pub(crate) enum Op {
+    /// SendMessage / ForwardMessage: the recipients' owners.
+    Send(im::SendOp),
+    /// GetPresence: the presentities' owners.
+    Peek(presence::PeekOp),
+}
+
+impl Op {
+    /// Replies still expected.
+    pub(crate) fn waiting(&self) -> usize {
+        match self {
+            Op::Send(s) => s.waiting,
+            Op::Peek(p) => p.waiting,
+        }
+    }
+
+    /// The answer, once nothing is expected.
+    pub(crate) fn answer(self) -> Option<Primitive> {
+        match self {
+            Op::Send(s) => s.answer(),
+            Op::Peek(p) => Some(p.answer()),
+        }
     }
 }
 
@@ -152,13 +232,13 @@ pub(crate) struct PendingRequest {
 pub(crate) enum Slot {
     /// Answered (or needing no answer).
     Done(Option<Transaction>),
-    /// A SendMessage (or ForwardMessage) waiting for its recipients' owners.
-    Send { tid: Option<String>, op: im::SendOp },
+    /// Waiting for other owners.
+    Waiting { tid: Option<String>, op: Op },
 }
 
 impl Slot {
-    fn waiting(&self) -> bool {
-        matches!(self, Slot::Send { .. })
+    pub(crate) fn waiting(&self) -> bool {
+        matches!(self, Slot::Waiting { .. })
     }
 }
 
@@ -171,8 +251,8 @@ fn finish_slot(cx: &mut Cx<'_>, op: OpRef) {
     let Some(slot) = p.slots.get_mut(op.slot) else {
         return;
     };
-    if let Slot::Send { tid, op: send } = std::mem::replace(slot, Slot::Done(None)) {
-        let reply = send.answer();
+    if let Slot::Waiting { tid, op: waiting } = std::mem::replace(slot, Slot::Done(None)) {
+        let reply = waiting.answer();
         *slot = Slot::Done(
             reply.map(|p| Transaction::new(imps_csp::TransactionMode::Response, tid, p)),
         );
@@ -186,7 +266,7 @@ fn finish_slot(cx: &mut Cx<'_>, op: OpRef) {
             .into_iter()
             .filter_map(|s| match s {
                 Slot::Done(t) => t,
-                Slot::Send { .. } => None,
+                Slot::Waiting { .. } => None,
             })
             .collect();
         let response = crate::engine::finalize(

@@ -169,3 +169,56 @@ async fn a_message_answered_200_across_shards_survives_a_restart() {
         .expect("the stored message");
     assert!(format!("{got:?}").contains("kept"), "{got:?}");
 }
+
+#[tokio::test]
+async fn get_presence_asks_the_presentitys_shard() {
+    let ts = server().await;
+    let (mut a, mut b) = on_two_shards(&ts).await;
+    let (ua, ub) = (user_of(&a), user_of(&b));
+    let p = b
+        .request(Primitive::UpdatePresenceRequest(
+            imps_csp::model::presence::UpdatePresenceRequest {
+                presence_sub_list: imps_csp::model::attributes::PresenceSubList {
+                    user_availability: Some(imps_csp::model::attributes::TextAttribute {
+                        qualifier: Some(true),
+                        presence_value: Some("DISCREET".into()),
+                    }),
+                    ..Default::default()
+                },
+            },
+        ))
+        .await
+        .expect("update");
+    assert!(format!("{p:?}").contains("200"), "{p:?}");
+    let p = a
+        .request(Primitive::GetPresenceRequest(
+            imps_csp::model::presence::GetPresenceRequest {
+                user: vec![
+                    User {
+                        user_id: ub.clone(),
+                        ..Default::default()
+                    },
+                    User {
+                        user_id: "nobody".into(),
+                        ..Default::default()
+                    },
+                ],
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("answer");
+    let Primitive::GetPresenceResponse(r) = p else {
+        panic!("{p:?}");
+    };
+    let text = format!("{r:?}");
+    assert!(text.contains(&ub), "{text}");
+    assert!(
+        text.contains("DISCREET"),
+        "b's presence, from b's shard: {text}"
+    );
+    let result = r.result.expect("result");
+    assert_eq!(result.code.0, 201, "{result:?}");
+    assert_eq!(result.detailed[0].user_id, vec!["nobody".to_owned()]);
+    let _ = ua;
+}

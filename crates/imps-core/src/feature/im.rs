@@ -444,7 +444,7 @@ fn send_as(
             None => op.results.push((index, t, Err(StatusCode::INTERNAL_ERROR))),
         }
     }
-    Reply::Send(op)
+    Reply::Later(crate::route::Op::Send(op))
 }
 
 /// Takes one of `user`'s send tokens (a bucket of `messages_burst`, refilled at

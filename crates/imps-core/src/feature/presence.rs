@@ -563,29 +563,111 @@ pub(crate) fn list_members_changed(
     }
 }
 
-/// GetPresence-Request.
+/// GetPresence-Request: each presentity's owner says what the requester may see of it
+/// ([`crate::route::Event::Peek`]); the answer leaves when all have answered.
 pub(crate) fn get_presence(cx: &mut Cx<'_>, sid: &str, r: GetPresenceRequest) -> Reply {
     let user = cx.user_of(sid);
     let users = user_ids(r.user.into_iter().map(|u| u.user_id), r.user_id_list);
     let lists = list_names(r.contact_list, r.contact_list_id_list);
-    let (mut unknown, mut unknown_lists) = (Vec::new(), Vec::new());
-    let who = targets(cx, &user, users, &lists, &mut unknown, &mut unknown_lists);
+    let mut op = PeekOp::default();
+    let mut who = Unique::default();
+    let mut given = std::collections::HashMap::new();
+    for (index, raw) in users.into_iter().enumerate() {
+        match cx.addr(&raw) {
+            Some(a) => {
+                given.entry(a.clone()).or_insert((index, raw));
+                who.insert(a);
+            }
+            None => op.unknown.push((index, raw)),
+        }
+    }
+    for list in &lists {
+        match contacts::members(cx, &user, list) {
+            Some(m) => who.extend(m),
+            None => op.unknown_lists.push(list.clone()),
+        }
+    }
+    let who = who.into_vec();
     if who.len() > cx.cfg.max_presence_targets {
         return fail(StatusCode::BAD_PARAMETER);
     }
-    if who.is_empty() && (!unknown.is_empty() || !unknown_lists.is_empty()) {
-        return status_of(result_with(unknown, unknown_lists, false));
-    }
+    let Some(op_ref) = cx.op else {
+        return fail(StatusCode::INTERNAL_ERROR);
+    };
     let wanted = r.presence_sub_list.as_ref().and_then(AttrSet::of);
-    let presence = who
-        .iter()
-        .map(|p| presence_of(p, view(cx, p, &user, wanted)))
-        .collect();
-    Primitive::GetPresenceResponse(GetPresenceResponse {
-        result: Some(result_with(unknown, unknown_lists, true)),
-        presence,
-    })
-    .into()
+    // Unknown users are reported in the order the request named them, after parse failures.
+    let first_list_index = usize::MAX / 2;
+    for (i, presentity) in who.into_iter().enumerate() {
+        let named = given
+            .remove(&presentity)
+            .unwrap_or((first_list_index + i, presentity.clone()));
+        op.named.push(named);
+        op.waiting += 1;
+        cx.route(crate::route::Event::Peek {
+            op: op_ref,
+            index: op.named.len() - 1,
+            presentity,
+            watcher: user.clone(),
+            wanted,
+        });
+    }
+    Reply::Later(crate::route::Op::Peek(op))
+}
+
+/// A GetPresence waiting for its presentities' owners.
+#[derive(Default)]
+pub(crate) struct PeekOp {
+    /// Answers not yet in.
+    pub waiting: usize,
+    /// Per presentity asked: (position in the request, the name as the request gave it).
+    named: Vec<(usize, String)>,
+    /// Names that are no user id, by position.
+    unknown: Vec<(usize, String)>,
+    unknown_lists: Vec<String>,
+    /// The owners' answers: (presentity index, presentity, view or error).
+    results: Vec<(usize, String, Result<PresenceSubList, StatusCode>)>,
+}
+
+impl PeekOp {
+    /// One owner's answer.
+    pub(crate) fn record(
+        &mut self,
+        index: usize,
+        presentity: String,
+        result: Result<PresenceSubList, StatusCode>,
+    ) {
+        self.results.push((index, presentity, result));
+        self.waiting = self.waiting.saturating_sub(1);
+    }
+
+    /// The answer, once every owner answered.
+    pub(crate) fn answer(mut self) -> Primitive {
+        self.results.sort_by_key(|(i, _, _)| *i);
+        let mut presence = Vec::new();
+        let mut unknown = self.unknown;
+        for (i, presentity, result) in self.results {
+            match result {
+                Ok(view) => presence.push(presence_of(&presentity, view)),
+                Err(_) => {
+                    if let Some(named) = self.named.get(i) {
+                        unknown.push(named.clone());
+                    }
+                }
+            }
+        }
+        unknown.sort_by_key(|(i, _)| *i);
+        let unknown: Vec<String> = unknown.into_iter().map(|(_, n)| n).collect();
+        if presence.is_empty() && (!unknown.is_empty() || !self.unknown_lists.is_empty()) {
+            return Primitive::Status(Status {
+                result: result_with(unknown, self.unknown_lists, false),
+                client_id: None,
+            });
+        }
+        Primitive::GetPresenceResponse(GetPresenceResponse {
+            result: Some(result_with(unknown, self.unknown_lists, true)),
+            presence,
+        })
+    }
 }
 
 const AVAILABILITY: [&str; 3] = ["AVAILABLE", "NOT_AVAILABLE", "DISCREET"];
