@@ -90,6 +90,44 @@ pub(crate) enum Event {
         watcher: String,
         wanted: Option<AttrSet>,
     },
+    /// `watcher_sid` (of `watcher`) subscribes to `presentity`: its owner registers it and
+    /// sends [`Event::Notify`]; `reply` names the request slot waiting for [`Event::Known`].
+    Watch {
+        watcher_sid: String,
+        watcher: String,
+        presentity: String,
+        wanted: Option<AttrSet>,
+        reply: Option<(OpRef, usize)>,
+    },
+    /// `watcher_sid` no longer watches `presentity` (unsubscribed, or the session ended).
+    Unwatch {
+        watcher_sid: String,
+        watcher_user: String,
+        presentity: String,
+    },
+    /// What `watcher` may now see of `presentity`, for the watcher's shard to keep; the
+    /// `sessions` named are notified.
+    Notify {
+        watcher: String,
+        sessions: Vec<String>,
+        presentity: String,
+        view: Box<PresenceSubList>,
+    },
+    /// Whether `user` exists, for a request slot.
+    Exists {
+        op: OpRef,
+        index: usize,
+        user: String,
+    },
+    /// The owner's answer to [`Event::Exists`] or [`Event::Watch`]. An unknown presentity's
+    /// subscription is dropped by the watcher's shard.
+    Known {
+        op: OpRef,
+        index: usize,
+        user: String,
+        watcher_sid: Option<String>,
+        known: bool,
+    },
     /// The presentity owner's answer to [`Event::Peek`].
     Seen {
         op: OpRef,
@@ -105,7 +143,12 @@ pub(crate) fn owner_of(event: &Event, shards: usize) -> ShardId {
         Event::Deliver { stored, .. } => shard_of(&stored.record.recipient, shards),
         Event::Delivered { op, .. } => op.shard,
         Event::Report { sender, .. } => shard_of(sender, shards),
-        Event::Peek { presentity, .. } => shard_of(presentity, shards),
+        Event::Peek { presentity, .. }
+        | Event::Watch { presentity, .. }
+        | Event::Unwatch { presentity, .. } => shard_of(presentity, shards),
+        Event::Notify { watcher, .. } => shard_of(watcher, shards),
+        Event::Exists { user, .. } => shard_of(user, shards),
+        Event::Known { op, .. } => op.shard,
         Event::Seen { op, .. } => op.shard,
     }
 }
@@ -134,9 +177,10 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             index,
             recipient,
             result,
-        } => reply(cx, op, |waiting| match waiting {
-            Op::Send(send) => send.record(index, recipient, result),
-            Op::Peek(_) => {}
+        } => reply(cx, op, |waiting| {
+            if let Op::Send(send) = waiting {
+                send.record(index, recipient, result);
+            }
         }),
         Event::Report { sender, report } => im::apply_report(cx, &sender, *report),
         Event::Peek {
@@ -163,10 +207,85 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             index,
             presentity,
             result,
-        } => reply(cx, op, |waiting| match waiting {
-            Op::Peek(peek) => peek.record(index, presentity, result.map(|b| *b)),
-            Op::Send(_) => {}
+        } => reply(cx, op, |waiting| {
+            if let Op::Peek(peek) = waiting {
+                peek.record(index, presentity, result.map(|b| *b));
+            }
         }),
+        Event::Watch {
+            watcher_sid,
+            watcher,
+            presentity,
+            wanted,
+            reply,
+        } => {
+            let known = presence::apply_watch(cx, &watcher_sid, &watcher, &presentity, wanted);
+            match reply {
+                Some((op, index)) => cx.route(Event::Known {
+                    op,
+                    index,
+                    user: presentity,
+                    watcher_sid: Some(watcher_sid),
+                    known,
+                }),
+                // No request waits (AutoSubscribe following a list): op 0 is never a parked
+                // request's (ids start at 1), so only the dropped subscription matters.
+                None if !known => cx.route(Event::Known {
+                    op: OpRef {
+                        shard: shard_of(&watcher, cx.cfg.shards.max(1)),
+                        op: 0,
+                        slot: 0,
+                    },
+                    index: 0,
+                    user: presentity,
+                    watcher_sid: Some(watcher_sid),
+                    known,
+                }),
+                None => {}
+            }
+        }
+        Event::Unwatch {
+            watcher_sid,
+            watcher_user,
+            presentity,
+        } => presence::apply_unwatch(cx, &watcher_sid, &watcher_user, &presentity),
+        Event::Notify {
+            watcher,
+            sessions,
+            presentity,
+            view,
+        } => presence::apply_notify(cx, &watcher, &sessions, &presentity, *view),
+        Event::Exists { op, index, user } => {
+            let known = cx.st.users.contains_key(&user);
+            cx.route(Event::Known {
+                op,
+                index,
+                user,
+                watcher_sid: None,
+                known,
+            });
+        }
+        Event::Known {
+            op,
+            index,
+            user,
+            watcher_sid,
+            known,
+        } => {
+            if !known {
+                // No such presentity: the subscription goes (and with it nothing was seen).
+                if let Some(sid) = &watcher_sid {
+                    if let Some(s) = cx.st.sessions.get_mut(sid) {
+                        s.subscriptions.remove(&user);
+                    }
+                }
+            }
+            reply(cx, op, |waiting| {
+                if let Op::Watch(w) = waiting {
+                    w.record(index, known);
+                }
+            })
+        }
     }
 }
 
@@ -194,6 +313,8 @@ pub(crate) enum Op {
     Send(im::SendOp),
     /// GetPresence: the presentities' owners.
     Peek(presence::PeekOp),
+    /// Subscribe/UnsubscribePresence: whether the presentities exist.
+    Watch(presence::WatchOp),
 }
 
 impl Op {
@@ -202,6 +323,7 @@ impl Op {
         match self {
             Op::Send(s) => s.waiting,
             Op::Peek(p) => p.waiting,
+            Op::Watch(w) => w.waiting,
         }
     }
 
@@ -210,6 +332,7 @@ impl Op {
         match self {
             Op::Send(s) => s.answer(),
             Op::Peek(p) => Some(p.answer()),
+            Op::Watch(w) => Some(w.answer()),
         }
     }
 }

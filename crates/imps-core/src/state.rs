@@ -64,8 +64,12 @@ pub(crate) struct UserState {
     /// SendMessage: a count, not a scan of the inbox).
     pub inbox_senders: HashMap<String, usize>,
     pub sessions: Vec<String>,
-    /// Who watches this user: watcher session id -> wanted attributes (`None` = all).
-    pub watchers: HashMap<String, Option<AttrSet>>,
+    /// Who watches this user: watcher session id (on any shard) -> its user and the
+    /// attributes it wants.
+    pub watchers: HashMap<String, Watching>,
+    /// What this user may see of the presentities its sessions watch, as their owners last
+    /// sent it (`Notify`): notifications to this user's sessions are built from it.
+    pub seen: HashMap<String, PresenceSubList>,
     /// Users that ever watched this user, with when they last did (GetWatcherList history).
     pub watcher_history: BTreeMap<String, u64>,
     /// Delivery reports that came while the user was offline, for its next login.
@@ -114,11 +118,21 @@ impl UserState {
             inbox_senders: HashMap::new(),
             sessions: Vec::new(),
             watchers: HashMap::new(),
+            seen: HashMap::new(),
             watcher_history: BTreeMap::new(),
             pending_reports: VecDeque::new(),
             send_tokens: (f64::MAX, 0),
         }
     }
+}
+
+/// One watcher session of a presentity.
+#[derive(Clone, Debug)]
+pub(crate) struct Watching {
+    /// The watcher session's user.
+    pub user: String,
+    /// The attributes the subscription asked for (`None` = all).
+    pub wanted: Option<AttrSet>,
 }
 
 /// A set of presence attribute names (bit i = `PresenceSubList::ATTRIBUTES[i]`): what a

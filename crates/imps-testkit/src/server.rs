@@ -112,6 +112,13 @@ impl TestServer {
         };
         // Scenario tests send bursts from one user; the quota tests set their own limits.
         s.engine.messages_burst = 10_000.0;
+        // IMPS_TEST_SHARDS=N runs every scenario with users spread over N shards.
+        if let Some(n) = std::env::var("IMPS_TEST_SHARDS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+        {
+            s.engine.shards = n.clamp(1, 256);
+        }
         s.engine.max_inbox_per_sender = s.engine.max_inbox;
         s
     }

@@ -126,13 +126,19 @@ fn invisible(cx: &Cx<'_>, user: &str) -> bool {
 
 /// What `watcher` sees of `presentity`, narrowed to `wanted` (`None` = all). Never empty:
 /// with nothing to show it holds OnlineStatus with Qualifier F (Android needs a sub-list in
-/// every Presence).
+/// every Presence). Computed on the presentity's shard.
 pub(crate) fn view(
     cx: &Cx<'_>,
     presentity: &str,
     watcher: &str,
     wanted: Option<AttrSet>,
 ) -> PresenceSubList {
+    narrow(allowed_view(cx, presentity, watcher), wanted)
+}
+
+/// Everything `watcher` may see of `presentity` (the presentity's shard computes it; the
+/// watcher's shard narrows it per session with [`narrow`]).
+pub(crate) fn allowed_view(cx: &Cx<'_>, presentity: &str, watcher: &str) -> PresenceSubList {
     let allowed = allowed(cx, presentity, watcher);
     let mut p = full(cx, presentity);
     if watcher != presentity && invisible(cx, presentity) {
@@ -147,9 +153,13 @@ pub(crate) fn view(
             a.presence_value = Some("NOT_AVAILABLE".into());
         }
     }
-    p.retain(|name| {
-        allowed.as_ref().is_none_or(|a| a.contains(name)) && wanted.is_none_or(|w| w.contains(name))
-    });
+    p.retain(|name| allowed.as_ref().is_none_or(|a| a.contains(name)));
+    p
+}
+
+/// A view narrowed to what a subscription wants; never empty (see [`view`]).
+pub(crate) fn narrow(mut p: PresenceSubList, wanted: Option<AttrSet>) -> PresenceSubList {
+    p.retain(|name| wanted.is_none_or(|w| w.contains(name)));
     if p.is_empty() {
         p.online_status = Some(FlagAttribute {
             qualifier: Some(false),
@@ -186,7 +196,8 @@ fn notify_session(cx: &mut Cx<'_>, watcher_sid: &str, presentity: &str) {
 }
 
 /// The PresenceNotification-Request of `presentity` for session `sid`, as of now: what the
-/// session subscribed to (everything for the user's own presence) and may see.
+/// session subscribed to (everything for the user's own presence) of what the presentity's
+/// owner last said the user may see.
 pub(crate) fn notification(cx: &Cx<'_>, sid: &str, presentity: &str) -> Primitive {
     let (watcher, wanted) = cx
         .st
@@ -199,32 +210,96 @@ pub(crate) fn notification(cx: &Cx<'_>, sid: &str, presentity: &str) -> Primitiv
             )
         })
         .unwrap_or_default();
-    let sub = view(cx, presentity, &watcher, wanted);
+    let sub = if watcher == presentity {
+        view(cx, presentity, &watcher, wanted)
+    } else {
+        let seen = cx
+            .st
+            .users
+            .get(&watcher)
+            .and_then(|u| u.seen.get(presentity))
+            .cloned()
+            .unwrap_or_default();
+        narrow(seen, wanted)
+    };
     Primitive::PresenceNotificationRequest(PresenceNotificationRequest {
         presence: vec![presence_of(presentity, sub)],
     })
 }
 
-/// Notifies every watcher of `user` that sees any of `changed` (`None` = anything).
+/// Sends every watcher of `user` that sees any of `changed` (`None` = anything) what it may
+/// now see ([`crate::route::Event::Notify`], one per watching user).
 pub(crate) fn notify_watchers(cx: &mut Cx<'_>, user: &str, changed: Option<&[&'static str]>) {
     let Some(u) = cx.st.users.get(user) else {
         return;
     };
-    let watchers: Vec<(String, Option<AttrSet>)> =
-        u.watchers.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    for (sid, wanted) in watchers {
-        let Some(watcher) = cx.st.sessions.get(&sid).map(|s| s.user.clone()) else {
-            continue;
-        };
+    let mut by_user: std::collections::BTreeMap<String, Vec<(String, Option<AttrSet>)>> =
+        Default::default();
+    for (sid, w) in &u.watchers {
+        by_user
+            .entry(w.user.clone())
+            .or_default()
+            .push((sid.clone(), w.wanted));
+    }
+    for (watcher, sessions) in by_user {
         let allowed = allowed(cx, user, &watcher);
-        let relevant = changed.is_none_or(|names| {
-            names.iter().any(|n| {
-                allowed.as_ref().is_none_or(|a| a.contains(*n))
-                    && wanted.is_none_or(|w| w.contains(n))
+        let relevant: Vec<String> = sessions
+            .into_iter()
+            .filter(|(_, wanted)| {
+                changed.is_none_or(|names| {
+                    names.iter().any(|n| {
+                        allowed.as_ref().is_none_or(|a| a.contains(*n))
+                            && wanted.is_none_or(|w| w.contains(n))
+                    })
+                })
             })
+            .map(|(sid, _)| sid)
+            .collect();
+        if relevant.is_empty() {
+            continue;
+        }
+        let seen = allowed_view(cx, user, &watcher);
+        cx.route(crate::route::Event::Notify {
+            watcher,
+            sessions: relevant,
+            presentity: user.to_owned(),
+            view: Box::new(seen),
         });
-        if relevant {
-            notify_session(cx, &sid, user);
+    }
+}
+
+/// [`crate::route::Event::Notify`] on the watcher's shard: keeps the view and queues a
+/// notification to the sessions named that still watch the presentity.
+pub(crate) fn apply_notify(
+    cx: &mut Cx<'_>,
+    watcher: &str,
+    sessions: &[String],
+    presentity: &str,
+    view: PresenceSubList,
+) {
+    let Some(u) = cx.st.users.get_mut(watcher) else {
+        return;
+    };
+    u.seen.insert(presentity.to_owned(), view);
+    for sid in sessions {
+        notify_session(cx, sid, presentity);
+    }
+}
+
+/// Forgets what `watcher` saw of `presentity` once none of its sessions watches it.
+pub(crate) fn forget_seen(cx: &mut Cx<'_>, watcher: &str, presentity: &str) {
+    let Some(u) = cx.st.users.get(watcher) else {
+        return;
+    };
+    let still = u.sessions.iter().any(|s| {
+        cx.st
+            .sessions
+            .get(s)
+            .is_some_and(|s| s.subscriptions.contains_key(presentity))
+    });
+    if !still {
+        if let Some(u) = cx.st.users.get_mut(watcher) {
+            u.seen.remove(presentity);
         }
     }
 }
@@ -257,34 +332,6 @@ fn list_names(direct: Vec<String>, list: Option<ContactListIdList>) -> Vec<Strin
         .into_iter()
         .chain(list.into_iter().flat_map(|l| l.contact_list))
         .collect()
-}
-
-/// The users a request names: users, UserIDList, and members of the requester's lists,
-/// each once, in order.
-fn targets(
-    cx: &Cx<'_>,
-    owner: &str,
-    users: Vec<String>,
-    lists: &[String],
-    unknown: &mut Vec<String>,
-    unknown_lists: &mut Vec<String>,
-) -> Vec<String> {
-    let mut out = Unique::default();
-    for raw in users {
-        match cx.addr(&raw).filter(|a| cx.st.users.contains_key(a)) {
-            Some(a) => {
-                out.insert(a);
-            }
-            None => unknown.push(raw),
-        }
-    }
-    for list in lists {
-        match contacts::members(cx, owner, list) {
-            Some(m) => out.extend(m),
-            None => unknown_lists.push(list.clone()),
-        }
-    }
-    out.into_vec()
 }
 
 fn result_with(unknown: Vec<String>, unknown_lists: Vec<String>, any_ok: bool) -> CspResult {
@@ -327,26 +374,62 @@ fn status_of(result: CspResult) -> Reply {
     .into()
 }
 
-/// Adds one subscription and queues the current presence to the watcher.
+/// Adds one subscription of session `sid`; the presentity's owner registers the watcher
+/// and sends the current view ([`crate::route::Event::Watch`]). `reply` is the request slot
+/// that waits for the owner's verdict (none for AutoSubscribe following a list).
 pub(crate) fn add_subscription(
     cx: &mut Cx<'_>,
     sid: &str,
     presentity: &str,
     wanted: Option<AttrSet>,
+    reply: Option<(crate::route::OpRef, usize)>,
 ) {
     let Some(s) = cx.st.sessions.get_mut(sid) else {
         return;
     };
     let watcher = s.user.clone();
     s.subscriptions.insert(presentity.to_owned(), wanted);
+    cx.route(crate::route::Event::Watch {
+        watcher_sid: sid.to_owned(),
+        watcher,
+        presentity: presentity.to_owned(),
+        wanted,
+        reply,
+    });
+}
+
+/// [`crate::route::Event::Watch`] on the presentity's shard: registers the watcher, asks
+/// for reactive authorisation when nothing authorises it, and sends it the current view.
+/// `false` for a presentity that does not exist.
+pub(crate) fn apply_watch(
+    cx: &mut Cx<'_>,
+    watcher_sid: &str,
+    watcher: &str,
+    presentity: &str,
+    wanted: Option<AttrSet>,
+) -> bool {
     let now = cx.now;
-    if let Some(p) = cx.st.users.get_mut(presentity) {
-        p.watchers.insert(sid.to_owned(), wanted);
-        p.watcher_history.insert(watcher.clone(), now);
-        cx.st.history_dirty.insert(presentity.to_owned());
-    }
-    maybe_ask_reactive(cx, presentity, &watcher);
-    notify_session(cx, sid, presentity);
+    let Some(p) = cx.st.users.get_mut(presentity) else {
+        return false;
+    };
+    p.watchers.insert(
+        watcher_sid.to_owned(),
+        crate::state::Watching {
+            user: watcher.to_owned(),
+            wanted,
+        },
+    );
+    p.watcher_history.insert(watcher.to_owned(), now);
+    cx.st.history_dirty.insert(presentity.to_owned());
+    maybe_ask_reactive(cx, presentity, watcher);
+    let seen = allowed_view(cx, presentity, watcher);
+    cx.route(crate::route::Event::Notify {
+        watcher: watcher.to_owned(),
+        sessions: vec![watcher_sid.to_owned()],
+        presentity: presentity.to_owned(),
+        view: Box::new(seen),
+    });
+    true
 }
 
 /// Removes one subscription (the watcher is a former watcher from now on).
@@ -356,10 +439,20 @@ pub(crate) fn remove_subscription(cx: &mut Cx<'_>, sid: &str, presentity: &str) 
     };
     s.subscriptions.remove(presentity);
     let watcher = s.user.clone();
+    cx.route(crate::route::Event::Unwatch {
+        watcher_sid: sid.to_owned(),
+        watcher_user: watcher.clone(),
+        presentity: presentity.to_owned(),
+    });
+    forget_seen(cx, &watcher, presentity);
+}
+
+/// [`crate::route::Event::Unwatch`] on the presentity's shard.
+pub(crate) fn apply_unwatch(cx: &mut Cx<'_>, watcher_sid: &str, watcher: &str, presentity: &str) {
     let now = cx.now;
     if let Some(p) = cx.st.users.get_mut(presentity) {
-        if p.watchers.remove(sid).is_some() {
-            p.watcher_history.insert(watcher, now);
+        if p.watchers.remove(watcher_sid).is_some() {
+            p.watcher_history.insert(watcher.to_owned(), now);
             cx.st.history_dirty.insert(presentity.to_owned());
         }
     }
@@ -453,17 +546,40 @@ pub(crate) fn session_started(cx: &mut Cx<'_>, sid: &str) {
     }
 }
 
-/// SubscribePresence-Request.
+/// SubscribePresence-Request: each presentity's owner registers the session
+/// ([`crate::route::Event::Watch`]); the answer (naming the unknown ones) leaves when all have
+/// answered.
 pub(crate) fn subscribe(cx: &mut Cx<'_>, sid: &str, r: SubscribePresenceRequest) -> Reply {
     let user = cx.user_of(sid);
     let users = user_ids(r.user.into_iter().map(|u| u.user_id), r.user_id_list);
     let lists = list_names(r.contact_list, r.contact_list_id_list);
-    let (mut unknown, mut unknown_lists) = (Vec::new(), Vec::new());
-    let who = targets(cx, &user, users, &lists, &mut unknown, &mut unknown_lists);
+    let mut op = WatchOp::default();
+    let mut who = Unique::default();
+    let mut given = std::collections::HashMap::new();
+    for (index, raw) in users.into_iter().enumerate() {
+        match cx.addr(&raw) {
+            Some(a) => {
+                given.entry(a.clone()).or_insert((index, raw));
+                who.insert(a);
+            }
+            None => op.unknown.push((index, raw)),
+        }
+    }
+    let mut unknown_lists = Vec::new();
+    for list in &lists {
+        match contacts::members(cx, &user, list) {
+            Some(m) => who.extend(m),
+            None => unknown_lists.push(list.clone()),
+        }
+    }
+    let who = who.into_vec();
     let current = cx.st.sessions.get(sid).map_or(0, |s| s.subscriptions.len());
     if current + who.len() > cx.cfg.max_subscriptions {
         return fail(StatusCode::BAD_PARAMETER);
     }
+    let Some(op_ref) = cx.op else {
+        return fail(StatusCode::INTERNAL_ERROR);
+    };
     let wanted = r.presence_sub_list.as_ref().and_then(AttrSet::of);
     if r.auto_subscribe == Some(true) {
         // Only lists that exist: a client cannot register list ids without end.
@@ -482,11 +598,53 @@ pub(crate) fn subscribe(cx: &mut Cx<'_>, sid: &str, r: SubscribePresenceRequest)
             s.auto_lists.extend(ids);
         }
     }
-    let any_ok = !who.is_empty();
-    for p in who {
-        add_subscription(cx, sid, &p, wanted);
+    op.unknown_lists = unknown_lists;
+    let first_list_index = usize::MAX / 2;
+    for (i, p) in who.into_iter().enumerate() {
+        let named = given
+            .remove(&p)
+            .unwrap_or((first_list_index + i, p.clone()));
+        op.named.push(named);
+        op.waiting += 1;
+        add_subscription(cx, sid, &p, wanted, Some((op_ref, op.named.len() - 1)));
     }
-    status_of(result_with(unknown, unknown_lists, any_ok))
+    Reply::Later(crate::route::Op::Watch(op))
+}
+
+/// A SubscribePresence waiting for its presentities' owners.
+#[derive(Default)]
+pub(crate) struct WatchOp {
+    /// Answers not yet in.
+    pub waiting: usize,
+    /// Per presentity: (position in the request, the name as the request gave it).
+    named: Vec<(usize, String)>,
+    /// Names that are no user id or no user, by position.
+    unknown: Vec<(usize, String)>,
+    unknown_lists: Vec<String>,
+    /// Whether any presentity exists.
+    any_ok: bool,
+}
+
+impl WatchOp {
+    /// One owner's answer about presentity `index`.
+    pub(crate) fn record(&mut self, index: usize, known: bool) {
+        if known {
+            self.any_ok = true;
+        } else if let Some(named) = self.named.get(index) {
+            self.unknown.push(named.clone());
+        }
+        self.waiting = self.waiting.saturating_sub(1);
+    }
+
+    /// The answer, once every owner answered.
+    pub(crate) fn answer(mut self) -> Primitive {
+        self.unknown.sort_by_key(|(i, _)| *i);
+        let unknown = self.unknown.into_iter().map(|(_, n)| n).collect();
+        Primitive::Status(Status {
+            result: result_with(unknown, self.unknown_lists, self.any_ok),
+            client_id: None,
+        })
+    }
 }
 
 /// UnsubscribePresence-Request (naming nobody: every subscription of the session).
@@ -495,16 +653,39 @@ pub(crate) fn unsubscribe(cx: &mut Cx<'_>, sid: &str, r: UnsubscribePresenceRequ
     let users = user_ids(r.user.into_iter().map(|u| u.user_id), r.user_id_list);
     let lists = list_names(r.contact_list, r.contact_list_id_list);
     let everyone = users.is_empty() && lists.is_empty();
-    let (mut unknown, mut unknown_lists) = (Vec::new(), Vec::new());
-    let who: Vec<String> = if everyone {
-        cx.st
-            .sessions
-            .get(sid)
-            .map(|s| s.subscriptions.keys().cloned().collect())
-            .unwrap_or_default()
-    } else {
-        targets(cx, &user, users, &lists, &mut unknown, &mut unknown_lists)
+    let mut op = WatchOp {
+        any_ok: everyone,
+        ..Default::default()
     };
+    let Some(op_ref) = cx.op else {
+        return fail(StatusCode::INTERNAL_ERROR);
+    };
+    let mut who = Unique::default();
+    if everyone {
+        who.extend(
+            cx.st
+                .sessions
+                .get(sid)
+                .map(|s| s.subscriptions.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+    }
+    let mut given = std::collections::HashMap::new();
+    for (index, raw) in users.into_iter().enumerate() {
+        match cx.addr(&raw) {
+            Some(a) => {
+                given.entry(a.clone()).or_insert((index, raw));
+                who.insert(a);
+            }
+            None => op.unknown.push((index, raw)),
+        }
+    }
+    for list in &lists {
+        match contacts::members(cx, &user, list) {
+            Some(m) => who.extend(m),
+            None => op.unknown_lists.push(list.clone()),
+        }
+    }
     let ids: Vec<String> = lists
         .iter()
         .filter_map(|l| contacts::list_id(cx, &user, l))
@@ -517,11 +698,25 @@ pub(crate) fn unsubscribe(cx: &mut Cx<'_>, sid: &str, r: UnsubscribePresenceRequ
             s.auto_lists.remove(&id);
         }
     }
-    let any_ok = !who.is_empty() || everyone;
-    for p in who {
+    let first_list_index = usize::MAX / 2;
+    for (i, p) in who.into_vec().into_iter().enumerate() {
         remove_subscription(cx, sid, &p);
+        if everyone {
+            continue;
+        }
+        // Whether it is a user at all: its owner says (531 for none).
+        let named = given
+            .remove(&p)
+            .unwrap_or((first_list_index + i, p.clone()));
+        op.named.push(named);
+        op.waiting += 1;
+        cx.route(crate::route::Event::Exists {
+            op: op_ref,
+            index: op.named.len() - 1,
+            user: p,
+        });
     }
-    status_of(result_with(unknown, unknown_lists, any_ok))
+    Reply::Later(crate::route::Op::Watch(op))
 }
 
 /// A contact list's members changed: sessions that auto-subscribed to it follow. A member
@@ -555,7 +750,7 @@ pub(crate) fn list_members_changed(
             _ => HashSet::new(),
         };
         for m in &added {
-            add_subscription(cx, &sid, m, None);
+            add_subscription(cx, &sid, m, None, None);
         }
         for m in removed.iter().filter(|m| !still_held.contains(m.as_str())) {
             remove_subscription(cx, &sid, m);
@@ -775,11 +970,7 @@ pub(crate) fn get_watchers(cx: &mut Cx<'_>, sid: &str, r: GetWatcherListRequest)
     let Some(u) = cx.st.users.get(&user) else {
         return fail(StatusCode::INVALID_SESSION);
     };
-    let current: BTreeSet<String> = u
-        .watchers
-        .keys()
-        .filter_map(|s| cx.st.sessions.get(s).map(|s| s.user.clone()))
-        .collect();
+    let current: BTreeSet<String> = u.watchers.values().map(|w| w.user.clone()).collect();
     let max = r.max_watcher_list.map_or(usize::MAX, |m| m as usize);
     let mut resp = GetWatcherListResponse {
         history_period: r.history_period,

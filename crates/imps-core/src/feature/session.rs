@@ -314,18 +314,19 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
         return;
     };
     cx.st.cir_tokens.remove(&s.cir_token);
-    for presentity in s.subscriptions.keys() {
-        if let Some(u) = cx.st.users.get_mut(presentity) {
-            u.watchers.remove(sid);
-            // A former watcher from now on (GetWatcherList HistoryPeriod).
-            u.watcher_history.insert(s.user.clone(), cx.now);
-            cx.st.history_dirty.insert(presentity.clone());
-        }
-    }
     let mut last = false;
     if let Some(u) = cx.st.users.get_mut(&s.user) {
         u.sessions.retain(|x| x != sid);
         last = u.sessions.is_empty();
+    }
+    for presentity in s.subscriptions.keys() {
+        // The presentity's owner forgets the watcher (a former watcher from now on).
+        cx.route(crate::route::Event::Unwatch {
+            watcher_sid: sid.to_owned(),
+            watcher_user: s.user.clone(),
+            presentity: presentity.clone(),
+        });
+        presence::forget_seen(cx, &s.user, presentity);
     }
     if code != StatusCode::SUCCESS {
         cx.st.ended.insert(sid.to_owned(), (code.0, cx.now));
