@@ -3,9 +3,8 @@
 /// Engine settings. `Default` gives the values documented in `docs/configuration.md`.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
-    /// Shards the users are spread over (each owns its users; see ARCHITECTURE.md). Until
-    /// presence, contact lists and sessions route their effects too, only 1 is supported
-    /// outside the engine's own tests.
+    /// Shards the users are spread over, 1 to 256: each owns its users, and what a request
+    /// does to another shard's user travels as a routed event (ARCHITECTURE.md).
     pub shards: usize,
     /// Domain given to addresses that have none (`alice` -> `wv:alice@<domain>`).
     pub default_domain: String,

@@ -138,6 +138,16 @@ pub(crate) enum Reply {
     Later(route::Op),
 }
 
+impl Reply {
+    /// The primitive answered, if any (a reply still waiting answers nothing).
+    pub(crate) fn into_primitive(self) -> Option<Primitive> {
+        match self {
+            Reply::Prim(p) => Some(p),
+            Reply::Nothing | Reply::Later(_) => None,
+        }
+    }
+}
+
 impl From<Primitive> for Reply {
     fn from(p: Primitive) -> Self {
         Reply::Prim(p)
@@ -634,7 +644,7 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
             Reply::Prim(p) => slots.push(done(Transaction::new(TransactionMode::Response, tid, p))),
             Reply::Nothing => {}
             Reply::Later(op) if op.waiting() == 0 => slots.push(Slot::Done(
-                op.answer()
+                op.answer(cx, &sid)
                     .map(|p| Transaction::new(TransactionMode::Response, tid, p)),
             )),
             Reply::Later(op) => slots.push(Slot::Waiting { tid, op }),

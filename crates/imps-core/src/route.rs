@@ -5,16 +5,22 @@
 //! applies it ([`apply`]). A request whose answer depends on other owners is parked as a
 //! [`PendingRequest`]; their replies fill its slots and the answer leaves with the last one.
 //!
-//! Converted so far: instant messaging (delivery to a recipient, delivery reports). Presence,
-//! contact lists and sessions still read other users' state directly, so an engine runs one
-//! shard until they are converted too.
+//! Routed: message delivery and delivery reports, GetPresence, subscriptions and presence
+//! notifications, and the existence checks of contact-list members and authorisations.
 
 use imps_csp::model::attributes::PresenceSubList;
 use imps_csp::model::im::DeliveryReportRequest;
 use imps_csp::{CspVersion, Primitive, StatusCode, Transaction};
 
-use crate::engine::Cx;
-use crate::feature::{im, presence};
+use std::collections::HashSet;
+
+use imps_csp::model::presence::{
+    CancelAuthRequest, CreateAttributeListRequest, CreateListRequest, ListManageRequest,
+    PresenceAuthUser,
+};
+
+use crate::engine::{Cx, Reply};
+use crate::feature::{contacts, im, presence};
 use crate::state::{AttrSet, Stored};
 
 /// A shard's index.
@@ -280,10 +286,10 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
                     }
                 }
             }
-            reply(cx, op, |waiting| {
-                if let Op::Watch(w) = waiting {
-                    w.record(index, known);
-                }
+            reply(cx, op, |waiting| match waiting {
+                Op::Watch(w) => w.record(index, known),
+                Op::Check(c) => c.record(user, known),
+                _ => {}
             })
         }
     }
@@ -315,6 +321,8 @@ pub(crate) enum Op {
     Peek(presence::PeekOp),
     /// Subscribe/UnsubscribePresence: whether the presentities exist.
     Watch(presence::WatchOp),
+    /// Requests naming users that must exist: whether they do.
+    Check(Box<CheckOp>),
 }
 
 impl Op {
@@ -324,17 +332,83 @@ impl Op {
             Op::Send(s) => s.waiting,
             Op::Peek(p) => p.waiting,
             Op::Watch(w) => w.waiting,
+            Op::Check(c) => c.waiting,
         }
     }
 
-    /// The answer, once nothing is expected.
-    pub(crate) fn answer(self) -> Option<Primitive> {
+    /// The answer, once nothing is expected (on the shard of `sid`, the requesting session).
+    pub(crate) fn answer(self, cx: &mut Cx<'_>, sid: &str) -> Option<Primitive> {
         match self {
             Op::Send(s) => s.answer(),
             Op::Peek(p) => Some(p.answer()),
             Op::Watch(w) => Some(w.answer()),
+            Op::Check(c) => c.answer(cx, sid).into_primitive(),
         }
     }
+}
+
+/// A request naming users that must exist (contact-list members, attribute-list and
+/// reactive-authorisation entries), waiting for their owners to say which do.
+pub(crate) struct CheckOp {
+    /// Answers not yet in.
+    pub waiting: usize,
+    /// The users that exist.
+    known: HashSet<String>,
+    then: Then,
+}
+
+/// What to do once the users are known.
+pub(crate) enum Then {
+    CreateList(CreateListRequest),
+    ListManage(ListManageRequest),
+    CreateAttributeList(CreateAttributeListRequest),
+    AuthUser(PresenceAuthUser),
+    CancelAuth(CancelAuthRequest),
+}
+
+impl CheckOp {
+    /// One owner's answer.
+    pub(crate) fn record(&mut self, user: String, known: bool) {
+        if known {
+            self.known.insert(user);
+        }
+        self.waiting = self.waiting.saturating_sub(1);
+    }
+
+    /// The request, carried out now that the users are known.
+    pub(crate) fn answer(self, cx: &mut Cx<'_>, sid: &str) -> Reply {
+        let known = &self.known;
+        match self.then {
+            Then::CreateList(r) => contacts::create_list_now(cx, sid, r, known),
+            Then::ListManage(r) => contacts::list_manage_now(cx, sid, r, known),
+            Then::CreateAttributeList(r) => presence::create_attribute_list_now(cx, sid, r, known),
+            Then::AuthUser(r) => presence::auth_user_now(cx, sid, r, known),
+            Then::CancelAuth(r) => presence::cancel_auth_now(cx, sid, r, known),
+        }
+    }
+}
+
+/// Asks the owners of `names` (as a request gave them) whether they exist
+/// ([`Event::Exists`]); `then` runs when all have answered.
+pub(crate) fn ask_exists(cx: &mut Cx<'_>, names: &[String], then: Then) -> Reply {
+    let Some(op_ref) = cx.op else {
+        return crate::engine::fail(StatusCode::INTERNAL_ERROR);
+    };
+    let ids: crate::unique::Unique = names.iter().filter_map(|n| cx.addr(n)).collect();
+    let mut op = CheckOp {
+        waiting: 0,
+        known: HashSet::new(),
+        then,
+    };
+    for (index, user) in ids.into_vec().into_iter().enumerate() {
+        op.waiting += 1;
+        cx.route(Event::Exists {
+            op: op_ref,
+            index,
+            user,
+        });
+    }
+    Reply::Later(Op::Check(Box::new(op)))
 }
 
 /// A request message parked until other owners answered.
@@ -368,14 +442,24 @@ impl Slot {
 /// A slot's last reply came in: it becomes its answer, and the request is answered when it
 /// was the last slot waiting.
 fn finish_slot(cx: &mut Cx<'_>, op: OpRef) {
+    let taken = cx.st.pending.get_mut(&op.op).and_then(|p| {
+        let slot = p.slots.get_mut(op.slot)?;
+        match std::mem::replace(slot, Slot::Done(None)) {
+            Slot::Waiting { tid, op: waiting } => Some((p.sid.clone(), tid, waiting)),
+            other => {
+                *slot = other;
+                None
+            }
+        }
+    });
+    let Some((sid, tid, waiting)) = taken else {
+        return;
+    };
+    let reply = waiting.answer(cx, &sid);
     let Some(p) = cx.st.pending.get_mut(&op.op) else {
         return;
     };
-    let Some(slot) = p.slots.get_mut(op.slot) else {
-        return;
-    };
-    if let Slot::Waiting { tid, op: waiting } = std::mem::replace(slot, Slot::Done(None)) {
-        let reply = waiting.answer();
+    if let Some(slot) = p.slots.get_mut(op.slot) {
         *slot = Slot::Done(
             reply.map(|p| Transaction::new(imps_csp::TransactionMode::Response, tid, p)),
         );

@@ -32,6 +32,17 @@ pub struct FileConfig {
     /// `[cir]`.
     #[serde(default)]
     pub cir: CirSection,
+    /// `[engine]`.
+    #[serde(default)]
+    pub engine: EngineSection,
+}
+
+/// `[engine]`: how the engine is spread over the machine.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSection {
+    /// Shards the users are spread over, 1 to 256 (default: one per core).
+    pub shards: Option<usize>,
 }
 
 /// `[cir]`: wake-up channels.
@@ -309,7 +320,13 @@ impl Default for Settings {
             // Android PINGs every 20 minutes.
             cir_idle_timeout: std::time::Duration::from_secs(45 * 60),
             login_limits: crate::throttle::LoginLimits::default(),
-            engine: EngineConfig::default(),
+            engine: EngineConfig {
+                // One shard per core: requests of users on different shards run in parallel.
+                shards: std::thread::available_parallelism()
+                    .map_or(1, std::num::NonZeroUsize::get)
+                    .min(256),
+                ..EngineConfig::default()
+            },
         }
     }
 }
@@ -350,6 +367,9 @@ impl Settings {
     pub fn from_config(f: FileConfig) -> anyhow::Result<Settings> {
         let mut s = Settings::default();
         let e = &mut s.engine;
+        if let Some(n) = f.engine.shards {
+            e.shards = n;
+        }
         if let Some(x) = f.server.http {
             s.http = x;
         }
@@ -494,6 +514,9 @@ impl Settings {
     /// which key to change. `impsd` checks them at start.
     pub fn validate(&self) -> anyhow::Result<()> {
         let e = &self.engine;
+        if e.shards == 0 || e.shards > 256 {
+            anyhow::bail!("[engine] shards must be between 1 and 256");
+        }
         if e.max_multi_trans == 0 {
             anyhow::bail!(
                 "[limits] max_multi_trans must be at least 1 (every request would get 400)"

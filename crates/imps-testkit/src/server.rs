@@ -112,13 +112,13 @@ impl TestServer {
         };
         // Scenario tests send bursts from one user; the quota tests set their own limits.
         s.engine.messages_burst = 10_000.0;
-        // IMPS_TEST_SHARDS=N runs every scenario with users spread over N shards.
-        if let Some(n) = std::env::var("IMPS_TEST_SHARDS")
+        // Users spread over 3 shards, so that every scenario crosses shards (what one user
+        // does to another travels as a routed event); IMPS_TEST_SHARDS=N chooses another N.
+        s.engine.shards = std::env::var("IMPS_TEST_SHARDS")
             .ok()
             .and_then(|v| v.parse::<usize>().ok())
-        {
-            s.engine.shards = n.clamp(1, 256);
-        }
+            .unwrap_or(3)
+            .clamp(1, 256);
         s.engine.max_inbox_per_sender = s.engine.max_inbox;
         s
     }

@@ -6,7 +6,7 @@
 //! `~pep1.0_privatelist`). A bare name (`friends`, `~pep1.0_privatelist`) is a list of the
 //! requesting user.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use imps_csp::model::common::{
     ContactListIdList, CspResult, DetailedResult, NickList, NickName, Property,
@@ -131,9 +131,11 @@ pub(crate) fn get_list(cx: &mut Cx<'_>, sid: &str) -> Reply {
     Primitive::GetListResponse(resp).into()
 }
 
-/// Members to add from a NickList: known users go in, unknown ones are reported (531).
+/// Members to add from a NickList: known users (`known`, as their owners said) go in,
+/// unknown ones are reported (531).
 fn add_members(
     cx: &Cx<'_>,
+    known: &HashSet<String>,
     rec: &mut ContactListRecord,
     nicks: &[NickName],
     plain: &[String],
@@ -150,7 +152,7 @@ fn add_members(
         .map(|(i, (m, _))| (m.clone(), i))
         .collect();
     for (raw, name) in wanted {
-        let Some(id) = cx.addr(raw).filter(|id| cx.st.users.contains_key(id)) else {
+        let Some(id) = cx.addr(raw).filter(|id| known.contains(id)) else {
             unknown.push(raw.to_owned());
             continue;
         };
@@ -183,8 +185,23 @@ fn partial(unknown: Vec<String>) -> CspResult {
     r
 }
 
-/// CreateList-Request: Status (CreateList-Response in 1.3).
-pub(crate) fn create_list(cx: &mut Cx<'_>, sid: &str, r: CreateListRequest) -> Reply {
+/// CreateList-Request: Status (CreateList-Response in 1.3), once the members' owners said
+/// which exist.
+pub(crate) fn create_list(cx: &mut Cx<'_>, _sid: &str, r: CreateListRequest) -> Reply {
+    let names: Vec<String> = r
+        .nick_list
+        .iter()
+        .flat_map(|n| n.nick_name.iter().map(|n| n.user_id.clone()))
+        .collect();
+    crate::route::ask_exists(cx, &names, crate::route::Then::CreateList(r))
+}
+
+pub(crate) fn create_list_now(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    r: CreateListRequest,
+    known: &HashSet<String>,
+) -> Reply {
     let user = cx.user_of(sid);
     let v = cx.version_of(sid);
     let Some(id) = list_id(cx, &user, &r.contact_list) else {
@@ -213,7 +230,7 @@ pub(crate) fn create_list(cx: &mut Cx<'_>, sid: &str, r: CreateListRequest) -> R
     }
     let mut unknown = Vec::new();
     if let Some(n) = &r.nick_list {
-        if let Err(code) = add_members(cx, &mut rec, &n.nick_name, &[], &mut unknown) {
+        if let Err(code) = add_members(cx, known, &mut rec, &n.nick_name, &[], &mut unknown) {
             return fail(code);
         }
     }
@@ -263,8 +280,28 @@ pub(crate) fn delete_list(cx: &mut Cx<'_>, sid: &str, r: DeleteListRequest) -> R
     status(StatusCode::SUCCESS).into()
 }
 
-/// ListManage-Request: add and remove nicks and change properties in one request.
-pub(crate) fn list_manage(cx: &mut Cx<'_>, sid: &str, r: ListManageRequest) -> Reply {
+/// ListManage-Request: add and remove nicks and change properties in one request, once the
+/// owners of the members it adds said which exist.
+pub(crate) fn list_manage(cx: &mut Cx<'_>, _sid: &str, r: ListManageRequest) -> Reply {
+    let names: Vec<String> = r
+        .add_nick_list
+        .iter()
+        .flat_map(|a| {
+            a.nick_name
+                .iter()
+                .map(|n| n.user_id.clone())
+                .chain(a.user_id.iter().cloned())
+        })
+        .collect();
+    crate::route::ask_exists(cx, &names, crate::route::Then::ListManage(r))
+}
+
+pub(crate) fn list_manage_now(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    r: ListManageRequest,
+    known: &HashSet<String>,
+) -> Reply {
     let user = cx.user_of(sid);
     let v = cx.version_of(sid);
     let Some(id) = list_id(cx, &user, &r.contact_list) else {
@@ -282,7 +319,14 @@ pub(crate) fn list_manage(cx: &mut Cx<'_>, sid: &str, r: ListManageRequest) -> R
     let before: Vec<String> = rec.members.iter().map(|(m, _)| m.clone()).collect();
     let mut unknown = Vec::new();
     if let Some(add) = &r.add_nick_list {
-        if let Err(code) = add_members(cx, &mut rec, &add.nick_name, &add.user_id, &mut unknown) {
+        if let Err(code) = add_members(
+            cx,
+            known,
+            &mut rec,
+            &add.nick_name,
+            &add.user_id,
+            &mut unknown,
+        ) {
             return fail(code);
         }
     }

@@ -1060,8 +1060,28 @@ pub(crate) fn save_auth(cx: &mut Cx<'_>, user: &str) {
 /// (or by everyone, DefaultList=T).
 pub(crate) fn create_attribute_list(
     cx: &mut Cx<'_>,
+    _sid: &str,
+    r: CreateAttributeListRequest,
+) -> Reply {
+    let names: Vec<String> = r
+        .user_id
+        .iter()
+        .cloned()
+        .chain(
+            r.user_id_list
+                .iter()
+                .flat_map(|l| l.user_id.iter().cloned()),
+        )
+        .collect();
+    crate::route::ask_exists(cx, &names, crate::route::Then::CreateAttributeList(r))
+}
+
+/// [`create_attribute_list`] once the users it names are known.
+pub(crate) fn create_attribute_list_now(
+    cx: &mut Cx<'_>,
     sid: &str,
     r: CreateAttributeListRequest,
+    known: &HashSet<String>,
 ) -> Reply {
     let user = cx.user_of(sid);
     let names: Vec<String> = r
@@ -1076,15 +1096,13 @@ pub(crate) fn create_attribute_list(
     let mut unknown_lists = Vec::new();
     let users: Vec<String> = users
         .into_iter()
-        .filter_map(
-            |u| match cx.addr(&u).filter(|a| cx.st.users.contains_key(a)) {
-                Some(a) => Some(a),
-                None => {
-                    unknown.push(u);
-                    None
-                }
-            },
-        )
+        .filter_map(|u| match cx.addr(&u).filter(|a| known.contains(a)) {
+            Some(a) => Some(a),
+            None => {
+                unknown.push(u);
+                None
+            }
+        })
         .collect();
     let lists: Vec<String> = lists
         .into_iter()
@@ -1217,10 +1235,22 @@ pub(crate) fn get_attribute_list(cx: &mut Cx<'_>, sid: &str, r: GetAttributeList
     .into()
 }
 
-/// PresenceAuth-User (1.1/1.2): the presentity grants or denies a watcher.
-pub(crate) fn auth_user(cx: &mut Cx<'_>, sid: &str, r: PresenceAuthUser) -> Reply {
+/// PresenceAuth-User (1.1/1.2): the presentity grants or denies a watcher (an existing
+/// user: its owner says).
+pub(crate) fn auth_user(cx: &mut Cx<'_>, _sid: &str, r: PresenceAuthUser) -> Reply {
+    let names = vec![r.user_id.clone()];
+    crate::route::ask_exists(cx, &names, crate::route::Then::AuthUser(r))
+}
+
+/// [`auth_user`] once the watcher is known.
+pub(crate) fn auth_user_now(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    r: PresenceAuthUser,
+    known: &HashSet<String>,
+) -> Reply {
     let user = cx.user_of(sid);
-    let Some(watcher) = cx.addr(&r.user_id).filter(|a| cx.st.users.contains_key(a)) else {
+    let Some(watcher) = cx.addr(&r.user_id).filter(|a| known.contains(a)) else {
         return fail(StatusCode::UNKNOWN_USER);
     };
     let granted = r.acceptance.unwrap_or(false);
@@ -1243,10 +1273,21 @@ pub(crate) fn auth_user(cx: &mut Cx<'_>, sid: &str, r: PresenceAuthUser) -> Repl
 }
 
 /// CancelAuth-Request (1.1/1.2): revokes a grant.
-pub(crate) fn cancel_auth(cx: &mut Cx<'_>, sid: &str, r: CancelAuthRequest) -> Reply {
+pub(crate) fn cancel_auth(cx: &mut Cx<'_>, _sid: &str, r: CancelAuthRequest) -> Reply {
+    let names = vec![r.user_id.clone()];
+    crate::route::ask_exists(cx, &names, crate::route::Then::CancelAuth(r))
+}
+
+/// [`cancel_auth`] once the watcher is known.
+pub(crate) fn cancel_auth_now(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    r: CancelAuthRequest,
+    known: &HashSet<String>,
+) -> Reply {
     let user = cx.user_of(sid);
     // Only existing users: an entry per made-up name would grow without end.
-    let Some(watcher) = cx.addr(&r.user_id).filter(|a| cx.st.users.contains_key(a)) else {
+    let Some(watcher) = cx.addr(&r.user_id).filter(|a| known.contains(a)) else {
         return fail(StatusCode::UNKNOWN_USER);
     };
     if let Some(u) = cx.st.users.get_mut(&user) {
