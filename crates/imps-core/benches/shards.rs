@@ -1,0 +1,212 @@
+//! The engine without sockets, codecs or a store (issue 10, point 3): how much messaging work
+//! it does per second with its users spread over 1 or more shards, driven by several threads.
+//!
+//! `cargo bench -p imps-core --bench shards [-- USERS SECONDS THREADS]`
+//!
+//! Each thread drives its own senders: a SendMessage to the next user (a user of any shard),
+//! then the recipient's poll, which hands out the NewMessage, then its acknowledgement — the
+//! three requests one delivered message costs. Writes are discarded (no store). Printed: the
+//! messages delivered per second for each shard count.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use imps_core::auth::{hash_password, HashCost};
+use imps_core::store::{Snapshot, UserRecord};
+use imps_core::{Engine, EngineConfig};
+use imps_csp::codec::ContentData;
+use imps_csp::model::common::{Recipient, Status, User};
+use imps_csp::model::im::{MessageInfo, SendMessageRequest};
+use imps_csp::model::session::{LoginRequest, PollingRequest};
+use imps_csp::{CspVersion, Primitive, TransactionMode, WvCspMessage};
+
+const NOW: u64 = 1_800_000_000;
+
+fn engine(users: usize, shards: usize) -> Engine {
+    let cheap = HashCost {
+        memory_kib: 8,
+        iterations: 1,
+    };
+    let hash = hash_password("pw", cheap).expect("hash");
+    let snapshot = Snapshot {
+        users: (0..users)
+            .map(|i| UserRecord {
+                id: format!("wv:u{i}@localhost"),
+                password_hash: hash.clone(),
+                digest_secret: None,
+                disabled: false,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let cfg = EngineConfig {
+        shards,
+        messages_burst: 1e12,
+        messages_per_second: 1e12,
+        max_sessions_per_user: 1,
+        ..EngineConfig::default()
+    };
+    Engine::new(cfg, snapshot)
+}
+
+fn request(sid: Option<&str>, tid: &str, p: Primitive) -> WvCspMessage {
+    WvCspMessage::new(
+        CspVersion::V1_2,
+        sid.map(str::to_owned),
+        TransactionMode::Request,
+        Some(tid.into()),
+        p,
+    )
+}
+
+fn login(engine: &Engine, i: usize) -> String {
+    let o = engine.handle(
+        request(
+            None,
+            "l",
+            Primitive::LoginRequest(LoginRequest {
+                user_id: format!("u{i}"),
+                password: Some("pw".into()),
+                ..Default::default()
+            }),
+        ),
+        NOW,
+        0,
+    );
+    match o
+        .response
+        .map(|m| m.session.transactions[0].primitive.clone())
+    {
+        Some(Primitive::LoginResponse(r)) => r.session_id.expect("session"),
+        other => panic!("login: {other:?}"),
+    }
+}
+
+fn send(engine: &Engine, sid: &str, to: usize, n: u64) {
+    let msg = SendMessageRequest {
+        delivery_report: Some(false),
+        message_info: MessageInfo {
+            content_type: Some("text/plain".into()),
+            recipient: Some(Recipient {
+                user: vec![User {
+                    user_id: format!("wv:u{to}@localhost"),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        content_data: Some(ContentData::Text(format!("message {n}"))),
+    };
+    let o = engine.handle(
+        request(
+            Some(sid),
+            &format!("t{n}"),
+            Primitive::SendMessageRequest(msg),
+        ),
+        NOW,
+        n,
+    );
+    match o
+        .response
+        .map(|m| m.session.transactions[0].primitive.clone())
+    {
+        Some(Primitive::SendMessageResponse(_)) => {}
+        other => panic!("send: {other:?}"),
+    }
+}
+
+/// Polls `sid` and acknowledges what came; how many messages it took in.
+fn poll_and_ack(engine: &Engine, sid: &str, n: u64) -> u64 {
+    let mut got = 0;
+    loop {
+        let o = engine.handle(
+            request(
+                Some(sid),
+                &format!("p{n}"),
+                Primitive::PollingRequest(PollingRequest {}),
+            ),
+            NOW,
+            n,
+        );
+        let Some(m) = o.response else {
+            return got;
+        };
+        let Some(t) = m.session.transactions.first() else {
+            return got;
+        };
+        if !matches!(t.primitive, Primitive::NewMessage(_)) {
+            return got;
+        }
+        got += 1;
+        let ack = WvCspMessage::new(
+            CspVersion::V1_2,
+            Some(sid.to_owned()),
+            TransactionMode::Response,
+            t.descriptor.transaction_id.clone(),
+            Primitive::Status(Status::new(imps_csp::StatusCode::SUCCESS)),
+        );
+        engine.handle(ack, NOW, n);
+        if !m.poll() {
+            return got;
+        }
+    }
+}
+
+fn run(users: usize, shards: usize, threads: usize, seconds: u64) -> f64 {
+    let engine = Arc::new(engine(users, shards));
+    let sids: Arc<Vec<String>> = Arc::new((0..users).map(|i| login(&engine, i)).collect());
+    let stop = Arc::new(AtomicBool::new(false));
+    let delivered = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (engine, sids, stop, delivered) = (
+                engine.clone(),
+                sids.clone(),
+                stop.clone(),
+                delivered.clone(),
+            );
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                // Thread t drives senders t, t + threads, ...; each recipient is the next
+                // sender of the same thread, so a thread polls only its own users.
+                let mine: Vec<usize> = (t..users).step_by(threads).collect();
+                while !stop.load(Ordering::Relaxed) {
+                    for (k, &from) in mine.iter().enumerate() {
+                        let to = mine[(k + 1) % mine.len()];
+                        n += 1;
+                        send(&engine, &sids[from], to, n);
+                        delivered.fetch_add(poll_and_ack(&engine, &sids[to], n), Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for h in handles {
+        h.join().expect("thread");
+    }
+    delivered.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let users: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10);
+    let threads: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(2);
+    let mut base = None;
+    for shards in [1, 2] {
+        let rate = run(users, shards, threads, seconds);
+        let ratio = base.map_or(1.0, |b| rate / b);
+        base.get_or_insert(rate);
+        println!(
+            "shards={shards} threads={threads} users={users}: {rate:.0} messages delivered/s ({ratio:.2}x)"
+        );
+    }
+}
