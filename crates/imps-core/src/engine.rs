@@ -215,13 +215,7 @@ impl Engine {
         let mut queue: std::collections::VecDeque<Event> =
             std::mem::take(&mut outcome.events).into();
         while let Some(event) = queue.pop_front() {
-            let to = route::owner_of(&event, self.shards.len());
-            let mut later = {
-                let mut st = self.shards[to].lock();
-                let mut cx = Cx::new(&mut st, &self.cfg, now);
-                route::apply(&mut cx, event);
-                cx.finish(None)
-            };
+            let mut later = self.apply_event(event, now);
             queue.extend(std::mem::take(&mut later.events));
             outcome.absorb(later);
         }
@@ -231,6 +225,15 @@ impl Engine {
             }
         }
         outcome
+    }
+
+    /// Applies one event on its owner; what it produces (new events included) is returned.
+    pub(crate) fn apply_event(&self, event: Event, now: u64) -> Outcome {
+        let to = route::owner_of(&event, self.shards.len());
+        let mut st = self.shards[to].lock();
+        let mut cx = Cx::new(&mut st, &self.cfg, now);
+        route::apply(&mut cx, event);
+        cx.finish(None)
     }
 
     /// What loading the store produced that must be written back (quarantined copies of
@@ -345,6 +348,19 @@ impl Engine {
         fingerprint: u64,
         reached: Reached,
     ) -> Outcome {
+        let (outcome, ticket) = self.begin(msg, now, fingerprint, reached);
+        self.drive(outcome, now, ticket)
+    }
+
+    /// Handles a request on its shard without applying the events it routes: the outcome
+    /// carries them, and the ticket its answer will name if it was parked.
+    pub(crate) fn begin(
+        &self,
+        msg: WvCspMessage,
+        now: u64,
+        fingerprint: u64,
+        reached: Reached,
+    ) -> (Outcome, Option<u64>) {
         if let Some(t) = msg.session.transactions.first() {
             if let Primitive::LoginRequest(req) = &t.primitive {
                 let shard = match self.login_user(&msg) {
@@ -352,7 +368,7 @@ impl Engine {
                     None => &self.shards[0],
                 };
                 let o = feature::session::login(self, shard, &msg, req, t, now, reached.peer);
-                return self.drive(o, now, None);
+                return (o, None);
             }
         }
         let ticket = self
@@ -372,7 +388,7 @@ impl Engine {
             let response = dispatch(&mut cx, msg, fingerprint);
             cx.finish(response)
         };
-        self.drive(outcome, now, Some(ticket))
+        (outcome, Some(ticket))
     }
 
     /// Whether handling `msg` runs a slow password hash (a Login-Request).

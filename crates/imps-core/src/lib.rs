@@ -17,6 +17,8 @@ mod load;
 pub mod media;
 pub mod operator;
 mod route;
+#[cfg(test)]
+mod sim;
 mod state;
 pub mod store;
 mod unique;

@@ -277,10 +277,23 @@ pub(crate) fn apply_notify(
     presentity: &str,
     view: PresenceSubList,
 ) {
-    let Some(u) = cx.st.users.get_mut(watcher) else {
+    let Some(u) = cx.st.users.get(watcher) else {
         return;
     };
-    u.seen.insert(presentity.to_owned(), view);
+    // Kept only while a session of the watcher watches the presentity: a view that arrives
+    // after the last one unsubscribed (or ended) is dropped, not kept for ever.
+    let watched = u.sessions.iter().any(|s| {
+        cx.st
+            .sessions
+            .get(s)
+            .is_some_and(|s| s.subscriptions.contains_key(presentity))
+    });
+    if !watched {
+        return;
+    }
+    if let Some(u) = cx.st.users.get_mut(watcher) {
+        u.seen.insert(presentity.to_owned(), view);
+    }
     for sid in sessions {
         notify_session(cx, sid, presentity);
     }
