@@ -16,7 +16,7 @@ use imps_csp::model::common::{Recipient, Status, User};
 use imps_csp::model::im::SendMessageRequest;
 use imps_csp::model::im::{AddList, BlockEntityRequest, BlockList, MessageInfo, RemoveList};
 use imps_csp::model::presence::{
-    SubscribePresenceRequest, UnsubscribePresenceRequest, UpdatePresenceRequest,
+    GetPresenceRequest, SubscribePresenceRequest, UnsubscribePresenceRequest, UpdatePresenceRequest,
 };
 use imps_csp::model::session::{LoginRequest, LogoutRequest, PollingRequest};
 use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
@@ -67,6 +67,8 @@ struct Sim {
     accepted: HashSet<(String, String)>,
     /// Messages a session of their recipient received: (recipient, text).
     received: HashSet<(String, String)>,
+    /// The kinds of events that crossed the wire.
+    kinds: HashSet<String>,
     n: u64,
 }
 
@@ -104,13 +106,21 @@ impl Sim {
             sends: HashMap::new(),
             accepted: HashSet::new(),
             received: HashSet::new(),
+            kinds: HashSet::new(),
             n: 0,
         }
     }
 
-    /// Queues what an outcome produced on `from`, and keeps the answers it completed.
+    /// Queues what an outcome produced on `from`, and keeps the answers it completed. Every
+    /// event crosses the wire form on its way (as it will between nodes).
     fn absorb(&mut self, from: usize, mut o: Outcome) {
         for e in std::mem::take(&mut o.events) {
+            if let Err(why) = route::wire::round_trip(&e) {
+                panic!("an event does not survive the wire: {why}");
+            }
+            let kind = format!("{e:?}");
+            self.kinds
+                .insert(kind.split([' ', '{']).next().unwrap_or_default().to_owned());
             let to = route::owner_of(&e, SHARDS);
             self.channels.entry((from, to)).or_default().push_back(e);
         }
@@ -300,7 +310,15 @@ impl Sim {
             5 => {
                 if let Some((sid, _)) = self.random_session() {
                     let who = self.random_target();
-                    let p = if self.rng.below(3) == 0 {
+                    let p = if self.rng.below(4) == 0 {
+                        Primitive::GetPresenceRequest(GetPresenceRequest {
+                            user: vec![User {
+                                user_id: who,
+                                ..Default::default()
+                            }],
+                            ..Default::default()
+                        })
+                    } else if self.rng.below(3) == 0 {
                         Primitive::UnsubscribePresenceRequest(UnsubscribePresenceRequest {
                             user: vec![User {
                                 user_id: who,
@@ -501,12 +519,13 @@ impl Sim {
     }
 }
 
-fn run(seed: u64, steps: usize) -> Result<(), String> {
+fn run(seed: u64, steps: usize, kinds: &mut HashSet<String>) -> Result<(), String> {
     let mut sim = Sim::new(seed);
     for _ in 0..steps {
         sim.step();
     }
     sim.settle();
+    kinds.extend(sim.kinds.iter().cloned());
     sim.check()
 }
 
@@ -516,11 +535,30 @@ fn seeded_runs_keep_the_invariants() {
         Ok(s) => vec![s.parse().expect("IMPS_SIM_SEED is a number")],
         Err(_) => (1..=200).collect(),
     };
+    let all = seeds.len() > 1;
+    let mut kinds = HashSet::new();
     for seed in seeds {
-        if let Err(e) = run(seed, 400) {
+        if let Err(e) = run(seed, 400, &mut kinds) {
             panic!(
                 "seed {seed}: {e} (reproduce: IMPS_SIM_SEED={seed} cargo test -p imps-core sim)"
             );
+        }
+    }
+    if all {
+        // Every kind of event was exercised (and crossed the wire form).
+        for k in [
+            "Deliver",
+            "Delivered",
+            "Report",
+            "Peek",
+            "Seen",
+            "Watch",
+            "Unwatch",
+            "Notify",
+            "Exists",
+            "Known",
+        ] {
+            assert!(kinds.contains(k), "no {k} event in any run: {kinds:?}");
         }
     }
 }

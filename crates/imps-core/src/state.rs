@@ -155,6 +155,16 @@ impl AttrSet {
         Some(AttrSet(bits))
     }
 
+    /// The set as bits (bit i = `PresenceSubList::ATTRIBUTES[i]`), for the wire.
+    pub fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// The set of `bits` (see [`AttrSet::bits`]).
+    pub fn from_bits(bits: u32) -> AttrSet {
+        AttrSet(bits)
+    }
+
     /// Whether attribute `name` is in the set.
     pub fn contains(self, name: &str) -> bool {
         PresenceSubList::ATTRIBUTES

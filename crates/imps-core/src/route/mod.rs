@@ -14,6 +14,8 @@ use imps_csp::{CspVersion, Primitive, StatusCode, Transaction};
 
 use std::collections::HashSet;
 
+pub(crate) mod wire;
+
 use imps_csp::model::presence::{
     CancelAuthRequest, CreateAttributeListRequest, CreateListRequest, ListManageRequest,
     PresenceAuthUser,
