@@ -58,6 +58,10 @@ pub struct BenchArgs {
     /// HTTP requests in flight at once (and idle connections kept in the shared pool).
     #[arg(long, default_value_t = 256)]
     pub connections: usize,
+    /// Closed loop, as XMPP load tools measure: each user keeps one message in flight and
+    /// sends the next when the previous reached its recipient (`--rate` is ignored).
+    #[arg(long)]
+    pub closed_loop: bool,
 }
 
 /// Latencies of messages sent in the first two seconds of messaging are not counted.
@@ -185,8 +189,15 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
     } else {
         Duration::from_secs_f64(n as f64 / args.rate as f64)
     };
+    // Closed loop: arrived[i] is told when user i's message reached user i + 1.
+    let arrived: Vec<Arc<tokio::sync::Notify>> = (0..n)
+        .map(|_| Arc::new(tokio::sync::Notify::new()))
+        .collect();
+    let closed = args.closed_loop;
     let mut handles = Vec::with_capacity(n);
     for (i, mut c) in clients.into_iter().enumerate() {
+        let mine_arrived = arrived[i].clone();
+        let sender_of_mine = arrived[(i + n - 1) % n].clone();
         let stop = stop.clone();
         let sent = sent.clone();
         let received = received.clone();
@@ -217,6 +228,7 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
                 Instant::now() + presence_every.mul_f64(1.0 + i as f64 / n as f64);
             let mut local = Vec::new();
             let mut drain = true;
+            let mut in_flight = false;
             while !stop.load(Ordering::Relaxed) {
                 if drain {
                     drain = false;
@@ -238,6 +250,7 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
                                         local.push(lat as u64);
                                     }
                                     received.fetch_add(1, Ordering::Relaxed);
+                                    sender_of_mine.notify_one();
                                 }
                             }
                         }
@@ -245,17 +258,32 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
                     }
                 }
                 let poll_at = tokio::time::Instant::now() + poll;
-                tokio::select! {
-                    _ = wake.notified() => { drain = true; continue; }
-                    _ = tokio::time::sleep_until(poll_at), if timer => { drain = true; continue; }
-                    _ = tokio::time::sleep_until(next_send) => {}
+                if closed {
+                    if in_flight {
+                        tokio::select! {
+                            _ = wake.notified() => { drain = true; continue; }
+                            _ = tokio::time::sleep_until(poll_at), if timer => { drain = true; continue; }
+                            _ = mine_arrived.notified() => { in_flight = false; }
+                        }
+                    }
+                } else {
+                    tokio::select! {
+                        _ = wake.notified() => { drain = true; continue; }
+                        _ = tokio::time::sleep_until(poll_at), if timer => { drain = true; continue; }
+                        _ = tokio::time::sleep_until(next_send) => {}
+                    }
                 }
                 let stamp = epoch.elapsed().as_micros();
                 match c.send_text(&[&to], &format!("t={stamp}")).await {
                     Ok(_) => {
                         sent.fetch_add(1, Ordering::Relaxed);
+                        in_flight = closed;
                     }
                     Err(e) => {
+                        if closed {
+                            // Not in flight: try again a little later, not in a hot loop.
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                        }
                         errors.fetch_add(1, Ordering::Relaxed);
                         let mut f = first_errors.lock().await;
                         if f.len() < 3 {
@@ -298,9 +326,14 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
     let mut lat = latencies.lock().await.clone();
     lat.sort_unstable();
     let received = received.load(Ordering::Relaxed);
+    let load = if closed {
+        "in a closed loop (one message in flight per user)".to_owned()
+    } else {
+        format!("at a target of {} msg/s", args.rate)
+    };
     println!(
-        "imps bench: {n} users, {} s of messaging at a target of {} msg/s, presence updated every {} s, {} subscriptions each",
-        args.seconds, args.rate, args.presence_every, args.watch
+        "imps bench: {n} users, {} s of messaging {load}, presence updated every {} s, {} subscriptions each",
+        args.seconds, args.presence_every, args.watch
     );
     println!(
         "  logins:         {:.0} /s ({n} in {login_secs:.2} s, with negotiation)",
