@@ -678,6 +678,7 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
                 replayable,
                 polled,
                 slots,
+                replied: Default::default(),
             },
         );
         return None;

@@ -4,9 +4,9 @@
 //! unsubscribe, publish presence and block each other, while the events between shards are
 //! held back and delivered in an order a seeded scheduler picks: FIFO per (sending shard,
 //! receiving shard) channel, as the router guarantees, and any interleaving across channels
-//! and with new requests. After each run every event is delivered and the invariants are
-//! checked. A failing seed reproduces from its number: `IMPS_SIM_SEED=N cargo test -p
-//! imps-core sim`.
+//! and with new requests; replies now and then arrive twice. After each run every event is
+//! delivered and the invariants are checked. A failing seed reproduces from its number:
+//! `IMPS_SIM_SEED=N cargo test -p imps-core sim`.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -62,7 +62,7 @@ struct Sim {
     /// Answers of parked requests, by ticket.
     answers: HashMap<u64, Option<WvCspMessage>>,
     /// SendMessage requests waiting for their answer: ticket -> (recipient, text).
-    sends: HashMap<u64, (String, String)>,
+    sends: HashMap<u64, (Vec<String>, String)>,
     /// Messages answered 200: (recipient, text).
     accepted: HashSet<(String, String)>,
     /// Messages a session of their recipient received: (recipient, text).
@@ -134,14 +134,24 @@ impl Sim {
 
     fn answer(&mut self, ticket: u64, answer: Option<WvCspMessage>) {
         if let Some((to, text)) = self.sends.remove(&ticket) {
-            let ok = answer.as_ref().is_some_and(|m| {
-                matches!(
-                    &m.session.transactions[0].primitive,
-                    Primitive::SendMessageResponse(r) if r.result.code == StatusCode::SUCCESS
-                )
-            });
-            if ok {
-                self.accepted.insert((to, text));
+            // 200: every recipient took it; 201: all but those the details name.
+            let refused: Option<HashSet<String>> =
+                answer
+                    .as_ref()
+                    .and_then(|m| match &m.session.transactions[0].primitive {
+                        Primitive::SendMessageResponse(r) => Some(
+                            r.result
+                                .detailed
+                                .iter()
+                                .flat_map(|d| d.user_id.iter().cloned())
+                                .collect(),
+                        ),
+                        _ => None,
+                    });
+            if let Some(refused) = refused {
+                for u in to.into_iter().filter(|u| !refused.contains(u)) {
+                    self.accepted.insert((u, text.clone()));
+                }
             }
         }
         self.answers.insert(ticket, answer);
@@ -162,8 +172,18 @@ impl Sim {
         let Some(event) = self.channels.get_mut(&key).and_then(VecDeque::pop_front) else {
             return false;
         };
+        // At-least-once: now and then a reply comes twice.
+        let again = matches!(
+            event,
+            Event::Delivered { .. } | Event::Seen { .. } | Event::Known { .. }
+        ) && self.rng.below(8) == 0;
+        let copy = again.then(|| event.clone());
         let o = self.engine.apply_event(event, NOW);
         self.absorb(key.1, o);
+        if let Some(copy) = copy {
+            let o = self.engine.apply_event(copy, NOW);
+            self.absorb(key.1, o);
+        }
         true
     }
 
@@ -225,17 +245,20 @@ impl Sim {
         }
     }
 
-    fn send(&mut self, sid: &str, to: String) {
+    fn send(&mut self, sid: &str, to: Vec<String>) {
         let text = format!("m{}", self.n);
         let req = SendMessageRequest {
             delivery_report: Some(self.rng.below(2) == 0),
             message_info: MessageInfo {
                 content_type: Some("text/plain".into()),
                 recipient: Some(Recipient {
-                    user: vec![User {
-                        user_id: to.clone(),
-                        ..Default::default()
-                    }],
+                    user: to
+                        .iter()
+                        .map(|u| User {
+                            user_id: u.clone(),
+                            ..Default::default()
+                        })
+                        .collect(),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -298,7 +321,13 @@ impl Sim {
             }
             2 | 3 => {
                 if let Some((sid, _)) = self.random_session() {
-                    let to = self.random_target();
+                    let mut to = vec![self.random_target()];
+                    if self.rng.below(2) == 0 {
+                        let other = self.random_target();
+                        if !to.contains(&other) {
+                            to.push(other);
+                        }
+                    }
                     self.send(&sid, to);
                 }
             }

@@ -185,7 +185,7 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             index,
             recipient,
             result,
-        } => reply(cx, op, |waiting| {
+        } => reply(cx, op, index, |waiting| {
             if let Op::Send(send) = waiting {
                 send.record(index, recipient, result);
             }
@@ -215,7 +215,7 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             index,
             presentity,
             result,
-        } => reply(cx, op, |waiting| {
+        } => reply(cx, op, index, |waiting| {
             if let Op::Peek(peek) = waiting {
                 peek.record(index, presentity, result.map(|b| *b));
             }
@@ -288,7 +288,7 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
                     }
                 }
             }
-            reply(cx, op, |waiting| match waiting {
+            reply(cx, op, index, |waiting| match waiting {
                 Op::Watch(w) => w.record(index, known),
                 Op::Check(c) => c.record(user, known),
                 _ => {}
@@ -297,12 +297,15 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
     }
 }
 
-/// One reply for a parked request's slot: `record` takes it in; the slot is answered when it
-/// waits for nothing more.
-fn reply(cx: &mut Cx<'_>, op: OpRef, record: impl FnOnce(&mut Op)) {
+/// Reply `index` for a parked request's slot: `record` takes it in; the slot is answered when
+/// it waits for nothing more. A reply that comes again (at-least-once delivery) or after the
+/// request was answered changes nothing.
+fn reply(cx: &mut Cx<'_>, op: OpRef, index: usize, record: impl FnOnce(&mut Op)) {
     let done = match cx.st.pending.get_mut(&op.op) {
+        Some(p) if p.replied.contains(&(op.slot, index)) => false,
         Some(p) => match p.slots.get_mut(op.slot) {
             Some(Slot::Waiting { op: waiting, .. }) => {
+                p.replied.insert((op.slot, index));
                 record(waiting);
                 waiting.waiting() == 0
             }
@@ -423,6 +426,8 @@ pub(crate) struct PendingRequest {
     pub replayable: bool,
     pub polled: bool,
     pub slots: Vec<Slot>,
+    /// Replies taken in, by (slot, index): a second copy of one is ignored.
+    pub replied: HashSet<(usize, usize)>,
 }
 
 /// One transaction of a parked request. Slots live for the few steps a request is parked;
