@@ -8,8 +8,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use imps_core::auth::{hash_password, HashCost};
-use imps_core::store::{Snapshot, UserRecord};
+use imps_core::loadgen::{engine_with_users, user};
 use imps_core::{Engine, EngineConfig};
 use imps_csp::model::common::{NickList, NickName, User};
 use imps_csp::model::presence::{CreateListRequest, SubscribePresenceRequest};
@@ -30,8 +29,9 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn user(i: usize, n: usize) -> String {
-    format!("wv:u{}@localhost", i % n)
+/// Test account `i`, wrapping around after `n`.
+fn nth(i: usize, n: usize) -> String {
+    user(i % n)
 }
 
 fn call(engine: &Engine, sid: Option<&str>, p: Primitive) -> Primitive {
@@ -57,32 +57,13 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let hash = hash_password(
-        "pw",
-        HashCost {
-            memory_kib: 8,
-            iterations: 1,
-        },
-    )
-    .expect("hash");
     let before = rss_kib();
-    let snapshot = Snapshot {
-        users: (0..n)
-            .map(|i| UserRecord {
-                id: user(i, n),
-                password_hash: hash.clone(),
-                digest_secret: None,
-                disabled: false,
-            })
-            .collect(),
-        ..Default::default()
-    };
     let cfg = EngineConfig {
         shards: cores,
         max_subscriptions: 10,
         ..EngineConfig::default()
     };
-    let engine = Arc::new(Engine::new(cfg, snapshot));
+    let engine = Arc::new(engine_with_users(n, cfg));
     let accounts = rss_kib();
     let start = Instant::now();
     let threads: Vec<_> = (0..cores)
@@ -94,7 +75,7 @@ fn main() {
                         &engine,
                         None,
                         Primitive::LoginRequest(LoginRequest {
-                            user_id: user(i, n),
+                            user_id: nth(i, n),
                             password: Some("pw".into()),
                             ..Default::default()
                         }),
@@ -106,7 +87,7 @@ fn main() {
                         nick_name: (1..=20)
                             .map(|k| NickName {
                                 name: None,
-                                user_id: user(i + k, n),
+                                user_id: nth(i + k, n),
                             })
                             .collect(),
                     };
@@ -125,7 +106,7 @@ fn main() {
                         Primitive::SubscribePresenceRequest(SubscribePresenceRequest {
                             user: (1..=5)
                                 .map(|k| User {
-                                    user_id: user(i + k, n),
+                                    user_id: nth(i + k, n),
                                     ..Default::default()
                                 })
                                 .collect(),

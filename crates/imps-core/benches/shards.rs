@@ -12,8 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use imps_core::auth::{hash_password, HashCost};
-use imps_core::store::{Snapshot, UserRecord};
+use imps_core::loadgen::engine_with_users;
 use imps_core::{Engine, EngineConfig};
 use imps_csp::codec::ContentData;
 use imps_csp::model::common::{Recipient, Status, User};
@@ -24,22 +23,6 @@ use imps_csp::{CspVersion, Primitive, TransactionMode, WvCspMessage};
 const NOW: u64 = 1_800_000_000;
 
 fn engine(users: usize, shards: usize) -> Engine {
-    let cheap = HashCost {
-        memory_kib: 8,
-        iterations: 1,
-    };
-    let hash = hash_password("pw", cheap).expect("hash");
-    let snapshot = Snapshot {
-        users: (0..users)
-            .map(|i| UserRecord {
-                id: format!("wv:u{i}@localhost"),
-                password_hash: hash.clone(),
-                digest_secret: None,
-                disabled: false,
-            })
-            .collect(),
-        ..Default::default()
-    };
     let cfg = EngineConfig {
         shards,
         messages_burst: 1e12,
@@ -47,7 +30,7 @@ fn engine(users: usize, shards: usize) -> Engine {
         max_sessions_per_user: 1,
         ..EngineConfig::default()
     };
-    Engine::new(cfg, snapshot)
+    engine_with_users(users, cfg)
 }
 
 fn request(sid: Option<&str>, tid: &str, p: Primitive) -> WvCspMessage {

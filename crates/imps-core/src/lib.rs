@@ -14,6 +14,8 @@ pub mod config;
 mod engine;
 mod feature;
 mod load;
+#[doc(hidden)]
+pub mod loadgen;
 pub mod media;
 pub mod operator;
 mod route;

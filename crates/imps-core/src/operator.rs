@@ -193,11 +193,6 @@ impl Engine {
         };
         self.drive(outcome, now, None)
     }
-
-    /// Ends a session from outside (administration): later requests get 601.
-    pub fn disconnect(&self, session_id: &str, now: u64) -> Outcome {
-        self.kick(&KickTarget::Session(session_id.to_owned()), now)
-    }
 }
 
 /// [`Engine::kick_target`] over the live session ids and the user (if it has live sessions).

@@ -21,10 +21,8 @@ use imps_csp::model::presence::{
 use imps_csp::model::session::{LoginRequest, LogoutRequest, PollingRequest};
 use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
 
-use crate::auth::{hash_password, HashCost};
 use crate::engine::{Engine, Outcome, Reached};
 use crate::route::{self, Event};
-use crate::store::{Snapshot, UserRecord};
 use crate::EngineConfig;
 
 const NOW: u64 = 1_800_000_000;
@@ -48,9 +46,7 @@ impl Rng {
     }
 }
 
-fn user(i: usize) -> String {
-    format!("wv:u{i}@localhost")
-}
+use crate::loadgen::user;
 
 struct Sim {
     engine: Engine,
@@ -74,22 +70,6 @@ struct Sim {
 
 impl Sim {
     fn new(seed: u64) -> Sim {
-        let cheap = HashCost {
-            memory_kib: 8,
-            iterations: 1,
-        };
-        let hash = hash_password("pw", cheap).expect("hash");
-        let snapshot = Snapshot {
-            users: (0..USERS)
-                .map(|i| UserRecord {
-                    id: user(i),
-                    password_hash: hash.clone(),
-                    digest_secret: None,
-                    disabled: false,
-                })
-                .collect(),
-            ..Default::default()
-        };
         let cfg = EngineConfig {
             shards: SHARDS,
             messages_burst: 1e12,
@@ -98,7 +78,7 @@ impl Sim {
             ..EngineConfig::default()
         };
         Sim {
-            engine: Engine::new(cfg, snapshot),
+            engine: crate::loadgen::engine_with_users(USERS, cfg),
             rng: Rng(seed),
             channels: BTreeMap::new(),
             sessions: Vec::new(),
@@ -586,6 +566,7 @@ fn seeded_runs_keep_the_invariants() {
             "Notify",
             "Exists",
             "Known",
+            "Dropped",
         ] {
             assert!(kinds.contains(k), "no {k} event in any run: {kinds:?}");
         }

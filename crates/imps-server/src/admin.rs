@@ -44,20 +44,26 @@ fn record(
     })
 }
 
-/// The store and the normalised id of `name`, which must exist (or must not, for `add`).
-fn account(settings: &Settings, name: &str, exists: bool) -> anyhow::Result<(SqliteStore, String)> {
+/// The store, the normalised id of `name` and its account, which must exist (or must not,
+/// for `add`).
+fn account(
+    settings: &Settings,
+    name: &str,
+    exists: bool,
+) -> anyhow::Result<(SqliteStore, String, Option<UserRecord>)> {
     let store = settings.open_store()?;
     let id = account_id(name, settings)?;
-    match (store.user(&id)?.is_some(), exists) {
+    let record = store.user(&id)?;
+    match (record.is_some(), exists) {
         (true, false) => bail!("{id} exists"),
         (false, true) => bail!("{id} does not exist"),
-        _ => Ok((store, id)),
+        _ => Ok((store, id, record)),
     }
 }
 
 /// Adds an account; fails if it exists.
 pub fn add(settings: &Settings, name: &str, password: &str) -> anyhow::Result<String> {
-    let (store, id) = account(settings, name, false)?;
+    let (store, id, _) = account(settings, name, false)?;
     store.commit(vec![Write::PutUser(record(
         id.clone(),
         password,
@@ -69,7 +75,7 @@ pub fn add(settings: &Settings, name: &str, password: &str) -> anyhow::Result<St
 
 /// Deletes an account and everything it owns; fails if it does not exist.
 pub fn delete(settings: &Settings, name: &str) -> anyhow::Result<String> {
-    let (store, id) = account(settings, name, true)?;
+    let (store, id, _) = account(settings, name, true)?;
     store.commit(vec![Write::DeleteUser(id.clone())])?;
     Ok(id)
 }
@@ -77,8 +83,8 @@ pub fn delete(settings: &Settings, name: &str) -> anyhow::Result<String> {
 /// Changes a password (a disabled account stays disabled); fails if the account does not
 /// exist.
 pub fn passwd(settings: &Settings, name: &str, password: &str) -> anyhow::Result<String> {
-    let (store, id) = account(settings, name, true)?;
-    let disabled = store.user(&id)?.is_some_and(|u| u.disabled);
+    let (store, id, existing) = account(settings, name, true)?;
+    let disabled = existing.is_some_and(|u| u.disabled);
     store.commit(vec![Write::PutUser(record(
         id.clone(),
         password,
@@ -91,8 +97,8 @@ pub fn passwd(settings: &Settings, name: &str, password: &str) -> anyhow::Result
 /// Disables (`true`) or enables an account; fails if it does not exist. A disabled account
 /// cannot log in (403) and its live sessions end (601); everything it owns is kept.
 pub fn set_disabled(settings: &Settings, name: &str, disabled: bool) -> anyhow::Result<String> {
-    let (store, id) = account(settings, name, true)?;
-    let Some(mut user) = store.user(&id)? else {
+    let (store, id, existing) = account(settings, name, true)?;
+    let Some(mut user) = existing else {
         bail!("{id} does not exist");
     };
     user.disabled = disabled;

@@ -559,6 +559,75 @@ pub(crate) fn session_started(cx: &mut Cx<'_>, sid: &str) {
     }
 }
 
+/// The presentities a request names (users, and members of the requester's contact lists,
+/// each once, in order), with what it named that is no one: users in the request's own
+/// spelling and order, and lists.
+#[derive(Default)]
+pub(crate) struct Asked {
+    /// Per presentity, in the order [`Asked::gather`] returned them: (position in the request,
+    /// the name as the request gave it; list members come after every named user).
+    named: Vec<(usize, String)>,
+    /// Names that are no user (no user id, or its owner said so), by position.
+    unknown: Vec<(usize, String)>,
+    unknown_lists: Vec<String>,
+}
+
+impl Asked {
+    /// The presentities `users` and `lists` (of `owner`) name, after `first` (already
+    /// normalised presentities, e.g. a session's subscriptions).
+    fn gather(
+        cx: &Cx<'_>,
+        owner: &str,
+        first: Vec<String>,
+        users: Vec<String>,
+        lists: &[String],
+    ) -> (Asked, Vec<String>) {
+        let mut asked = Asked::default();
+        let mut who = Unique::default();
+        who.extend(first);
+        let mut given = std::collections::HashMap::new();
+        for (index, raw) in users.into_iter().enumerate() {
+            match cx.addr(&raw) {
+                Some(a) => {
+                    given.entry(a.clone()).or_insert((index, raw));
+                    who.insert(a);
+                }
+                None => asked.unknown.push((index, raw)),
+            }
+        }
+        for list in lists {
+            match contacts::members(cx, owner, list) {
+                Some(m) => who.extend(m),
+                None => asked.unknown_lists.push(list.clone()),
+            }
+        }
+        let who = who.into_vec();
+        let after_users = usize::MAX / 2;
+        asked.named = who
+            .iter()
+            .enumerate()
+            .map(|(i, p)| given.remove(p).unwrap_or((after_users + i, p.clone())))
+            .collect();
+        (asked, who)
+    }
+
+    /// Presentity `index` (of [`Asked::gather`]'s) is no user.
+    fn not_a_user(&mut self, index: usize) {
+        if let Some(named) = self.named.get(index) {
+            self.unknown.push(named.clone());
+        }
+    }
+
+    /// The unknown users (in request order) and lists, for [`result_with`].
+    fn unknown(mut self) -> (Vec<String>, Vec<String>) {
+        self.unknown.sort_by_key(|(i, _)| *i);
+        (
+            self.unknown.into_iter().map(|(_, n)| n).collect(),
+            self.unknown_lists,
+        )
+    }
+}
+
 /// SubscribePresence-Request: each presentity's owner registers the session
 /// ([`crate::route::Event::Watch`]); the answer (naming the unknown ones) leaves when all have
 /// answered.
@@ -566,26 +635,7 @@ pub(crate) fn subscribe(cx: &mut Cx<'_>, sid: &str, r: SubscribePresenceRequest)
     let user = cx.user_of(sid);
     let users = user_ids(r.user.into_iter().map(|u| u.user_id), r.user_id_list);
     let lists = list_names(r.contact_list, r.contact_list_id_list);
-    let mut op = WatchOp::default();
-    let mut who = Unique::default();
-    let mut given = std::collections::HashMap::new();
-    for (index, raw) in users.into_iter().enumerate() {
-        match cx.addr(&raw) {
-            Some(a) => {
-                given.entry(a.clone()).or_insert((index, raw));
-                who.insert(a);
-            }
-            None => op.unknown.push((index, raw)),
-        }
-    }
-    let mut unknown_lists = Vec::new();
-    for list in &lists {
-        match contacts::members(cx, &user, list) {
-            Some(m) => who.extend(m),
-            None => unknown_lists.push(list.clone()),
-        }
-    }
-    let who = who.into_vec();
+    let (asked, who) = Asked::gather(cx, &user, Vec::new(), users, &lists);
     let current = cx.st.sessions.get(sid).map_or(0, |s| s.subscriptions.len());
     if current + who.len() > cx.cfg.max_subscriptions {
         return fail(StatusCode::BAD_PARAMETER);
@@ -598,7 +648,7 @@ pub(crate) fn subscribe(cx: &mut Cx<'_>, sid: &str, r: SubscribePresenceRequest)
         // Only lists that exist: a client cannot register list ids without end.
         let ids: Vec<String> = lists
             .iter()
-            .filter(|l| !unknown_lists.contains(*l))
+            .filter(|l| !asked.unknown_lists.contains(*l))
             .filter_map(|l| contacts::list_id(cx, &user, l))
             .filter(|id| {
                 cx.st
@@ -611,30 +661,23 @@ pub(crate) fn subscribe(cx: &mut Cx<'_>, sid: &str, r: SubscribePresenceRequest)
             s.auto_lists.extend(ids);
         }
     }
-    op.unknown_lists = unknown_lists;
-    let first_list_index = usize::MAX / 2;
-    for (i, p) in who.into_iter().enumerate() {
-        let named = given
-            .remove(&p)
-            .unwrap_or((first_list_index + i, p.clone()));
-        op.named.push(named);
-        op.waiting += 1;
-        add_subscription(cx, sid, &p, wanted, Some((op_ref, op.named.len() - 1)));
+    let op = WatchOp {
+        waiting: who.len(),
+        asked,
+        any_ok: false,
+    };
+    for (index, p) in who.into_iter().enumerate() {
+        add_subscription(cx, sid, &p, wanted, Some((op_ref, index)));
     }
     Reply::Later(crate::route::Op::Watch(op))
 }
 
-/// A SubscribePresence waiting for its presentities' owners.
-#[derive(Default)]
+/// A Subscribe/UnsubscribePresence waiting for its presentities' owners to say who exists.
 pub(crate) struct WatchOp {
     /// Answers not yet in.
     pub waiting: usize,
-    /// Per presentity: (position in the request, the name as the request gave it).
-    named: Vec<(usize, String)>,
-    /// Names that are no user id or no user, by position.
-    unknown: Vec<(usize, String)>,
-    unknown_lists: Vec<String>,
-    /// Whether any presentity exists.
+    asked: Asked,
+    /// Whether any presentity exists (or, unsubscribing from everything, none was named).
     any_ok: bool,
 }
 
@@ -643,18 +686,17 @@ impl WatchOp {
     pub(crate) fn record(&mut self, index: usize, known: bool) {
         if known {
             self.any_ok = true;
-        } else if let Some(named) = self.named.get(index) {
-            self.unknown.push(named.clone());
+        } else {
+            self.asked.not_a_user(index);
         }
         self.waiting = self.waiting.saturating_sub(1);
     }
 
     /// The answer, once every owner answered.
-    pub(crate) fn answer(mut self) -> Primitive {
-        self.unknown.sort_by_key(|(i, _)| *i);
-        let unknown = self.unknown.into_iter().map(|(_, n)| n).collect();
+    pub(crate) fn answer(self) -> Primitive {
+        let (unknown, unknown_lists) = self.asked.unknown();
         Primitive::Status(Status {
-            result: result_with(unknown, self.unknown_lists, self.any_ok),
+            result: result_with(unknown, unknown_lists, self.any_ok),
             client_id: None,
         })
     }
@@ -666,39 +708,14 @@ pub(crate) fn unsubscribe(cx: &mut Cx<'_>, sid: &str, r: UnsubscribePresenceRequ
     let users = user_ids(r.user.into_iter().map(|u| u.user_id), r.user_id_list);
     let lists = list_names(r.contact_list, r.contact_list_id_list);
     let everyone = users.is_empty() && lists.is_empty();
-    let mut op = WatchOp {
-        any_ok: everyone,
-        ..Default::default()
-    };
     let Some(op_ref) = cx.op else {
         return fail(StatusCode::INTERNAL_ERROR);
     };
-    let mut who = Unique::default();
-    if everyone {
-        who.extend(
-            cx.st
-                .sessions
-                .get(sid)
-                .map(|s| s.subscriptions.keys().cloned().collect::<Vec<_>>())
-                .unwrap_or_default(),
-        );
-    }
-    let mut given = std::collections::HashMap::new();
-    for (index, raw) in users.into_iter().enumerate() {
-        match cx.addr(&raw) {
-            Some(a) => {
-                given.entry(a.clone()).or_insert((index, raw));
-                who.insert(a);
-            }
-            None => op.unknown.push((index, raw)),
-        }
-    }
-    for list in &lists {
-        match contacts::members(cx, &user, list) {
-            Some(m) => who.extend(m),
-            None => op.unknown_lists.push(list.clone()),
-        }
-    }
+    let subscribed: Vec<String> = match (everyone, cx.st.sessions.get(sid)) {
+        (true, Some(s)) => s.subscriptions.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let (asked, who) = Asked::gather(cx, &user, subscribed, users, &lists);
     let ids: Vec<String> = lists
         .iter()
         .filter_map(|l| contacts::list_id(cx, &user, l))
@@ -711,21 +728,21 @@ pub(crate) fn unsubscribe(cx: &mut Cx<'_>, sid: &str, r: UnsubscribePresenceRequ
             s.auto_lists.remove(&id);
         }
     }
-    let first_list_index = usize::MAX / 2;
-    for (i, p) in who.into_vec().into_iter().enumerate() {
+    let mut op = WatchOp {
+        waiting: 0,
+        asked,
+        any_ok: everyone,
+    };
+    for (index, p) in who.into_iter().enumerate() {
         remove_subscription(cx, sid, &p);
         if everyone {
             continue;
         }
         // Whether it is a user at all: its owner says (531 for none).
-        let named = given
-            .remove(&p)
-            .unwrap_or((first_list_index + i, p.clone()));
-        op.named.push(named);
         op.waiting += 1;
         cx.route(crate::route::Event::Exists {
             op: op_ref,
-            index: op.named.len() - 1,
+            index,
             user: p,
         });
     }
@@ -777,25 +794,7 @@ pub(crate) fn get_presence(cx: &mut Cx<'_>, sid: &str, r: GetPresenceRequest) ->
     let user = cx.user_of(sid);
     let users = user_ids(r.user.into_iter().map(|u| u.user_id), r.user_id_list);
     let lists = list_names(r.contact_list, r.contact_list_id_list);
-    let mut op = PeekOp::default();
-    let mut who = Unique::default();
-    let mut given = std::collections::HashMap::new();
-    for (index, raw) in users.into_iter().enumerate() {
-        match cx.addr(&raw) {
-            Some(a) => {
-                given.entry(a.clone()).or_insert((index, raw));
-                who.insert(a);
-            }
-            None => op.unknown.push((index, raw)),
-        }
-    }
-    for list in &lists {
-        match contacts::members(cx, &user, list) {
-            Some(m) => who.extend(m),
-            None => op.unknown_lists.push(list.clone()),
-        }
-    }
-    let who = who.into_vec();
+    let (asked, who) = Asked::gather(cx, &user, Vec::new(), users, &lists);
     if who.len() > cx.cfg.max_presence_targets {
         return fail(StatusCode::BAD_PARAMETER);
     }
@@ -803,17 +802,15 @@ pub(crate) fn get_presence(cx: &mut Cx<'_>, sid: &str, r: GetPresenceRequest) ->
         return fail(StatusCode::INTERNAL_ERROR);
     };
     let wanted = r.presence_sub_list.as_ref().and_then(AttrSet::of);
-    // Unknown users are reported in the order the request named them, after parse failures.
-    let first_list_index = usize::MAX / 2;
-    for (i, presentity) in who.into_iter().enumerate() {
-        let named = given
-            .remove(&presentity)
-            .unwrap_or((first_list_index + i, presentity.clone()));
-        op.named.push(named);
-        op.waiting += 1;
+    let op = PeekOp {
+        waiting: who.len(),
+        asked,
+        results: Vec::new(),
+    };
+    for (index, presentity) in who.into_iter().enumerate() {
         cx.route(crate::route::Event::Peek {
             op: op_ref,
-            index: op.named.len() - 1,
+            index,
             presentity,
             watcher: user.clone(),
             wanted,
@@ -823,17 +820,12 @@ pub(crate) fn get_presence(cx: &mut Cx<'_>, sid: &str, r: GetPresenceRequest) ->
 }
 
 /// A GetPresence waiting for its presentities' owners.
-#[derive(Default)]
 pub(crate) struct PeekOp {
     /// Answers not yet in.
     pub waiting: usize,
-    /// Per presentity asked: (position in the request, the name as the request gave it).
-    named: Vec<(usize, String)>,
-    /// Names that are no user id, by position.
-    unknown: Vec<(usize, String)>,
-    unknown_lists: Vec<String>,
-    /// The owners' answers: (presentity index, presentity, view or error).
-    results: Vec<(usize, String, Result<PresenceSubList, StatusCode>)>,
+    asked: Asked,
+    /// The owners' views: (presentity index, presentity, view).
+    results: Vec<(usize, String, PresenceSubList)>,
 }
 
 impl PeekOp {
@@ -844,35 +836,30 @@ impl PeekOp {
         presentity: String,
         result: Result<PresenceSubList, StatusCode>,
     ) {
-        self.results.push((index, presentity, result));
+        match result {
+            Ok(view) => self.results.push((index, presentity, view)),
+            Err(_) => self.asked.not_a_user(index),
+        }
         self.waiting = self.waiting.saturating_sub(1);
     }
 
     /// The answer, once every owner answered.
     pub(crate) fn answer(mut self) -> Primitive {
         self.results.sort_by_key(|(i, _, _)| *i);
-        let mut presence = Vec::new();
-        let mut unknown = self.unknown;
-        for (i, presentity, result) in self.results {
-            match result {
-                Ok(view) => presence.push(presence_of(&presentity, view)),
-                Err(_) => {
-                    if let Some(named) = self.named.get(i) {
-                        unknown.push(named.clone());
-                    }
-                }
-            }
-        }
-        unknown.sort_by_key(|(i, _)| *i);
-        let unknown: Vec<String> = unknown.into_iter().map(|(_, n)| n).collect();
-        if presence.is_empty() && (!unknown.is_empty() || !self.unknown_lists.is_empty()) {
+        let presence: Vec<Presence> = self
+            .results
+            .into_iter()
+            .map(|(_, presentity, view)| presence_of(&presentity, view))
+            .collect();
+        let (unknown, unknown_lists) = self.asked.unknown();
+        if presence.is_empty() && (!unknown.is_empty() || !unknown_lists.is_empty()) {
             return Primitive::Status(Status {
-                result: result_with(unknown, self.unknown_lists, false),
+                result: result_with(unknown, unknown_lists, false),
                 client_id: None,
             });
         }
         Primitive::GetPresenceResponse(GetPresenceResponse {
-            result: Some(result_with(unknown, self.unknown_lists, true)),
+            result: Some(result_with(unknown, unknown_lists, true)),
             presence,
         })
     }

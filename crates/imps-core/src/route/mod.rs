@@ -127,14 +127,18 @@ pub(crate) enum Event {
         index: usize,
         user: String,
     },
-    /// The owner's answer to [`Event::Exists`] or [`Event::Watch`]. An unknown presentity's
-    /// subscription is dropped by the watcher's shard.
+    /// The owner's answer to [`Event::Exists`], or to a [`Event::Watch`] a request waits for.
     Known {
         op: OpRef,
         index: usize,
         user: String,
-        watcher_sid: Option<String>,
         known: bool,
+    },
+    /// `watcher_sid` subscribed to a presentity that does not exist: the watcher's shard drops
+    /// the subscription (before [`Event::Known`] answers the request, if one waits).
+    Dropped {
+        watcher_sid: String,
+        presentity: String,
     },
     /// The presentity owner's answer to [`Event::Peek`].
     Seen {
@@ -157,6 +161,7 @@ pub(crate) fn owner_of(event: &Event, shards: usize) -> ShardId {
         Event::Notify { watcher, .. } => shard_of(watcher, shards),
         Event::Exists { user, .. } => shard_of(user, shards),
         Event::Known { op, .. } => op.shard,
+        Event::Dropped { watcher_sid, .. } => shard_of_session(watcher_sid, shards).unwrap_or(0),
         Event::Seen { op, .. } => op.shard,
     }
 }
@@ -228,28 +233,19 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             reply,
         } => {
             let known = presence::apply_watch(cx, &watcher_sid, &watcher, &presentity, wanted);
-            match reply {
-                Some((op, index)) => cx.route(Event::Known {
+            if !known {
+                cx.route(Event::Dropped {
+                    watcher_sid,
+                    presentity: presentity.clone(),
+                });
+            }
+            if let Some((op, index)) = reply {
+                cx.route(Event::Known {
                     op,
                     index,
                     user: presentity,
-                    watcher_sid: Some(watcher_sid),
                     known,
-                }),
-                // No request waits (AutoSubscribe following a list): op 0 is never a parked
-                // request's (ids start at 1), so only the dropped subscription matters.
-                None if !known => cx.route(Event::Known {
-                    op: OpRef {
-                        shard: shard_of(&watcher, cx.cfg.shards.max(1)),
-                        op: 0,
-                        slot: 0,
-                    },
-                    index: 0,
-                    user: presentity,
-                    watcher_sid: Some(watcher_sid),
-                    known,
-                }),
-                None => {}
+                });
             }
         }
         Event::Unwatch {
@@ -269,7 +265,6 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
                 op,
                 index,
                 user,
-                watcher_sid: None,
                 known,
             });
         }
@@ -277,22 +272,20 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             op,
             index,
             user,
-            watcher_sid,
             known,
+        } => reply(cx, op, index, |waiting| match waiting {
+            Op::Watch(w) => w.record(index, known),
+            Op::Check(c) => c.record(user, known),
+            _ => {}
+        }),
+        Event::Dropped {
+            watcher_sid,
+            presentity,
         } => {
-            if !known {
-                // No such presentity: the subscription goes (and with it nothing was seen).
-                if let Some(sid) = &watcher_sid {
-                    if let Some(s) = cx.st.sessions.get_mut(sid) {
-                        s.subscriptions.remove(&user);
-                    }
-                }
+            // No such presentity: the subscription goes (and with it nothing was seen).
+            if let Some(s) = cx.st.sessions.get_mut(&watcher_sid) {
+                s.subscriptions.remove(&presentity);
             }
-            reply(cx, op, index, |waiting| match waiting {
-                Op::Watch(w) => w.record(index, known),
-                Op::Check(c) => c.record(user, known),
-                _ => {}
-            })
         }
     }
 }

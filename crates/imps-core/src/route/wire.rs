@@ -109,8 +109,11 @@ pub(crate) enum WireEvent {
         op: WireOp,
         index: usize,
         user: String,
-        watcher_sid: Option<String>,
         known: bool,
+    },
+    Dropped {
+        watcher_sid: String,
+        presentity: String,
     },
 }
 
@@ -254,14 +257,19 @@ pub(crate) fn to_wire(e: &Event) -> Result<WireEvent, WireError> {
             op,
             index,
             user,
-            watcher_sid,
             known,
         } => WireEvent::Known {
             op: (*op).into(),
             index: *index,
             user: user.clone(),
-            watcher_sid: watcher_sid.clone(),
             known: *known,
+        },
+        Event::Dropped {
+            watcher_sid,
+            presentity,
+        } => WireEvent::Dropped {
+            watcher_sid: watcher_sid.clone(),
+            presentity: presentity.clone(),
         },
     })
 }
@@ -375,14 +383,19 @@ pub(crate) fn from_wire(w: WireEvent) -> Result<Event, WireError> {
             op,
             index,
             user,
-            watcher_sid,
             known,
         } => Event::Known {
             op: op.into(),
             index,
             user,
-            watcher_sid,
             known,
+        },
+        WireEvent::Dropped {
+            watcher_sid,
+            presentity,
+        } => Event::Dropped {
+            watcher_sid,
+            presentity,
         },
     })
 }

@@ -1,0 +1,36 @@
+//! What the engine's benchmarks and its simulation share: an engine holding `n` accounts
+//! `wv:u0@localhost` … `wv:u<n-1>@localhost`, all with the password `pw` hashed at a cost
+//! fit for tests (a real login checks it, cheaply).
+
+use crate::auth::{hash_password, HashCost};
+use crate::store::{Snapshot, UserRecord};
+use crate::{Engine, EngineConfig};
+
+/// The id of test account `i`.
+pub fn user(i: usize) -> String {
+    format!("wv:u{i}@localhost")
+}
+
+/// An engine with `n` test accounts and `cfg`.
+///
+/// # Panics
+/// If the password cannot be hashed (never, at these parameters).
+pub fn engine_with_users(n: usize, cfg: EngineConfig) -> Engine {
+    let cheap = HashCost {
+        memory_kib: 8,
+        iterations: 1,
+    };
+    let hash = hash_password("pw", cheap).expect("hashing the test password");
+    let snapshot = Snapshot {
+        users: (0..n)
+            .map(|i| UserRecord {
+                id: user(i),
+                password_hash: hash.clone(),
+                digest_secret: None,
+                disabled: false,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    Engine::new(cfg, snapshot)
+}
