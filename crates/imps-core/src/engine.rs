@@ -11,9 +11,10 @@ use imps_csp::{
 use parking_lot::Mutex;
 
 use crate::config::EngineConfig;
+use crate::durable::{Commits, Durable};
 use crate::route::{self, Event, OpRef, PendingRequest, Slot};
 use crate::state::{About, Queued, SessionState, State};
-use crate::store::{Snapshot, Write};
+use crate::store::{Snapshot, Store, Write};
 use crate::{feature, load};
 
 /// A request to wake a session through its CIR channel (the session has queued requests).
@@ -49,8 +50,12 @@ pub struct Reached {
 pub struct Outcome {
     /// The response message; `None` = an empty HTTP 200 body.
     pub response: Option<WvCspMessage>,
-    /// Durable writes to commit before the response is sent.
+    /// Durable writes to commit before the response is sent (an engine without a store;
+    /// one [`Engine::with_store`] submitted them itself, in its shards' order).
     pub writes: Vec<Write>,
+    /// The submitted writes this outcome depends on: await [`Durable::wait`] before the
+    /// response or the wake-ups are released.
+    pub durable: Durable,
     /// Sessions to wake through CIR.
     pub wakes: Vec<Wake>,
     /// Sessions that ended (their CIR channels are to be closed).
@@ -78,6 +83,7 @@ impl Outcome {
         events.append(&mut self.events);
         self.events = events;
         self.responses.extend(earlier.responses);
+        self.durable.merge(earlier.durable);
         self
     }
 
@@ -88,6 +94,7 @@ impl Outcome {
         self.ended.extend(later.ended);
         self.events.extend(later.events);
         self.responses.extend(later.responses);
+        self.durable.merge(later.durable);
     }
 }
 
@@ -100,6 +107,8 @@ pub struct Engine {
     tickets: std::sync::atomic::AtomicU64,
     /// Writes loading produced (quarantined copies of unreadable documents), taken once.
     startup_writes: Mutex<Vec<Write>>,
+    /// The shards' commit streams, once a store is attached ([`Engine::with_store`]).
+    commits: Option<Commits>,
 }
 
 /// Context of one engine call: the state under the lock and what the call produced.
@@ -124,6 +133,8 @@ pub(crate) struct Cx<'a> {
     pub events: Vec<Event>,
     /// Answers of parked requests that completed.
     pub responses: Vec<(u64, Option<WvCspMessage>)>,
+    /// Where the writes go when a store is attached (else they are returned).
+    commits: Option<&'a Commits>,
 }
 
 /// A handler's answer to one request transaction.
@@ -195,7 +206,35 @@ impl Engine {
             shards,
             tickets: std::sync::atomic::AtomicU64::new(0),
             startup_writes: Mutex::new(writes),
+            commits: None,
         }
+    }
+
+    /// This engine, submitting its writes to `store` itself: each shard's batches reach the
+    /// store in the order the shard made them, and each outcome's [`Outcome::durable`] says
+    /// what it waits for. A failed batch makes its shard reload the users it touched from the
+    /// store before it serves again ([`crate::durable`]).
+    pub fn with_store(mut self, store: std::sync::Arc<dyn Store>) -> Engine {
+        self.commits = Some(Commits::new(store, self.shards.len()));
+        self
+    }
+
+    /// A call context on a shard's state (locked by the caller). A shard with users to reload
+    /// after a failed commit reloads them first.
+    pub(crate) fn cx<'a>(&'a self, st: &'a mut State, now: u64) -> Cx<'a> {
+        let mut cx = Cx::new(st, &self.cfg, now);
+        cx.commits = self.commits.as_ref();
+        if let Some(commits) = &self.commits {
+            if commits.diverged(cx.st.shard) {
+                recover(&mut cx, commits);
+            }
+        }
+        cx
+    }
+
+    /// Whether the shard still has users to reload (it answers 503 until it has).
+    fn diverged(&self, shard: usize) -> bool {
+        self.commits.as_ref().is_some_and(|c| c.diverged(shard))
     }
 
     /// The shard that owns `user` (normalised).
@@ -231,7 +270,7 @@ impl Engine {
     pub(crate) fn apply_event(&self, event: Event, now: u64) -> Outcome {
         let to = route::owner_of(&event, self.shards.len());
         let mut st = self.shards[to].lock();
-        let mut cx = Cx::new(&mut st, &self.cfg, now);
+        let mut cx = self.cx(&mut st, now);
         route::apply(&mut cx, event);
         cx.finish(None)
     }
@@ -320,7 +359,7 @@ impl Engine {
         let mut outcome = Outcome::default();
         for shard in &self.shards {
             let mut st = shard.lock();
-            let mut cx = Cx::new(&mut st, &self.cfg, now);
+            let mut cx = self.cx(&mut st, now);
             feature::session::expire(&mut cx);
             feature::im::expire_messages(&mut cx);
             feature::presence::save_watcher_histories(&mut cx);
@@ -382,7 +421,16 @@ impl Engine {
             .unwrap_or(&self.shards[0]);
         let outcome = {
             let mut st = shard.lock();
-            let mut cx = Cx::new(&mut st, &self.cfg, now);
+            let mut cx = self.cx(&mut st, now);
+            if self.diverged(cx.st.shard) {
+                tracing::warn!("shard reloading users after a failed commit: 503");
+                let m = error_reply(
+                    &msg,
+                    msg.session.descriptor.session_id.clone(),
+                    StatusCode::SERVICE_UNAVAILABLE,
+                );
+                return (cx.finish(Some(m)), None);
+            }
             cx.reached = reached;
             cx.ticket = ticket;
             let response = dispatch(&mut cx, msg, fingerprint);
@@ -416,6 +464,7 @@ impl<'a> Cx<'a> {
             ticket: 0,
             events: Vec::new(),
             responses: Vec::new(),
+            commits: None,
         }
     }
 
@@ -444,9 +493,20 @@ impl<'a> Cx<'a> {
         }
         wakes.sort_by(|a, b| a.session_id.cmp(&b.session_id));
         wakes.extend(self.farewells);
+        let (writes, durable) = match self.commits {
+            Some(commits) => {
+                let shard = self.st.shard;
+                if !self.writes.is_empty() {
+                    commits.submit(shard, &mut self.st.pos, self.writes);
+                }
+                (Vec::new(), commits.wait_for(shard, &self.st.pos))
+            }
+            None => (self.writes, Durable::default()),
+        };
         Outcome {
             response,
-            writes: self.writes,
+            writes,
+            durable,
             wakes,
             ended: self.ended,
             events: self.events,
@@ -853,4 +913,36 @@ pub(crate) fn insert_session(st: &mut State, s: SessionState) {
     }
     st.cir_tokens.insert(s.cir_token.clone(), s.id.clone());
     st.sessions.insert(s.id.clone(), s);
+}
+
+/// Reloads the users of a shard whose commit failed, once every batch the shard submitted has
+/// settled (see [`crate::durable`]). Until then, and while a reload fails, the shard answers
+/// requests 503 and tries again on its next call (the once-a-second tick is one).
+fn recover(cx: &mut Cx<'_>, commits: &Commits) {
+    let shard = cx.st.shard;
+    let Some(users) = commits.take_diverged(shard, &cx.st.pos) else {
+        tracing::warn!(
+            shard,
+            "commits still in flight after a failure: the shard reloads once they settle"
+        );
+        return;
+    };
+    let mut failed = std::collections::BTreeSet::new();
+    for user in users {
+        match commits.store().load_user(&user) {
+            Ok(data) => {
+                tracing::warn!(user = %user, "reloaded from the store after a failed commit");
+                crate::repair::reload_user(cx, &user, data);
+            }
+            Err(e) => {
+                tracing::error!(user = %user, error = %e, "reloading after a failed commit failed");
+                failed.insert(user);
+            }
+        }
+    }
+    if failed.is_empty() {
+        cx.st.pos.repaired = cx.st.pos.submitted;
+    } else {
+        commits.still_diverged(shard, failed);
+    }
 }

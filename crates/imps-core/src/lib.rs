@@ -11,13 +11,19 @@
 
 pub mod auth;
 pub mod config;
+mod durable;
+#[cfg(test)]
+mod durable_tests;
 mod engine;
 mod feature;
 mod load;
 #[doc(hidden)]
 pub mod loadgen;
 pub mod media;
+#[cfg(test)]
+mod memstore;
 pub mod operator;
+mod repair;
 mod route;
 #[cfg(test)]
 mod sim;
@@ -26,6 +32,7 @@ pub mod store;
 mod unique;
 
 pub use config::EngineConfig;
+pub use durable::Durable;
 pub use engine::{Engine, Outcome, Reached, Wake};
 pub use operator::{KickError, KickTarget, SessionInfo};
 

@@ -4,7 +4,9 @@ use imps_csp::{Limits, Primitive};
 
 use crate::config::EngineConfig;
 use crate::state::{State, Stored, UserState};
-use crate::store::{Snapshot, UserDocument, Write};
+use std::collections::HashMap;
+
+use crate::store::{Snapshot, UserData, UserDocument, Write};
 
 /// What loading found unreadable: the writes that keep a copy of each unreadable document
 /// aside (so that no later write of the same kind destroys the only copy), and how many
@@ -20,18 +22,63 @@ pub(crate) struct Quarantine {
 pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> (State, Quarantine) {
     let mut st = State::default();
     let mut q = Quarantine::default();
+    let mut order = Vec::with_capacity(snapshot.users.len());
+    let mut by_user: HashMap<String, UserData> = HashMap::with_capacity(snapshot.users.len());
     for u in snapshot.users {
-        st.users.insert(u.id.clone(), UserState::new(u));
+        order.push(u.id.clone());
+        by_user.insert(
+            u.id.clone(),
+            UserData {
+                user: u,
+                ..UserData::default()
+            },
+        );
     }
     for l in snapshot.lists {
-        if let Some(u) = st.users.get_mut(&l.owner) {
-            u.lists.insert(l.id.clone(), l);
+        if let Some(d) = by_user.get_mut(&l.owner) {
+            d.lists.push(l);
         }
     }
-    for d in snapshot.documents {
-        let Some(u) = st.users.get_mut(&d.user) else {
-            continue;
-        };
+    for doc in snapshot.documents {
+        if let Some(d) = by_user.get_mut(&doc.user) {
+            d.documents.push(doc);
+        }
+    }
+    for m in snapshot.messages {
+        if let Some(d) = by_user.get_mut(&m.recipient) {
+            d.messages.push(m);
+        }
+    }
+    for id in order {
+        if let Some(data) = by_user.remove(&id) {
+            install(&mut st, data, true, &mut q);
+        }
+    }
+    if q.count > 0 {
+        tracing::error!(
+            unreadable = q.count,
+            "stored records did not decode; copies of the documents are kept under `{QUARANTINED}<kind>`"
+        );
+    }
+    (st, q)
+}
+
+/// Puts one account, as the store has it, into `st` (replacing what `st` had of it; the
+/// caller keeps what is not durable). At start-up (`startup`), the cookies of the previous
+/// run's sessions are remembered as ended.
+pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Quarantine) {
+    let UserData {
+        user,
+        lists,
+        messages,
+        documents,
+    } = data;
+    let id = user.id.clone();
+    let mut u = UserState::new(user);
+    for l in lists {
+        u.lists.insert(l.id.clone(), l);
+    }
+    for d in documents {
         let user = d.user.as_str();
         let read = match d.kind.as_str() {
             "presence" => match stored_primitive(&d.body, user, "presence") {
@@ -75,9 +122,13 @@ pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> (State, Qua
                         // Sessions of the previous run: a login that tries to recover one gets
                         // 502 and starts afresh (it would otherwise silently lose its
                         // subscriptions).
-                        for c in cookies {
-                            st.ended_cookies
-                                .insert((d.user.clone(), c), crate::feature::session::PREVIOUS_RUN);
+                        if startup {
+                            for c in cookies {
+                                st.ended_cookies.insert(
+                                    (d.user.clone(), c),
+                                    crate::feature::session::PREVIOUS_RUN,
+                                );
+                            }
                         }
                         true
                     }
@@ -99,10 +150,7 @@ pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> (State, Qua
             }));
         }
     }
-    for m in snapshot.messages {
-        let Some(u) = st.users.get_mut(&m.recipient) else {
-            continue;
-        };
+    for m in messages {
         match imps_csp::decode(&m.document, &Limits::default()) {
             Ok(doc) => {
                 if let Some(Primitive::NewMessage(message)) = doc
@@ -125,13 +173,7 @@ pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> (State, Qua
             }
         }
     }
-    if q.count > 0 {
-        tracing::error!(
-            unreadable = q.count,
-            "stored records did not decode; copies of the documents are kept under `{QUARANTINED}<kind>`"
-        );
-    }
-    (st, q)
+    st.users.insert(id, u);
 }
 
 /// Prefix of the kind of a quarantined copy of an unreadable document.

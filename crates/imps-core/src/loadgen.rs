@@ -16,21 +16,29 @@ pub fn user(i: usize) -> String {
 /// # Panics
 /// If the password cannot be hashed (never, at these parameters).
 pub fn engine_with_users(n: usize, cfg: EngineConfig) -> Engine {
+    let snapshot = Snapshot {
+        users: accounts(n),
+        ..Default::default()
+    };
+    Engine::new(cfg, snapshot)
+}
+
+/// Test accounts `0..n`, password `pw`.
+///
+/// # Panics
+/// If the password cannot be hashed (never, at these parameters).
+pub fn accounts(n: usize) -> Vec<UserRecord> {
     let cheap = HashCost {
         memory_kib: 8,
         iterations: 1,
     };
     let hash = hash_password("pw", cheap).expect("hashing the test password");
-    let snapshot = Snapshot {
-        users: (0..n)
-            .map(|i| UserRecord {
-                id: user(i),
-                password_hash: hash.clone(),
-                digest_secret: None,
-                disabled: false,
-            })
-            .collect(),
-        ..Default::default()
-    };
-    Engine::new(cfg, snapshot)
+    (0..n)
+        .map(|i| UserRecord {
+            id: user(i),
+            password_hash: hash.clone(),
+            digest_secret: None,
+            disabled: false,
+        })
+        .collect()
 }

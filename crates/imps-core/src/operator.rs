@@ -130,7 +130,7 @@ impl Engine {
         };
         let outcome = {
             let mut st = shard.lock();
-            let mut cx = Cx::new(&mut st, &self.cfg, now);
+            let mut cx = self.cx(&mut st, now);
             let sessions = match target {
                 KickTarget::User(u) => cx.sessions_of(u),
                 KickTarget::Session(sid) => vec![sid.clone()],
@@ -159,7 +159,7 @@ impl Engine {
         let mut outcome = Outcome::default();
         for (shard, users) in self.shards.iter().zip(per_shard) {
             let mut st = shard.lock();
-            let mut cx = Cx::new(&mut st, &self.cfg, now);
+            let mut cx = self.cx(&mut st, now);
             for u in users {
                 set_record(&mut cx, u);
             }
@@ -184,7 +184,7 @@ impl Engine {
     pub fn refresh_user(&self, id: &str, record: Option<UserRecord>, now: u64) -> Outcome {
         let outcome = {
             let mut st = self.owner(id).lock();
-            let mut cx = Cx::new(&mut st, &self.cfg, now);
+            let mut cx = self.cx(&mut st, now);
             match record {
                 Some(r) => set_record(&mut cx, r),
                 None => remove_user(&mut cx, id),
@@ -243,7 +243,7 @@ fn set_record(cx: &mut Cx<'_>, r: UserRecord) {
 }
 
 /// Ends the sessions of a deleted account and forgets it.
-fn remove_user(cx: &mut Cx<'_>, user: &str) {
+pub(crate) fn remove_user(cx: &mut Cx<'_>, user: &str) {
     end_sessions_of(cx, user, "account deleted");
     cx.st.users.remove(user);
 }

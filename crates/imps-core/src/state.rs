@@ -38,6 +38,8 @@ pub(crate) struct State {
     pub pending: HashMap<u64, crate::route::PendingRequest>,
     /// The last op id handed out.
     pub next_op: u64,
+    /// Where the shard's commit stream stands.
+    pub pos: crate::durable::Position,
 }
 
 /// A login challenge handed out in a 401 Login-Response.

@@ -109,6 +109,19 @@ impl Write {
     pub fn answer_before_durable(&self) -> bool {
         matches!(self, Write::DeleteMessage(..))
     }
+
+    /// The account the write belongs to (every durable record has one owner).
+    pub fn user(&self) -> &str {
+        match self {
+            Write::PutUser(u) => &u.id,
+            Write::DeleteUser(id) => id,
+            Write::PutList(l) => &l.owner,
+            Write::DeleteList(owner, _) => owner,
+            Write::PutMessage(m) => &m.recipient,
+            Write::DeleteMessage(recipient, _) => recipient,
+            Write::PutDocument(d) => &d.user,
+        }
+    }
 }
 
 /// Everything one account owns, as [`Store::load_user`] reads it: the same records [`Store::load`]

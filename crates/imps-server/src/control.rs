@@ -256,7 +256,7 @@ async fn handle(request: Request, app: &App) -> Reply {
 }
 
 /// Commits and delivers what ending sessions caused; the reply lists them.
-async fn ended(app: &App, outcome: imps_core::Outcome) -> Reply {
+async fn ended(app: &App, mut outcome: imps_core::Outcome) -> Reply {
     let handles = outcome
         .ended
         .iter()
@@ -266,7 +266,7 @@ async fn ended(app: &App, outcome: imps_core::Outcome) -> Reply {
                 .to_owned()
         })
         .collect();
-    if let Err(e) = app.commit(outcome.writes).await {
+    if let Err(e) = app.settle(&mut outcome).await {
         tracing::error!(error = %e, "commit after ending sessions failed");
     }
     app.wake(outcome.wakes, outcome.ended);

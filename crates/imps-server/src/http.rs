@@ -366,19 +366,19 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
             app.logins_throttle.failed(peer.ip(), user);
         }
     }
-    // The engine applied every routed event before it returned.
-    let Outcome {
-        response,
-        writes,
-        wakes,
-        ended,
-        ..
-    } = outcome;
-    if let Err(e) = app.commit(writes).await {
+    // The engine applied every routed event before it returned, and submitted the writes.
+    let mut outcome = outcome;
+    if let Err(e) = app.settle(&mut outcome).await {
         tracing::error!(error = %e, "commit failed");
         let m = status_message(version, sid, tid, StatusCode::INTERNAL_ERROR);
         return reply(Some(&m), encoding, media);
     }
+    let Outcome {
+        response,
+        wakes,
+        ended,
+        ..
+    } = outcome;
     app.wake(wakes, ended);
     let mut response = response;
     if let Some(m) = &mut response {

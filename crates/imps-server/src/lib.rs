@@ -59,6 +59,15 @@ pub struct App {
 }
 
 impl App {
+    /// Waits until what `outcome` depends on is durable: the writes the engine submitted in
+    /// its shards' order (and any it returned, committed here). `Err` if one failed: the
+    /// response and wake-ups must not be released then.
+    pub async fn settle(&self, outcome: &mut imps_core::Outcome) -> Result<(), StoreError> {
+        let writes = std::mem::take(&mut outcome.writes);
+        self.commit(writes).await?;
+        std::mem::take(&mut outcome.durable).wait().await
+    }
+
     /// Commits writes durably (group commit in the store), off the async threads.
     pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         if writes.is_empty() {
@@ -120,8 +129,8 @@ impl Running {
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
         // Last background round: what waits for a tick (watcher history) is saved.
-        let outcome = self.app.engine.tick(http::now());
-        if let Err(e) = self.app.commit(outcome.writes).await {
+        let mut outcome = self.app.engine.tick(http::now());
+        if let Err(e) = self.app.settle(&mut outcome).await {
             tracing::error!(error = %e, "final commit failed");
         }
         tracing::info!("impsd stopped");
@@ -222,7 +231,7 @@ pub async fn start_with_store(
                 .unwrap_or_else(|| format!("http://{http_addr}/cir")),
         );
     }
-    let engine = Arc::new(Engine::new(settings.engine.clone(), snapshot));
+    let engine = Arc::new(Engine::new(settings.engine.clone(), snapshot).with_store(store.clone()));
     let app = Arc::new(App {
         engine,
         store,
@@ -288,8 +297,8 @@ async fn background(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
             _ = stopped.changed() => return,
             _ = every.tick() => {}
         }
-        let outcome = app.engine.tick(http::now());
-        if let Err(e) = app.commit(outcome.writes).await {
+        let mut outcome = app.engine.tick(http::now());
+        if let Err(e) = app.settle(&mut outcome).await {
             tracing::error!(error = %e, "commit of expiry failed");
         }
         app.wake(outcome.wakes, outcome.ended);
@@ -304,8 +313,8 @@ async fn background(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
             match tokio::task::spawn_blocking(move || store.load_users()).await {
                 Ok(Ok(users)) => {
                     tracing::info!(users = users.len(), "accounts changed: reloaded");
-                    let o = app.engine.sync_users(users, http::now());
-                    if let Err(e) = app.commit(o.writes).await {
+                    let mut o = app.engine.sync_users(users, http::now());
+                    if let Err(e) = app.settle(&mut o).await {
                         tracing::error!(error = %e, "commit after reloading accounts failed");
                     }
                     app.wake(o.wakes, o.ended);

@@ -172,7 +172,7 @@ pub(crate) fn login(
     }
 
     let mut st = state.lock();
-    let mut cx = Cx::new(&mut st, cfg, now);
+    let mut cx = engine.cx(&mut st, now);
     let Some(account) = cx.st.users.get(&user) else {
         // Deleted while the password was being checked.
         return respond(failed(StatusCode::UNKNOWN_USER));

@@ -1,0 +1,294 @@
+//! The commit streams against a store double: order, waiting, and failed commits.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use imps_csp::codec::ContentData;
+use imps_csp::model::attributes::{PresenceSubList, TextAttribute};
+use imps_csp::model::common::{Recipient, Status, User};
+use imps_csp::model::im::{MessageInfo, SendMessageRequest};
+use imps_csp::model::presence::UpdatePresenceRequest;
+use imps_csp::model::session::{LoginRequest, PollingRequest};
+use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
+
+use crate::loadgen::{accounts, user};
+use crate::memstore::MemStore;
+use crate::store::{Store, Write};
+use crate::{Durable, Engine, EngineConfig, Outcome};
+
+const NOW: u64 = 1_800_000_000;
+
+struct Rig {
+    engine: Engine,
+    store: Arc<MemStore>,
+    n: std::sync::atomic::AtomicU64,
+}
+
+impl Rig {
+    fn new(users: usize, shards: usize) -> Rig {
+        let store = MemStore::with_users(accounts(users));
+        let cfg = EngineConfig {
+            shards,
+            messages_burst: 1e12,
+            messages_per_second: 1e12,
+            ..EngineConfig::default()
+        };
+        let snapshot = store.load().expect("load");
+        let engine = Engine::new(cfg, snapshot).with_store(store.clone());
+        Rig {
+            engine,
+            store,
+            n: Default::default(),
+        }
+    }
+
+    fn request(
+        &self,
+        sid: Option<&str>,
+        mode: TransactionMode,
+        tid: Option<String>,
+        p: Primitive,
+    ) -> Outcome {
+        let n = self.n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tid = tid.or_else(|| Some(format!("t{n}")));
+        let msg = WvCspMessage::new(CspVersion::V1_2, sid.map(str::to_owned), mode, tid, p);
+        self.engine.handle(msg, NOW, n)
+    }
+
+    fn login(&self, u: usize) -> String {
+        let o = self.request(
+            None,
+            TransactionMode::Request,
+            None,
+            Primitive::LoginRequest(LoginRequest {
+                user_id: user(u),
+                password: Some("pw".into()),
+                ..Default::default()
+            }),
+        );
+        assert!(ready(o.durable.clone()).is_ok());
+        match o
+            .response
+            .map(|m| m.session.transactions[0].primitive.clone())
+        {
+            Some(Primitive::LoginResponse(r)) => r.session_id.expect("session id"),
+            other => panic!("login: {other:?}"),
+        }
+    }
+
+    fn send(&self, sid: &str, to: usize, text: &str) -> Outcome {
+        let req = SendMessageRequest {
+            message_info: MessageInfo {
+                content_type: Some("text/plain".into()),
+                recipient: Some(Recipient {
+                    user: vec![User {
+                        user_id: user(to),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            content_data: Some(ContentData::Text(text.into())),
+            ..Default::default()
+        };
+        self.request(
+            Some(sid),
+            TransactionMode::Request,
+            None,
+            Primitive::SendMessageRequest(req),
+        )
+    }
+
+    /// Polls, acknowledges (an acknowledgement's answer may bring the next request), and
+    /// returns the texts of the messages that came.
+    fn receive(&self, sid: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        let mut next = None;
+        for _ in 0..20 {
+            let o = match next.take() {
+                Some(o) => o,
+                None => self.request(
+                    Some(sid),
+                    TransactionMode::Request,
+                    None,
+                    Primitive::PollingRequest(PollingRequest {}),
+                ),
+            };
+            let Some(t) = o
+                .response
+                .and_then(|m| m.session.transactions.into_iter().next())
+            else {
+                break;
+            };
+            if t.descriptor.mode != TransactionMode::Request {
+                break;
+            }
+            if let Primitive::NewMessage(nm) = &t.primitive {
+                if let Some(ContentData::Text(text)) = &nm.content_data {
+                    texts.push(text.clone());
+                }
+            }
+            next = Some(self.request(
+                Some(sid),
+                TransactionMode::Response,
+                t.descriptor.transaction_id.clone(),
+                Primitive::Status(Status::new(StatusCode::SUCCESS)),
+            ));
+        }
+        texts
+    }
+}
+
+/// The result of `d` if it is ready without waiting; panics if it would wait.
+fn ready(d: Durable) -> Result<(), crate::store::StoreError> {
+    match poll_once(d) {
+        Poll::Ready(r) => r,
+        Poll::Pending => panic!("the outcome waits for a commit"),
+    }
+}
+
+fn poll_once(d: Durable) -> Poll<Result<(), crate::store::StoreError>> {
+    let mut f = pin!(d.wait());
+    f.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+}
+
+fn response_code(o: &Outcome) -> Option<u16> {
+    o.response
+        .as_ref()
+        .and_then(|m| match &m.session.transactions[0].primitive {
+            Primitive::SendMessageResponse(r) => Some(r.result.code.0),
+            Primitive::Status(s) => Some(s.result.code.0),
+            _ => None,
+        })
+}
+
+#[test]
+fn the_engine_submits_writes_itself_and_the_answer_waits_for_them() {
+    let rig = Rig::new(2, 2);
+    let alice = rig.login(0);
+    let bob = rig.login(1);
+    rig.store.hold(true);
+    let o = rig.send(&alice, 1, "held");
+    assert_eq!(response_code(&o), Some(200));
+    assert!(
+        o.writes.is_empty(),
+        "the engine submitted the writes itself"
+    );
+    assert!(
+        matches!(poll_once(o.durable.clone()), Poll::Pending),
+        "the 200 must wait until the message is durable"
+    );
+    // A read on the recipient's shard that could show the message waits for it too.
+    let poll = rig.request(
+        Some(&bob),
+        TransactionMode::Request,
+        None,
+        Primitive::PollingRequest(PollingRequest {}),
+    );
+    assert!(matches!(poll_once(poll.durable.clone()), Poll::Pending));
+    rig.store.release();
+    assert!(ready(o.durable).is_ok());
+    assert!(ready(poll.durable).is_ok());
+    assert_eq!(rig.store.messages_of(&user(1)).len(), 1);
+}
+
+#[test]
+fn a_failed_commit_fails_the_sender_and_memory_goes_back_to_the_store() {
+    let rig = Rig::new(2, 2);
+    let alice = rig.login(0);
+    let bob = rig.login(1);
+    let bob_id = user(1);
+    rig.store.fail_when(Some(Box::new(
+        move |w| matches!(w, Write::PutMessage(m) if m.recipient == bob_id),
+    )));
+    let lost = rig.send(&alice, 1, "lost");
+    assert!(
+        ready(lost.durable).is_err(),
+        "the sender must not get 200 for a message the store refused"
+    );
+    rig.store.fail_when(None);
+    // Bob's shard reloads him before it serves again: the refused message is not delivered.
+    assert_eq!(rig.receive(&bob), Vec::<String>::new());
+    let kept = rig.send(&alice, 1, "kept");
+    assert!(ready(kept.durable).is_ok());
+    assert_eq!(rig.receive(&bob), ["kept"]);
+    assert!(rig.store.messages_of(&user(1)).is_empty(), "acknowledged");
+}
+
+#[test]
+fn a_shard_with_commits_in_flight_after_a_failure_answers_503_then_serves_again() {
+    let rig = Rig::new(2, 1);
+    let alice = rig.login(0);
+    let bob = rig.login(1);
+    rig.store.hold(true);
+    let first = rig.send(&alice, 1, "one");
+    rig.store.hold(false);
+    rig.store
+        .fail_when(Some(Box::new(|w| matches!(w, Write::PutMessage(_)))));
+    // The second batch fails at once while the first is still in flight: the shard cannot
+    // reload yet (the store does not have the first yet), so it serves nobody.
+    let second = rig.send(&alice, 1, "two");
+    let busy = rig.request(
+        Some(&bob),
+        TransactionMode::Request,
+        None,
+        Primitive::PollingRequest(PollingRequest {}),
+    );
+    assert_eq!(response_code(&busy), Some(503));
+    rig.store.fail_when(None);
+    rig.store.release();
+    assert!(ready(first.durable).is_ok());
+    assert!(ready(second.durable.clone()).is_err());
+    assert_eq!(rig.receive(&bob), ["one"]);
+}
+
+#[test]
+fn concurrent_updates_leave_the_store_where_memory_is() {
+    let rig = Arc::new(Rig::new(1, 2));
+    let a = rig.login(0);
+    let b = rig.login(0);
+    let threads: Vec<_> = [a, b]
+        .into_iter()
+        .enumerate()
+        .map(|(k, sid)| {
+            let rig = Arc::clone(&rig);
+            std::thread::spawn(move || {
+                for i in 0..300 {
+                    let p = PresenceSubList {
+                        status_text: Some(TextAttribute::new(format!("{k}-{i}"))),
+                        ..Default::default()
+                    };
+                    let o = rig.request(
+                        Some(&sid),
+                        TransactionMode::Request,
+                        None,
+                        Primitive::UpdatePresenceRequest(UpdatePresenceRequest {
+                            presence_sub_list: p,
+                        }),
+                    );
+                    assert!(ready(o.durable).is_ok());
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("thread");
+    }
+    let stored = rig
+        .store
+        .document(&user(0), "presence")
+        .expect("stored presence");
+    let stored = match imps_csp::decode(&stored, &imps_csp::Limits::default())
+        .map(|m| m.session.transactions[0].primitive.clone())
+    {
+        Ok(Primitive::UpdatePresenceRequest(r)) => r.presence_sub_list.status_text,
+        other => panic!("stored presence: {other:?}"),
+    };
+    let st = rig.engine.owner(&user(0)).lock();
+    let memory = st.users[&user(0)].presence.status_text.clone();
+    assert!(memory.is_some());
+    assert_eq!(stored, memory, "the store is where memory is");
+}

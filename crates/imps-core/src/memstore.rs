@@ -1,0 +1,195 @@
+//! A store double for the engine's tests and simulation: everything in memory, batches applied
+//! atomically, failures injected by a predicate, and commits that can be held back and
+//! released later (as a writer thread would).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::store::{
+    ContactListRecord, MessageRecord, Snapshot, Store, StoreError, UserData, UserDocument,
+    UserRecord, Write,
+};
+
+type Done = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+type FailWhen = Box<dyn Fn(&Write) -> bool + Send + Sync>;
+
+#[derive(Default)]
+struct Data {
+    users: BTreeMap<String, UserRecord>,
+    /// Lists in the order they were first stored.
+    lists: Vec<ContactListRecord>,
+    /// Messages in the order they were stored.
+    messages: Vec<MessageRecord>,
+    documents: BTreeMap<(String, String), Vec<u8>>,
+}
+
+/// The store double.
+#[derive(Default)]
+pub(crate) struct MemStore {
+    data: Mutex<Data>,
+    /// A batch with a write this matches fails whole.
+    fail: Mutex<Option<FailWhen>>,
+    /// Whether commits wait for [`MemStore::release`].
+    hold: Mutex<bool>,
+    held: Mutex<Vec<(Vec<Write>, Done)>>,
+    /// Every batch in the order it was submitted.
+    pub batches: Mutex<Vec<Vec<Write>>>,
+}
+
+impl MemStore {
+    /// A store holding `users`.
+    pub(crate) fn with_users(users: Vec<UserRecord>) -> Arc<MemStore> {
+        let s = MemStore::default();
+        for u in users {
+            s.data.lock().users.insert(u.id.clone(), u);
+        }
+        Arc::new(s)
+    }
+
+    /// Makes every later batch with a write `when` matches fail (`None`: none fails).
+    pub(crate) fn fail_when(&self, when: Option<FailWhen>) {
+        *self.fail.lock() = when;
+    }
+
+    /// Whether commits are held until [`MemStore::release`].
+    pub(crate) fn hold(&self, on: bool) {
+        *self.hold.lock() = on;
+    }
+
+    /// Commits the held batches, oldest first.
+    pub(crate) fn release(&self) {
+        let held = std::mem::take(&mut *self.held.lock());
+        for (writes, done) in held {
+            done(self.apply(writes));
+        }
+    }
+
+    /// The undelivered messages of `user`, by MessageID.
+    pub(crate) fn messages_of(&self, user: &str) -> Vec<MessageRecord> {
+        self.data
+            .lock()
+            .messages
+            .iter()
+            .filter(|m| m.recipient == user)
+            .cloned()
+            .collect()
+    }
+
+    /// A stored document.
+    pub(crate) fn document(&self, user: &str, kind: &str) -> Option<Vec<u8>> {
+        self.data
+            .lock()
+            .documents
+            .get(&(user.to_owned(), kind.to_owned()))
+            .cloned()
+    }
+
+    fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        if let Some(fail) = &*self.fail.lock() {
+            if writes.iter().any(fail) {
+                return Err(StoreError::permanent("injected failure"));
+            }
+        }
+        let mut d = self.data.lock();
+        for w in writes {
+            match w {
+                Write::PutUser(u) => {
+                    d.users.insert(u.id.clone(), u);
+                }
+                Write::DeleteUser(id) => {
+                    d.users.remove(&id);
+                    d.lists.retain(|l| l.owner != id);
+                    d.messages.retain(|m| m.recipient != id);
+                    d.documents.retain(|(u, _), _| *u != id);
+                }
+                Write::PutList(l) => match d.lists.iter_mut().find(|o| o.id == l.id) {
+                    Some(o) => *o = l,
+                    None => d.lists.push(l),
+                },
+                Write::DeleteList(owner, id) => {
+                    d.lists.retain(|l| !(l.owner == owner && l.id == id));
+                }
+                Write::PutMessage(m) => {
+                    d.messages
+                        .retain(|o| !(o.recipient == m.recipient && o.message_id == m.message_id));
+                    d.messages.push(m);
+                }
+                Write::DeleteMessage(r, id) => {
+                    d.messages
+                        .retain(|o| !(o.recipient == r && o.message_id == id));
+                }
+                Write::PutDocument(doc) => {
+                    d.documents.insert((doc.user, doc.kind), doc.body);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Store for MemStore {
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        let d = self.data.lock();
+        let mut messages = d.messages.clone();
+        messages.sort_by_key(|m| m.accepted_at);
+        Ok(Snapshot {
+            users: d.users.values().cloned().collect(),
+            lists: d.lists.clone(),
+            messages,
+            documents: d
+                .documents
+                .iter()
+                .map(|((user, kind), body)| UserDocument {
+                    user: user.clone(),
+                    kind: kind.clone(),
+                    body: body.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    fn load_user(&self, id: &str) -> Result<Option<UserData>, StoreError> {
+        let all = self.load()?;
+        let Some(user) = all.users.into_iter().find(|u| u.id == id) else {
+            return Ok(None);
+        };
+        Ok(Some(UserData {
+            user,
+            lists: all.lists.into_iter().filter(|l| l.owner == id).collect(),
+            messages: all
+                .messages
+                .into_iter()
+                .filter(|m| m.recipient == id)
+                .collect(),
+            documents: all.documents.into_iter().filter(|d| d.user == id).collect(),
+        }))
+    }
+
+    fn load_users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        Ok(self.data.lock().users.values().cloned().collect())
+    }
+
+    fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
+        Ok(self.data.lock().users.get(id).cloned())
+    }
+
+    fn data_version(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+
+    fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.batches.lock().push(writes.clone());
+        self.apply(writes)
+    }
+
+    fn commit_then(&self, writes: Vec<Write>, done: Done) {
+        self.batches.lock().push(writes.clone());
+        if *self.hold.lock() {
+            self.held.lock().push((writes, done));
+            return;
+        }
+        done(self.apply(writes));
+    }
+}

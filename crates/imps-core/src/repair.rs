@@ -1,0 +1,54 @@
+//! Bringing users whose commit failed back to what the store has (see [`crate::durable`]).
+
+use crate::engine::Cx;
+use crate::load::{install, Quarantine};
+use crate::state::About;
+use crate::store::UserData;
+
+/// Replaces what `cx`'s shard holds of `id` as durable state (account, lists, inbox,
+/// documents) by `data`, as the store has it now (`None`: the account is gone). What is not
+/// durable (live sessions, their subscriptions and views) is kept; deliveries queued for
+/// messages the store does not have are withdrawn, and watchers are told the presence the
+/// store has.
+pub(crate) fn reload_user(cx: &mut Cx<'_>, id: &str, data: Option<UserData>) {
+    let Some(data) = data else {
+        if cx.st.users.contains_key(id) {
+            crate::operator::remove_user(cx, id);
+        }
+        return;
+    };
+    let old = cx.st.users.remove(id);
+    cx.st.expiries.retain(|(_, recipient, _)| recipient != id);
+    let mut q = Quarantine::default();
+    install(cx.st, data, false, &mut q);
+    cx.writes.extend(q.writes);
+    let Some(u) = cx.st.users.get_mut(id) else {
+        return;
+    };
+    if let Some(old) = old {
+        u.sessions = old.sessions;
+        u.watchers = old.watchers;
+        u.seen = old.seen;
+        u.send_tokens = old.send_tokens;
+    }
+    let sessions = u.sessions.clone();
+    let st = &mut *cx.st;
+    let (users, live) = (&st.users, &mut st.sessions);
+    let inbox = users.get(id).map(|u| &u.inbox);
+    let known = |about: &About| match about {
+        About::Message(m) => inbox.is_some_and(|i| i.contains_key(m)),
+        _ => true,
+    };
+    for sid in &sessions {
+        if let Some(s) = live.get_mut(sid) {
+            let before = s.outbox.len() + s.in_flight.len();
+            s.outbox.retain(|q| known(&q.about));
+            s.in_flight.retain(|(_, q, _)| known(&q.about));
+            let withdrawn = before - s.outbox.len() - s.in_flight.len();
+            if withdrawn > 0 {
+                tracing::warn!(session = %crate::redact(sid), withdrawn, "queued deliveries of messages the store does not have were withdrawn");
+            }
+        }
+    }
+    crate::feature::presence::notify_watchers(cx, id, None);
+}
