@@ -134,7 +134,7 @@ pub(crate) struct Cx<'a> {
     /// Answers of parked requests that completed.
     pub responses: Vec<(u64, Option<WvCspMessage>)>,
     /// Where the writes go when a store is attached (else they are returned).
-    commits: Option<&'a Commits>,
+    pub commits: Option<&'a Commits>,
 }
 
 /// A handler's answer to one request transaction.
@@ -229,7 +229,21 @@ impl Engine {
                 recover(&mut cx, commits);
             }
         }
+        // An expired message is never handed out, even between two ticks (an account loaded
+        // now may hold some that expired while nobody needed it).
+        if cx.st.expiries.first().is_some_and(|e| e.0 <= now) {
+            feature::im::expire_messages(&mut cx);
+        }
         cx
+    }
+
+    /// Makes sure account `id` (normalised) is in its shard's memory (see [`load::ensure`]).
+    pub(crate) fn ensure_loaded(
+        &self,
+        st: &mut State,
+        id: &str,
+    ) -> Result<bool, crate::store::StoreError> {
+        load::ensure(st, self.commits.as_ref(), id)
     }
 
     /// Whether the shard still has users to reload (it answers 503 until it has).
@@ -291,10 +305,21 @@ impl Engine {
         self.shards.iter().map(|s| s.lock().sessions.len()).sum()
     }
 
-    /// Whether the account exists.
+    /// Whether the account exists (loading it if the engine loads accounts on demand).
     pub fn has_user(&self, user_id: &str) -> bool {
-        let key = self.normalise(user_id);
-        key.is_some_and(|k| self.owner(&k).lock().users.contains_key(&k))
+        let Some(key) = self.normalise(user_id) else {
+            return false;
+        };
+        let mut st = self.owner(&key).lock();
+        self.ensure_loaded(&mut st, &key).unwrap_or(false)
+    }
+
+    /// Accounts in memory, and how many were loaded on demand.
+    pub fn loaded_users(&self) -> (usize, u64) {
+        self.shards.iter().fold((0, 0), |(n, l), s| {
+            let st = s.lock();
+            (n + st.users.len(), l + st.loads)
+        })
     }
 
     /// The normalised form of a user id, with the default domain.
@@ -351,6 +376,23 @@ impl Engine {
                 }
                 _ => None,
             })
+    }
+
+    /// Loads the accounts the store says have messages due to expire (an engine that loads
+    /// accounts on demand): the next [`Engine::tick`] expires them and reports to their
+    /// senders. At most `limit` accounts per call; returns how many were loaded.
+    pub fn load_due(&self, now: u64, limit: usize) -> Result<usize, crate::store::StoreError> {
+        let Some(commits) = &self.commits else {
+            return Ok(0);
+        };
+        let mut loaded = 0;
+        for user in commits.store().due_recipients(now, limit)? {
+            let mut st = self.owner(&user).lock();
+            if !st.users.contains_key(&user) && self.ensure_loaded(&mut st, &user)? {
+                loaded += 1;
+            }
+        }
+        Ok(loaded)
     }
 
     /// Periodic work: expires idle sessions, expired messages, stale challenges, and hands
@@ -493,6 +535,11 @@ impl<'a> Cx<'a> {
         }
         wakes.sort_by(|a, b| a.session_id.cmp(&b.session_id));
         wakes.extend(self.farewells);
+        if !self.st.deferred_writes.is_empty() {
+            let mut writes = std::mem::take(&mut self.st.deferred_writes);
+            writes.append(&mut self.writes);
+            self.writes = writes;
+        }
         let (writes, durable) = match self.commits {
             Some(commits) => {
                 let shard = self.st.shard;

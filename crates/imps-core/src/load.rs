@@ -176,6 +176,40 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
     st.users.insert(id, u);
 }
 
+/// Makes sure account `id` is in the shard's memory: an engine with a store
+/// ([`crate::Engine::with_store`]) loads an account the first time something needs it (a
+/// login, a message to it, a subscription to it), with [`crate::store::Store::load_user`].
+/// `Ok(false)`: no such account. Copies of unreadable documents found on the way are written
+/// with the shard's next batch.
+pub(crate) fn ensure(
+    st: &mut State,
+    commits: Option<&crate::durable::Commits>,
+    id: &str,
+) -> Result<bool, crate::store::StoreError> {
+    if st.users.contains_key(id) {
+        return Ok(true);
+    }
+    let Some(commits) = commits else {
+        // Everything was loaded at start.
+        return Ok(false);
+    };
+    let Some(data) = commits.store().load_user(id)? else {
+        return Ok(false);
+    };
+    let mut q = Quarantine::default();
+    install(st, data, true, &mut q);
+    if q.count > 0 {
+        tracing::error!(
+            user = id,
+            unreadable = q.count,
+            "stored records did not decode; copies of the documents are kept under `{QUARANTINED}<kind>`"
+        );
+    }
+    st.deferred_writes.extend(q.writes);
+    st.loads += 1;
+    Ok(true)
+}
+
 /// Prefix of the kind of a quarantined copy of an unreadable document.
 pub(crate) const QUARANTINED: &str = "quarantined:";
 

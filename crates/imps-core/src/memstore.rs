@@ -167,6 +167,25 @@ impl Store for MemStore {
         }))
     }
 
+    fn due_recipients(&self, at: u64, limit: usize) -> Result<Vec<String>, StoreError> {
+        let d = self.data.lock();
+        let mut due: Vec<(u64, String)> = d
+            .messages
+            .iter()
+            .filter(|m| m.expires_at <= at)
+            .map(|m| (m.expires_at, m.recipient.clone()))
+            .collect();
+        due.sort();
+        let mut out: Vec<String> = Vec::new();
+        for (_, r) in due {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError> {
         Ok(self.data.lock().users.values().cloned().collect())
     }

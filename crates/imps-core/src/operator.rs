@@ -2,8 +2,6 @@
 //! deleted, new password, disabled), and live sessions listed and ended (`impsd session
 //! list|kick`).
 
-use std::collections::HashSet;
-
 use imps_csp::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -146,32 +144,40 @@ impl Engine {
         self.drive(outcome, now, None)
     }
 
-    /// Replaces the accounts with `users` (after `impsd user ...` changed them): new accounts
-    /// can log in, changed passwords apply to the next login, and the sessions of deleted,
-    /// disabled and re-passworded accounts end (601).
-    pub fn sync_users(&self, users: Vec<UserRecord>, now: u64) -> Outcome {
+    /// The ids of the accounts in memory (what [`Engine::sync_loaded`] brings up to date).
+    pub fn loaded_ids(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        for shard in &self.shards {
+            ids.extend(shard.lock().users.keys().cloned());
+        }
+        ids
+    }
+
+    /// Brings the accounts in memory up to date with `records`, each as the store has it now
+    /// (`None`: deleted), after another process (`impsd user ...`) changed accounts: changed
+    /// passwords apply to the next login, and the sessions of deleted, disabled and
+    /// re-passworded accounts end (601). Accounts not in memory need nothing: they are read
+    /// when first needed.
+    pub fn sync_loaded(&self, records: Vec<(String, Option<UserRecord>)>, now: u64) -> Outcome {
         let n = self.shards.len();
-        let keep: HashSet<String> = users.iter().map(|u| u.id.clone()).collect();
-        let mut per_shard: Vec<Vec<UserRecord>> = (0..n).map(|_| Vec::new()).collect();
-        for u in users {
-            per_shard[crate::route::shard_of(&u.id, n)].push(u);
+        let mut per_shard: Vec<Vec<(String, Option<UserRecord>)>> =
+            (0..n).map(|_| Vec::new()).collect();
+        for (id, r) in records {
+            per_shard[crate::route::shard_of(&id, n)].push((id, r));
         }
         let mut outcome = Outcome::default();
-        for (shard, users) in self.shards.iter().zip(per_shard) {
+        for (shard, records) in self.shards.iter().zip(per_shard) {
+            if records.is_empty() {
+                continue;
+            }
             let mut st = shard.lock();
             let mut cx = self.cx(&mut st, now);
-            for u in users {
-                set_record(&mut cx, u);
-            }
-            let gone: Vec<String> = cx
-                .st
-                .users
-                .keys()
-                .filter(|k| !keep.contains(*k))
-                .cloned()
-                .collect();
-            for user in gone {
-                remove_user(&mut cx, &user);
+            for (id, r) in records {
+                match r {
+                    Some(r) if cx.st.users.contains_key(&id) => set_record(&mut cx, r),
+                    Some(_) => {}
+                    None => remove_user(&mut cx, &id),
+                }
             }
             outcome = cx.finish(None).after(outcome);
         }
@@ -186,6 +192,8 @@ impl Engine {
             let mut st = self.owner(id).lock();
             let mut cx = self.cx(&mut st, now);
             match record {
+                // Not in memory: it is loaded, whole, when first needed.
+                Some(r) if !cx.st.users.contains_key(&r.id) && cx.commits.is_some() => {}
                 Some(r) => set_record(&mut cx, r),
                 None => remove_user(&mut cx, id),
             }
@@ -244,6 +252,9 @@ fn set_record(cx: &mut Cx<'_>, r: UserRecord) {
 
 /// Ends the sessions of a deleted account and forgets it.
 pub(crate) fn remove_user(cx: &mut Cx<'_>, user: &str) {
+    if !cx.st.users.contains_key(user) {
+        return;
+    }
     end_sessions_of(cx, user, "account deleted");
     cx.st.users.remove(user);
 }

@@ -63,6 +63,8 @@ struct Sim {
     accepted: HashSet<(String, String)>,
     /// Messages a session of their recipient received: (recipient, text).
     received: HashSet<(String, String)>,
+    /// How often each session received each message: (session, text) -> times.
+    received_by: HashMap<(String, String), usize>,
     /// The kinds of events that crossed the wire.
     kinds: HashSet<String>,
     n: u64,
@@ -86,6 +88,7 @@ impl Sim {
             sends: HashMap::new(),
             accepted: HashSet::new(),
             received: HashSet::new(),
+            received_by: HashMap::new(),
             kinds: HashSet::new(),
             n: 0,
         }
@@ -158,6 +161,13 @@ impl Sim {
             Event::Delivered { .. } | Event::Seen { .. } | Event::Known { .. }
         ) && self.rng.below(8) == 0;
         let copy = again.then(|| event.clone());
+        // A request-type event (a message delivery) repeated later, behind what follows it
+        // (a redelivery after the recipient may have acknowledged it).
+        if matches!(event, Event::Deliver { .. }) && self.rng.below(6) == 0 {
+            if let Some(q) = self.channels.get_mut(&key) {
+                q.push_back(event.clone());
+            }
+        }
         let o = self.engine.apply_event(event, NOW);
         self.absorb(key.1, o);
         if let Some(copy) = copy {
@@ -273,6 +283,10 @@ impl Sim {
             if let Primitive::NewMessage(nm) = &t.primitive {
                 if let Some(ContentData::Text(text)) = &nm.content_data {
                     self.received.insert((user(u), text.clone()));
+                    *self
+                        .received_by
+                        .entry((sid.to_owned(), text.clone()))
+                        .or_default() += 1;
                 }
             }
             if matches!(t.primitive, Primitive::Disconnect(_)) {
@@ -461,6 +475,11 @@ impl Sim {
         for m in &self.accepted {
             if !self.received.contains(m) && !stored.contains(m) {
                 return Err(format!("accepted message lost: {m:?}"));
+            }
+        }
+        for ((sid, text), n) in &self.received_by {
+            if *n > 1 {
+                return Err(format!("session {sid} received {text:?} {n} times"));
             }
         }
         for m in &self.received {

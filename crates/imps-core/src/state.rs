@@ -40,6 +40,62 @@ pub(crate) struct State {
     pub next_op: u64,
     /// Where the shard's commit stream stands.
     pub pos: crate::durable::Position,
+    /// Writes made outside a call (loading an account found an unreadable document): the
+    /// shard's next batch carries them.
+    pub deferred_writes: Vec<crate::store::Write>,
+    /// Accounts loaded from the store on demand so far.
+    pub loads: u64,
+    /// Messages whose delivery was decided recently (refused, or taken into an inbox and since
+    /// acknowledged, expired or rejected): a `Deliver` the router repeats (at-least-once)
+    /// answers as the first one did instead of delivering the message again.
+    pub done: Done,
+}
+
+/// Recently decided messages, by a 64-bit hash of (recipient, MessageID), with the status
+/// code their delivery was answered (200 for taken), kept for [`Done::WINDOW`] seconds and at
+/// most [`Done::MAX`] of them (memory is bounded by the message rate, not by the number of
+/// users).
+#[derive(Default)]
+pub(crate) struct Done {
+    answers: HashMap<u64, u16>,
+    order: VecDeque<(u64, u64)>,
+}
+
+impl Done {
+    /// How long a finished message is remembered: far longer than a router redelivers.
+    pub const WINDOW: u64 = 600;
+    /// Most messages remembered per shard.
+    pub const MAX: usize = 200_000;
+
+    fn key(recipient: &str, id: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        recipient.hash(&mut h);
+        id.hash(&mut h);
+        h.finish()
+    }
+
+    /// Remembers that delivering `id` to `recipient` was answered `code` at `now`.
+    pub fn insert(&mut self, recipient: &str, id: &str, code: u16, now: u64) {
+        while self
+            .order
+            .front()
+            .is_some_and(|(at, _)| at + Self::WINDOW < now || self.order.len() >= Self::MAX)
+        {
+            if let Some((_, k)) = self.order.pop_front() {
+                self.answers.remove(&k);
+            }
+        }
+        let k = Self::key(recipient, id);
+        if self.answers.insert(k, code).is_none() {
+            self.order.push_back((now, k));
+        }
+    }
+
+    /// How delivering `id` to `recipient` was answered, if that was decided recently.
+    pub fn answer(&self, recipient: &str, id: &str) -> Option<u16> {
+        self.answers.get(&Self::key(recipient, id)).copied()
+    }
 }
 
 /// A login challenge handed out in a 401 Login-Response.

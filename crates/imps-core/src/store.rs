@@ -1,11 +1,12 @@
 //! What the engine keeps durably, and the trait a storage backend implements.
 //!
-//! The engine never reads the store on a request path except for the account at login:
-//! everything durable is loaded into memory when the server starts ([`Store::load`]) and the
-//! engine hands back the [`Write`]s each request caused; the server commits them (group commit)
-//! before it answers. [`Store::load_user`] reads what one account owns, for an engine that loads
-//! users when it first needs them. A backend implements [`Store`]; the SQLite one lives in
-//! `imps-store`.
+//! An engine with a store ([`crate::Engine::with_store`]) reads an account, with everything it
+//! owns, the first time something needs it ([`Store::load_user`]: a login, a message or a
+//! subscription to it, its messages coming due), so start-up reads nothing whatever the size of
+//! the database; it submits the [`Write`]s each call causes itself, in each shard's order
+//! (group commit in the backend), and the server releases answers once they are durable.
+//! [`Store::load`] reads everything at once (tools and tests). A backend implements [`Store`];
+//! the SQLite one lives in `imps-store`.
 
 use serde::{Deserialize, Serialize};
 
@@ -251,8 +252,12 @@ pub trait Store: Send + Sync + 'static {
     /// account's records (by key, never by scanning every account's): `Ok(None)` if the account
     /// does not exist.
     fn load_user(&self, id: &str) -> Result<Option<UserData>, StoreError>;
-    /// Loads only the accounts, by id (to notice accounts changed by another writer while
-    /// running).
+    /// The recipients of undelivered messages that expire at or before `at` (seconds since the
+    /// epoch), at most `limit` of them, soonest first: the engine loads these accounts so that
+    /// their messages expire (and their senders hear of it) although nobody else needed them.
+    /// By an index on the expiry time, never by scanning every message.
+    fn due_recipients(&self, at: u64, limit: usize) -> Result<Vec<String>, StoreError>;
+    /// Loads only the accounts, by id (for tools; the server never reads every account).
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError>;
     /// One account, read now (logins read it so that accounts changed by another writer apply
     /// at once).

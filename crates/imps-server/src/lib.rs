@@ -194,15 +194,9 @@ pub async fn start_with_store(
     // First: a second server on the same data directory stops here.
     let control_path = settings.control_socket();
     let control = control::bind(&control_path)?;
-    let snapshot = {
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || store.load()).await??
-    };
-    tracing::info!(
-        users = snapshot.users.len(),
-        messages = snapshot.messages.len(),
-        "store loaded"
-    );
+    // Accounts are read when first needed (a login, a message to them): start-up reads nothing
+    // but the schema, whatever the size of the database.
+    tracing::info!("store opened: accounts load when first needed");
     let mut settings = settings;
     let http = listen::bind(settings.http)?;
     let http_addr = http.local_addr()?;
@@ -231,7 +225,9 @@ pub async fn start_with_store(
                 .unwrap_or_else(|| format!("http://{http_addr}/cir")),
         );
     }
-    let engine = Arc::new(Engine::new(settings.engine.clone(), snapshot).with_store(store.clone()));
+    let engine = Arc::new(
+        Engine::new(settings.engine.clone(), Default::default()).with_store(store.clone()),
+    );
     let app = Arc::new(App {
         engine,
         store,
@@ -297,6 +293,15 @@ async fn background(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
             _ = stopped.changed() => return,
             _ = every.tick() => {}
         }
+        // Accounts nobody loaded whose stored messages are due to expire: loaded, so that this
+        // tick expires them and tells their senders.
+        let engine = app.engine.clone();
+        match tokio::task::spawn_blocking(move || engine.load_due(http::now(), 1000)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::debug!(accounts = n, "loaded for message expiry"),
+            Ok(Err(e)) => tracing::error!(error = %e, "finding messages due to expire failed"),
+            Err(e) => tracing::error!(error = %e, "finding messages due to expire failed"),
+        }
         let mut outcome = app.engine.tick(http::now());
         if let Err(e) = app.settle(&mut outcome).await {
             tracing::error!(error = %e, "commit of expiry failed");
@@ -309,18 +314,29 @@ async fn background(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
             .and_then(Result::ok);
         if current.is_some() && current != version {
             version = current;
+            // Only the accounts in memory can be out of date: the others are read when
+            // first needed.
             let store = app.store.clone();
-            match tokio::task::spawn_blocking(move || store.load_users()).await {
-                Ok(Ok(users)) => {
-                    tracing::info!(users = users.len(), "accounts changed: reloaded");
-                    let mut o = app.engine.sync_users(users, http::now());
+            let ids = app.engine.loaded_ids();
+            let read = tokio::task::spawn_blocking(move || {
+                ids.into_iter()
+                    .map(|id| store.user(&id).map(|r| (id, r)))
+                    .collect::<Result<Vec<_>, _>>()
+            });
+            match read.await {
+                Ok(Ok(records)) => {
+                    tracing::info!(
+                        accounts = records.len(),
+                        "accounts changed: accounts in memory re-read"
+                    );
+                    let mut o = app.engine.sync_loaded(records, http::now());
                     if let Err(e) = app.settle(&mut o).await {
-                        tracing::error!(error = %e, "commit after reloading accounts failed");
+                        tracing::error!(error = %e, "commit after re-reading accounts failed");
                     }
                     app.wake(o.wakes, o.ended);
                 }
-                Ok(Err(e)) => tracing::error!(error = %e, "reloading accounts failed"),
-                Err(e) => tracing::error!(error = %e, "reloading accounts failed"),
+                Ok(Err(e)) => tracing::error!(error = %e, "re-reading accounts failed"),
+                Err(e) => tracing::error!(error = %e, "re-reading accounts failed"),
             }
         }
     }

@@ -28,6 +28,9 @@ impl Store for Flaky {
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError> {
         self.inner.load_users()
     }
+    fn due_recipients(&self, at: u64, limit: usize) -> Result<Vec<String>, StoreError> {
+        self.inner.due_recipients(at, limit)
+    }
     fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
         self.inner.user(id)
     }

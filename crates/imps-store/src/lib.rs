@@ -198,6 +198,11 @@ impl Store for SqliteStore {
         Ok(data)
     }
 
+    /// One range scan of the `messages_by_expiry` index.
+    fn due_recipients(&self, at: u64, limit: usize) -> Result<Vec<String>, StoreError> {
+        sql::due_recipients(&self.reader(), at, limit).map_err(sqlite_err("find due messages"))
+    }
+
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError> {
         sql::load_users(&self.reader(), &self.sealer).map_err(sqlite_err("load users"))
     }

@@ -73,6 +73,9 @@ CREATE TABLE documents (
         "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 \
          CHECK (disabled IN (0, 1));",
     ),
+    // 4: accounts are loaded when first needed (issue 10): the messages due to expire are found
+    // by their expiry time, for accounts nobody has loaded.
+    Migration::Sql("CREATE INDEX messages_by_expiry ON messages (expires_at);"),
 ];
 
 /// Migration 2: seals every clear digest secret into the new `digest_sealed` column, drops the

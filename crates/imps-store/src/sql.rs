@@ -286,6 +286,22 @@ fn time_from_sql(t: i64) -> u64 {
     }
 }
 
+/// Recipients of messages that expire at or before `at`, at most `limit`, soonest first.
+pub(crate) fn due_recipients(
+    conn: &Connection,
+    at: u64,
+    limit: usize,
+) -> rusqlite::Result<Vec<String>> {
+    let at = i64::try_from(at).unwrap_or(i64::MAX);
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(
+        "SELECT recipient FROM messages WHERE expires_at <= ?1 \
+         GROUP BY recipient ORDER BY MIN(expires_at) LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![at, limit], |r| r.get::<_, String>(0))?;
+    rows.collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

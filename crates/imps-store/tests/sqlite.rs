@@ -75,6 +75,11 @@ fn load_user_of_a_missing_or_deleted_account_is_none() {
 }
 
 #[test]
+fn due_recipients_finds_what_expires() {
+    battery::due_recipients_finds_what_expires(&fresh().1);
+}
+
+#[test]
 fn concurrent_commits_all_land() {
     let (_dir, store) = fresh();
     let before = store.transactions_committed();
@@ -322,7 +327,7 @@ fn database_settings() {
     let version: i64 = raw
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, 3, "schema 3: accounts can be disabled");
+    assert_eq!(version, 4, "schema 4: messages are found by expiry");
     drop(store);
 }
 

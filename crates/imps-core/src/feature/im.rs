@@ -217,6 +217,26 @@ pub(crate) fn deliver(
     ctype: &str,
     len: usize,
 ) -> Result<String, StatusCode> {
+    let (recipient, id) = (
+        stored.record.recipient.clone(),
+        stored.record.message_id.clone(),
+    );
+    if let Some(code) = cx.st.done.answer(&recipient, &id) {
+        // The same Deliver again (the router delivers at least once): answered as before.
+        return match code {
+            200 => Ok(id),
+            c => Err(StatusCode(c)),
+        };
+    }
+    let result = take_in(cx, stored, ctype, len);
+    if let Err(code) = &result {
+        cx.st.done.insert(&recipient, &id, code.0, cx.now);
+    }
+    result
+}
+
+/// [`deliver`] for a message not seen before.
+fn take_in(cx: &mut Cx<'_>, stored: Stored, ctype: &str, len: usize) -> Result<String, StatusCode> {
     let recipient = stored.record.recipient.clone();
     let sender = stored.record.sender.clone();
     let message_id = stored.record.message_id.clone();
@@ -224,6 +244,7 @@ pub(crate) fn deliver(
         return Err(StatusCode::UNKNOWN_USER);
     };
     if u.inbox.contains_key(&message_id) {
+        // The same Deliver again, while the message waits in the inbox.
         return Ok(message_id);
     }
     if blocks(u, &sender) {
@@ -482,6 +503,7 @@ fn take(cx: &mut Cx<'_>, user: &str, id: &str) -> Option<Stored> {
     }
     cx.writes
         .push(Write::DeleteMessage(user.to_owned(), id.to_owned()));
+    cx.st.done.insert(user, id, 200, cx.now);
     Some(stored)
 }
 

@@ -96,6 +96,13 @@ pub(crate) fn login(
     // Read what the check needs, then let go of the lock.
     let (record, challenge) = {
         let mut st = state.lock();
+        match engine.ensure_loaded(&mut st, &user) {
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(user = %user, error = %e, "login: loading the account failed");
+                return respond(failed(StatusCode::SERVICE_UNAVAILABLE));
+            }
+        }
         let Some(u) = st.users.get(&user) else {
             tracing::info!(user = %user, "login: unknown user");
             return respond(failed(StatusCode::UNKNOWN_USER));

@@ -166,8 +166,44 @@ pub(crate) fn owner_of(event: &Event, shards: usize) -> ShardId {
     }
 }
 
-/// Applies an event on the shard that owns what it concerns.
+/// The account an event concerns on its owner (replies concern a parked request instead).
+fn subject(event: &Event) -> Option<&str> {
+    match event {
+        Event::Deliver { stored, .. } => Some(&stored.record.recipient),
+        Event::Report { sender, .. } => Some(sender),
+        Event::Peek { presentity, .. }
+        | Event::Watch { presentity, .. }
+        | Event::Unwatch { presentity, .. } => Some(presentity),
+        Event::Notify { watcher, .. } => Some(watcher),
+        Event::Exists { user, .. } => Some(user),
+        Event::Delivered { .. }
+        | Event::Known { .. }
+        | Event::Seen { .. }
+        | Event::Dropped { .. } => None,
+    }
+}
+
+/// Applies an event on the shard that owns what it concerns (loading that account first if
+/// it is not in memory yet).
 pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
+    if let Some(user) = subject(&event) {
+        if let Err(e) = crate::load::ensure(cx.st, cx.commits, user) {
+            tracing::error!(user = %user, error = %e, "loading an account from the store failed");
+            if let Event::Deliver {
+                op, index, stored, ..
+            } = event
+            {
+                // Not "unknown user": the sender may try again.
+                cx.route(Event::Delivered {
+                    op,
+                    index,
+                    recipient: stored.record.recipient,
+                    result: Err(StatusCode::SERVICE_UNAVAILABLE),
+                });
+                return;
+            }
+        }
+    }
     match event {
         Event::Deliver {
             op,

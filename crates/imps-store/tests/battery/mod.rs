@@ -502,3 +502,45 @@ pub fn load_user_of_a_missing_or_deleted_account_is_none(store: &dyn Store) {
         })
     );
 }
+
+/// `due_recipients` names the recipients of messages expiring at or before a time, each once,
+/// soonest first, at most `limit`; delivered (deleted) messages no longer count.
+pub fn due_recipients_finds_what_expires(store: &dyn Store) {
+    let (alice, bob, carol) = (user("alice"), user("bob"), user("carol"));
+    let mut writes = vec![
+        Write::PutUser(alice.clone()),
+        Write::PutUser(bob.clone()),
+        Write::PutUser(carol.clone()),
+    ];
+    let at = |r: &UserRecord, id: &str, expires: u64| {
+        let mut m = message(r, id, 1_000);
+        m.expires_at = expires;
+        Write::PutMessage(m)
+    };
+    writes.push(at(&alice, "a1", 3_000));
+    writes.push(at(&alice, "a2", 2_500));
+    writes.push(at(&bob, "b1", 2_000));
+    writes.push(at(&carol, "c1", 9_000));
+    commit(store, writes);
+    assert_eq!(
+        store.due_recipients(2_999, 10).expect("due"),
+        vec![bob.id.clone(), alice.id.clone()],
+        "soonest first, each once"
+    );
+    assert_eq!(
+        store.due_recipients(1_999, 10).expect("due"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        store.due_recipients(10_000, 1).expect("due"),
+        vec![bob.id.clone()]
+    );
+    commit(
+        store,
+        vec![Write::DeleteMessage(bob.id.clone(), "b1".into())],
+    );
+    assert_eq!(
+        store.due_recipients(10_000, 10).expect("due"),
+        vec![alice.id.clone(), carol.id.clone()]
+    );
+}
