@@ -74,6 +74,18 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
+/// CPU time (user + system) a process used so far, in seconds (`/proc/<pid>/stat`, fields 14
+/// and 15, in clock ticks of 1/100 s on Linux).
+fn cpu_secs(pid: u32) -> Option<f64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces: count from after its closing parenthesis.
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
 fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
@@ -178,6 +190,8 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
 
     // Phase 3: messages and presence updates.
     let epoch = Instant::now();
+    let server_cpu_start = args.server_pid.and_then(cpu_secs);
+    let own_cpu_start = cpu_secs(std::process::id());
     let stop = Arc::new(AtomicBool::new(false));
     let sent = Arc::new(AtomicU64::new(0));
     let received = Arc::new(AtomicU64::new(0));
@@ -320,6 +334,15 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
     stop.store(true, Ordering::Relaxed);
     let msg_secs = epoch.elapsed().as_secs_f64();
+    let delivered_in_window = received.load(Ordering::Relaxed);
+    let server_cpu = args
+        .server_pid
+        .and_then(cpu_secs)
+        .zip(server_cpu_start)
+        .map(|(b, a)| b - a);
+    let own_cpu = cpu_secs(std::process::id())
+        .zip(own_cpu_start)
+        .map(|(b, a)| b - a);
     for h in handles {
         let _ = h.await;
     }
@@ -357,6 +380,20 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
         percentile(&lat, 0.5) as f64 / 1000.0,
         percentile(&lat, 0.99) as f64 / 1000.0
     );
+    if let Some(cpu) = server_cpu {
+        println!(
+            "  server CPU:     {cpu:.2} s over {msg_secs:.1} s ({:.0} % of a core), {:.0} µs per delivered message, {:.0} delivered per CPU-second",
+            100.0 * cpu / msg_secs,
+            1e6 * cpu / delivered_in_window.max(1) as f64,
+            delivered_in_window as f64 / cpu.max(1e-9)
+        );
+    }
+    if let Some(cpu) = own_cpu {
+        println!(
+            "  bench CPU:      {cpu:.2} s ({:.0} % of a core)",
+            100.0 * cpu / msg_secs
+        );
+    }
     println!("  errors:         {}", errors.load(Ordering::Relaxed));
     for e in first_errors.lock().await.iter() {
         println!("    e.g. {e}");

@@ -6,6 +6,11 @@ use crate::auth::{hash_password, HashCost};
 use crate::store::{Snapshot, UserRecord};
 use crate::{Engine, EngineConfig};
 
+/// The shard of `n` that owns `user` (normalised), as the engine places it.
+pub fn shard_of(user: &str, n: usize) -> usize {
+    crate::route::shard_of(user, n)
+}
+
 /// The id of test account `i`.
 pub fn user(i: usize) -> String {
     format!("wv:u{i}@localhost")
