@@ -22,6 +22,9 @@ use crate::{Client, ClientConfig};
 /// `imps bench` options.
 #[derive(Args, Clone, Debug)]
 pub struct BenchArgs {
+    /// Another bench than the messaging one.
+    #[command(subcommand)]
+    pub mode: Option<BenchMode>,
     /// Simulated users.
     #[arg(long, default_value_t = 1000)]
     pub users: usize,
@@ -62,6 +65,14 @@ pub struct BenchArgs {
     /// sends the next when the previous reached its recipient (`--rate` is ignored).
     #[arg(long)]
     pub closed_loop: bool,
+}
+
+/// The other benches of `imps bench`.
+#[derive(clap::Subcommand, Clone, Debug)]
+pub enum BenchMode {
+    /// Idle connections: log in sessions, open a TCP CIR connection each and HTTP keep-alive
+    /// connections, leave them idle; report the server's memory and idle CPU.
+    Idle(crate::bench_idle::IdleArgs),
 }
 
 /// Latencies of messages sent in the first two seconds of messaging are not counted.

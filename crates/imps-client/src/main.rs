@@ -107,7 +107,8 @@ enum Command {
     },
     /// Show the block and grant lists.
     Blocked,
-    /// Load generator: N users log in, subscribe, exchange messages, update presence.
+    /// Load generator: N users log in, subscribe, exchange messages, update presence
+    /// (`imps bench idle`: idle HTTP and TCP CIR connections).
     Bench(imps_client::bench::BenchArgs),
 }
 
@@ -219,8 +220,13 @@ async fn session(cli: Cli) -> anyhow::Result<()> {
         Encoding::Xml
     };
     cfg.digest = cli.digest;
-    if let Command::Bench(args) = cli.command {
-        return imps_client::bench::run(cfg, args).await;
+    if let Command::Bench(mut args) = cli.command {
+        return match args.mode.take() {
+            Some(imps_client::bench::BenchMode::Idle(idle)) => {
+                imps_client::bench_idle::run(cfg, idle).await
+            }
+            None => imps_client::bench::run(cfg, args).await,
+        };
     }
     let user = cli.user.ok_or_else(|| anyhow!("--user is needed"))?;
     let password = cli.password.read(&format!("Password for {user}"))?;

@@ -38,6 +38,8 @@ pub struct ClientConfig {
     pub http: Option<reqwest::Client>,
     /// A bound on HTTP requests in flight, shared between sessions (load tests).
     pub in_flight: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    /// TimeToLive asked at login, seconds (the server clamps it to its own bounds).
+    pub time_to_live: u32,
 }
 
 impl ClientConfig {
@@ -53,6 +55,7 @@ impl ClientConfig {
             cir: Vec::new(),
             http: None,
             in_flight: None,
+            time_to_live: 600,
         }
     }
 }
@@ -201,7 +204,7 @@ impl Client {
                 url: Some("imps-cli".into()),
                 msisdn: None,
             }),
-            time_to_live: Some(600),
+            time_to_live: Some(self.cfg.time_to_live),
             session_cookie: Some(self.cookie.clone()),
             ..Default::default()
         };

@@ -46,3 +46,62 @@ async fn the_closed_loop_keeps_one_message_in_flight_per_user() {
     // was in flight when the run stopped.
     assert!(sent >= delivered && sent - delivered <= 20, "{report}");
 }
+
+/// `imps bench idle` at a small scale: the server holds every connection the report counts,
+/// HTTP keep-alive and TCP CIR, from two bound source addresses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_bench_leaves_its_connections_open_on_the_server() {
+    use std::io::BufRead as _;
+    use std::process::Stdio;
+
+    let ts = TestServer::start(&[]).await.expect("server");
+    let settings = TestServer::settings(ts.dir.path());
+    imps_server::admin::bulk_add(&settings, "bench", 50, "bench").expect("accounts");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_imps"))
+        .args(["--server", &ts.url, "bench", "idle"])
+        .args(["--http-conns", "50", "--cir-conns", "50"])
+        .args(["--sources", "127.0.0.2-127.0.0.3", "--idle-seconds", "1"])
+        .args(["--login-concurrency", "4", "--hold"])
+        .args(["--server-pid", &std::process::id().to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("imps bench idle");
+    let stdout = child.stdout.take().expect("piped");
+    // The report, up to the line that says the connections are held.
+    let report = tokio::task::spawn_blocking(move || {
+        let mut report = String::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.expect("report line");
+            report.push_str(&line);
+            report.push('\n');
+            if line.contains("holding") {
+                break;
+            }
+        }
+        report
+    })
+    .await
+    .expect("join");
+    let app = &ts.running.as_ref().expect("running").app;
+    let cir_held = app.cir.tcp_connections();
+    // The pooled connections of the logins close once the tool dropped its client.
+    let mut http_held = app.http_conns.open();
+    for _ in 0..100 {
+        if http_held == 50 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        http_held = app.http_conns.open();
+    }
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(report.contains("holding 100 connections"), "{report}");
+    assert_eq!(figure(&report, "HTTP opened:"), 50, "{report}");
+    assert_eq!(figure(&report, "CIR opened:"), 50, "{report}");
+    assert_eq!(figure(&report, "HTTP open:"), 50, "{report}");
+    assert_eq!(figure(&report, "CIR open:"), 50, "{report}");
+    assert!(report.contains("server VmRSS:"), "{report}");
+    assert_eq!(cir_held, 50, "the server's TCP CIR channels: {report}");
+    assert_eq!(http_held, 50, "the server's HTTP connections: {report}");
+    assert_eq!(app.cir_conns.open(), 50, "{report}");
+}
