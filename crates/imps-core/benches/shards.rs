@@ -13,12 +13,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use imps_core::loadgen::engine_with_users;
-use imps_core::{Engine, EngineConfig};
+use imps_core::{Engine, EngineConfig, Outcome, Routed};
 use imps_csp::codec::ContentData;
 use imps_csp::model::common::{Recipient, Status, User};
 use imps_csp::model::im::{MessageInfo, SendMessageRequest};
 use imps_csp::model::session::{LoginRequest, PollingRequest};
 use imps_csp::{CspVersion, Primitive, TransactionMode, WvCspMessage};
+
+// The allocator impsd runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const NOW: u64 = 1_800_000_000;
 
@@ -66,81 +70,122 @@ fn login(engine: &Engine, i: usize) -> String {
     }
 }
 
-fn send(engine: &Engine, sid: &str, to: usize, n: u64) {
-    let msg = SendMessageRequest {
-        delivery_report: Some(false),
-        message_info: MessageInfo {
-            content_type: Some("text/plain".into()),
-            recipient: Some(Recipient {
-                user: vec![User {
-                    user_id: format!("wv:u{to}@localhost"),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }),
-            ..Default::default()
-        },
-        content_data: Some(ContentData::Text(format!("message {n}"))),
-    };
-    let o = engine.handle(
-        request(
-            Some(sid),
-            &format!("t{n}"),
-            Primitive::SendMessageRequest(msg),
-        ),
-        NOW,
-        n,
-    );
-    match o
-        .response
-        .map(|m| m.session.transactions[0].primitive.clone())
-    {
-        Some(Primitive::SendMessageResponse(_)) => {}
-        other => panic!("send: {other:?}"),
-    }
+/// A shard's own thread: its engine calls, the effects it routes to other shards' threads,
+/// and the effects it has to apply itself.
+struct ShardThread {
+    engine: Arc<Engine>,
+    me: usize,
+    shards: usize,
+    txs: Vec<std::sync::mpsc::Sender<Work>>,
+    local: std::collections::VecDeque<Routed>,
 }
 
-/// Polls `sid` and acknowledges what came; how many messages it took in.
-fn poll_and_ack(engine: &Engine, sid: &str, n: u64) -> u64 {
-    let mut got = 0;
-    loop {
-        let o = engine.handle(
+/// What one shard's thread hands another: an effect to apply, or a user of its to poll.
+enum Work {
+    Event(Routed),
+    Poll(usize),
+}
+
+impl ShardThread {
+    /// Hands the outcome's effects to their owners (applying its own ones at once), as the
+    /// in-process router does.
+    fn route(&mut self, mut o: Outcome) -> Outcome {
+        for r in o.take_routed() {
+            let to = r.owner(self.shards);
+            if to == self.me {
+                self.local.push_back(r);
+            } else {
+                let _ = self.txs[to].send(Work::Event(r));
+            }
+        }
+        while let Some(r) = self.local.pop_front() {
+            let mut later = self.engine.apply_routed(r, NOW);
+            for r in later.take_routed() {
+                let to = r.owner(self.shards);
+                if to == self.me {
+                    self.local.push_back(r);
+                } else {
+                    let _ = self.txs[to].send(Work::Event(r));
+                }
+            }
+        }
+        o
+    }
+
+    fn call(&mut self, msg: WvCspMessage, n: u64) -> Outcome {
+        let (o, _) = self.engine.submit(msg, NOW, n);
+        self.route(o)
+    }
+
+    fn send(&mut self, sid: &str, to: usize, n: u64) {
+        let msg = SendMessageRequest {
+            delivery_report: Some(false),
+            message_info: MessageInfo {
+                content_type: Some("text/plain".into()),
+                recipient: Some(Recipient {
+                    user: vec![User {
+                        user_id: format!("wv:u{to}@localhost"),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            content_data: Some(ContentData::Text(format!("message {n}"))),
+        };
+        // Answered when the recipient's shard has taken it (its thread routes the answer back).
+        self.call(
             request(
                 Some(sid),
-                &format!("p{n}"),
-                Primitive::PollingRequest(PollingRequest {}),
+                &format!("t{n}"),
+                Primitive::SendMessageRequest(msg),
             ),
-            NOW,
             n,
         );
-        let Some(m) = o.response else {
-            return got;
-        };
-        let Some(t) = m.session.transactions.first() else {
-            return got;
-        };
-        if !matches!(t.primitive, Primitive::NewMessage(_)) {
-            return got;
-        }
-        got += 1;
-        let ack = WvCspMessage::new(
-            CspVersion::V1_2,
-            Some(sid.to_owned()),
-            TransactionMode::Response,
-            t.descriptor.transaction_id.clone(),
-            Primitive::Status(Status::new(imps_csp::StatusCode::SUCCESS)),
-        );
-        engine.handle(ack, NOW, n);
-        if !m.poll() {
-            return got;
+    }
+
+    /// Polls `sid` and acknowledges what came; how many messages it took in.
+    fn poll_and_ack(&mut self, sid: &str, n: u64) -> u64 {
+        let mut got = 0;
+        loop {
+            let o = self.call(
+                request(
+                    Some(sid),
+                    &format!("p{n}"),
+                    Primitive::PollingRequest(PollingRequest {}),
+                ),
+                n,
+            );
+            let Some(m) = o.response else {
+                return got;
+            };
+            let Some(t) = m.session.transactions.first() else {
+                return got;
+            };
+            if !matches!(t.primitive, Primitive::NewMessage(_)) {
+                return got;
+            }
+            got += 1;
+            let ack = WvCspMessage::new(
+                CspVersion::V1_2,
+                Some(sid.to_owned()),
+                TransactionMode::Response,
+                t.descriptor.transaction_id.clone(),
+                Primitive::Status(Status::new(imps_csp::StatusCode::SUCCESS)),
+            );
+            self.call(ack, n);
+            if !m.poll() {
+                return got;
+            }
         }
     }
 }
 
-/// Shard-owned threads: thread `t` is shard `t`'s (as a shard's own thread would be): it
-/// sends for the users its shard owns, each message to a user of any shard (spread evenly, so
-/// with 2 shards half the messages cross), and polls for its own users only: a recipient of
-/// another shard is handed to that shard's thread (a bounded channel), which polls it.
+/// One thread per shard, as a shard's own thread: thread `t` sends for the users shard `t`
+/// owns, each message to a user of any shard (spread evenly: with 2 shards half the messages
+/// cross), applies the effects routed to its shard (a message delivery, its answer) and polls
+/// for its own users only; effects and recipients of another shard go to that shard's thread
+/// through a channel (the in-process router). No thread ever takes another shard's lock.
 fn run(users: usize, shards: usize, seconds: u64) -> f64 {
     let engine = Arc::new(engine(users, shards));
     let sids: Arc<Vec<String>> = Arc::new((0..users).map(|i| login(&engine, i)).collect());
@@ -152,21 +197,22 @@ fn run(users: usize, shards: usize, seconds: u64) -> f64 {
     let stop = Arc::new(AtomicBool::new(false));
     let delivered = Arc::new(AtomicU64::new(0));
     let (txs, rxs): (Vec<_>, Vec<_>) = (0..shards)
-        .map(|_| std::sync::mpsc::sync_channel::<usize>(65_536))
+        .map(|_| std::sync::mpsc::channel::<Work>())
         .unzip();
     let start = Instant::now();
     let handles: Vec<_> = rxs
         .into_iter()
         .enumerate()
         .map(|(t, rx)| {
-            let (engine, sids, owner, stop, delivered, txs) = (
-                engine.clone(),
-                sids.clone(),
-                owner.clone(),
-                stop.clone(),
-                delivered.clone(),
-                txs.clone(),
-            );
+            let (sids, owner, stop, delivered) =
+                (sids.clone(), owner.clone(), stop.clone(), delivered.clone());
+            let mut me = ShardThread {
+                engine: engine.clone(),
+                me: t,
+                shards,
+                txs: txs.clone(),
+                local: Default::default(),
+            };
             std::thread::spawn(move || {
                 let mine: Vec<usize> = (0..users).filter(|&i| owner[i] == t).collect();
                 let mut n = 0u64;
@@ -176,13 +222,20 @@ fn run(users: usize, shards: usize, seconds: u64) -> f64 {
                         n += 1;
                         // A recipient of any shard, the same sequence on every run.
                         let to = (from + 1 + (n as usize * 7919) % (users - 1)) % users;
-                        send(&engine, &sids[from], to, n);
-                        let o = owner[to];
-                        if o == t || txs[o].try_send(to).is_err() {
-                            got += poll_and_ack(&engine, &sids[to], n);
+                        me.send(&sids[from], to, n);
+                        if owner[to] == t {
+                            got += me.poll_and_ack(&sids[to], n);
+                        } else {
+                            let _ = me.txs[owner[to]].send(Work::Poll(to));
                         }
-                        while let Ok(r) = rx.try_recv() {
-                            got += poll_and_ack(&engine, &sids[r], n);
+                        while let Ok(w) = rx.try_recv() {
+                            match w {
+                                Work::Event(r) => {
+                                    me.local.push_back(r);
+                                    me.route(Outcome::default());
+                                }
+                                Work::Poll(r) => got += me.poll_and_ack(&sids[r], n),
+                            }
                         }
                     }
                 }

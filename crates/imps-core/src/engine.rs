@@ -66,7 +66,34 @@ pub struct Outcome {
     pub(crate) responses: Vec<(u64, Option<WvCspMessage>)>,
 }
 
+/// An effect on another owner in transit between shards (see [`Engine::submit`]).
+#[doc(hidden)]
+pub struct Routed(Event);
+
+impl Routed {
+    /// The shard (of `shards`) that applies it.
+    pub fn owner(&self, shards: usize) -> usize {
+        route::owner_of(&self.0, shards)
+    }
+}
+
 impl Outcome {
+    /// Takes the effects on other owners the engine left to the caller to route
+    /// ([`Engine::submit`], [`Engine::apply_routed`]).
+    #[doc(hidden)]
+    pub fn take_routed(&mut self) -> Vec<Routed> {
+        std::mem::take(&mut self.events)
+            .into_iter()
+            .map(Routed)
+            .collect()
+    }
+
+    /// Takes the answers of parked requests this outcome completed: (ticket, answer).
+    #[doc(hidden)]
+    pub fn take_answers(&mut self) -> Vec<(u64, Option<WvCspMessage>)> {
+        std::mem::take(&mut self.responses)
+    }
+
     /// Puts `earlier`'s writes, wake-ups and ended sessions ahead of this outcome's (for an
     /// engine call made before this one whose outcome is to be acted on with it).
     pub fn after(mut self, earlier: Outcome) -> Outcome {
@@ -103,8 +130,6 @@ pub struct Engine {
     pub(crate) cfg: EngineConfig,
     /// The shards, each owning the users [`route::shard_of`] places on it.
     pub(crate) shards: Vec<Mutex<State>>,
-    /// Tickets of requests (a parked request's answer names its ticket).
-    tickets: std::sync::atomic::AtomicU64,
     /// Writes loading produced (quarantined copies of unreadable documents), taken once.
     startup_writes: Mutex<Vec<Write>>,
     /// The shards' commit streams, once a store is attached ([`Engine::with_store`]).
@@ -204,7 +229,6 @@ impl Engine {
         Engine {
             cfg,
             shards,
-            tickets: std::sync::atomic::AtomicU64::new(0),
             startup_writes: Mutex::new(writes),
             commits: None,
         }
@@ -433,6 +457,23 @@ impl Engine {
         self.drive(outcome, now, ticket)
     }
 
+    /// The in-process router's side of the engine, for a driver that runs each shard on its own
+    /// thread: handles `msg` on the shard that owns its session without applying the effects
+    /// it routes ([`Outcome::take_routed`] gives them, to hand to their owners' threads and
+    /// [`Engine::apply_routed`] there), and the ticket its answer will name if it was parked
+    /// ([`Outcome::take_answers`] on the thread that completes it).
+    #[doc(hidden)]
+    pub fn submit(&self, msg: WvCspMessage, now: u64, fingerprint: u64) -> (Outcome, Option<u64>) {
+        self.begin(msg, now, fingerprint, Reached::default())
+    }
+
+    /// Applies a routed effect on its owner (see [`Engine::submit`]); what it produces,
+    /// further routed effects included, is returned.
+    #[doc(hidden)]
+    pub fn apply_routed(&self, routed: Routed, now: u64) -> Outcome {
+        self.apply_event(routed.0, now)
+    }
+
     /// Handles a request on its shard without applying the events it routes: the outcome
     /// carries them, and the ticket its answer will name if it was parked.
     pub(crate) fn begin(
@@ -452,17 +493,18 @@ impl Engine {
                 return (o, None);
             }
         }
-        let ticket = self
-            .tickets
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let sid = msg.session.descriptor.session_id.clone();
         // A session's requests go to its shard; outband ones (and unknown ids) to any.
         let shard = sid
             .as_deref()
             .and_then(|s| self.session_shard(s))
             .unwrap_or(&self.shards[0]);
-        let outcome = {
+        let (outcome, ticket) = {
             let mut st = shard.lock();
+            // Per shard (no counter shared by the shards' threads): the shard's index in the
+            // low byte, its own count above.
+            st.next_ticket += 1;
+            let ticket = (st.next_ticket << 8) | (st.shard as u64 & 0xff);
             let mut cx = self.cx(&mut st, now);
             if self.diverged(cx.st.shard) {
                 tracing::warn!("shard reloading users after a failed commit: 503");
@@ -476,7 +518,7 @@ impl Engine {
             cx.reached = reached;
             cx.ticket = ticket;
             let response = dispatch(&mut cx, msg, fingerprint);
-            cx.finish(response)
+            (cx.finish(response), ticket)
         };
         (outcome, Some(ticket))
     }

@@ -33,7 +33,7 @@ mod unique;
 
 pub use config::EngineConfig;
 pub use durable::Durable;
-pub use engine::{Engine, Outcome, Reached, Wake};
+pub use engine::{Engine, Outcome, Reached, Routed, Wake};
 pub use operator::{KickError, KickTarget, SessionInfo};
 
 /// A secret identifier (SessionID, CIR token, nonce) as logs show it: its first six

@@ -38,6 +38,8 @@ pub(crate) struct State {
     pub pending: HashMap<u64, crate::route::PendingRequest>,
     /// The last op id handed out.
     pub next_op: u64,
+    /// The last request ticket handed out (a parked request's answer names its ticket).
+    pub next_ticket: u64,
     /// Where the shard's commit stream stands.
     pub pos: crate::durable::Position,
     /// Writes made outside a call (loading an account found an unreadable document): the
