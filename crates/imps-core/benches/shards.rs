@@ -76,7 +76,10 @@ struct ShardThread {
     engine: Arc<Engine>,
     me: usize,
     shards: usize,
-    txs: Vec<std::sync::mpsc::Sender<Work>>,
+    txs: Vec<std::sync::mpsc::Sender<Vec<Work>>>,
+    /// What waits to be handed to each other shard's thread (sent in batches, as a router
+    /// batches what it sends to one peer).
+    out: Vec<Vec<Work>>,
     local: std::collections::VecDeque<Routed>,
 }
 
@@ -95,7 +98,7 @@ impl ShardThread {
             if to == self.me {
                 self.local.push_back(r);
             } else {
-                let _ = self.txs[to].send(Work::Event(r));
+                self.out[to].push(Work::Event(r));
             }
         }
         while let Some(r) = self.local.pop_front() {
@@ -105,11 +108,20 @@ impl ShardThread {
                 if to == self.me {
                     self.local.push_back(r);
                 } else {
-                    let _ = self.txs[to].send(Work::Event(r));
+                    self.out[to].push(Work::Event(r));
                 }
             }
         }
         o
+    }
+
+    /// Sends what waits for other shards' threads.
+    fn flush(&mut self) {
+        for (to, work) in self.out.iter_mut().enumerate() {
+            if !work.is_empty() {
+                let _ = self.txs[to].send(std::mem::take(work));
+            }
+        }
     }
 
     fn call(&mut self, msg: WvCspMessage, n: u64) -> Outcome {
@@ -197,7 +209,7 @@ fn run(users: usize, shards: usize, seconds: u64) -> f64 {
     let stop = Arc::new(AtomicBool::new(false));
     let delivered = Arc::new(AtomicU64::new(0));
     let (txs, rxs): (Vec<_>, Vec<_>) = (0..shards)
-        .map(|_| std::sync::mpsc::channel::<Work>())
+        .map(|_| std::sync::mpsc::channel::<Vec<Work>>())
         .unzip();
     let start = Instant::now();
     let handles: Vec<_> = rxs
@@ -211,6 +223,7 @@ fn run(users: usize, shards: usize, seconds: u64) -> f64 {
                 me: t,
                 shards,
                 txs: txs.clone(),
+                out: (0..shards).map(|_| Vec::new()).collect(),
                 local: Default::default(),
             };
             std::thread::spawn(move || {
@@ -218,7 +231,7 @@ fn run(users: usize, shards: usize, seconds: u64) -> f64 {
                 let mut n = 0u64;
                 let mut got = 0u64;
                 while !stop.load(Ordering::Relaxed) {
-                    for &from in &mine {
+                    for (k, &from) in mine.iter().enumerate() {
                         n += 1;
                         // A recipient of any shard, the same sequence on every run.
                         let to = (from + 1 + (n as usize * 7919) % (users - 1)) % users;
@@ -226,15 +239,21 @@ fn run(users: usize, shards: usize, seconds: u64) -> f64 {
                         if owner[to] == t {
                             got += me.poll_and_ack(&sids[to], n);
                         } else {
-                            let _ = me.txs[owner[to]].send(Work::Poll(to));
+                            me.out[owner[to]].push(Work::Poll(to));
                         }
-                        while let Ok(w) = rx.try_recv() {
-                            match w {
-                                Work::Event(r) => {
-                                    me.local.push_back(r);
-                                    me.route(Outcome::default());
+                        if k % 16 != 15 {
+                            continue;
+                        }
+                        me.flush();
+                        while let Ok(batch) = rx.try_recv() {
+                            for w in batch {
+                                match w {
+                                    Work::Event(r) => {
+                                        me.local.push_back(r);
+                                        me.route(Outcome::default());
+                                    }
+                                    Work::Poll(r) => got += me.poll_and_ack(&sids[r], n),
                                 }
-                                Work::Poll(r) => got += me.poll_and_ack(&sids[r], n),
                             }
                         }
                     }
