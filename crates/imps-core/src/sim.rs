@@ -5,7 +5,9 @@
 //! held back and delivered in an order a seeded scheduler picks: FIFO per (sending shard,
 //! receiving shard) channel, as the router guarantees, and any interleaving across channels
 //! and with new requests; replies now and then arrive twice. After each run every event is
-//! delivered and the invariants are checked. A failing seed reproduces from its number:
+//! delivered and the invariants are checked. The engine commits to a store double and loads
+//! every account from it when first needed; at the end each account's stored messages must
+//! be exactly the ones its shard holds. A failing seed reproduces from its number:
 //! `IMPS_SIM_SEED=N cargo test -p imps-core sim`.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -50,6 +52,8 @@ use crate::loadgen::user;
 
 struct Sim {
     engine: Engine,
+    /// The store double the engine commits to (and loads accounts from, when first needed).
+    store: std::sync::Arc<crate::memstore::MemStore>,
     rng: Rng,
     /// Events in flight, per (from shard, to shard) channel.
     channels: BTreeMap<(usize, usize), VecDeque<Event>>,
@@ -79,8 +83,11 @@ impl Sim {
             max_sessions_per_user: 2,
             ..EngineConfig::default()
         };
+        let store = crate::memstore::MemStore::with_users(crate::loadgen::accounts(USERS));
         Sim {
-            engine: crate::loadgen::engine_with_users(USERS, cfg),
+            // Nothing preloaded: every account is read from the store when first needed.
+            engine: Engine::new(cfg, Default::default()).with_store(store.clone()),
+            store,
             rng: Rng(seed),
             channels: BTreeMap::new(),
             sessions: Vec::new(),
@@ -540,6 +547,32 @@ impl Sim {
             if seen.as_ref() != Some(&expected) {
                 return Err(format!(
                     "{watcher} sees {seen:?} of {p}, its owner would send {expected:?}"
+                ));
+            }
+        }
+        // Every write reached the store: each account's undelivered messages there are the
+        // ones its shard holds (none for accounts never loaded).
+        for i in 0..USERS {
+            let id = user(i);
+            let mut in_store: Vec<String> = self
+                .store
+                .messages_of(&id)
+                .into_iter()
+                .map(|m| m.message_id)
+                .collect();
+            in_store.sort();
+            let mut in_memory: Vec<String> = self
+                .engine
+                .owner(&id)
+                .lock()
+                .users
+                .get(&id)
+                .map(|u| u.inbox.keys().cloned().collect())
+                .unwrap_or_default();
+            in_memory.sort();
+            if in_store != in_memory {
+                return Err(format!(
+                    "{id}: the store holds {in_store:?}, memory {in_memory:?}"
                 ));
             }
         }
