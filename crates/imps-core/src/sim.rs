@@ -444,7 +444,7 @@ impl Sim {
         let state = std::sync::atomic::AtomicU64::new(seed ^ 0x5eed);
         self.store.fail_when(Some(Box::new(move |_| {
             let mut r = Rng(state.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-            r.next() % one_in == 0
+            r.next().is_multiple_of(one_in)
         })));
     }
 
@@ -605,7 +605,7 @@ impl Sim {
 
 fn run(seed: u64, steps: usize, kinds: &mut HashSet<String>) -> Result<(), String> {
     let mut sim = Sim::new(seed);
-    if seed % 4 == 3 {
+    if seed.is_multiple_of(4) {
         sim.inject_failures(seed, 40);
     }
     for _ in 0..steps {
