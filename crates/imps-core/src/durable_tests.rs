@@ -1,4 +1,5 @@
-//! The commit streams against a store double: order, waiting, and failed commits.
+//! The commit streams and accounts loaded on demand, against a store double: order, waiting,
+//! failed commits, names without an account.
 
 use std::future::Future;
 use std::pin::pin;
@@ -291,4 +292,54 @@ fn concurrent_updates_leave_the_store_where_memory_is() {
     let memory = st.users[&user(0)].presence.status_text.clone();
     assert!(memory.is_some());
     assert_eq!(stored, memory, "the store is where memory is");
+}
+
+#[test]
+fn a_name_without_an_account_is_read_once_until_accounts_change() {
+    let rig = Rig::new(2, 2);
+    let alice = rig.login(0);
+    let ghost = "wv:ghost@localhost";
+    let loads = || rig.store.loads.load(std::sync::atomic::Ordering::Relaxed);
+    let to_ghost = |text: &str| {
+        let req = SendMessageRequest {
+            message_info: MessageInfo {
+                content_type: Some("text/plain".into()),
+                recipient: Some(Recipient {
+                    user: vec![User {
+                        user_id: ghost.into(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            content_data: Some(ContentData::Text(text.into())),
+            ..Default::default()
+        };
+        let o = rig.request(
+            Some(&alice),
+            TransactionMode::Request,
+            None,
+            Primitive::SendMessageRequest(req),
+        );
+        response_code(&o)
+    };
+    assert_eq!(to_ghost("one"), Some(531));
+    let after_first = loads();
+    for i in 0..20 {
+        assert_eq!(to_ghost(&format!("again {i}")), Some(531));
+    }
+    assert_eq!(
+        loads(),
+        after_first,
+        "no store read for a name known to have no account"
+    );
+    // The account is created (`impsd user add` tells the running server): it is found.
+    let mut record = accounts(1).remove(0);
+    record.id = ghost.into();
+    rig.store
+        .commit(vec![Write::PutUser(record.clone())])
+        .expect("add the account");
+    rig.engine.refresh_user(ghost, Some(record), NOW);
+    assert_eq!(to_ghost("now you exist"), Some(200));
 }

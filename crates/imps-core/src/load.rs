@@ -193,7 +193,11 @@ pub(crate) fn ensure(
         // Everything was loaded at start.
         return Ok(false);
     };
+    if st.unknown.contains(id) {
+        return Ok(false);
+    }
     let Some(data) = commits.store().load_user(id)? else {
+        st.unknown.insert(id);
         return Ok(false);
     };
     let mut q = Quarantine::default();

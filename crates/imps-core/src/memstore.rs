@@ -36,6 +36,8 @@ pub(crate) struct MemStore {
     held: Mutex<Vec<(Vec<Write>, Done)>>,
     /// Every batch in the order it was submitted.
     pub batches: Mutex<Vec<Vec<Write>>>,
+    /// `load_user` calls so far.
+    pub loads: std::sync::atomic::AtomicUsize,
 }
 
 impl MemStore {
@@ -151,6 +153,8 @@ impl Store for MemStore {
     }
 
     fn load_user(&self, id: &str) -> Result<Option<UserData>, StoreError> {
+        self.loads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let all = self.load()?;
         let Some(user) = all.users.into_iter().find(|u| u.id == id) else {
             return Ok(None);

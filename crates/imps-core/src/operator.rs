@@ -167,6 +167,8 @@ impl Engine {
         }
         let mut outcome = Outcome::default();
         for (shard, records) in self.shards.iter().zip(per_shard) {
+            // Accounts changed: a name that had none may have one now.
+            shard.lock().unknown.clear();
             if records.is_empty() {
                 continue;
             }
@@ -191,6 +193,9 @@ impl Engine {
         let outcome = {
             let mut st = self.owner(id).lock();
             let mut cx = self.cx(&mut st, now);
+            if record.is_some() {
+                cx.st.unknown.remove(id);
+            }
             match record {
                 // Not in memory: it is loaded, whole, when first needed.
                 Some(r) if !cx.st.users.contains_key(&r.id) && cx.commits.is_some() => {}

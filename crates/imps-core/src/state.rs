@@ -51,6 +51,61 @@ pub(crate) struct State {
     /// acknowledged, expired or rejected): a `Deliver` the router repeats (at-least-once)
     /// answers as the first one did instead of delivering the message again.
     pub done: Done,
+    /// Names the store recently said no account has: a message or subscription to one of them
+    /// does not read the store again (an attacker naming random users costs no reads). Forgotten
+    /// when accounts change (`Engine::refresh_user`, `Engine::sync_loaded`).
+    pub unknown: Unknown,
+}
+
+/// A bounded set of names without an account, by 64-bit hash, oldest forgotten first.
+#[derive(Default)]
+pub(crate) struct Unknown {
+    set: HashSet<u64>,
+    order: VecDeque<u64>,
+}
+
+impl Unknown {
+    /// Most names remembered per shard.
+    pub const MAX: usize = 100_000;
+
+    fn key(id: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        id.hash(&mut h);
+        h.finish()
+    }
+
+    /// Remembers that `id` has no account.
+    pub fn insert(&mut self, id: &str) {
+        let k = Self::key(id);
+        if self.set.insert(k) {
+            self.order.push_back(k);
+            while self.order.len() > Self::MAX {
+                if let Some(old) = self.order.pop_front() {
+                    self.set.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// Whether `id` is known to have no account.
+    pub fn contains(&self, id: &str) -> bool {
+        self.set.contains(&Self::key(id))
+    }
+
+    /// Forgets `id` (an account of that name may exist now).
+    pub fn remove(&mut self, id: &str) {
+        let k = Self::key(id);
+        if self.set.remove(&k) {
+            self.order.retain(|o| *o != k);
+        }
+    }
+
+    /// Forgets everything (accounts changed).
+    pub fn clear(&mut self) {
+        self.set.clear();
+        self.order.clear();
+    }
 }
 
 /// Recently decided messages, by a 64-bit hash of (recipient, MessageID), with the status
