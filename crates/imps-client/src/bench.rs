@@ -31,6 +31,12 @@ pub struct BenchArgs {
     /// Account name prefix.
     #[arg(long, default_value = "bench")]
     pub prefix: String,
+    /// Number of the first account this process drives (`<prefix><first>` …
+    /// `<prefix><first + users - 1>`): several `imps bench` processes on disjoint ranges load
+    /// one server together when one process is not enough. Each user writes to and watches the
+    /// next users of its own range.
+    #[arg(long, default_value_t = 0)]
+    pub first: usize,
     /// Password of every bench account.
     #[arg(long = "bench-password", default_value = "bench")]
     pub bench_password: String,
@@ -135,7 +141,7 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
         for i in range {
             let cfg = cfg.clone();
             let sem = sem.clone();
-            let user = format!("{}{i}", args.prefix);
+            let user = format!("{}{}", args.prefix, args.first + i);
             let pw = args.bench_password.clone();
             handles.push(tokio::spawn(async move {
                 let _permit = sem.acquire().await?;
@@ -163,7 +169,7 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
     let mut handles = Vec::with_capacity(n);
     for (i, mut c) in clients.into_iter().enumerate() {
         let who: Vec<String> = (1..=args.watch.min(n - 1))
-            .map(|k| format!("{}{}", args.prefix, (i + k) % n))
+            .map(|k| format!("{}{}", args.prefix, args.first + (i + k) % n))
             .collect();
         handles.push(tokio::spawn(async move {
             if !who.is_empty() {
@@ -228,7 +234,7 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
         let received = received.clone();
         let errors = errors.clone();
         let latencies = latencies.clone();
-        let to = format!("{}{}", args.prefix, (i + 1) % n);
+        let to = format!("{}{}", args.prefix, args.first + (i + 1) % n);
         let poll = Duration::from_millis(args.poll_ms);
         let presence_every = Duration::from_secs(args.presence_every.max(1));
         let first_errors = first_errors.clone();
@@ -289,6 +295,8 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
                             _ = wake.notified() => { drain = true; continue; }
                             _ = tokio::time::sleep_until(poll_at), if timer => { drain = true; continue; }
                             _ = mine_arrived.notified() => { in_flight = false; }
+                            // A message that never arrives must not outlive the run.
+                            _ = tokio::time::sleep(Duration::from_millis(500)) => { continue; }
                         }
                     }
                 } else {

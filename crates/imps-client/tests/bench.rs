@@ -107,3 +107,54 @@ async fn the_idle_bench_leaves_its_connections_open_on_the_server() {
     assert_eq!(http_held, 50, "the server's HTTP connections: {report}");
     assert_eq!(cir_counted, 50, "{report}");
 }
+
+/// Two `imps bench` processes on disjoint account ranges (`--first`) load one server together:
+/// each delivers its messages without errors, and between them they drove every account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_processes_share_the_load_on_disjoint_accounts() {
+    let ts = TestServer::start(&[]).await.expect("server");
+    let settings = TestServer::settings(ts.dir.path());
+    imps_server::admin::bulk_add(&settings, "bench", 20, "bench").expect("accounts");
+    let run = |first: &'static str| {
+        let url = ts.url.clone();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_imps"))
+                .args(["--server", &url, "bench"])
+                .args(["--users", "10", "--first", first, "--seconds", "3"])
+                .args(["--closed-loop", "--login-concurrency", "4"])
+                .output()
+                .expect("imps bench")
+        })
+    };
+    let (a, b) = (run("0"), run("10"));
+    // While they run, the server has sessions of all 20 accounts (each process its own ten).
+    let mut most = 0;
+    for _ in 0..100 {
+        let users: std::collections::HashSet<String> = ts
+            .engine()
+            .sessions(None)
+            .into_iter()
+            .map(|s| s.user)
+            .collect();
+        most = most.max(users.len());
+        if most == 20 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(most, 20, "accounts with a session at once");
+    for out in [a.await.expect("join"), b.await.expect("join")] {
+        let report = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{report}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(figure(&report, "errors:"), 0, "{report}");
+        // The loop went round several times for each user of the range (a process driving
+        // accounts of the other range would wait for answers from users nobody drives).
+        assert!(figure(&report, "messages sent:") >= 30, "{report}");
+        assert!(figure(&report, "delivered:") >= 30, "{report}");
+    }
+    assert_eq!(ts.engine().loaded_users().0, 20);
+}
