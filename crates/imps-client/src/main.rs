@@ -109,7 +109,7 @@ enum Command {
     Blocked,
     /// Load generator: N users log in, subscribe, exchange messages, update presence
     /// (`imps bench idle`: idle HTTP and TCP CIR connections).
-    Bench(imps_client::bench::BenchArgs),
+    Bench(Box<imps_client::bench::BenchArgs>),
 }
 
 #[derive(Subcommand)]
@@ -225,7 +225,7 @@ async fn session(cli: Cli) -> anyhow::Result<()> {
             Some(imps_client::bench::BenchMode::Idle(idle)) => {
                 imps_client::bench_idle::run(cfg, idle).await
             }
-            None => imps_client::bench::run(cfg, args).await,
+            None => imps_client::bench::run(cfg, *args).await,
         };
     }
     let user = cli.user.ok_or_else(|| anyhow!("--user is needed"))?;
