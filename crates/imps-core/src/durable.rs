@@ -14,6 +14,7 @@
 //! failed batch fails (the server answers 500): it may have seen the change that was lost.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -46,6 +47,8 @@ pub(crate) struct Stream {
     settling: Mutex<Settling>,
     /// Users whose memory may be ahead of the store (a batch of theirs failed).
     diverged: Mutex<BTreeSet<String>>,
+    /// Whether `diverged` is non-empty: read on every call, without the lock.
+    any_diverged: AtomicBool,
 }
 
 impl Stream {
@@ -54,6 +57,7 @@ impl Stream {
             progress: watch::channel(Progress::default()).0,
             settling: Mutex::new(Settling::default()),
             diverged: Mutex::new(BTreeSet::new()),
+            any_diverged: AtomicBool::new(false),
         })
     }
 
@@ -63,7 +67,7 @@ impl Stream {
         let failed = result.is_err();
         if let Err(e) = result {
             tracing::error!(error = %e, batch = seq, users = users.len(), "commit failed: the shard reloads these users from the store before it serves again");
-            self.diverged.lock().extend(users);
+            self.mark(users);
         }
         let mut settling = self.settling.lock();
         settling.ahead.insert(seq);
@@ -78,6 +82,14 @@ impl Stream {
                 p.settled += 1;
             }
         });
+    }
+
+    /// Adds users to reload.
+    fn mark(&self, users: BTreeSet<String>) {
+        let mut diverged = self.diverged.lock();
+        diverged.extend(users);
+        self.any_diverged
+            .store(!diverged.is_empty(), Ordering::Release);
     }
 
     fn settled(&self) -> u64 {
@@ -145,7 +157,7 @@ impl Commits {
 
     /// Whether the shard has users to reload before it may serve.
     pub(crate) fn diverged(&self, shard: usize) -> bool {
-        !self.streams[shard].diverged.lock().is_empty()
+        self.streams[shard].any_diverged.load(Ordering::Acquire)
     }
 
     /// The users to reload, once every batch the shard submitted has settled (the store then
@@ -155,12 +167,14 @@ impl Commits {
         if stream.settled() < pos.submitted {
             return None;
         }
-        Some(std::mem::take(&mut *stream.diverged.lock()))
+        let mut diverged = stream.diverged.lock();
+        stream.any_diverged.store(false, Ordering::Release);
+        Some(std::mem::take(&mut *diverged))
     }
 
     /// Puts back users whose reload failed.
     pub(crate) fn still_diverged(&self, shard: usize, users: BTreeSet<String>) {
-        self.streams[shard].diverged.lock().extend(users);
+        self.streams[shard].mark(users);
     }
 
     /// The store.

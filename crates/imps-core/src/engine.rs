@@ -88,12 +88,6 @@ impl Outcome {
             .collect()
     }
 
-    /// Takes the answers of parked requests this outcome completed: (ticket, answer).
-    #[doc(hidden)]
-    pub fn take_answers(&mut self) -> Vec<(u64, Option<WvCspMessage>)> {
-        std::mem::take(&mut self.responses)
-    }
-
     /// Puts `earlier`'s writes, wake-ups and ended sessions ahead of this outcome's (for an
     /// engine call made before this one whose outcome is to be acted on with it).
     pub fn after(mut self, earlier: Outcome) -> Outcome {
@@ -460,8 +454,7 @@ impl Engine {
     /// The in-process router's side of the engine, for a driver that runs each shard on its own
     /// thread: handles `msg` on the shard that owns its session without applying the effects
     /// it routes ([`Outcome::take_routed`] gives them, to hand to their owners' threads and
-    /// [`Engine::apply_routed`] there), and the ticket its answer will name if it was parked
-    /// ([`Outcome::take_answers`] on the thread that completes it).
+    /// [`Engine::apply_routed`] there), and the ticket its answer will name if it was parked.
     #[doc(hidden)]
     pub fn submit(&self, msg: WvCspMessage, now: u64, fingerprint: u64) -> (Outcome, Option<u64>) {
         self.begin(msg, now, fingerprint, Reached::default())

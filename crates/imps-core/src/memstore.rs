@@ -34,8 +34,6 @@ pub(crate) struct MemStore {
     /// Whether commits wait for [`MemStore::release`].
     hold: Mutex<bool>,
     held: Mutex<Vec<(Vec<Write>, Done)>>,
-    /// Every batch in the order it was submitted.
-    pub batches: Mutex<Vec<Vec<Write>>>,
     /// `load_user` calls so far.
     pub loads: std::sync::atomic::AtomicUsize,
 }
@@ -203,12 +201,10 @@ impl Store for MemStore {
     }
 
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        self.batches.lock().push(writes.clone());
         self.apply(writes)
     }
 
     fn commit_then(&self, writes: Vec<Write>, done: Done) {
-        self.batches.lock().push(writes.clone());
         if *self.hold.lock() {
             self.held.lock().push((writes, done));
             return;

@@ -167,12 +167,12 @@ impl Engine {
         }
         let mut outcome = Outcome::default();
         for (shard, records) in self.shards.iter().zip(per_shard) {
+            let mut st = shard.lock();
             // Accounts changed: a name that had none may have one now.
-            shard.lock().unknown.clear();
+            st.unknown.clear();
             if records.is_empty() {
                 continue;
             }
-            let mut st = shard.lock();
             let mut cx = self.cx(&mut st, now);
             for (id, r) in records {
                 match r {

@@ -69,10 +69,7 @@ impl Unknown {
     pub const MAX: usize = 100_000;
 
     fn key(id: &str) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::hash::DefaultHasher::new();
-        id.hash(&mut h);
-        h.finish()
+        hash_key(&id)
     }
 
     /// Remembers that `id` has no account.
@@ -108,6 +105,15 @@ impl Unknown {
     }
 }
 
+/// A 64-bit key of `value`, the same in every run (the bounded memories below keep keys, not
+/// the names themselves).
+fn hash_key(value: &impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
 /// Recently decided messages, by a 64-bit hash of (recipient, MessageID), with the status
 /// code their delivery was answered (200 for taken), kept for [`Done::WINDOW`] seconds and at
 /// most [`Done::MAX`] of them (memory is bounded by the message rate, not by the number of
@@ -125,11 +131,7 @@ impl Done {
     pub const MAX: usize = 200_000;
 
     fn key(recipient: &str, id: &str) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::hash::DefaultHasher::new();
-        recipient.hash(&mut h);
-        id.hash(&mut h);
-        h.finish()
+        hash_key(&(recipient, id))
     }
 
     /// Remembers that delivering `id` to `recipient` was answered `code` at `now`.

@@ -8,8 +8,6 @@
 //! `cargo bench -p imps-server --bench startup` (the database is built in a temporary
 //! directory, about 1 GB at the default size).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use imps_core::store::{MessageRecord, Store, UserRecord, Write};
@@ -48,32 +46,19 @@ fn main() {
     drop(store);
 
     let t = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_impsd"))
-        .arg("--data")
-        .arg(dir.path())
-        .arg("--http")
-        .arg("127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("impsd starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let started = t.elapsed();
-    println!(
-        "impsd listening after {:.3} s: {}",
-        started.as_secs_f64(),
-        line.trim()
+    let (mut child, url) = imps_testkit::process::start_impsd(
+        env!("CARGO_BIN_EXE_impsd"),
+        [
+            "--data".as_ref(),
+            dir.path().as_os_str(),
+            "--http".as_ref(),
+            "127.0.0.1:0".as_ref(),
+        ],
     );
-    let url = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .map(|a| format!("http://{a}/"))
-        .expect("address");
+    println!(
+        "impsd listening after {:.3} s on {url}",
+        t.elapsed().as_secs_f64()
+    );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

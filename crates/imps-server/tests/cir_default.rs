@@ -48,11 +48,7 @@ async fn impsd_with_no_configuration_wakes_a_1_1_handset_through_tcp_cir() {
     let (mut http, mut cir) = (String::new(), String::new());
     out.read_line(&mut http).expect("first line");
     out.read_line(&mut cir).expect("second line");
-    let url = http
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .map(|a| format!("http://{a}/"))
+    let url = imps_testkit::process::listening_url(&http)
         .unwrap_or_else(|| panic!("no HTTP address in {http:?}"));
     let cir_port: u16 = cir
         .strip_prefix("impsd standalone TCP CIR on 127.0.0.1:")

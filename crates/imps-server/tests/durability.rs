@@ -1,8 +1,7 @@
 //! Nothing lost: messages the server answered with 200 survive `kill -9` of the impsd process
 //! and a restart, and are delivered at the recipient's next login.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use imps_client::{Client, ClientConfig};
@@ -33,29 +32,17 @@ fn start(dir: &std::path::Path) -> (Child, String) {
         "[limits]\nmessages_burst = 1000\nmax_inbox_per_sender = 1000\n",
     )
     .expect("config");
-    let mut child = Command::new(IMPSD)
-        .arg("--config")
-        .arg(&conf)
-        .arg("--data")
-        .arg(dir)
-        .arg("--http")
-        .arg("127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("impsd starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    (child, format!("http://{addr}/"))
+    imps_testkit::process::start_impsd(
+        IMPSD,
+        [
+            "--config".as_ref(),
+            conf.as_os_str(),
+            "--data".as_ref(),
+            dir.as_os_str(),
+            "--http".as_ref(),
+            "127.0.0.1:0".as_ref(),
+        ],
+    )
 }
 
 #[tokio::test]

@@ -5,7 +5,6 @@
 //! impsd at start with a message saying so.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -40,26 +39,15 @@ fn ok(out: &Output) {
 
 /// Starts impsd on a free port and returns it with its URL.
 fn start(dir: &Path) -> (Child, String) {
-    let mut child = Command::new(IMPSD)
-        .arg("--data")
-        .arg(dir)
-        .args(["--http", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("impsd starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    (child, format!("http://{addr}/"))
+    imps_testkit::process::start_impsd(
+        IMPSD,
+        [
+            "--data".as_ref(),
+            dir.as_os_str(),
+            "--http".as_ref(),
+            "127.0.0.1:0".as_ref(),
+        ],
+    )
 }
 
 fn stop(mut server: Child) {

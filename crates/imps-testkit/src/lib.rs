@@ -114,6 +114,7 @@
 pub mod android;
 mod libwbxml;
 pub mod phone;
+pub mod process;
 pub mod server;
 mod tools;
 mod tree;
