@@ -1,6 +1,14 @@
 //! Group commit: one writer thread owns the write connection and turns every batch queued while
 //! it was busy into one SQLite transaction (one fsync).
 //!
+//! A batch whose writes a crash may lose without breaking a promise (a delivered message's
+//! deletion: [`Write::answer_before_durable`]) does not wake the writer: it waits, at most
+//! [`UNPROMISED_DELAY`], for the next batch that does, and shares its transaction. A group made
+//! only of such batches commits without an fsync of its own: the next synchronous commit's
+//! fsync of the write-ahead log covers it, and a crash before then loses only deletions that
+//! happen again (the message is delivered once more). Both cut the transactions and fsyncs per
+//! delivered message (BENCHMARKS.md).
+//!
 //! Each batch runs inside its own SAVEPOINT, so a batch that fails (a constraint, say) is rolled
 //! back alone and only its caller gets the error; the other batches of the group still commit.
 //! If the transaction as a whole fails (BEGIN, COMMIT, an I/O error), every caller of the group
@@ -10,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -34,6 +43,8 @@ struct Shared {
     work: Condvar,
     /// Transactions the writer committed.
     transactions: AtomicU64,
+    /// How long a batch that promises nothing may wait ([`UNPROMISED_DELAY`]).
+    unpromised_delay: Duration,
 }
 
 #[derive(Default)]
@@ -48,7 +59,31 @@ struct State {
     stopped: bool,
     /// The last group commit's error, cleared by the next one that succeeds.
     failed: Option<String>,
+    /// When the oldest batch in `queue` was queued.
+    oldest: Option<Instant>,
+    /// Whether `queue` holds a batch with a write a caller waits to be durable.
+    promised: bool,
 }
+
+impl State {
+    /// Whether the writer should take the queue now, or else how long it may still wait.
+    fn due(&self, now: Instant, delay: Duration) -> Result<(), Option<Duration>> {
+        if self.paused > 0 {
+            return Err(None);
+        }
+        match self.oldest {
+            None => Err(None),
+            Some(_) if self.promised => Ok(()),
+            Some(oldest) => match (oldest + delay).checked_duration_since(now) {
+                Some(left) if !left.is_zero() => Err(Some(left)),
+                _ => Ok(()),
+            },
+        }
+    }
+}
+
+/// Longest a batch that promises nothing waits for one that does before it is committed alone.
+pub(crate) const UNPROMISED_DELAY: Duration = Duration::from_millis(100);
 
 /// Most batches waiting for the writer: beyond, a commit fails at once (the server answers
 /// 503) instead of the queue growing without bound.
@@ -66,10 +101,20 @@ pub(crate) type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 impl Writer {
     /// Starts the writer thread on `conn`.
     pub(crate) fn start(conn: Connection, sealer: Arc<Sealer>) -> Result<Writer, StoreError> {
+        Self::start_with_delay(conn, sealer, UNPROMISED_DELAY)
+    }
+
+    /// [`Writer::start`], with batches that promise nothing waiting at most `unpromised_delay`.
+    fn start_with_delay(
+        conn: Connection,
+        sealer: Arc<Sealer>,
+        unpromised_delay: Duration,
+    ) -> Result<Writer, StoreError> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             work: Condvar::new(),
             transactions: AtomicU64::new(0),
+            unpromised_delay,
         });
         let conn = Arc::new(Mutex::new(conn));
         let thread = std::thread::Builder::new()
@@ -118,7 +163,15 @@ impl Writer {
                 reply(Err(StoreError::retryable("the store writer is backed up")));
                 return;
             }
+            let promises = !writes.iter().all(Write::answer_before_durable);
+            let wake = promises && !state.promised || state.oldest.is_none();
+            state.promised |= promises;
+            state.oldest.get_or_insert_with(Instant::now);
             state.queue.push(Batch { writes, reply });
+            if !wake {
+                // The writer is busy, or already waiting for this queue's deadline.
+                return;
+            }
         }
         self.shared.work.notify_one();
     }
@@ -184,22 +237,52 @@ fn run(shared: &Shared, conn: &Mutex<Connection>, sealer: &Sealer) {
     // (their callers then get an error).
     let _stopped = OnExit(shared);
     loop {
-        let group = {
+        let (group, promised) = {
             let mut state = lock(&shared.state);
-            while !(state.shutdown || (state.paused == 0 && !state.queue.is_empty())) {
-                state = shared
-                    .work
-                    .wait(state)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            loop {
+                let wait = match state.due(Instant::now(), shared.unpromised_delay) {
+                    Ok(()) => break,
+                    Err(_) if state.shutdown => break,
+                    Err(wait) => wait,
+                };
+                state = match wait {
+                    None => shared
+                        .work
+                        .wait(state)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                    Some(wait) => {
+                        shared
+                            .work
+                            .wait_timeout(state, wait)
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .0
+                    }
+                };
             }
             if state.queue.is_empty() {
                 return; // shutdown, nothing left to flush
             }
-            std::mem::take(&mut state.queue)
+            state.oldest = None;
+            (
+                std::mem::take(&mut state.queue),
+                std::mem::take(&mut state.promised),
+            )
         };
-        let results = {
+        let (results, restored) = {
             let conn = lock(conn);
-            commit_group(&conn, &group, sealer)
+            let results = commit_group(&conn, &group, sealer, promised);
+            let restored = promised
+                || execute(
+                    &conn,
+                    "PRAGMA synchronous = FULL",
+                    "restore synchronous=FULL",
+                )
+                .inspect_err(|e| {
+                    // Every later commit would skip its fsync: stop serving instead.
+                    tracing::error!("the store writer stops: {e}");
+                })
+                .is_ok();
+            (results, restored)
         };
         match results {
             Ok(per_batch) => {
@@ -223,6 +306,9 @@ fn run(shared: &Shared, conn: &Mutex<Connection>, sealer: &Sealer) {
                 }
             }
         }
+        if !restored {
+            return;
+        }
     }
 }
 
@@ -242,17 +328,29 @@ impl Drop for OnExit<'_> {
 /// applied. `Ok`: the transaction committed; one result per batch (a failed batch was rolled
 /// back to its savepoint). Errors keep their kind (a busy database is retryable, a constraint
 /// is not); every waiter of a failed group gets a copy of the group's error.
+///
+/// `sync`: whether the commit waits for the write-ahead log to reach the disk (`synchronous`
+/// FULL); without, the next synchronous commit's fsync covers this one.
 fn commit_group(
     conn: &Connection,
     group: &[Batch],
     sealer: &Sealer,
+    sync: bool,
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-    conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(sqlite_err("begin transaction"))?;
-    let outcome = apply_group(conn, group, sealer).and_then(|results| {
-        conn.execute_batch("COMMIT").map_err(sqlite_err("commit"))?;
-        Ok(results)
-    });
+    if !sync {
+        execute(
+            conn,
+            "PRAGMA synchronous = NORMAL",
+            "skip the fsync of this commit",
+        )?;
+    }
+    let outcome = execute(conn, "BEGIN IMMEDIATE", "begin transaction")
+        .and_then(|()| apply_group(conn, group, sealer))
+        .and_then(|results| {
+            execute(conn, "COMMIT", "commit")?;
+            Ok(results)
+        });
+
     outcome.inspect_err(|_| {
         // An error may already have rolled the transaction back (SQLITE_FULL, I/O errors).
         if !conn.is_autocommit() {
@@ -270,12 +368,10 @@ fn apply_group(
 ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
     let mut results = Vec::with_capacity(group.len());
     for batch in group {
-        conn.execute_batch("SAVEPOINT batch")
-            .map_err(sqlite_err("savepoint"))?;
+        execute(conn, "SAVEPOINT batch", "savepoint")?;
         match apply_batch(conn, &batch.writes, sealer) {
             Ok(()) => {
-                conn.execute_batch("RELEASE batch")
-                    .map_err(sqlite_err("release savepoint"))?;
+                execute(conn, "RELEASE batch", "release savepoint")?;
                 results.push(Ok(()));
             }
             Err(e) => {
@@ -297,6 +393,13 @@ fn apply_group(
         }
     }
     Ok(results)
+}
+
+/// Runs one statement without results, prepared once per connection.
+fn execute(conn: &Connection, sql: &str, what: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]).map(drop))
+        .map_err(sqlite_err(what))
 }
 
 fn apply_batch(conn: &Connection, writes: &[Write], sealer: &Sealer) -> Result<(), StoreError> {
@@ -364,12 +467,12 @@ mod tests {
 
         let holder = Connection::open(dir.path().join("db")).expect("open");
         holder.execute_batch("BEGIN IMMEDIATE").expect("lock");
-        let err = commit_group(&conn, &group, &sealer()).expect_err("busy");
+        let err = commit_group(&conn, &group, &sealer(), true).expect_err("busy");
         assert!(err.is_retryable(), "{err}");
         assert!(err.message().starts_with("begin transaction: "), "{err}");
         holder.execute_batch("ROLLBACK").expect("unlock");
 
-        let results = commit_group(&conn, &group, &sealer()).expect("the same group, later");
+        let results = commit_group(&conn, &group, &sealer(), true).expect("the same group, later");
         assert_eq!(results, vec![Ok(())]);
     }
 
@@ -388,7 +491,7 @@ mod tests {
             batch(vec![Write::PutUser(alice())], &out),
             batch(vec![Write::PutList(ghost_list)], &out),
         ];
-        let results = commit_group(&conn, &group, &sealer()).expect("the group commits");
+        let results = commit_group(&conn, &group, &sealer(), true).expect("the group commits");
         assert_eq!(results[0], Ok(()));
         let err = results[1].clone().expect_err("no such account");
         assert!(!err.is_retryable(), "{err}");
@@ -397,6 +500,86 @@ mod tests {
                 .starts_with("PutList wv:ghost@example.com wv:ghost/friends@example.com: "),
             "{err}"
         );
+    }
+
+    /// Runs `f` on another thread; fails the test if it has not returned within a minute (a
+    /// hang, not a measurement).
+    fn finishes<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || drop(tx.send(f())));
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("still waiting after a minute")
+    }
+
+    fn delete() -> Write {
+        Write::DeleteMessage("wv:alice@example.com".into(), "m1".into())
+    }
+
+    /// Deleting a delivered message promises nothing: the writer does not commit it on its
+    /// own but with the next batch that does promise, in one transaction, at once.
+    #[test]
+    fn deletions_wait_for_the_next_promised_commit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let hour = Duration::from_secs(3600);
+        let writer = Arc::new(
+            Writer::start_with_delay(database(dir.path()), Arc::new(sealer()), hour)
+                .expect("writer"),
+        );
+        writer
+            .commit(vec![Write::PutUser(alice())])
+            .expect("account");
+        let before = writer.transactions();
+        let out: Arc<Mutex<Vec<Result<(), StoreError>>>> = Arc::default();
+        let sink = Arc::clone(&out);
+        writer.submit(vec![delete()], Box::new(move |r| lock(&sink).push(r)));
+        assert_eq!(writer.pending(), 1, "the deletion waits");
+        let w = Arc::clone(&writer);
+        finishes(move || w.commit(vec![Write::PutUser(alice())])).expect("promised");
+        assert_eq!(*lock(&out), vec![Ok(())], "the deletion went with it");
+        assert_eq!(writer.transactions(), before + 1, "in one transaction");
+    }
+
+    /// With no promise coming, a deletion is committed alone once it has waited the delay,
+    /// without an fsync of its own; later commits are synchronous again.
+    #[test]
+    fn a_lone_deletion_commits_after_the_delay_without_fsync() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let delay = Duration::from_millis(50);
+        let writer = Writer::start_with_delay(database(dir.path()), Arc::new(sealer()), delay)
+            .expect("writer");
+        writer
+            .commit(vec![Write::PutUser(alice())])
+            .expect("account");
+        let before = writer.transactions();
+        let started = Instant::now();
+        let (tx, rx) = mpsc::channel();
+        writer.submit(vec![delete()], Box::new(move |r| drop(tx.send(r))));
+        let result = rx.recv_timeout(Duration::from_secs(60)).expect("committed");
+        assert_eq!(result, Ok(()));
+        assert!(started.elapsed() >= delay, "{:?}", started.elapsed());
+        assert_eq!(writer.transactions(), before + 1);
+        let sync: i64 = writer.with_connection(|c| {
+            c.pragma_query_value(None, "synchronous", |row| row.get(0))
+                .expect("pragma")
+        });
+        assert_eq!(sync, 2, "FULL again after the commit without fsync");
+    }
+
+    /// A writer asked to stop commits what waits, deletions included, before it exits.
+    #[test]
+    fn a_stopping_writer_flushes_waiting_deletions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let hour = Duration::from_secs(3600);
+        let writer = Writer::start_with_delay(database(dir.path()), Arc::new(sealer()), hour)
+            .expect("writer");
+        writer
+            .commit(vec![Write::PutUser(alice())])
+            .expect("account");
+        let out: Arc<Mutex<Vec<Result<(), StoreError>>>> = Arc::default();
+        let sink = Arc::clone(&out);
+        writer.submit(vec![delete()], Box::new(move |r| lock(&sink).push(r)));
+        finishes(move || drop(writer));
+        assert_eq!(*lock(&out), vec![Ok(())]);
     }
 
     /// A stopped writer refuses at once, permanently: nothing will ever serve its queue.
