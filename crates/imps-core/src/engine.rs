@@ -1,7 +1,7 @@
 //! The engine: one request message in, one response message (and durable writes, wake-ups)
 //! out. No sockets, no SQL, no clock: time comes in as `now` (seconds since the epoch).
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use imps_csp::model::common::Status;
 use imps_csp::{
@@ -225,6 +225,15 @@ impl Engine {
             shards,
             startup_writes: Mutex::new(writes),
             commits: None,
+        }
+    }
+
+    /// Makes each shard's random ids (SessionIDs, MessageIDs, nonces) follow `seed`: the
+    /// simulation replays a run exactly.
+    #[cfg(test)]
+    pub(crate) fn seed_for_simulation(&self, seed: u64) {
+        for (i, shard) in self.shards.iter().enumerate() {
+            shard.lock().rng = crate::state::Entropy::seeded(seed ^ ((i as u64) << 48));
         }
     }
 
@@ -532,10 +541,10 @@ impl<'a> Cx<'a> {
             cfg,
             now,
             writes: Vec::new(),
-            wake: HashSet::new(),
+            wake: HashSet::default(),
             ended: Vec::new(),
             farewells: Vec::new(),
-            reports_changed: HashSet::new(),
+            reports_changed: HashSet::default(),
             reached: Reached::default(),
             op: None,
             ticket: 0,

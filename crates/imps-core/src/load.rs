@@ -3,8 +3,8 @@
 use imps_csp::{Limits, Primitive};
 
 use crate::config::EngineConfig;
+use crate::hash::HashMap;
 use crate::state::{State, Stored, UserState};
-use std::collections::HashMap;
 
 use crate::store::{Snapshot, UserData, UserDocument, Write};
 
@@ -23,7 +23,8 @@ pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> (State, Qua
     let mut st = State::default();
     let mut q = Quarantine::default();
     let mut order = Vec::with_capacity(snapshot.users.len());
-    let mut by_user: HashMap<String, UserData> = HashMap::with_capacity(snapshot.users.len());
+    let mut by_user: HashMap<String, UserData> =
+        HashMap::with_capacity_and_hasher(snapshot.users.len(), Default::default());
     for u in snapshot.users {
         order.push(u.id.clone());
         by_user.insert(

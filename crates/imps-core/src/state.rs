@@ -1,6 +1,8 @@
 //! The engine's in-memory state: users, sessions, their queues and subscriptions.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use crate::hash::{HashMap, HashSet};
 
 use imps_csp::model::attributes::PresenceSubList;
 use imps_csp::model::common::ClientId;
@@ -55,6 +57,36 @@ pub(crate) struct State {
     /// does not read the store again (an attacker naming random users costs no reads). Forgotten
     /// when accounts change (`Engine::refresh_user`, `Engine::sync_loaded`).
     pub unknown: Unknown,
+    /// Where the shard's SessionIDs, MessageIDs and nonces come from.
+    pub rng: Entropy,
+}
+
+/// A shard's random numbers: a CSPRNG (ChaCha) seeded from the operating system, or from a
+/// simulation's seed so that a run replays exactly.
+pub(crate) struct Entropy(rand::rngs::StdRng);
+
+impl Default for Entropy {
+    fn default() -> Entropy {
+        use rand::SeedableRng as _;
+        Entropy(rand::rngs::StdRng::from_os_rng())
+    }
+}
+
+impl Entropy {
+    /// Seeded: the same numbers every time (simulation only).
+    #[cfg(test)]
+    pub fn seeded(seed: u64) -> Entropy {
+        use rand::SeedableRng as _;
+        Entropy(rand::rngs::StdRng::seed_from_u64(seed))
+    }
+
+    /// `n` random bytes as lower-case hex.
+    pub fn hex(&mut self, n: usize) -> String {
+        use rand::RngCore as _;
+        let mut bytes = vec![0u8; n];
+        self.0.fill_bytes(&mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 /// A bounded set of names without an account, by 64-bit hash, oldest forgotten first.
@@ -230,12 +262,12 @@ impl UserState {
             lists: BTreeMap::new(),
             blocking: Blocking::default(),
             auth: Authorisation::default(),
-            inbox: HashMap::new(),
+            inbox: HashMap::default(),
             inbox_order: VecDeque::new(),
-            inbox_senders: HashMap::new(),
+            inbox_senders: HashMap::default(),
             sessions: Vec::new(),
-            watchers: HashMap::new(),
-            seen: HashMap::new(),
+            watchers: HashMap::default(),
+            seen: HashMap::default(),
             watcher_history: BTreeMap::new(),
             pending_reports: VecDeque::new(),
             send_tokens: (f64::MAX, 0),

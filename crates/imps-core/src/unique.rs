@@ -2,7 +2,7 @@
 //! each, in linear time (a `Vec::contains` per item is quadratic in what a client sends, and
 //! the engine holds its lock meanwhile).
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 /// Strings in first-insertion order, each once.
 #[derive(Default)]

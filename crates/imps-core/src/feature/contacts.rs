@@ -6,7 +6,7 @@
 //! `~pep1.0_privatelist`). A bare name (`friends`, `~pep1.0_privatelist`) is a list of the
 //! requesting user.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use imps_csp::model::common::{
     ContactListIdList, CspResult, DetailedResult, NickList, NickName, Property,

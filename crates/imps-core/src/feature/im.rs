@@ -18,7 +18,6 @@ use imps_csp::model::im::{
 };
 use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
 
-use crate::auth;
 use crate::engine::{fail, status, Cx, Reply};
 use crate::feature::{contacts, presence};
 use crate::media::MediaType;
@@ -133,7 +132,7 @@ fn content_refused(cx: &Cx<'_>, recipient: &str, ctype: &str, len: usize) -> boo
 /// A copy of a message for `recipient`, as the sender's shard builds it: MessageID, Sender,
 /// DateTime and Validity filled, stored form encoded. `None` when it cannot be stored.
 fn copy_for(
-    cx: &Cx<'_>,
+    cx: &mut Cx<'_>,
     sender: &str,
     recipient: &str,
     info: &MessageInfo,
@@ -145,7 +144,7 @@ fn copy_for(
         .validity
         .unwrap_or(cx.cfg.default_validity)
         .min(cx.cfg.max_validity);
-    let message_id = auth::random_hex(12);
+    let message_id = cx.st.rng.hex(12);
     let message = NewMessage {
         message_info: MessageInfo {
             message_id: Some(message_id.clone()),
@@ -290,7 +289,7 @@ pub(crate) struct SendOp {
     /// Answer as a ForwardMessage of this version.
     forward: Option<CspVersion>,
     /// Recipients named directly, as the request spelt them (an unknown one is reported so).
-    given: std::collections::HashMap<String, String>,
+    given: crate::hash::HashMap<String, String>,
 }
 
 impl SendOp {
@@ -406,7 +405,7 @@ fn send_as(
     let recipient = info.recipient.clone().unwrap_or_default();
     let mut failures = Failures::default();
     let mut targets = Unique::default();
-    let mut given = std::collections::HashMap::new();
+    let mut given = crate::hash::HashMap::default();
     for u in &recipient.user {
         match cx.addr(&u.user_id) {
             Some(a) => {

@@ -8,7 +8,9 @@
 //! list, else a reactive grant; a presentity that defined no attribute list at all shows
 //! everything (`open_presence`, an open community) or only OnlineStatus.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+
+use crate::hash::HashSet;
 
 use imps_csp::model::attributes::{FlagAttribute, Presence, PresenceSubList, TextAttribute};
 use imps_csp::model::common::{ContactListIdList, CspResult, DetailedResult, Status, User};
@@ -585,7 +587,7 @@ impl Asked {
         let mut asked = Asked::default();
         let mut who = Unique::default();
         who.extend(first);
-        let mut given = std::collections::HashMap::new();
+        let mut given = crate::hash::HashMap::default();
         for (index, raw) in users.into_iter().enumerate() {
             match cx.addr(&raw) {
                 Some(a) => {
@@ -777,7 +779,7 @@ pub(crate) fn list_members_changed(
                 .filter_map(|l| u.lists.get(l))
                 .flat_map(|l| l.members.iter().map(|(m, _)| m.clone()))
                 .collect(),
-            _ => HashSet::new(),
+            _ => HashSet::default(),
         };
         for m in &added {
             add_subscription(cx, &sid, m, None, None);

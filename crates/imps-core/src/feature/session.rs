@@ -1,8 +1,9 @@
 //! Session management (csp-reference.md §2): login (2-way and 4-way), logout, keep-alive,
 //! capability and service negotiation, GetSPInfo, polling and acknowledgements, expiry.
 
-use std::collections::HashMap;
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::hash::{HashMap, HashSet};
 
 use imps_csp::model::common::{ClientId, CspResult};
 use imps_csp::model::session::{
@@ -129,8 +130,8 @@ pub(crate) fn login(
         let scheme = auth::choose_scheme(&req.digest_schema);
         return match scheme {
             Some(scheme) if cfg.digest_login && record.digest_secret.is_some() => {
-                let nonce = auth::random_hex(16);
                 let mut st = state.lock();
+                let nonce = st.rng.hex(16);
                 let list = st.challenges.entry(user.clone()).or_default();
                 list.retain(|(c, _)| *c != cookie_key);
                 let mine = list.iter().filter(|(_, c)| c.source == peer).count();
@@ -138,7 +139,7 @@ pub(crate) fn login(
                     Some(peer)
                 } else if list.len() >= MAX_CHALLENGES_PER_USER {
                     // The source holding the most challenges gives up its oldest.
-                    let mut counts: HashMap<Option<std::net::IpAddr>, usize> = HashMap::new();
+                    let mut counts: HashMap<Option<std::net::IpAddr>, usize> = HashMap::default();
                     for (_, c) in list.iter() {
                         *counts.entry(c.source).or_default() += 1;
                     }
@@ -256,13 +257,15 @@ pub(crate) fn login(
         }
     }
 
-    let sid = crate::route::new_session_id(cx.st.shard);
+    let shard = cx.st.shard;
+    let sid = crate::route::new_session_id(shard, &mut cx.st.rng);
+    let cir_token = crate::route::new_session_id(shard, &mut cx.st.rng);
     let was_online = !sessions.is_empty();
     insert_session(
         cx.st,
         SessionState {
             id: sid.clone(),
-            cir_token: crate::route::new_session_id(cx.st.shard),
+            cir_token,
             user: user.clone(),
             version,
             cookie: req.session_cookie.clone(),
@@ -279,7 +282,7 @@ pub(crate) fn login(
             next_tid: 1,
             replay: VecDeque::new(),
             subscriptions: Default::default(),
-            auto_lists: HashSet::new(),
+            auto_lists: HashSet::default(),
             inbox_queued: false,
         },
     );

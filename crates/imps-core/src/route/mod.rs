@@ -12,7 +12,7 @@ use imps_csp::model::attributes::PresenceSubList;
 use imps_csp::model::im::DeliveryReportRequest;
 use imps_csp::{CspVersion, Primitive, StatusCode, Transaction};
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 pub(crate) mod wire;
 
@@ -51,8 +51,8 @@ pub(crate) fn shard_of_session(sid: &str, shards: usize) -> Option<ShardId> {
 
 /// A new SessionID (or CIR token) for a session owned by `shard`: 32 hex digits, its tag
 /// then 120 random bits (as long as before shards, which real clients have stored).
-pub(crate) fn new_session_id(shard: ShardId) -> String {
-    format!("{:02x}{}", shard & 0xff, crate::auth::random_hex(15))
+pub(crate) fn new_session_id(shard: ShardId, rng: &mut crate::state::Entropy) -> String {
+    format!("{:02x}{}", shard & 0xff, rng.hex(15))
 }
 
 /// Where a reply goes: a slot of a parked request on its shard.
@@ -431,7 +431,7 @@ pub(crate) fn ask_exists(cx: &mut Cx<'_>, names: &[String], then: Then) -> Reply
     let ids: crate::unique::Unique = names.iter().filter_map(|n| cx.addr(n)).collect();
     let mut op = CheckOp {
         waiting: 0,
-        known: HashSet::new(),
+        known: HashSet::default(),
         then,
     };
     for (index, user) in ids.into_vec().into_iter().enumerate() {
@@ -547,7 +547,7 @@ mod tests {
 
     #[test]
     fn a_session_id_names_its_shard() {
-        let sid = new_session_id(3);
+        let sid = new_session_id(3, &mut crate::state::Entropy::default());
         assert_eq!(sid.len(), 32);
         assert_eq!(shard_of_session(&sid, 4), Some(3));
         assert_eq!(shard_of_session(&sid, 2), None, "no such shard");
