@@ -220,6 +220,23 @@ impl Durable {
         self.waits.is_empty()
     }
 
+    /// Without waiting: `None` while a batch waited for is in flight, else what
+    /// [`Durable::wait`] would resolve to.
+    pub fn settled_now(&self) -> Option<Result<(), StoreError>> {
+        for w in &self.waits {
+            let p = w.rx.borrow();
+            if p.settled < w.seq {
+                return None;
+            }
+            if failed_between(&p.failed, w.floor, w.seq) {
+                return Some(Err(StoreError::permanent(
+                    "a write this answer depends on failed",
+                )));
+            }
+        }
+        Some(Ok(()))
+    }
+
     /// Resolves when every batch waited for has settled: `Err` if one of them (or one before
     /// it on its shard, since the shard last repaired) failed.
     pub async fn wait(self) -> Result<(), StoreError> {

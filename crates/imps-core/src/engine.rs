@@ -75,6 +75,13 @@ impl Routed {
     pub fn owner(&self, shards: usize) -> usize {
         route::owner_of(&self.0, shards)
     }
+
+    /// What to route instead when the outcome that carried this effect failed to become
+    /// durable ([`Outcome::durable`]): a router forwards an owner's effects after that wait,
+    /// and this form when it fails (a delivery becomes a 500 refusal; see ARCHITECTURE.md).
+    pub fn on_failure(self) -> Routed {
+        Routed(self.0.on_failure())
+    }
 }
 
 impl Outcome {

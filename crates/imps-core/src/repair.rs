@@ -1,5 +1,7 @@
 //! Bringing users whose commit failed back to what the store has (see [`crate::durable`]).
 
+use imps_csp::StatusCode;
+
 use crate::engine::Cx;
 use crate::load::{install, Quarantine};
 use crate::state::About;
@@ -30,7 +32,22 @@ pub(crate) fn reload_user(cx: &mut Cx<'_>, id: &str, data: Option<UserData>) {
         u.watchers = old.watchers;
         u.seen = old.seen;
         u.send_tokens = old.send_tokens;
+        // Messages taken in whose write failed: their senders were refused (500), so a
+        // repeated delivery of one is refused again rather than taken this time.
+        let lost: Vec<String> = old
+            .inbox
+            .into_keys()
+            .filter(|m| !u.inbox.contains_key(m))
+            .collect();
+        for m in lost {
+            cx.st
+                .done
+                .insert(id, &m, StatusCode::INTERNAL_ERROR.0, cx.now);
+        }
     }
+    let Some(u) = cx.st.users.get(id) else {
+        return;
+    };
     let sessions = u.sessions.clone();
     let st = &mut *cx.st;
     let (users, live) = (&st.users, &mut st.sessions);

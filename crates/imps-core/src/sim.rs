@@ -8,7 +8,10 @@
 //! delivered and the invariants are checked. The engine commits to a store double and loads
 //! every account from it when first needed; at the end each account's stored messages must
 //! be exactly the ones its shard holds. In one run of four the store refuses about one write in
-//! forty (failed batches, repaired by reloading the accounts they touched). A failing seed reproduces from its number:
+//! forty (failed batches, repaired by reloading the accounts they touched); outcomes are released
+//! as a server and a cluster router release them: after their writes settle, and in their
+//! failure form if they failed (answers 500, deliveries refused). The engine's random ids and
+//! hash orders follow the seed, so a failing seed replays exactly from its number:
 //! `IMPS_SIM_SEED=N cargo test -p imps-core sim`.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -114,8 +117,16 @@ impl Sim {
 
     /// Queues what an outcome produced on `from`, and keeps the answers it completed. Every
     /// event crosses the wire form on its way (as it will between nodes).
+    ///
+    /// As a server and a cluster router do, what an outcome releases waits for its writes:
+    /// if they failed, its answers become 500 (here: no answer) and its events go in their
+    /// failure form (a delivery refused with 500).
     fn absorb(&mut self, from: usize, mut o: Outcome) {
-        for e in std::mem::take(&mut o.events) {
+        let failed = failed(&o);
+        for mut e in std::mem::take(&mut o.events) {
+            if failed {
+                e = e.on_failure();
+            }
             if let Err(why) = route::wire::round_trip(&e) {
                 panic!("an event does not survive the wire: {why}");
             }
@@ -127,7 +138,7 @@ impl Sim {
             self.channels.entry((from, to)).or_default().push_back(e);
         }
         for (ticket, answer) in std::mem::take(&mut o.responses) {
-            self.answer(ticket, answer);
+            self.answer(ticket, answer.filter(|_| !failed));
         }
         for sid in o.ended {
             self.sessions.retain(|(s, _)| *s != sid);
@@ -214,7 +225,7 @@ impl Sim {
         let login_user = self.engine.login_user(&msg);
         let from = login_user.map_or(from, |u| route::shard_of(&u, SHARDS));
         let (mut o, ticket) = self.engine.begin(msg, NOW, self.n, Reached::default());
-        let now = o.response.take();
+        let now = o.response.take().filter(|_| !failed(&o));
         self.absorb(from, o);
         (ticket, now)
     }
@@ -510,9 +521,7 @@ impl Sim {
             })
             .collect();
         for m in &self.accepted {
-            // A message whose store write failed is lost on purpose (its sender would hear 500
-            // from the server: the simulation drives the engine without the server's waits).
-            if !self.failures && !self.received.contains(m) && !stored.contains(m) {
+            if !self.received.contains(m) && !stored.contains(m) {
                 return Err(format!("accepted message lost: {m:?}"));
             }
         }
@@ -609,6 +618,15 @@ impl Sim {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether the writes an outcome waits for failed (the store double settles every batch when
+/// it is submitted).
+fn failed(o: &Outcome) -> bool {
+    match o.durable.settled_now() {
+        Some(r) => r.is_err(),
+        None => panic!("a batch of the store double is still in flight"),
     }
 }
 

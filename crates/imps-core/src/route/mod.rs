@@ -149,6 +149,32 @@ pub(crate) enum Event {
     },
 }
 
+impl Event {
+    /// What to send instead when the writes of the call that made this event failed (a
+    /// router sends an owner's events only after that owner's commit settles): a delivery
+    /// the recipient's owner could not make durable is refused with 500, so that the sender
+    /// is never told a message was accepted that a crash could lose. Every other event goes
+    /// as it is: none promises anything durable, replies must still reach the requests that
+    /// wait for them, and the failing owner reloads the accounts it touched (re-notifying
+    /// their watchers) before it serves again.
+    pub(crate) fn on_failure(self) -> Event {
+        match self {
+            Event::Delivered {
+                op,
+                index,
+                recipient,
+                result: Ok(_),
+            } => Event::Delivered {
+                op,
+                index,
+                recipient,
+                result: Err(StatusCode::INTERNAL_ERROR),
+            },
+            other => other,
+        }
+    }
+}
+
 /// The shard an event is for.
 pub(crate) fn owner_of(event: &Event, shards: usize) -> ShardId {
     match event {
