@@ -344,21 +344,37 @@ fn commit_group(
             "skip the fsync of this commit",
         )?;
     }
-    let outcome = execute(conn, "BEGIN IMMEDIATE", "begin transaction")
-        .and_then(|()| apply_group(conn, group, sealer))
-        .and_then(|results| {
-            execute(conn, "COMMIT", "commit")?;
-            Ok(results)
-        });
-
-    outcome.inspect_err(|_| {
-        // An error may already have rolled the transaction back (SQLITE_FULL, I/O errors).
-        if !conn.is_autocommit() {
-            if let Err(rollback) = conn.execute_batch("ROLLBACK") {
-                tracing::error!("rollback after a failed group commit: {rollback}");
-            }
+    // First without savepoints (each costs a statement journal copying every page its batch
+    // touches): nearly every group applies whole. If a batch is refused, the group is rolled
+    // back and applied again with one savepoint per batch, so that only that batch fails.
+    execute(conn, "BEGIN IMMEDIATE", "begin transaction")?;
+    let whole = group
+        .iter()
+        .try_for_each(|batch| apply_batch(conn, &batch.writes, sealer));
+    let outcome = match whole {
+        Ok(()) => execute(conn, "COMMIT", "commit").map(|()| vec![Ok(()); group.len()]),
+        Err(e) => {
+            tracing::debug!("a batch was refused, applying the group batch by batch: {e}");
+            rollback(conn);
+            execute(conn, "BEGIN IMMEDIATE", "begin transaction")
+                .and_then(|()| apply_group(conn, group, sealer))
+                .and_then(|results| {
+                    execute(conn, "COMMIT", "commit")?;
+                    Ok(results)
+                })
         }
-    })
+    };
+    outcome.inspect_err(|_| rollback(conn))
+}
+
+/// Rolls back the open transaction, if an error did not already.
+fn rollback(conn: &Connection) {
+    // An error may already have rolled the transaction back (SQLITE_FULL, I/O errors).
+    if !conn.is_autocommit() {
+        if let Err(rollback) = conn.execute_batch("ROLLBACK") {
+            tracing::error!("rollback after a failed group commit: {rollback}");
+        }
+    }
 }
 
 fn apply_group(
@@ -493,6 +509,10 @@ mod tests {
         ];
         let results = commit_group(&conn, &group, &sealer(), true).expect("the group commits");
         assert_eq!(results[0], Ok(()));
+        let accounts: i64 = conn
+            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(accounts, 1, "the other batch of the group is committed");
         let err = results[1].clone().expect_err("no such account");
         assert!(!err.is_retryable(), "{err}");
         assert!(
