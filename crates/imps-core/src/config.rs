@@ -89,12 +89,17 @@ pub struct EngineConfig {
     pub http_cir_url: Option<String>,
     /// Whether standalone UDP CIR is offered.
     pub udp_cir: bool,
+    /// Seconds an account loaded from the store stays in memory once nothing needs it (no
+    /// session, nobody watching it); then it is dropped from memory and read again when next
+    /// needed. 0 keeps every loaded account until restart.
+    pub unload_after: u64,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             shards: 1,
+            unload_after: 600,
             default_domain: "localhost".into(),
             keep_alive_time: 600,
             min_time_to_live: 60,

@@ -45,6 +45,41 @@ impl Rig {
         }
     }
 
+    /// No account in memory at start: each is read when first needed (as impsd runs).
+    /// Sessions live for a day without a request.
+    fn lazy(users: usize, shards: usize) -> Rig {
+        let store = MemStore::with_users(accounts(users));
+        let cfg = EngineConfig {
+            shards,
+            messages_burst: 1e12,
+            messages_per_second: 1e12,
+            keep_alive_time: 86_400,
+            max_time_to_live: 86_400,
+            ..EngineConfig::default()
+        };
+        let engine = Engine::new(cfg, Default::default()).with_store(store.clone());
+        Rig {
+            engine,
+            store,
+            n: Default::default(),
+        }
+    }
+
+    /// Whether account `u` is in memory.
+    fn loaded(&self, u: usize) -> bool {
+        let id = user(u);
+        self.engine.owner(&id).lock().users.contains_key(&id)
+    }
+
+    fn logout(&self, sid: &str) {
+        self.request(
+            Some(sid),
+            TransactionMode::Request,
+            None,
+            Primitive::LogoutRequest(imps_csp::model::session::LogoutRequest {}),
+        );
+    }
+
     fn request(
         &self,
         sid: Option<&str>,
@@ -342,4 +377,66 @@ fn a_name_without_an_account_is_read_once_until_accounts_change() {
         .expect("add the account");
     rig.engine.refresh_user(ghost, Some(record), NOW);
     assert_eq!(to_ghost("now you exist"), Some(200));
+}
+
+/// An account nothing needs any more (its last session ended, or it was only loaded to take a
+/// message) leaves memory after `unload_after`; what it owns stays in the store and comes back
+/// when it is next needed.
+#[test]
+fn idle_accounts_leave_memory_and_come_back_when_needed() {
+    let rig = Rig::lazy(3, 2);
+    let after = rig.engine.config().unload_after;
+    assert!(after > 0);
+    let alice = rig.login(0);
+    assert_eq!(
+        response_code(&rig.send(&alice, 1, "while you were out")),
+        Some(200)
+    );
+    rig.logout(&alice);
+    assert!(rig.loaded(0) && rig.loaded(1));
+
+    let _ = rig.engine.tick(NOW + after - 1);
+    assert!(rig.loaded(0) && rig.loaded(1), "not idle long enough");
+    let _ = rig.engine.tick(NOW + after);
+    assert!(!rig.loaded(0) && !rig.loaded(1), "both unloaded");
+    assert_eq!(rig.engine.loaded_users().0, 0);
+
+    // bob comes back: read again, with the message that waited in the store.
+    let bob = rig.login(1);
+    assert!(rig.loaded(1));
+    assert_eq!(rig.receive(&bob), vec!["while you were out".to_owned()]);
+}
+
+/// An account someone watches, or with a live session, stays in memory however long.
+#[test]
+fn watched_and_online_accounts_stay() {
+    let rig = Rig::lazy(3, 2);
+    let after = rig.engine.config().unload_after;
+    let carol = rig.login(2);
+    let subscribe = rig.request(
+        Some(&carol),
+        TransactionMode::Request,
+        None,
+        Primitive::SubscribePresenceRequest(imps_csp::model::presence::SubscribePresenceRequest {
+            user: vec![User {
+                user_id: user(0),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+    );
+    assert_eq!(response_code(&subscribe), Some(200));
+    assert!(rig.loaded(0), "alice loaded for carol's subscription");
+    for t in [after, 3 * after, 10 * after] {
+        let _ = rig.engine.tick(NOW + t);
+        assert!(rig.loaded(0), "alice is watched");
+        assert!(rig.loaded(2), "carol is online");
+    }
+    rig.logout(&carol);
+    let _ = rig.engine.tick(NOW + 10 * after);
+    let _ = rig.engine.tick(NOW + 21 * after);
+    assert!(
+        !rig.loaded(0) && !rig.loaded(2),
+        "nobody needs either any more"
+    );
 }

@@ -256,6 +256,7 @@ impl Engine {
     /// A call context on a shard's state (locked by the caller). A shard with users to reload
     /// after a failed commit reloads them first.
     pub(crate) fn cx<'a>(&'a self, st: &'a mut State, now: u64) -> Cx<'a> {
+        st.clock = st.clock.max(now);
         let mut cx = Cx::new(st, &self.cfg, now);
         cx.commits = self.commits.as_ref();
         if let Some(commits) = &self.commits {
@@ -276,7 +277,9 @@ impl Engine {
         &self,
         st: &mut State,
         id: &str,
+        now: u64,
     ) -> Result<bool, crate::store::StoreError> {
+        st.clock = st.clock.max(now);
         load::ensure(st, self.commits.as_ref(), id)
     }
 
@@ -345,7 +348,8 @@ impl Engine {
             return false;
         };
         let mut st = self.owner(&key).lock();
-        self.ensure_loaded(&mut st, &key).unwrap_or(false)
+        let now = st.clock;
+        self.ensure_loaded(&mut st, &key, now).unwrap_or(false)
     }
 
     /// Accounts in memory, and how many were loaded on demand.
@@ -422,7 +426,7 @@ impl Engine {
         let mut loaded = 0;
         for user in commits.store().due_recipients(now, limit)? {
             let mut st = self.owner(&user).lock();
-            if !st.users.contains_key(&user) && self.ensure_loaded(&mut st, &user)? {
+            if !st.users.contains_key(&user) && self.ensure_loaded(&mut st, &user, now)? {
                 loaded += 1;
             }
         }
@@ -439,6 +443,7 @@ impl Engine {
             feature::session::expire(&mut cx);
             feature::im::expire_messages(&mut cx);
             feature::presence::save_watcher_histories(&mut cx);
+            load::unload_idle(&mut cx);
             outcome.absorb(cx.finish(None));
         }
         self.drive(outcome, now, None)

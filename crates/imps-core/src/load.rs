@@ -212,6 +212,7 @@ pub(crate) fn ensure(
     }
     st.deferred_writes.extend(q.writes);
     st.loads += 1;
+    st.idle.push_back((st.clock, id.to_owned()));
     Ok(true)
 }
 
@@ -243,6 +244,51 @@ fn stored_json<T: serde::de::DeserializeOwned>(body: &[u8], user: &str, what: &s
             None
         }
     }
+}
+
+/// Drops from memory the accounts idle for `cx.cfg.unload_after` seconds: no session, nobody
+/// watching them, nothing of theirs waiting to be saved. What they own is in the store (every
+/// change was submitted when made), so the next login, message or due expiry reads them
+/// again ([`ensure`]). Accounts still needed are looked at again later.
+pub(crate) fn unload_idle(cx: &mut crate::engine::Cx<'_>) {
+    let after = cx.cfg.unload_after;
+    if after == 0 || cx.commits.is_none() {
+        return;
+    }
+    let now = cx.now;
+    let mut again = Vec::new();
+    while let Some((since, _)) = cx.st.idle.front() {
+        if since.saturating_add(after) > now {
+            break;
+        }
+        let Some((_, id)) = cx.st.idle.pop_front() else {
+            break;
+        };
+        let Some(u) = cx.st.users.get(&id) else {
+            continue; // unloaded already, or deleted
+        };
+        if !u.sessions.is_empty() {
+            continue; // looked at again when its last session ends
+        }
+        if !u.watchers.is_empty() || cx.st.history_dirty.contains(&id) {
+            again.push((now, id));
+            continue;
+        }
+        unload(cx.st, &id);
+    }
+    cx.st.idle.extend(again);
+}
+
+/// Forgets account `id` (and the expiry entries of its inbox) from memory.
+fn unload(st: &mut State, id: &str) {
+    let Some(u) = st.users.remove(id) else {
+        return;
+    };
+    for (message_id, stored) in &u.inbox {
+        st.expiries
+            .remove(&(stored.record.expires_at, id.to_owned(), message_id.clone()));
+    }
+    st.unloads += 1;
 }
 
 #[cfg(test)]

@@ -59,6 +59,14 @@ pub(crate) struct State {
     pub unknown: Unknown,
     /// Where the shard's SessionIDs, MessageIDs and nonces come from.
     pub rng: Entropy,
+    /// The latest time a call on this shard was made at.
+    pub clock: u64,
+    /// Accounts that may have become idle, with since when, oldest first: loaded from the
+    /// store, or their last session ended. The tick unloads those still idle
+    /// (`EngineConfig::unload_after`).
+    pub idle: VecDeque<(u64, String)>,
+    /// Accounts unloaded so far.
+    pub unloads: u64,
 }
 
 /// A shard's random numbers: a CSPRNG (ChaCha) seeded from the operating system, or from a

@@ -43,6 +43,9 @@ pub struct FileConfig {
 pub struct EngineSection {
     /// Shards the users are spread over, 1 to 256 (default: one per core).
     pub shards: Option<usize>,
+    /// Seconds an account stays in memory once nothing needs it (default 600; 0: until
+    /// restart).
+    pub unload_after: Option<u64>,
 }
 
 /// `[cir]`: wake-up channels.
@@ -369,6 +372,9 @@ impl Settings {
         let e = &mut s.engine;
         if let Some(n) = f.engine.shards {
             e.shards = n;
+        }
+        if let Some(n) = f.engine.unload_after {
+            e.unload_after = n;
         }
         if let Some(x) = f.server.http {
             s.http = x;

@@ -53,3 +53,45 @@ async fn start_up_reads_no_account_and_each_is_loaded_when_first_needed() {
         .expect_err("no such user");
     assert!(err.to_string().contains("531"), "{err}");
 }
+
+/// Accounts nothing needs any more leave the running server's memory (`[engine]
+/// unload_after`), and come back, with what waited for them, when next needed.
+#[tokio::test]
+async fn idle_accounts_leave_memory_and_come_back() {
+    let ts = TestServer::start_with(&["alice", "bob"], |s| s.engine.unload_after = 1)
+        .await
+        .expect("server");
+    let mut alice = ts.client("alice", Variant::V12_XML).await.expect("alice");
+    alice
+        .send_text(&["bob"], "kept for you")
+        .await
+        .expect("200");
+    alice.logout().await.expect("logout");
+    assert_eq!(ts.engine().loaded_users().0, 2);
+
+    // The once-a-second tick unloads both (waited for, not timed: a minute is a hang).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while ts.engine().loaded_users().0 > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still loaded: {:?}",
+            ts.engine().loaded_users()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let mut bob = ts.client("bob", Variant::V13_WBXML).await.expect("bob");
+    let p = bob
+        .wait_for(std::time::Duration::from_secs(10), |p| {
+            matches!(p, Primitive::NewMessage(_))
+        })
+        .await
+        .expect("the message waited in the store");
+    let Primitive::NewMessage(m) = p else {
+        unreachable!()
+    };
+    assert_eq!(
+        m.content_data,
+        Some(imps_csp::codec::ContentData::Text("kept for you".into()))
+    );
+}

@@ -97,7 +97,7 @@ pub(crate) fn login(
     // Read what the check needs, then let go of the lock.
     let (record, challenge) = {
         let mut st = state.lock();
-        match engine.ensure_loaded(&mut st, &user) {
+        match engine.ensure_loaded(&mut st, &user, now) {
             Ok(_) => {}
             Err(e) => {
                 tracing::error!(user = %user, error = %e, "login: loading the account failed");
@@ -328,6 +328,9 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
     if let Some(u) = cx.st.users.get_mut(&s.user) {
         u.sessions.retain(|x| x != sid);
         last = u.sessions.is_empty();
+    }
+    if last {
+        cx.st.idle.push_back((cx.now, s.user.clone()));
     }
     for presentity in s.subscriptions.keys() {
         // The presentity's owner forgets the watcher (a former watcher from now on).
