@@ -88,12 +88,19 @@ impl Entropy {
         Entropy(rand::rngs::StdRng::seed_from_u64(seed))
     }
 
-    /// `n` random bytes as lower-case hex.
+    /// `n` (at most 32) random bytes as lower-case hex.
     pub fn hex(&mut self, n: usize) -> String {
         use rand::RngCore as _;
-        let mut bytes = vec![0u8; n];
-        self.0.fill_bytes(&mut bytes);
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut bytes = [0u8; 32];
+        let bytes = &mut bytes[..n.min(32)];
+        self.0.fill_bytes(bytes);
+        let mut hex = String::with_capacity(2 * bytes.len());
+        for b in bytes.iter() {
+            hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+            hex.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        }
+        hex
     }
 }
 
@@ -456,4 +463,24 @@ pub(crate) struct SessionState {
     pub auto_lists: HashSet<String>,
     /// Whether the inbox was queued into this session yet.
     pub inbox_queued: bool,
+}
+
+#[cfg(test)]
+mod entropy_tests {
+    use super::Entropy;
+
+    /// Ids are `2n` lower-case hex digits, different every time, and the same from a seed.
+    #[test]
+    fn hex_ids() {
+        let mut rng = Entropy::default();
+        let a = rng.hex(12);
+        let b = rng.hex(12);
+        assert_eq!(a.len(), 24);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_ne!(a, b);
+        assert_eq!(Entropy::seeded(9).hex(16), Entropy::seeded(9).hex(16));
+        assert_eq!(rng.hex(15).len(), 30);
+    }
 }
