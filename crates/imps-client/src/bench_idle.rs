@@ -39,7 +39,7 @@ pub struct IdleArgs {
     /// addresses (`127.0.0.1-127.0.0.8,127.0.1.1`). Each has its own ephemeral ports.
     #[arg(long)]
     pub sources: Option<String>,
-    /// Account name prefix (accounts PREFIX0 … PREFIX<sessions-1>).
+    /// Account name prefix (accounts PREFIX0 … PREFIX(sessions-1)).
     #[arg(long, default_value = "bench")]
     pub prefix: String,
     /// Password of every bench account.

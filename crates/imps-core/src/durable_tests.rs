@@ -197,6 +197,7 @@ fn response_code(o: &Outcome) -> Option<u16> {
         .and_then(|m| match &m.session.transactions[0].primitive {
             Primitive::SendMessageResponse(r) => Some(r.result.code.0),
             Primitive::Status(s) => Some(s.result.code.0),
+            Primitive::LoginResponse(r) => Some(r.result.code.0),
             _ => None,
         })
 }
@@ -274,6 +275,18 @@ fn a_shard_with_commits_in_flight_after_a_failure_answers_503_then_serves_again(
         Primitive::PollingRequest(PollingRequest {}),
     );
     assert_eq!(response_code(&busy), Some(503));
+    // A login on that shard is refused too (it would see what the store may not have).
+    let login = rig.request(
+        None,
+        TransactionMode::Request,
+        None,
+        Primitive::LoginRequest(LoginRequest {
+            user_id: user(1),
+            password: Some("pw".into()),
+            ..Default::default()
+        }),
+    );
+    assert_eq!(response_code(&login), Some(503));
     rig.store.fail_when(None);
     rig.store.release();
     assert!(ready(first.durable).is_ok());

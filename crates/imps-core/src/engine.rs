@@ -247,7 +247,7 @@ impl Engine {
     /// This engine, submitting its writes to `store` itself: each shard's batches reach the
     /// store in the order the shard made them, and each outcome's [`Outcome::durable`] says
     /// what it waits for. A failed batch makes its shard reload the users it touched from the
-    /// store before it serves again ([`crate::durable`]).
+    /// store before it serves again (`durable.rs`).
     pub fn with_store(mut self, store: std::sync::Arc<dyn Store>) -> Engine {
         self.commits = Some(Commits::new(store, self.shards.len()));
         self
@@ -284,7 +284,7 @@ impl Engine {
     }
 
     /// Whether the shard still has users to reload (it answers 503 until it has).
-    fn diverged(&self, shard: usize) -> bool {
+    pub(crate) fn diverged(&self, shard: usize) -> bool {
         self.commits.as_ref().is_some_and(|c| c.diverged(shard))
     }
 

@@ -4,7 +4,7 @@
 //! differs from one run to the next; the engine iterates some maps when it fans out (watchers
 //! to notify, sessions to wake), and the simulation (`sim.rs`) must replay a seed exactly.
 //! Here every map's keys come from a per-thread base, random (from the OS) unless the thread
-//! was seeded with [`seed_this_thread`]; as with `RandomState`, each new map takes the next keys
+//! was seeded (`seed_this_thread`, for the simulation); as with `RandomState`, each new map takes the next keys
 //! after the base, so maps do not share an order. Attacker-chosen names still cannot be made
 //! to collide without knowing the keys.
 

@@ -40,7 +40,7 @@ impl MediaType {
 
     /// Whether this accepted type (possibly a pattern) takes content of type `offered`.
     /// Parameters do not refuse: a charset the recipient asked for is what it gets
-    /// ([`deliver_as`]).
+    /// ([`deliver`]).
     pub fn accepts(&self, offered: &MediaType) -> bool {
         if self.essence == "*/*" || self.essence == offered.essence {
             return true;

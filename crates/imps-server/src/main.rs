@@ -86,7 +86,7 @@ enum UserAction {
     },
     /// List the accounts.
     List,
-    /// Add accounts PREFIX0 … PREFIX<COUNT-1> sharing one password (load tests).
+    /// Add accounts PREFIX0 … PREFIX(COUNT-1) sharing one password (load tests).
     BulkAdd {
         /// Name prefix.
         prefix: String,

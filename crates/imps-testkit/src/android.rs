@@ -147,7 +147,7 @@ pub fn encode_message_like_android(message: &WvCspMessage) -> Result<Vec<u8>, St
 /// header `03 <public id> 6A` (1.1 = 0x10, 1.2 = 0x11, 1.3 = 0x12), every tag, attribute and
 /// value token from [`android_table`] whatever the version, names it lacks as LITERAL, every
 /// element with the content bit and an `END`, whole text with a value token as `EXT_T_0`,
-/// integers (see [`android_integer`]-typed elements) as OPAQUE written as `integers` says,
+/// integers (see the `android_integer`-typed elements) as OPAQUE written as `integers` says,
 /// other text as `STR_I` (trimmed; whitespace-only text dropped).
 pub fn encode_like_android_with(
     xml: &str,

@@ -181,6 +181,14 @@ pub(crate) fn login(
 
     let mut st = state.lock();
     let mut cx = engine.cx(&mut st, now);
+    if engine.diverged(cx.st.shard) {
+        // As every request on this shard until its failed commit is repaired: the session
+        // would start from what the store may not have.
+        tracing::warn!(user = %user, "login: shard reloading users after a failed commit: 503");
+        let mut o = cx.finish(None);
+        o.response = respond(failed(StatusCode::SERVICE_UNAVAILABLE)).response;
+        return o;
+    }
     let Some(account) = cx.st.users.get(&user) else {
         // Deleted while the password was being checked.
         return respond(failed(StatusCode::UNKNOWN_USER));
