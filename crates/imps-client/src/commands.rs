@@ -44,13 +44,11 @@ fn users(v: CspVersion, ids: &[String]) -> (Vec<User>, Option<UserIdList>) {
 pub async fn subscribe(c: &mut Client, who: &[String]) -> anyhow::Result<()> {
     let (user, user_id_list) = users(c.version(), who);
     let p = c
-        .request(Primitive::SubscribePresenceRequest(
-            SubscribePresenceRequest {
-                user,
-                user_id_list,
-                ..Default::default()
-            },
-        ))
+        .request(Primitive::from(SubscribePresenceRequest {
+            user,
+            user_id_list,
+            ..Default::default()
+        }))
         .await?;
     expect_ok(&p, "SubscribePresence")
 }
@@ -69,7 +67,7 @@ pub async fn subscribe_list(c: &mut Client, list: &str, auto: bool) -> anyhow::R
     } else {
         req.contact_list = vec![list.to_owned()];
     }
-    let p = c.request(Primitive::SubscribePresenceRequest(req)).await?;
+    let p = c.request(Primitive::from(req)).await?;
     expect_ok(&p, "SubscribePresence")
 }
 
@@ -129,7 +127,7 @@ pub async fn set_presence(
         bail!("nothing to set: give --availability, --status or --mood");
     }
     let p = c
-        .request(Primitive::UpdatePresenceRequest(UpdatePresenceRequest {
+        .request(Primitive::from(UpdatePresenceRequest {
             presence_sub_list: sub,
         }))
         .await?;
@@ -140,7 +138,7 @@ pub async fn set_presence(
 pub async fn get_presence(c: &mut Client, who: &[String]) -> anyhow::Result<Vec<String>> {
     let (user, user_id_list) = users(c.version(), who);
     let p = c
-        .request(Primitive::GetPresenceRequest(GetPresenceRequest {
+        .request(Primitive::from(GetPresenceRequest {
             user,
             user_id_list,
             ..Default::default()
@@ -305,7 +303,7 @@ pub async fn block(c: &mut Client, who: &str, on: bool) -> anyhow::Result<()> {
         ..Default::default()
     };
     let p = c
-        .request(Primitive::BlockEntityRequest(BlockEntityRequest {
+        .request(Primitive::from(BlockEntityRequest {
             block_list: Some(list),
             block_list_in_use: v13.then_some(true),
             ..Default::default()

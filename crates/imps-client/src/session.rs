@@ -258,7 +258,7 @@ impl Client {
             None,
             TransactionMode::Request,
             Some("1".into()),
-            Primitive::LoginRequest(req),
+            Primitive::from(req),
         );
         let answer = self
             .exchange(&msg)
@@ -271,7 +271,7 @@ impl Client {
             .next()
             .map(|t| t.primitive)
         {
-            Some(Primitive::LoginResponse(r)) => Ok(r),
+            Some(Primitive::LoginResponse(r)) => Ok(*r),
             Some(Primitive::Status(s)) => bail!(
                 "login failed: {}",
                 describe(&s.result.code, s.result.description.as_deref())

@@ -74,7 +74,7 @@ fn main() {
                     let sid = match call(
                         &engine,
                         None,
-                        Primitive::LoginRequest(LoginRequest {
+                        Primitive::from(LoginRequest {
                             user_id: nth(i, n),
                             password: Some("pw".into()),
                             ..Default::default()
@@ -103,7 +103,7 @@ fn main() {
                     call(
                         &engine,
                         Some(&sid),
-                        Primitive::SubscribePresenceRequest(SubscribePresenceRequest {
+                        Primitive::from(SubscribePresenceRequest {
                             user: (1..=5)
                                 .map(|k| User {
                                     user_id: nth(i + k, n),

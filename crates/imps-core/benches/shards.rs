@@ -53,7 +53,7 @@ fn login(engine: &Engine, i: usize) -> String {
         request(
             None,
             "l",
-            Primitive::LoginRequest(LoginRequest {
+            Primitive::from(LoginRequest {
                 user_id: format!("u{i}"),
                 password: Some("pw".into()),
                 ..Default::default()

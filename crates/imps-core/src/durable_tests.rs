@@ -98,7 +98,7 @@ impl Rig {
             None,
             TransactionMode::Request,
             None,
-            Primitive::LoginRequest(LoginRequest {
+            Primitive::from(LoginRequest {
                 user_id: user(u),
                 password: Some("pw".into()),
                 ..Default::default()
@@ -280,7 +280,7 @@ fn a_shard_with_commits_in_flight_after_a_failure_answers_503_then_serves_again(
         None,
         TransactionMode::Request,
         None,
-        Primitive::LoginRequest(LoginRequest {
+        Primitive::from(LoginRequest {
             user_id: user(1),
             password: Some("pw".into()),
             ..Default::default()
@@ -314,7 +314,7 @@ fn concurrent_updates_leave_the_store_where_memory_is() {
                         Some(&sid),
                         TransactionMode::Request,
                         None,
-                        Primitive::UpdatePresenceRequest(UpdatePresenceRequest {
+                        Primitive::from(UpdatePresenceRequest {
                             presence_sub_list: p,
                         }),
                     );
@@ -430,7 +430,7 @@ fn watched_and_online_accounts_stay() {
         Some(&carol),
         TransactionMode::Request,
         None,
-        Primitive::SubscribePresenceRequest(imps_csp::model::presence::SubscribePresenceRequest {
+        Primitive::from(imps_csp::model::presence::SubscribePresenceRequest {
             user: vec![User {
                 user_id: user(0),
                 ..Default::default()

@@ -107,7 +107,7 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
                         for doc in docs {
                             match stored_primitive(doc.as_bytes(), user, "delivery report") {
                                 Some(Primitive::DeliveryReportRequest(r)) => {
-                                    u.pending_reports.push_back(r)
+                                    u.pending_reports.push_back(*r)
                                 }
                                 _ => all = false,
                             }

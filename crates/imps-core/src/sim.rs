@@ -251,7 +251,7 @@ impl Sim {
     fn login(&mut self, u: usize) {
         let (_, answer) = self.request(
             None,
-            Primitive::LoginRequest(LoginRequest {
+            Primitive::from(LoginRequest {
                 user_id: user(u),
                 password: Some("pw".into()),
                 ..Default::default()
@@ -365,7 +365,7 @@ impl Sim {
                 if let Some((sid, _)) = self.random_session() {
                     let who = self.random_target();
                     let p = if self.rng.below(4) == 0 {
-                        Primitive::GetPresenceRequest(GetPresenceRequest {
+                        Primitive::from(GetPresenceRequest {
                             user: vec![User {
                                 user_id: who,
                                 ..Default::default()
@@ -381,7 +381,7 @@ impl Sim {
                             ..Default::default()
                         })
                     } else {
-                        Primitive::SubscribePresenceRequest(SubscribePresenceRequest {
+                        Primitive::from(SubscribePresenceRequest {
                             user: vec![User {
                                 user_id: who,
                                 ..Default::default()
@@ -397,7 +397,7 @@ impl Sim {
                     let value = ["AVAILABLE", "DISCREET", "NOT_AVAILABLE"][self.rng.below(3)];
                     self.request(
                         Some(&sid),
-                        Primitive::UpdatePresenceRequest(UpdatePresenceRequest {
+                        Primitive::from(UpdatePresenceRequest {
                             presence_sub_list: PresenceSubList {
                                 user_availability: Some(TextAttribute {
                                     qualifier: Some(true),
@@ -433,7 +433,7 @@ impl Sim {
                     };
                     self.request(
                         Some(&sid),
-                        Primitive::BlockEntityRequest(BlockEntityRequest {
+                        Primitive::from(BlockEntityRequest {
                             block_list: Some(list),
                             ..Default::default()
                         }),

@@ -7,15 +7,22 @@ use crate::model::*;
 use crate::names::ElementId;
 use crate::version::{CspVersion, VersionRange};
 
+/// A primitive's payload type: boxed for the rare, large ones (a few with a whole presence
+/// sub-list are 1.5–2 KB inline), so that every `Primitive` moved around is small.
+macro_rules! payload {
+    (Box $t:ident) => { Box<$t> };
+    ($t:ident) => { $t };
+}
+
 macro_rules! primitives {
-    ($( $variant:ident => $name:literal [$($vr:tt)*] ),* $(,)?) => {
+    ($( $variant:ident $(($wrap:ident))? => $name:literal [$($vr:tt)*] ),* $(,)?) => {
         /// One CSP primitive: the content of a `TransactionContent`.
         #[derive(Clone, Debug, PartialEq, Eq)]
         #[allow(clippy::large_enum_variant)]
         pub enum Primitive {
             $(
                 #[doc = concat!("`", $name, "`.")]
-                $variant($variant),
+                $variant(payload!($($wrap)? $variant)),
             )*
             /// A primitive this crate does not know, by element name (its content is skipped).
             Unknown(String),
@@ -75,7 +82,7 @@ macro_rules! primitives {
                 match name.id() {
                     $( ids::$variant => {
                         // In place: the default value, then its content.
-                        *out = Primitive::$variant(<$variant as Default>::default());
+                        *out = Primitive::$variant(Default::default());
                         if let Primitive::$variant(p) = out {
                             p.decode_in(src).map_err(|e| e.in_element($name))?;
                         }
@@ -99,14 +106,15 @@ macro_rules! primitives {
             /// A fully populated sample of every primitive (for exhaustive tests).
             #[doc(hidden)]
             pub fn samples() -> Vec<Primitive> {
-                vec![ $( Primitive::$variant(<$variant as Sample>::sample()), )* ]
+                vec![ $( Primitive::$variant(<$variant as Sample>::sample().into()), )* ]
             }
         }
 
         $(
             impl From<$variant> for Primitive {
                 fn from(p: $variant) -> Self {
-                    Primitive::$variant(p)
+                    #[allow(clippy::useless_conversion)]
+                    Primitive::$variant(p.into())
                 }
             }
         )*
@@ -115,17 +123,17 @@ macro_rules! primitives {
 
 primitives! {
     Status => "Status" [ALL],
-    LoginRequest => "Login-Request" [ALL],
-    LoginResponse => "Login-Response" [ALL],
+    LoginRequest (Box) => "Login-Request" [ALL],
+    LoginResponse (Box) => "Login-Response" [ALL],
     LogoutRequest => "Logout-Request" [ALL],
     Disconnect => "Disconnect" [ALL],
     KeepAliveRequest => "KeepAlive-Request" [ALL],
     KeepAliveResponse => "KeepAlive-Response" [ALL],
     PollingRequest => "Polling-Request" [ALL],
     ServiceRequest => "Service-Request" [ALL],
-    ServiceResponse => "Service-Response" [ALL],
+    ServiceResponse (Box) => "Service-Response" [ALL],
     ClientCapabilityRequest => "ClientCapability-Request" [ALL],
-    ClientCapabilityResponse => "ClientCapability-Response" [ALL],
+    ClientCapabilityResponse (Box) => "ClientCapability-Response" [ALL],
     GetSpInfoRequest => "GetSPInfo-Request" [ALL],
     GetSpInfoResponse => "GetSPInfo-Response" [ALL],
     VersionDiscoveryRequest => "WV-CSP-VersionDiscovery-Request" [since V1_2],
@@ -133,12 +141,12 @@ primitives! {
     SearchRequest => "Search-Request" [ALL],
     SearchResponse => "Search-Response" [ALL],
     StopSearchRequest => "StopSearch-Request" [ALL],
-    InviteRequest => "Invite-Request" [ALL],
+    InviteRequest (Box) => "Invite-Request" [ALL],
     InviteResponse => "Invite-Response" [ALL],
-    InviteUserRequest => "InviteUser-Request" [ALL],
+    InviteUserRequest (Box) => "InviteUser-Request" [ALL],
     InviteUserResponse => "InviteUser-Response" [ALL],
-    CancelInviteRequest => "CancelInvite-Request" [ALL],
-    CancelInviteUserRequest => "CancelInviteUser-Request" [ALL],
+    CancelInviteRequest (Box) => "CancelInvite-Request" [ALL],
+    CancelInviteUserRequest (Box) => "CancelInviteUser-Request" [ALL],
     VerifyIdRequest => "VerifyID-Request" [since V1_2],
     ExtendedRequest => "Extended-Request" [since V1_2],
     ExtendedResponse => "Extended-Response" [since V1_2],
@@ -149,23 +157,23 @@ primitives! {
     DeleteListRequest => "DeleteList-Request" [ALL],
     ListManageRequest => "ListManage-Request" [ALL],
     ListManageResponse => "ListManage-Response" [ALL],
-    SubscribePresenceRequest => "SubscribePresence-Request" [ALL],
+    SubscribePresenceRequest (Box) => "SubscribePresence-Request" [ALL],
     UnsubscribePresenceRequest => "UnsubscribePresence-Request" [ALL],
     PresenceNotificationRequest => "PresenceNotification-Request" [ALL],
-    GetPresenceRequest => "GetPresence-Request" [ALL],
+    GetPresenceRequest (Box) => "GetPresence-Request" [ALL],
     GetPresenceResponse => "GetPresence-Response" [ALL],
-    UpdatePresenceRequest => "UpdatePresence-Request" [ALL],
+    UpdatePresenceRequest (Box) => "UpdatePresence-Request" [ALL],
     GetWatcherListRequest => "GetWatcherList-Request" [ALL],
     GetWatcherListResponse => "GetWatcherList-Response" [ALL],
-    PresenceAuthRequest => "PresenceAuth-Request" [until V1_2],
-    PresenceAuthUser => "PresenceAuth-User" [until V1_2],
+    PresenceAuthRequest (Box) => "PresenceAuth-Request" [until V1_2],
+    PresenceAuthUser (Box) => "PresenceAuth-User" [until V1_2],
     CancelAuthRequest => "CancelAuth-Request" [until V1_2],
     GetReactiveAuthStatusRequest => "GetReactiveAuthStatus-Request" [only V1_2],
     GetReactiveAuthStatusResponse => "GetReactiveAuthStatus-Response" [only V1_2],
-    CreateAttributeListRequest => "CreateAttributeList-Request" [ALL],
+    CreateAttributeListRequest (Box) => "CreateAttributeList-Request" [ALL],
     DeleteAttributeListRequest => "DeleteAttributeList-Request" [ALL],
     GetAttributeListRequest => "GetAttributeList-Request" [ALL],
-    GetAttributeListResponse => "GetAttributeList-Response" [ALL],
+    GetAttributeListResponse (Box) => "GetAttributeList-Response" [ALL],
     SendMessageRequest => "SendMessage-Request" [ALL],
     SendMessageResponse => "SendMessage-Response" [ALL],
     NewMessage => "NewMessage" [ALL],
@@ -179,10 +187,10 @@ primitives! {
     ForwardMessageRequest => "ForwardMessage-Request" [ALL],
     ForwardMessageResponse => "ForwardMessage-Response" [only V1_3],
     SetDeliveryMethodRequest => "SetDeliveryMethod-Request" [ALL],
-    DeliveryReportRequest => "DeliveryReport-Request" [ALL],
+    DeliveryReportRequest (Box) => "DeliveryReport-Request" [ALL],
     GetBlockedListRequest => "GetBlockedList-Request" [ALL],
-    GetBlockedListResponse => "GetBlockedList-Response" [ALL],
-    BlockEntityRequest => "BlockEntity-Request" [ALL],
+    GetBlockedListResponse (Box) => "GetBlockedList-Response" [ALL],
+    BlockEntityRequest (Box) => "BlockEntity-Request" [ALL],
     CreateGroupRequest => "CreateGroup-Request" [ALL],
     DeleteGroupRequest => "DeleteGroup-Request" [ALL],
     JoinGroupRequest => "JoinGroup-Request" [ALL],
@@ -211,8 +219,8 @@ primitives! {
     SystemMessageUser => "SystemMessage-User" [only V1_3],
     SubscribeNotificationRequest => "SubscribeNotification-Request" [only V1_3],
     UnsubscribeNotificationRequest => "UnsubscribeNotification-Request" [only V1_3],
-    NotificationRequest => "Notification-Request" [only V1_3],
-    GetMapRequest => "GetMap-Request" [only V1_3],
+    NotificationRequest (Box) => "Notification-Request" [only V1_3],
+    GetMapRequest (Box) => "GetMap-Request" [only V1_3],
     GetMapResponse => "GetMap-Response" [only V1_3],
     GetSegmentRequest => "GetSegment-Request" [only V1_3],
     GetSegmentResponse => "GetSegment-Response" [only V1_3],

@@ -69,11 +69,10 @@ fn alternative_spellings_map_to_one_model() {
     let body = "<SubscribePresence-Request><User><UserID>wv:bob@example.com</UserID></User>\
         <Auto-Subscribe>T</Auto-Subscribe></SubscribePresence-Request>";
     let msg = decode(&wrap(NS12, TRC12, body));
-    let Primitive::SubscribePresenceRequest(SubscribePresenceRequest { auto_subscribe, .. }) =
-        &msg.session.transactions[0].primitive
-    else {
+    let Primitive::SubscribePresenceRequest(r) = &msg.session.transactions[0].primitive else {
         panic!()
     };
+    let SubscribePresenceRequest { auto_subscribe, .. } = &**r;
     assert_eq!(*auto_subscribe, Some(true));
     assert!(encode_xml(&msg)
         .expect("encodes")
@@ -83,11 +82,10 @@ fn alternative_spellings_map_to_one_model() {
         <StatusContent><Qualifier>T</Qualifier><PreferredContent>http://x/avatar.png</PreferredContent></StatusContent>\
         </PresenceSubList></UpdatePresence-Request>";
     let msg = decode(&wrap(NS12, TRC12, body));
-    let Primitive::UpdatePresenceRequest(UpdatePresenceRequest { presence_sub_list }) =
-        &msg.session.transactions[0].primitive
-    else {
+    let Primitive::UpdatePresenceRequest(r) = &msg.session.transactions[0].primitive else {
         panic!()
     };
+    let UpdatePresenceRequest { presence_sub_list } = &**r;
     let content = presence_sub_list
         .status_content
         .as_ref()

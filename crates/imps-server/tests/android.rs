@@ -42,7 +42,7 @@ async fn the_android_engine_session() {
             None,
             TransactionMode::Request,
             Some("1".into()),
-            Primitive::LoginRequest(LoginRequest {
+            Primitive::from(LoginRequest {
                 user_id: "alice".into(),
                 client_id: Some(ClientId {
                     url: Some("http://www.google.com/android".into()),
@@ -150,7 +150,7 @@ async fn the_android_engine_session() {
 
     // Own presence, then ClientInfo.
     let p = android
-        .request(Primitive::GetPresenceRequest(GetPresenceRequest {
+        .request(Primitive::from(GetPresenceRequest {
             user: vec![User {
                 user_id: "wv:alice@localhost".into(),
                 ..Default::default()
@@ -167,7 +167,7 @@ async fn the_android_engine_session() {
         "Presence/PresenceSubList is dereferenced"
     );
     let p = android
-        .request(Primitive::UpdatePresenceRequest(UpdatePresenceRequest {
+        .request(Primitive::from(UpdatePresenceRequest {
             presence_sub_list: PresenceSubList {
                 client_info: Some(ClientInfo {
                     qualifier: Some(true),
@@ -232,13 +232,11 @@ async fn the_android_engine_session() {
         );
         assert_eq!(m.nick_list.expect("NickList").nick_name.len(), 1);
         let p = android
-            .request(Primitive::SubscribePresenceRequest(
-                SubscribePresenceRequest {
-                    contact_list: vec![list.clone()],
-                    auto_subscribe: Some(true),
-                    ..Default::default()
-                },
-            ))
+            .request(Primitive::from(SubscribePresenceRequest {
+                contact_list: vec![list.clone()],
+                auto_subscribe: Some(true),
+                ..Default::default()
+            }))
             .await
             .expect("SubscribePresence");
         assert_eq!(

@@ -32,7 +32,7 @@ async fn blocked_list(c: &mut Client) -> GetBlockedListResponse {
     let Primitive::GetBlockedListResponse(r) = p else {
         panic!("GetBlockedList-Response expected, got {p:?}");
     };
-    r
+    *r
 }
 
 /// (block in use, blocked ids, grant in use, granted ids), checking each flag sits where the
@@ -106,7 +106,7 @@ fn block_entity(
             req.grant_list_in_use = in_use;
         }
     }
-    Primitive::BlockEntityRequest(req)
+    Primitive::from(req)
 }
 
 async fn apply(c: &mut Client, p: Primitive) {
@@ -342,7 +342,7 @@ async fn blocking_a_contact_list_blocks_its_members_in_1_3() {
     assert!(matches!(p, Primitive::CreateListResponse(_)), "{p:?}");
     apply(
         &mut alice,
-        Primitive::BlockEntityRequest(BlockEntityRequest {
+        Primitive::from(BlockEntityRequest {
             block_list: Some(BlockList {
                 add_list: Some(AddList {
                     contact_list: vec!["pests".into()],

@@ -89,7 +89,7 @@ async fn delivery_report(c: &mut Client) -> DeliveryReportRequest {
         .await
         .expect("a DeliveryReport-Request")
     {
-        Primitive::DeliveryReportRequest(d) => d,
+        Primitive::DeliveryReportRequest(d) => *d,
         _ => unreachable!(),
     }
 }

@@ -60,7 +60,7 @@ fn lists(v: CspVersion, ids: &[&str]) -> (Vec<String>, Option<ContactListIdList>
 
 async fn update(c: &mut Client, sub: PresenceSubList) {
     let p = c
-        .request(Primitive::UpdatePresenceRequest(UpdatePresenceRequest {
+        .request(Primitive::from(UpdatePresenceRequest {
             presence_sub_list: sub,
         }))
         .await
@@ -88,21 +88,19 @@ async fn subscribe_users(
     wanted: Option<PresenceSubList>,
 ) -> Primitive {
     let (user, user_id_list) = users(c.version(), names);
-    c.request(Primitive::SubscribePresenceRequest(
-        SubscribePresenceRequest {
-            user,
-            user_id_list,
-            presence_sub_list: wanted,
-            ..Default::default()
-        },
-    ))
+    c.request(Primitive::from(SubscribePresenceRequest {
+        user,
+        user_id_list,
+        presence_sub_list: wanted,
+        ..Default::default()
+    }))
     .await
     .expect("SubscribePresence")
 }
 
 async fn get_presence(c: &mut Client, names: &[&str]) -> Primitive {
     let (user, user_id_list) = users(c.version(), names);
-    c.request(Primitive::GetPresenceRequest(GetPresenceRequest {
+    c.request(Primitive::from(GetPresenceRequest {
         user,
         user_id_list,
         ..Default::default()
@@ -194,7 +192,7 @@ async fn update_then_get_in_every_version() {
         assert_eq!(text(&own.status_text), Some(mood.as_str()));
         // A bad value is refused.
         let p = bob
-            .request(Primitive::UpdatePresenceRequest(UpdatePresenceRequest {
+            .request(Primitive::from(UpdatePresenceRequest {
                 presence_sub_list: availability("SLEEPING"),
             }))
             .await
@@ -287,13 +285,11 @@ async fn subscription_by_contact_list() {
         );
         let (contact_list, contact_list_id_list) = lists(v.version, &[&list]);
         let p = alice
-            .request(Primitive::SubscribePresenceRequest(
-                SubscribePresenceRequest {
-                    contact_list,
-                    contact_list_id_list,
-                    ..Default::default()
-                },
-            ))
+            .request(Primitive::from(SubscribePresenceRequest {
+                contact_list,
+                contact_list_id_list,
+                ..Default::default()
+            }))
             .await
             .expect("subscribe");
         assert!(is_ok(&p), "{v:?}: {p:?}");
@@ -309,13 +305,11 @@ async fn subscription_by_contact_list() {
         // An unknown list: 700.
         let (contact_list, contact_list_id_list) = lists(v.version, &["nolist"]);
         let p = alice
-            .request(Primitive::SubscribePresenceRequest(
-                SubscribePresenceRequest {
-                    contact_list,
-                    contact_list_id_list,
-                    ..Default::default()
-                },
-            ))
+            .request(Primitive::from(SubscribePresenceRequest {
+                contact_list,
+                contact_list_id_list,
+                ..Default::default()
+            }))
             .await
             .expect("subscribe");
         assert_eq!(status_code(&p), StatusCode::CONTACT_LIST_DOES_NOT_EXIST);
@@ -460,26 +454,22 @@ async fn attribute_lists_restrict_what_a_watcher_sees() {
             (vec![uid("alice")], None)
         };
         let p = bob
-            .request(Primitive::CreateAttributeListRequest(
-                CreateAttributeListRequest {
-                    presence_sub_list: PresenceSubList::wanted(["StatusText", "OnlineStatus"]),
-                    user_id,
-                    user_id_list,
-                    default_list: Some(false),
-                    ..Default::default()
-                },
-            ))
+            .request(Primitive::from(CreateAttributeListRequest {
+                presence_sub_list: PresenceSubList::wanted(["StatusText", "OnlineStatus"]),
+                user_id,
+                user_id_list,
+                default_list: Some(false),
+                ..Default::default()
+            }))
             .await
             .expect("CreateAttributeList");
         assert!(is_ok(&p), "{v:?}: {p:?}");
         let p = bob
-            .request(Primitive::CreateAttributeListRequest(
-                CreateAttributeListRequest {
-                    presence_sub_list: PresenceSubList::wanted(["UserAvailability"]),
-                    default_list: Some(true),
-                    ..Default::default()
-                },
-            ))
+            .request(Primitive::from(CreateAttributeListRequest {
+                presence_sub_list: PresenceSubList::wanted(["UserAvailability"]),
+                default_list: Some(true),
+                ..Default::default()
+            }))
             .await
             .expect("CreateAttributeList default");
         assert!(is_ok(&p), "{v:?}: {p:?}");
@@ -729,7 +719,7 @@ async fn reactive_authorisation_in_1_1_and_1_2() {
             assert_eq!(list[0].reactive_auth_state.as_deref(), Some("PENDING"));
         }
         let p = owner
-            .request(Primitive::PresenceAuthUser(PresenceAuthUser {
+            .request(Primitive::from(PresenceAuthUser {
                 user_id: uid(&w),
                 acceptance: Some(true),
                 presence_sub_list: None,
@@ -823,7 +813,7 @@ async fn reactive_authorisation_asks_an_owner_who_logs_in_later() {
     assert_eq!(a.user_id, uid("alice"));
     update(&mut bob, status_text("hello alice")).await;
     let p = bob
-        .request(Primitive::PresenceAuthUser(PresenceAuthUser {
+        .request(Primitive::from(PresenceAuthUser {
             user_id: "alice".into(),
             acceptance: Some(true),
             presence_sub_list: None,
@@ -857,14 +847,12 @@ async fn proactive_authorisation_needs_no_reactive_question() {
         .await
         .expect("add");
     let p = bob
-        .request(Primitive::CreateAttributeListRequest(
-            CreateAttributeListRequest {
-                presence_sub_list: PresenceSubList::wanted(["StatusText"]),
-                contact_list: vec!["friends".into()],
-                default_list: Some(false),
-                ..Default::default()
-            },
-        ))
+        .request(Primitive::from(CreateAttributeListRequest {
+            presence_sub_list: PresenceSubList::wanted(["StatusText"]),
+            contact_list: vec!["friends".into()],
+            default_list: Some(false),
+            ..Default::default()
+        }))
         .await
         .expect("CreateAttributeList");
     assert!(is_ok(&p), "{p:?}");

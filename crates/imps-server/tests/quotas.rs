@@ -130,7 +130,7 @@ async fn fan_out_and_presence_targets_are_bounded() {
         StatusCode::SUCCESS
     );
     let ask = |who: &[&str]| {
-        Primitive::GetPresenceRequest(GetPresenceRequest {
+        Primitive::from(GetPresenceRequest {
             user_id_list: Some(imps_csp::model::group::UserIdList {
                 user_id: who.iter().map(|u| format!("wv:{u}@localhost")).collect(),
             }),
@@ -161,7 +161,7 @@ async fn a_stored_presence_has_a_size_limit() {
     .expect("server");
     let mut alice = ts.client("alice", Variant::V12_XML).await.expect("alice");
     let status = |text: String| {
-        Primitive::UpdatePresenceRequest(UpdatePresenceRequest {
+        Primitive::from(UpdatePresenceRequest {
             presence_sub_list: PresenceSubList {
                 status_text: Some(TextAttribute {
                     qualifier: Some(true),
@@ -209,13 +209,11 @@ async fn authorisations_and_auto_subscriptions_name_what_exists() {
     // AutoSubscribe to a list that does not exist registers nothing: creating it later
     // subscribes nobody.
     let p = alice
-        .request(Primitive::SubscribePresenceRequest(
-            SubscribePresenceRequest {
-                contact_list: vec!["later".into()],
-                auto_subscribe: Some(true),
-                ..Default::default()
-            },
-        ))
+        .request(Primitive::from(SubscribePresenceRequest {
+            contact_list: vec!["later".into()],
+            auto_subscribe: Some(true),
+            ..Default::default()
+        }))
         .await
         .expect("subscribe");
     assert_ne!(code(&p), StatusCode::SUCCESS, "the list does not exist");

@@ -15,7 +15,7 @@ async fn raw_login(c: &mut Client, req: LoginRequest, v: Variant) -> LoginRespon
         None,
         TransactionMode::Request,
         Some("1".into()),
-        Primitive::LoginRequest(req),
+        Primitive::from(req),
     );
     let answer = c
         .exchange(&msg)
@@ -30,7 +30,7 @@ async fn raw_login(c: &mut Client, req: LoginRequest, v: Variant) -> LoginRespon
         .next()
         .map(|t| t.primitive)
     {
-        Some(Primitive::LoginResponse(r)) => r,
+        Some(Primitive::LoginResponse(r)) => *r,
         other => panic!("expected Login-Response, got {other:?}"),
     }
 }
@@ -369,7 +369,7 @@ async fn idle_sessions_expire_with_600() {
         None,
         TransactionMode::Request,
         Some("1".into()),
-        Primitive::LoginRequest(LoginRequest {
+        Primitive::from(LoginRequest {
             user_id: "alice".into(),
             password: Some("alice-pw".into()),
             time_to_live: Some(1),

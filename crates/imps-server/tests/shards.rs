@@ -114,7 +114,7 @@ async fn refusals_of_another_shard_reach_the_sender() {
     let ub = user_of(&b);
     // b blocks a: a's message gets 532 from b's shard.
     let p = b
-        .request(Primitive::BlockEntityRequest(BlockEntityRequest {
+        .request(Primitive::from(BlockEntityRequest {
             block_list: Some(BlockList {
                 in_use: Some(true),
                 add_list: Some(AddList {
@@ -176,7 +176,7 @@ async fn get_presence_asks_the_presentitys_shard() {
     let (mut a, mut b) = on_two_shards(&ts).await;
     let (ua, ub) = (user_of(&a), user_of(&b));
     let p = b
-        .request(Primitive::UpdatePresenceRequest(
+        .request(Primitive::from(
             imps_csp::model::presence::UpdatePresenceRequest {
                 presence_sub_list: imps_csp::model::attributes::PresenceSubList {
                     user_availability: Some(imps_csp::model::attributes::TextAttribute {
@@ -191,7 +191,7 @@ async fn get_presence_asks_the_presentitys_shard() {
         .expect("update");
     assert!(format!("{p:?}").contains("200"), "{p:?}");
     let p = a
-        .request(Primitive::GetPresenceRequest(
+        .request(Primitive::from(
             imps_csp::model::presence::GetPresenceRequest {
                 user: vec![
                     User {

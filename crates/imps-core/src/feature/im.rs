@@ -541,7 +541,7 @@ pub(crate) fn apply_report(cx: &mut Cx<'_>, sender: &str, report: DeliveryReport
     cx.queue_user(
         sender,
         Queued {
-            primitive: Some(Box::new(Primitive::DeliveryReportRequest(report))),
+            primitive: Some(Box::new(Primitive::from(report))),
             about: About::Other,
         },
     );
@@ -568,7 +568,7 @@ pub(crate) fn save_pending_reports(cx: &mut Cx<'_>, user: &str) {
                 None,
                 TransactionMode::Request,
                 None,
-                Primitive::DeliveryReportRequest(r.clone()),
+                Primitive::from(r.clone()),
             );
             imps_csp::encode_xml(&m).ok()
         })
@@ -596,7 +596,7 @@ pub(crate) fn queue_pending_reports(cx: &mut Cx<'_>, sid: &str, user: &str) {
         cx.queue(
             sid,
             Queued {
-                primitive: Some(Box::new(Primitive::DeliveryReportRequest(r))),
+                primitive: Some(Box::new(Primitive::from(r))),
                 about: About::Other,
             },
         );
@@ -800,7 +800,7 @@ pub(crate) fn get_blocked(cx: &mut Cx<'_>, sid: &str) -> Reply {
     };
     let b = &u.blocking;
     let v13 = v >= CspVersion::V1_3;
-    Primitive::GetBlockedListResponse(GetBlockedListResponse {
+    Primitive::from(GetBlockedListResponse {
         block_list: Some(BlockList {
             in_use: (!v13).then_some(b.block_in_use),
             entity_list: Some(entities(&b.block)),

@@ -529,12 +529,10 @@ fn ask_reactive(cx: &mut Cx<'_>, sid: &str, watcher: &str) {
     cx.queue(
         sid,
         Queued {
-            primitive: Some(Box::new(Primitive::PresenceAuthRequest(
-                PresenceAuthRequest {
-                    user_id: watcher.to_owned(),
-                    presence_sub_list: None,
-                },
-            ))),
+            primitive: Some(Box::new(Primitive::from(PresenceAuthRequest {
+                user_id: watcher.to_owned(),
+                presence_sub_list: None,
+            }))),
             about: About::Other,
         },
     );
@@ -876,7 +874,7 @@ pub(crate) fn presence_document(user: &str, p: &PresenceSubList) -> Option<UserD
         None,
         TransactionMode::Request,
         None,
-        Primitive::UpdatePresenceRequest(UpdatePresenceRequest {
+        Primitive::from(UpdatePresenceRequest {
             presence_sub_list: p.clone(),
         }),
     );
@@ -1229,7 +1227,7 @@ pub(crate) fn get_attribute_list(cx: &mut Cx<'_>, sid: &str, r: GetAttributeList
     } else {
         None
     };
-    Primitive::GetAttributeListResponse(GetAttributeListResponse {
+    Primitive::from(GetAttributeListResponse {
         result: CspResult::new(StatusCode::SUCCESS),
         default_attribute_list,
         presence,

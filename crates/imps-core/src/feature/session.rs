@@ -319,7 +319,7 @@ fn login_response(version: CspVersion, tid: Option<String>, resp: LoginResponse)
         None,
         TransactionMode::Response,
         tid,
-        Primitive::LoginResponse(resp),
+        Primitive::from(resp),
     );
     m.set_poll(false);
     m
@@ -571,7 +571,7 @@ pub(crate) fn capabilities(cx: &mut Cx<'_>, sid: &str, r: ClientCapabilityReques
         resp.client_id = r.client_id.or_else(|| s.client_id.clone());
     }
     queue_inbox_if_needed(cx, sid);
-    Primitive::ClientCapabilityResponse(resp).into()
+    Primitive::from(resp).into()
 }
 
 /// The service tree this server offers in `v`.
@@ -641,7 +641,7 @@ pub(crate) fn services(cx: &mut Cx<'_>, sid: &str, r: ServiceRequest) -> Reply {
         all_functions: Some(Functions::new(offer)),
         not_available_functions: None,
     };
-    Primitive::ServiceResponse(resp).into()
+    Primitive::from(resp).into()
 }
 
 /// GetSPInfo-Response (§2.7).

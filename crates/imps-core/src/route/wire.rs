@@ -145,7 +145,7 @@ fn primitive(bytes: &[u8]) -> Result<Primitive, WireError> {
 }
 
 fn view_bytes(v: &PresenceSubList) -> Result<Vec<u8>, WireError> {
-    document(Primitive::UpdatePresenceRequest(UpdatePresenceRequest {
+    document(Primitive::from(UpdatePresenceRequest {
         presence_sub_list: v.clone(),
     }))
 }
@@ -186,7 +186,7 @@ pub(crate) fn to_wire(e: &Event) -> Result<WireEvent, WireError> {
         },
         Event::Report { sender, report } => WireEvent::Report {
             sender: sender.clone(),
-            report: document(Primitive::DeliveryReportRequest((**report).clone()))?,
+            report: document(Primitive::from((**report).clone()))?,
         },
         Event::Peek {
             op,
@@ -310,7 +310,7 @@ pub(crate) fn from_wire(w: WireEvent) -> Result<Event, WireError> {
         WireEvent::Report { sender, report } => match primitive(&report)? {
             Primitive::DeliveryReportRequest(r) => Event::Report {
                 sender,
-                report: Box::new(r),
+                report: Box::new(*r),
             },
             other => return Err(WireError::Decode(format!("{} is no report", other.name()))),
         },

@@ -617,7 +617,7 @@ mod tests {
             Some("alice")
         );
 
-        let mut req = req.clone();
+        let mut req = (**req).clone();
         req.sender = Some(Sender {
             user: Some(User::new("wv:alice@example.com")),
             group: None,

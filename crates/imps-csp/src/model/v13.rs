@@ -758,7 +758,7 @@ mod tests {
                 "<UserList><User><UserID>wv:carol",
             ],
         );
-        assert_eq!(*primitive(&decode(&xml)), Primitive::NotificationRequest(n));
+        assert_eq!(*primitive(&decode(&xml)), Primitive::from(n));
 
         let doc = wrap(
             "Request",

@@ -85,7 +85,7 @@ async fn the_razr_session() {
     assert_eq!(a.primitive(), Some("Service-Response"), "{:?}", a.tree);
 
     // Bob watches alice; alice goes invisible: bob sees her offline.
-    bob.request(imps_csp::Primitive::SubscribePresenceRequest(
+    bob.request(imps_csp::Primitive::from(
         imps_csp::model::presence::SubscribePresenceRequest {
             user: vec![imps_csp::model::common::User {
                 user_id: "wv:alice@localhost".into(),
