@@ -1,7 +1,7 @@
 //! The engine without sockets, codecs or a store (issue 10, point 3): how much messaging work
 //! it does per second with its users spread over 1 or more shards, driven by several threads.
 //!
-//! `cargo bench -p imps-core --bench shards [-- USERS SECONDS ROUNDS]`
+//! `cargo bench -p imps-core --bench shards [-- USERS SECONDS ROUNDS [local]]`
 //!
 //! One thread per shard, as a shard's own thread: it sends for its shard's users, each a
 //! SendMessage to a user of any shard, and its shard's users poll (which hands out the
@@ -199,7 +199,7 @@ impl ShardThread {
 /// cross), applies the effects routed to its shard (a message delivery, its answer) and polls
 /// for its own users only; effects and recipients of another shard go to that shard's thread
 /// through a channel (the in-process router). No thread ever takes another shard's lock.
-fn run(users: usize, shards: usize, seconds: u64) -> f64 {
+fn run(users: usize, shards: usize, seconds: u64, local: bool) -> f64 {
     let engine = Arc::new(engine(users, shards));
     let sids: Arc<Vec<String>> = Arc::new((0..users).map(|i| login(&engine, i)).collect());
     let owner: Arc<Vec<usize>> = Arc::new(
@@ -239,7 +239,12 @@ fn run(users: usize, shards: usize, seconds: u64) -> f64 {
                     for (k, &from) in mine.iter().enumerate() {
                         n += 1;
                         // A recipient of any shard, the same sequence on every run.
-                        let to = (from + 1 + (n as usize * 7919) % (users - 1)) % users;
+                        let to = if local {
+                            // Variant: every message to a user of the sender's own shard.
+                            mine[(k + 1 + n as usize * 7919) % mine.len()]
+                        } else {
+                            (from + 1 + (n as usize * 7919) % (users - 1)) % users
+                        };
                         me.send(&sids[from], to, n);
                         if owner[to] == t {
                             got += me.poll_and_ack(&sids[to], n);
@@ -283,12 +288,14 @@ fn main() {
     let users: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(4);
     let rounds: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5);
+    // `local`: no message crosses shards (how the shards scale without the router's cost).
+    let local = args.get(3).is_some_and(|a| a == "local");
     // 1 and 2 shards alternately, so that both see the same machine (this one is shared:
     // what other guests do moves a single run by a third); the median of the pairs' ratios.
     let mut ratios = Vec::new();
     for round in 1..=rounds {
-        let one = run(users, 1, seconds);
-        let two = run(users, 2, seconds);
+        let one = run(users, 1, seconds, local);
+        let two = run(users, 2, seconds, local);
         ratios.push(two / one);
         println!(
             "round {round}: 1 shard {one:.0}/s, 2 shards {two:.0}/s messages delivered ({:.2}x)",
@@ -297,7 +304,8 @@ fn main() {
     }
     ratios.sort_by(f64::total_cmp);
     println!(
-        "users={users}, {rounds} rounds of {seconds} s: median 2 shards / 1 shard = {:.2}x",
+        "users={users}, {rounds} rounds of {seconds} s{}: median 2 shards / 1 shard = {:.2}x",
+        if local { ", messages within a shard" } else { "" },
         ratios[ratios.len() / 2]
     );
 }
