@@ -305,7 +305,11 @@ fn main() {
     ratios.sort_by(f64::total_cmp);
     println!(
         "users={users}, {rounds} rounds of {seconds} s{}: median 2 shards / 1 shard = {:.2}x",
-        if local { ", messages within a shard" } else { "" },
+        if local {
+            ", messages within a shard"
+        } else {
+            ""
+        },
         ratios[ratios.len() / 2]
     );
 }
