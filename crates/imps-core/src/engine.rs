@@ -437,16 +437,22 @@ impl Engine {
     /// out again requests whose acknowledgement timed out.
     pub fn tick(&self, now: u64) -> Outcome {
         let mut outcome = Outcome::default();
-        for shard in &self.shards {
-            let mut st = shard.lock();
-            let mut cx = self.cx(&mut st, now);
-            feature::session::expire(&mut cx);
-            feature::im::expire_messages(&mut cx);
-            feature::presence::save_watcher_histories(&mut cx);
-            load::unload_idle(&mut cx);
-            outcome.absorb(cx.finish(None));
+        for shard in 0..self.shards.len() {
+            outcome.absorb(self.tick_shard(shard, now));
         }
         self.drive(outcome, now, None)
+    }
+
+    /// The periodic work of one shard, its routed effects not applied (they are in the
+    /// outcome, for a router to carry: [`Engine::tick`] drives them at once).
+    pub(crate) fn tick_shard(&self, shard: usize, now: u64) -> Outcome {
+        let mut st = self.shards[shard].lock();
+        let mut cx = self.cx(&mut st, now);
+        feature::session::expire(&mut cx);
+        feature::im::expire_messages(&mut cx);
+        feature::presence::save_watcher_histories(&mut cx);
+        load::unload_idle(&mut cx);
+        cx.finish(None)
     }
 
     /// Handles one request message. `fingerprint` identifies the request body (a hash of

@@ -80,6 +80,11 @@ struct Sim {
     failures: bool,
     /// Every event and answer, as it came out of the engine, in order.
     trace: Vec<String>,
+    /// The simulated clock: now and then it moves on and the engine ticks (sessions expire,
+    /// idle accounts leave memory).
+    now: u64,
+    /// Accounts unloaded during the run.
+    unloaded: u64,
 }
 
 impl Sim {
@@ -89,6 +94,7 @@ impl Sim {
             messages_burst: 1e12,
             messages_per_second: 1e12,
             max_sessions_per_user: 2,
+            unload_after: 300,
             ..EngineConfig::default()
         };
         let store = crate::memstore::MemStore::with_users(crate::loadgen::accounts(USERS));
@@ -112,6 +118,8 @@ impl Sim {
             n: 0,
             failures: false,
             trace: Vec::new(),
+            now: NOW,
+            unloaded: 0,
         }
     }
 
@@ -199,10 +207,10 @@ impl Sim {
                 q.push_back(event.clone());
             }
         }
-        let o = self.engine.apply_event(event, NOW);
+        let o = self.engine.apply_event(event, self.now);
         self.absorb(key.1, o);
         if let Some(copy) = copy {
-            let o = self.engine.apply_event(copy, NOW);
+            let o = self.engine.apply_event(copy, self.now);
             self.absorb(key.1, o);
         }
         true
@@ -224,7 +232,7 @@ impl Sim {
         };
         let login_user = self.engine.login_user(&msg);
         let from = login_user.map_or(from, |u| route::shard_of(&u, SHARDS));
-        let (mut o, ticket) = self.engine.begin(msg, NOW, self.n, Reached::default());
+        let (mut o, ticket) = self.engine.begin(msg, self.now, self.n, Reached::default());
         let now = o.response.take().filter(|_| !failed(&o));
         self.absorb(from, o);
         (ticket, now)
@@ -332,13 +340,31 @@ impl Sim {
                 Primitive::Status(Status::new(StatusCode::SUCCESS)),
             );
             let from = route::shard_of_session(sid, SHARDS).unwrap_or(0);
-            let (mut o, _) = self.engine.begin(ack, NOW, self.n, Reached::default());
+            let (mut o, _) = self.engine.begin(ack, self.now, self.n, Reached::default());
             o.response = None;
             self.absorb(from, o);
         }
     }
 
     fn step(&mut self) {
+        if self.rng.below(25) == 0 {
+            // Time passes: idle sessions expire, idle accounts leave memory. The router
+            // delivers what is in flight first (in its own order): it hands an event over in
+            // far less than this, and a repeated delivery is recognised only for
+            // `state::Done::WINDOW` after the first.
+            while self.deliver_one() {}
+            self.now += 1 + self.rng.below(400) as u64;
+            let before: u64 = self.engine.shards.iter().map(|s| s.lock().unloads).sum();
+            for shard in 0..SHARDS {
+                // Through the router, as everything else (ended sessions' Unwatch, say, must
+                // not overtake a Watch still on its way).
+                let o = self.engine.tick_shard(shard, self.now);
+                self.absorb(shard, o);
+            }
+            let after: u64 = self.engine.shards.iter().map(|s| s.lock().unloads).sum();
+            self.unloaded += after - before;
+            return;
+        }
         match self.rng.below(10) {
             0 | 1 => {
                 let u = self.rng.below(USERS);
@@ -472,7 +498,7 @@ impl Sim {
         if self.failures {
             // The store takes writes again; every shard repairs what failed at its next call.
             self.store.fail_when(None);
-            let o = self.engine.tick(NOW);
+            let o = self.engine.tick(self.now);
             self.absorb(0, o);
         }
         while self.deliver_one() {}
@@ -575,7 +601,7 @@ impl Sim {
             }
             let expected = {
                 let mut st = self.engine.owner(p).lock();
-                let cx = crate::engine::Cx::new(&mut st, &self.engine.cfg, NOW);
+                let cx = crate::engine::Cx::new(&mut st, &self.engine.cfg, self.now);
                 crate::feature::presence::allowed_view(&cx, p, watcher)
             };
             let seen = self
@@ -630,7 +656,12 @@ fn failed(o: &Outcome) -> bool {
     }
 }
 
-fn run(seed: u64, steps: usize, kinds: &mut HashSet<String>) -> Result<(), String> {
+fn run(
+    seed: u64,
+    steps: usize,
+    kinds: &mut HashSet<String>,
+    unloaded: &mut u64,
+) -> Result<(), String> {
     let mut sim = Sim::new(seed);
     if seed.is_multiple_of(4) {
         sim.inject_failures(seed, 40);
@@ -640,6 +671,7 @@ fn run(seed: u64, steps: usize, kinds: &mut HashSet<String>) -> Result<(), Strin
     }
     sim.settle();
     kinds.extend(sim.kinds.iter().cloned());
+    *unloaded += sim.unloaded;
     sim.check()
 }
 
@@ -651,14 +683,16 @@ fn seeded_runs_keep_the_invariants() {
     };
     let all = seeds.len() > 1;
     let mut kinds = HashSet::new();
+    let mut unloaded = 0;
     for seed in seeds {
-        if let Err(e) = run(seed, 400, &mut kinds) {
+        if let Err(e) = run(seed, 400, &mut kinds, &mut unloaded) {
             panic!(
                 "seed {seed}: {e} (reproduce: IMPS_SIM_SEED={seed} cargo test -p imps-core sim)"
             );
         }
     }
     if all {
+        assert!(unloaded > 0, "no run unloaded an idle account");
         // Every kind of event was exercised (and crossed the wire form).
         for k in [
             "Deliver",
