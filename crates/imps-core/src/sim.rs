@@ -1,7 +1,8 @@
 //! Deterministic simulation of the sharded engine (issue 10, point 6).
 //!
 //! Users on several shards log in and out, send messages, poll and acknowledge, subscribe,
-//! unsubscribe, publish presence and block each other, while the events between shards are
+//! unsubscribe, publish presence and block each other, and time passes (sessions expire, idle
+//! accounts leave memory), while the events between shards are
 //! held back and delivered in an order a seeded scheduler picks: FIFO per (sending shard,
 //! receiving shard) channel, as the router guarantees, and any interleaving across channels
 //! and with new requests; replies now and then arrive twice. After each run every event is
