@@ -155,6 +155,11 @@ impl Commits {
         }
     }
 
+    /// Whether every batch the shard submitted has settled (the store has all it will get).
+    pub(crate) fn all_settled(&self, shard: usize, pos: &Position) -> bool {
+        self.streams[shard].settled() >= pos.submitted
+    }
+
     /// Whether the shard has users to reload before it may serve.
     pub(crate) fn diverged(&self, shard: usize) -> bool {
         self.streams[shard].any_diverged.load(Ordering::Acquire)

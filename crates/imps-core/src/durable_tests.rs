@@ -453,3 +453,34 @@ fn watched_and_online_accounts_stay() {
         "nobody needs either any more"
     );
 }
+
+/// No account leaves memory while one of its shard's writes is on its way to the store: read
+/// back before the write lands, it would come back without it.
+#[test]
+fn no_account_leaves_memory_while_a_write_is_in_flight() {
+    let rig = Rig::lazy(3, 1);
+    let after = rig.engine.config().unload_after;
+    let alice = rig.login(0);
+    rig.logout(&alice);
+    let carol = rig.login(2);
+    rig.store.hold(true);
+    let sent = rig.send(&carol, 1, "on its way");
+    assert!(rig.loaded(0) && rig.loaded(1));
+    let _ = rig.engine.tick(NOW + 2 * after);
+    assert!(rig.loaded(1), "bob's message is not in the store yet");
+    assert!(
+        rig.loaded(0),
+        "nor is anything unloaded while the shard waits"
+    );
+    rig.store.release();
+    rig.store.hold(false);
+    assert!(ready(sent.durable).is_ok());
+    let _ = rig.engine.tick(NOW + 2 * after);
+    assert!(
+        !rig.loaded(0) && !rig.loaded(1),
+        "idle, and everything stored"
+    );
+    assert!(rig.loaded(2), "carol is online");
+    let bob = rig.login(1);
+    assert_eq!(rig.receive(&bob), vec!["on its way".to_owned()]);
+}

@@ -248,11 +248,20 @@ fn stored_json<T: serde::de::DeserializeOwned>(body: &[u8], user: &str, what: &s
 
 /// Drops from memory the accounts idle for `cx.cfg.unload_after` seconds: no session, nobody
 /// watching them, nothing of theirs waiting to be saved. What they own is in the store (every
-/// change was submitted when made), so the next login, message or due expiry reads them
-/// again ([`ensure`]). Accounts still needed are looked at again later.
+/// change was submitted when made, and none is still on its way: the shard waits for its
+/// batches to settle), so the next login, message or due expiry reads them again
+/// ([`ensure`]). Accounts still needed are looked at again later.
 pub(crate) fn unload_idle(cx: &mut crate::engine::Cx<'_>) {
     let after = cx.cfg.unload_after;
-    if after == 0 || cx.commits.is_none() {
+    let Some(commits) = cx.commits else {
+        return;
+    };
+    if after == 0
+        || !commits.all_settled(cx.st.shard, &cx.st.pos)
+        || !cx.st.deferred_writes.is_empty()
+    {
+        // Not while a write is on its way: reading the account again before it lands would
+        // bring back what it replaces. The next tick looks again.
         return;
     }
     let now = cx.now;
