@@ -27,6 +27,10 @@ pub struct SessionInfo {
     pub started: u64,
     /// Its last request (seconds since the epoch).
     pub last_active: u64,
+    /// Its CIR channel as the server sees it (`tcp`: connected; `broken`: was connected and is
+    /// gone; `None`: none open). Filled by the server, which holds the channels.
+    #[serde(default)]
+    pub cir: Option<String>,
 }
 
 /// How many characters of a SessionID `impsd session list` shows: enough to tell sessions
@@ -90,6 +94,7 @@ impl Engine {
                         peer: s.peer,
                         started: s.started,
                         last_active: s.last_active,
+                        cir: None,
                     }),
             );
         }

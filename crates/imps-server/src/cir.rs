@@ -68,6 +68,18 @@ impl CirHub {
         self.broken.lock().contains(session)
     }
 
+    /// The session's channel, as `impsd session list` shows it: `tcp` (connected), `broken`
+    /// (it was, and is gone), `None` (none open).
+    pub fn state(&self, session: &str) -> Option<&'static str> {
+        if self.tcp.lock().contains_key(session) {
+            Some("tcp")
+        } else if self.is_broken(session) {
+            Some("broken")
+        } else {
+            None
+        }
+    }
+
     /// Number of live TCP CIR connections.
     pub fn tcp_connections(&self) -> usize {
         self.tcp.lock().len()

@@ -219,9 +219,11 @@ async fn handle(request: Request, app: &App) -> Reply {
                     }
                 },
             };
-            Reply::Sessions {
-                sessions: app.engine.sessions(user.as_deref()),
+            let mut sessions = app.engine.sessions(user.as_deref());
+            for s in &mut sessions {
+                s.cir = app.cir.state(&s.id).map(str::to_owned);
             }
+            Reply::Sessions { sessions }
         }
         Request::Kick { target } => {
             let user = app.engine.normalise(&target);

@@ -230,18 +230,19 @@ fn session(s: &Settings, action: SessionAction) -> anyhow::Result<()> {
             let sessions = admin::sessions(s, name.as_deref())?;
             let now = imps_server::http::now();
             println!(
-                "{:<12}  {:<30}  {:<3}  {:<15}  {:<20}  {:>6}  CLIENT",
-                "SESSION", "USER", "CSP", "FROM", "LOGGED IN (UTC)", "IDLE"
+                "{:<12}  {:<30}  {:<3}  {:<15}  {:<20}  {:>6}  {:<6}  CLIENT",
+                "SESSION", "USER", "CSP", "FROM", "LOGGED IN (UTC)", "IDLE", "CIR"
             );
             for i in &sessions {
                 println!(
-                    "{:<12}  {:<30}  {:<3}  {:<15}  {:<20}  {:>6}  {}",
+                    "{:<12}  {:<30}  {:<3}  {:<15}  {:<20}  {:>6}  {:<6}  {}",
                     i.handle(),
                     i.user,
                     i.version,
                     i.peer.map_or_else(|| "-".to_owned(), |p| p.to_string()),
                     when(i.started),
                     format!("{}s", now.saturating_sub(i.last_active)),
+                    i.cir.as_deref().unwrap_or("-"),
                     i.client_id.as_deref().unwrap_or("-"),
                 );
             }

@@ -113,15 +113,17 @@ async fn session_list_shows_live_sessions_and_kick_ends_them() {
     let listed = ok(&dir, &["session", "list"]).await;
     let rows: Vec<&str> = listed.lines().skip(1).collect();
     assert_eq!(rows.len(), 3, "{listed}");
-    for (row, user, version) in [
-        (rows[0], "wv:alice@localhost", "1.3"),
-        (rows[1], "wv:bob@localhost", "1.1"),
-        (rows[2], "wv:carol@localhost", "1.2"),
+    for (row, user, version, cir) in [
+        (rows[0], "wv:alice@localhost", "1.3", "tcp"),
+        (rows[1], "wv:bob@localhost", "1.1", "tcp"),
+        (rows[2], "wv:carol@localhost", "1.2", "-"),
     ] {
         let cols: Vec<&str> = row.split_whitespace().collect();
         assert_eq!(cols[1], user, "{listed}");
         assert_eq!(cols[2], version, "{listed}");
         assert_eq!(cols[3], "127.0.0.1", "{listed}");
+        // cols[4..6]: when it logged in (date, time); cols[6]: idle.
+        assert_eq!(cols[7], cir, "the CIR channel: {listed}");
         assert_eq!(
             cols[0].len(),
             12,
