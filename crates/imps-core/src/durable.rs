@@ -155,9 +155,9 @@ impl Commits {
         }
     }
 
-    /// Whether every batch the shard submitted has settled (the store has all it will get).
-    pub(crate) fn all_settled(&self, shard: usize, pos: &Position) -> bool {
-        self.streams[shard].settled() >= pos.submitted
+    /// The shard's batches up to this one have settled (contiguously).
+    pub(crate) fn settled(&self, shard: usize) -> u64 {
+        self.streams[shard].settled()
     }
 
     /// Whether the shard has users to reload before it may serve.

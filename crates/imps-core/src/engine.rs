@@ -606,6 +606,14 @@ impl<'a> Cx<'a> {
             Some(commits) => {
                 let shard = self.st.shard;
                 if !self.writes.is_empty() {
+                    // Each account written remembers the batch: it stays in memory until that
+                    // batch settled (`load::unload_idle`).
+                    let seq = self.st.pos.submitted + 1;
+                    for w in &self.writes {
+                        if let Some(u) = self.st.users.get_mut(w.user()) {
+                            u.written = seq;
+                        }
+                    }
                     commits.submit(shard, &mut self.st.pos, self.writes);
                 }
                 (Vec::new(), commits.wait_for(shard, &self.st.pos))

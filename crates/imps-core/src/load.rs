@@ -248,22 +248,20 @@ fn stored_json<T: serde::de::DeserializeOwned>(body: &[u8], user: &str, what: &s
 
 /// Drops from memory the accounts idle for `cx.cfg.unload_after` seconds: no session, nobody
 /// watching them, nothing of theirs waiting to be saved. What they own is in the store (every
-/// change was submitted when made, and none is still on its way: the shard waits for its
-/// batches to settle), so the next login, message or due expiry reads them again
-/// ([`ensure`]). Accounts still needed are looked at again later.
+/// change was submitted when made, and none is still on its way: `UserState::written`), so
+/// the next login, message or due expiry reads them again ([`ensure`]). Accounts still needed
+/// are looked at again later. With unloading off (or no store) the queue is not kept.
 pub(crate) fn unload_idle(cx: &mut crate::engine::Cx<'_>) {
     let after = cx.cfg.unload_after;
-    let Some(commits) = cx.commits else {
+    let Some(commits) = cx.commits.filter(|_| after > 0) else {
+        // Nothing is unloaded: nothing is kept to look at.
+        cx.st.idle.clear();
         return;
     };
-    if after == 0
-        || !commits.all_settled(cx.st.shard, &cx.st.pos)
-        || !cx.st.deferred_writes.is_empty()
-    {
-        // Not while a write is on its way: reading the account again before it lands would
-        // bring back what it replaces. The next tick looks again.
-        return;
+    if !cx.st.deferred_writes.is_empty() {
+        return; // the next tick looks again, once they went with a batch
     }
+    let settled = commits.settled(cx.st.shard);
     let now = cx.now;
     let mut again = Vec::new();
     while let Some((since, _)) = cx.st.idle.front() {
@@ -279,7 +277,9 @@ pub(crate) fn unload_idle(cx: &mut crate::engine::Cx<'_>) {
         if !u.sessions.is_empty() {
             continue; // looked at again when its last session ends
         }
-        if !u.watchers.is_empty() || cx.st.history_dirty.contains(&id) {
+        // Watched, history unsaved, or a write of it still on its way to the store (read
+        // back before it lands, the account would come without it): later.
+        if !u.watchers.is_empty() || cx.st.history_dirty.contains(&id) || u.written > settled {
             again.push((now, id));
             continue;
         }

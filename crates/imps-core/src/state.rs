@@ -240,6 +240,9 @@ pub(crate) struct UserState {
     pub pending_reports: VecDeque<DeliveryReportRequest>,
     /// Messages the user may still send right now (a token bucket) and when it was filled.
     pub send_tokens: (f64, u64),
+    /// The last batch of the shard's commit stream that wrote to this account: it is not
+    /// unloaded before that batch settled (read back sooner, it would come without it).
+    pub written: u64,
 }
 
 impl UserState {
@@ -286,6 +289,7 @@ impl UserState {
             watcher_history: BTreeMap::new(),
             pending_reports: VecDeque::new(),
             send_tokens: (f64::MAX, 0),
+            written: 0,
         }
     }
 }

@@ -2,8 +2,26 @@
 //! database starts at once, and what a user owns is there when they (or a message to them)
 //! first need it.
 
+use imps_client::Client;
 use imps_csp::Primitive;
 use imps_testkit::server::{TestServer, Variant};
+
+/// `c` is handed a NewMessage (within 10 s) and it says `text`.
+async fn receives(c: &mut Client, text: &str) {
+    let p = c
+        .wait_for(std::time::Duration::from_secs(10), |p| {
+            matches!(p, Primitive::NewMessage(_))
+        })
+        .await
+        .expect("the message that waited in the store is delivered");
+    let Primitive::NewMessage(m) = p else {
+        unreachable!()
+    };
+    assert_eq!(
+        m.content_data,
+        Some(imps_csp::codec::ContentData::Text(text.into()))
+    );
+}
 
 #[tokio::test]
 async fn start_up_reads_no_account_and_each_is_loaded_when_first_needed() {
@@ -32,19 +50,7 @@ async fn start_up_reads_no_account_and_each_is_loaded_when_first_needed() {
     ts.restart().await.expect("restart");
     assert_eq!(ts.engine().loaded_users().0, 0);
     let mut bob = ts.client("bob", Variant::V13_WBXML).await.expect("bob");
-    let p = bob
-        .wait_for(std::time::Duration::from_secs(10), |p| {
-            matches!(p, Primitive::NewMessage(_))
-        })
-        .await
-        .expect("the stored message is delivered once bob is loaded");
-    let Primitive::NewMessage(m) = p else {
-        unreachable!()
-    };
-    assert_eq!(
-        m.content_data,
-        Some(imps_csp::codec::ContentData::Text("while you slept".into()))
-    );
+    receives(&mut bob, "while you slept").await;
     // A message to an account nobody loaded yet still finds it; one to nobody does not.
     bob.send_text(&["carol"], "hi").await.expect("carol exists");
     let err = bob
@@ -81,17 +87,5 @@ async fn idle_accounts_leave_memory_and_come_back() {
     }
 
     let mut bob = ts.client("bob", Variant::V13_WBXML).await.expect("bob");
-    let p = bob
-        .wait_for(std::time::Duration::from_secs(10), |p| {
-            matches!(p, Primitive::NewMessage(_))
-        })
-        .await
-        .expect("the message waited in the store");
-    let Primitive::NewMessage(m) = p else {
-        unreachable!()
-    };
-    assert_eq!(
-        m.content_data,
-        Some(imps_csp::codec::ContentData::Text("kept for you".into()))
-    );
+    receives(&mut bob, "kept for you").await;
 }

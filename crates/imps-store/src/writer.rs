@@ -531,6 +531,17 @@ mod tests {
             .expect("still waiting after a minute")
     }
 
+    /// A writer whose batches that promise nothing wait at most `delay`, on a database with
+    /// alice's account.
+    fn writer_with_alice(dir: &std::path::Path, delay: Duration) -> Writer {
+        let writer =
+            Writer::start_with_delay(database(dir), Arc::new(sealer()), delay).expect("writer");
+        writer
+            .commit(vec![Write::PutUser(alice())])
+            .expect("account");
+        writer
+    }
+
     fn delete() -> Write {
         Write::DeleteMessage("wv:alice@example.com".into(), "m1".into())
     }
@@ -541,13 +552,7 @@ mod tests {
     fn deletions_wait_for_the_next_promised_commit() {
         let dir = tempfile::tempdir().expect("tempdir");
         let hour = Duration::from_secs(3600);
-        let writer = Arc::new(
-            Writer::start_with_delay(database(dir.path()), Arc::new(sealer()), hour)
-                .expect("writer"),
-        );
-        writer
-            .commit(vec![Write::PutUser(alice())])
-            .expect("account");
+        let writer = Arc::new(writer_with_alice(dir.path(), hour));
         let before = writer.transactions();
         let out: Arc<Mutex<Vec<Result<(), StoreError>>>> = Arc::default();
         let sink = Arc::clone(&out);
@@ -565,11 +570,7 @@ mod tests {
     fn a_lone_deletion_commits_after_the_delay_without_fsync() {
         let dir = tempfile::tempdir().expect("tempdir");
         let delay = Duration::from_millis(50);
-        let writer = Writer::start_with_delay(database(dir.path()), Arc::new(sealer()), delay)
-            .expect("writer");
-        writer
-            .commit(vec![Write::PutUser(alice())])
-            .expect("account");
+        let writer = writer_with_alice(dir.path(), delay);
         let before = writer.transactions();
         let started = Instant::now();
         let (tx, rx) = mpsc::channel();
@@ -590,11 +591,7 @@ mod tests {
     fn a_stopping_writer_flushes_waiting_deletions() {
         let dir = tempfile::tempdir().expect("tempdir");
         let hour = Duration::from_secs(3600);
-        let writer = Writer::start_with_delay(database(dir.path()), Arc::new(sealer()), hour)
-            .expect("writer");
-        writer
-            .commit(vec![Write::PutUser(alice())])
-            .expect("account");
+        let writer = writer_with_alice(dir.path(), hour);
         let out: Arc<Mutex<Vec<Result<(), StoreError>>>> = Arc::default();
         let sink = Arc::clone(&out);
         writer.submit(vec![delete()], Box::new(move |r| lock(&sink).push(r)));
