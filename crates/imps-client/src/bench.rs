@@ -264,11 +264,18 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
                 if drain {
                     drain = false;
                     let mut piggy = None;
+                    let mut first = true;
                     loop {
                         let req = match piggy.take() {
                             Some(r) => Some(r),
-                            None => c.poll().await.ok().flatten(),
+                            // As a handset does: poll when woken, and again only when the
+                            // server's last answer set Poll (an acknowledgement answered
+                            // with nothing means nothing else is waiting; whatever arrives
+                            // later wakes the user again).
+                            None if first || c.poll_hint || c.has_pending() => c.poll().await.ok().flatten(),
+                            None => None,
                         };
+                        first = false;
                         let Some(r) = req else { break };
                         if let Primitive::NewMessage(m) = &r.primitive {
                             if let Some(ContentData::Text(t)) = &m.content_data {

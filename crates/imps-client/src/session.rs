@@ -120,6 +120,12 @@ impl Client {
         Ok(())
     }
 
+    /// Whether server requests that came piggy-backed on answers are waiting for
+    /// [`Client::poll`].
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// The CSP version in use.
     pub fn version(&self) -> CspVersion {
         self.cfg.version
