@@ -91,9 +91,29 @@ impl Rig {
         tid: Option<String>,
         p: Primitive,
     ) -> Outcome {
+        let (msg, n) = self.message(sid, mode, tid, p);
+        self.engine.handle(msg, NOW, n)
+    }
+
+    /// A request message, and a fingerprint for it.
+    fn message(
+        &self,
+        sid: Option<&str>,
+        mode: TransactionMode,
+        tid: Option<String>,
+        p: Primitive,
+    ) -> (WvCspMessage, u64) {
         let n = self.n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tid = tid.or_else(|| Some(format!("t{n}")));
         let msg = WvCspMessage::new(CspVersion::V1_2, sid.map(str::to_owned), mode, tid, p);
+        (msg, n)
+    }
+
+    /// Handles a request as impsd does: the accounts it needs read first, no lock held.
+    fn request_as_server(&self, sid: Option<&str>, p: Primitive) -> Outcome {
+        let (msg, n) = self.message(sid, TransactionMode::Request, None, p);
+        self.engine
+            .load_accounts(&self.engine.loads_needed(&msg), NOW);
         self.engine.handle(msg, NOW, n)
     }
 
@@ -119,26 +139,11 @@ impl Rig {
     }
 
     fn send(&self, sid: &str, to: usize, text: &str) -> Outcome {
-        let req = SendMessageRequest {
-            message_info: MessageInfo {
-                content_type: Some("text/plain".into()),
-                recipient: Some(Recipient {
-                    user: vec![User {
-                        user_id: user(to),
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-            content_data: Some(ContentData::Text(text.into())),
-            ..Default::default()
-        };
         self.request(
             Some(sid),
             TransactionMode::Request,
             None,
-            Primitive::SendMessageRequest(req),
+            send_request(to, text),
         )
     }
 
@@ -180,6 +185,25 @@ impl Rig {
         }
         texts
     }
+}
+
+/// A SendMessage-Request of `text` to user `to`.
+fn send_request(to: usize, text: &str) -> Primitive {
+    Primitive::SendMessageRequest(SendMessageRequest {
+        message_info: MessageInfo {
+            content_type: Some("text/plain".into()),
+            recipient: Some(Recipient {
+                user: vec![User {
+                    user_id: user(to),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        content_data: Some(ContentData::Text(text.into())),
+        ..Default::default()
+    })
 }
 
 /// The result of `d` if it is ready without waiting; panics if it would wait.
@@ -496,4 +520,80 @@ fn with_unloading_off_nothing_accumulates() {
     }
     assert_eq!(rig.engine.shards[0].lock().idle.len(), 0);
     assert!(rig.loaded(0), "kept until restart");
+}
+
+/// A message to an account not in memory reads it from the store without holding its shard:
+/// while that read is slow, the other users of the shard are served.
+#[test]
+fn a_slow_account_read_holds_up_only_the_request_that_needs_it() {
+    let rig = Arc::new(Rig::lazy(3, 1));
+    let alice = rig.login(0);
+    let carol = rig.login(2);
+    let loads = || rig.store.loads.load(std::sync::atomic::Ordering::Relaxed);
+    let before = loads();
+    let release = rig.store.park_next_load();
+    let sender = {
+        let rig = rig.clone();
+        let alice = alice.clone();
+        std::thread::spawn(move || {
+            let o = rig.request_as_server(Some(&alice), send_request(1, "to bob"));
+            (response_code(&o), ready(o.durable))
+        })
+    };
+    while loads() == before {
+        std::thread::yield_now();
+    }
+    // bob's account is being read (and waits): carol, on the same shard, is served meanwhile.
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let rig = rig.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(response_code(&rig.send(&carol, 0, "meanwhile")));
+        });
+    }
+    let served = rx.recv_timeout(std::time::Duration::from_secs(20));
+    release.send(()).expect("release the read");
+    assert_eq!(
+        served,
+        Ok(Some(200)),
+        "carol was served while bob's account was read"
+    );
+    let (code, durable) = sender.join().expect("sender");
+    assert_eq!(code, Some(200));
+    assert!(durable.is_ok());
+    assert_eq!(loads(), before + 1, "bob's account read once");
+    let bob = rig.login(1);
+    assert_eq!(rig.receive(&bob), vec!["to bob".to_owned()]);
+    assert_eq!(rig.receive(&alice), vec!["meanwhile".to_owned()]);
+}
+
+/// An account read from the store while memory changed (here: the account was deleted) is
+/// not installed: it would bring back what the store no longer has.
+#[test]
+fn an_account_read_before_it_changed_is_not_installed() {
+    let rig = Arc::new(Rig::lazy(3, 1));
+    let alice = rig.login(0);
+    let loads = || rig.store.loads.load(std::sync::atomic::Ordering::Relaxed);
+    let before = loads();
+    let release = rig.store.park_next_load();
+    let reader = {
+        let rig = rig.clone();
+        std::thread::spawn(move || rig.engine.load_accounts(&[user(1)], NOW))
+    };
+    while loads() == before {
+        std::thread::yield_now();
+    }
+    // bob's account was read; before the read returns, `impsd user del` removes it.
+    rig.store
+        .commit(vec![Write::DeleteUser(user(1))])
+        .expect("delete");
+    let _ = rig.engine.refresh_user(&user(1), None, NOW);
+    release.send(()).expect("release the read");
+    reader.join().expect("reader");
+    assert!(!rig.loaded(1), "the deleted account was not installed");
+    assert_eq!(
+        response_code(&rig.send(&alice, 1, "anyone?")),
+        Some(531),
+        "a message to the deleted account is refused"
+    );
 }

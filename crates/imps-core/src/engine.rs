@@ -416,6 +416,67 @@ impl Engine {
             })
     }
 
+    /// The accounts a request will need that no shard holds yet (recipients of a message,
+    /// presentities, the account logging in), at most [`MAX_PREFETCH`]: cheap, for the server
+    /// to decide whether to read them first with [`Engine::load_accounts`]. Empty for an
+    /// engine that holds every account.
+    pub fn loads_needed(&self, msg: &WvCspMessage) -> Vec<String> {
+        if self.commits.is_none() {
+            return Vec::new();
+        }
+        let mut named: Vec<&str> = Vec::new();
+        for t in &msg.session.transactions {
+            match &t.primitive {
+                Primitive::SendMessageRequest(r) => {
+                    if let Some(to) = &r.message_info.recipient {
+                        named.extend(to.user.iter().map(|u| u.user_id.as_str()));
+                    }
+                }
+                Primitive::SubscribePresenceRequest(r) => {
+                    named.extend(r.user.iter().map(|u| u.user_id.as_str()));
+                    if let Some(l) = &r.user_id_list {
+                        named.extend(l.user_id.iter().map(String::as_str));
+                    }
+                }
+                Primitive::GetPresenceRequest(r) => {
+                    named.extend(r.user.iter().map(|u| u.user_id.as_str()));
+                    if let Some(l) = &r.user_id_list {
+                        named.extend(l.user_id.iter().map(String::as_str));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out: Vec<String> = self.login_user(msg).into_iter().collect();
+        for n in named {
+            if out.len() >= MAX_PREFETCH {
+                break;
+            }
+            let Some(id) = self.normalise(n) else {
+                continue;
+            };
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        out.retain(|id| {
+            let st = self.owner(id).lock();
+            !st.users.contains_key(id.as_str()) && !st.unknown.contains(id)
+        });
+        out
+    }
+
+    /// Reads accounts from the store into their shards without holding a shard's lock while
+    /// the store reads, so that a slow read delays only the request that needs the account
+    /// (an account loaded under the lock would hold up every user of its shard). Blocks on
+    /// the store: call it off the async executor's threads. What fails here is met again,
+    /// and answered, by the request itself.
+    pub fn load_accounts(&self, ids: &[String], now: u64) {
+        if let Some(commits) = &self.commits {
+            load::prefetch(&self.shards, commits, ids, now);
+        }
+    }
+
     /// Loads the accounts the store says have messages due to expire (an engine that loads
     /// accounts on demand): the next [`Engine::tick`] expires them and reports to their
     /// senders. At most `limit` accounts per call; returns how many were loaded.
@@ -423,14 +484,8 @@ impl Engine {
         let Some(commits) = &self.commits else {
             return Ok(0);
         };
-        let mut loaded = 0;
-        for user in commits.store().due_recipients(now, limit)? {
-            let mut st = self.owner(&user).lock();
-            if !st.users.contains_key(&user) && self.ensure_loaded(&mut st, &user, now)? {
-                loaded += 1;
-            }
-        }
-        Ok(loaded)
+        let due = commits.store().due_recipients(now, limit)?;
+        Ok(load::prefetch(&self.shards, commits, &due, now))
     }
 
     /// Periodic work: expires idle sessions, expired messages, stale challenges, and hands
@@ -869,6 +924,10 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
         .collect();
     finalize(cx, &sid, version, fingerprint, replayable, polled, out)
 }
+
+/// At most this many accounts are read ahead of one request ([`Engine::loads_needed`]); a
+/// request naming more loads the rest on its shard as it meets them.
+pub const MAX_PREFETCH: usize = 64;
 
 /// The response message of a request whose transactions are all answered: the next queued
 /// server request when there is nothing else to say, Poll, and the replay cache.

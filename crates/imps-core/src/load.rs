@@ -197,9 +197,19 @@ pub(crate) fn ensure(
     if st.unknown.contains(id) {
         return Ok(false);
     }
-    let Some(data) = commits.store().load_user(id)? else {
+    let data = commits.store().load_user(id)?;
+    Ok(install_read(st, id, data))
+}
+
+/// Installs account `id` as the store returned it (`None`: no such account), unless memory
+/// has it already. Returns whether the account exists.
+fn install_read(st: &mut State, id: &str, data: Option<UserData>) -> bool {
+    if st.users.contains_key(id) {
+        return true;
+    }
+    let Some(data) = data else {
         st.unknown.insert(id);
-        return Ok(false);
+        return false;
     };
     let mut q = Quarantine::default();
     install(st, data, true, &mut q);
@@ -213,7 +223,42 @@ pub(crate) fn ensure(
     st.deferred_writes.extend(q.writes);
     st.loads += 1;
     st.idle.push_back((st.clock, id.to_owned()));
-    Ok(true)
+    true
+}
+
+/// Reads the accounts among `ids` that their shards do not hold yet, without holding any
+/// shard's lock while the store reads (a slow read then delays only the request that needs
+/// it, not every user of the shard), and installs each under its shard's lock unless memory
+/// changed meanwhile (`State::generation`: the account was loaded, unloaded or changed by
+/// someone else; the request then loads it under the lock as before). Blocks on the store:
+/// call it off the async executor's threads. Errors are left for the request to meet.
+/// Returns how many accounts it installed.
+pub(crate) fn prefetch(
+    shards: &[parking_lot::Mutex<State>],
+    commits: &crate::durable::Commits,
+    ids: &[String],
+    now: u64,
+) -> usize {
+    let mut loaded = 0;
+    for id in ids {
+        let shard = &shards[crate::route::shard_of(id, shards.len())];
+        let generation = {
+            let st = shard.lock();
+            if st.users.contains_key(id.as_str()) || st.unknown.contains(id) {
+                continue;
+            }
+            st.generation
+        };
+        let Ok(data) = commits.store().load_user(id) else {
+            continue;
+        };
+        let mut st = shard.lock();
+        if st.generation == generation && !st.users.contains_key(id.as_str()) {
+            st.clock = st.clock.max(now);
+            loaded += usize::from(install_read(&mut st, id, data));
+        }
+    }
+    loaded
 }
 
 /// Prefix of the kind of a quarantined copy of an unreadable document.
@@ -298,6 +343,7 @@ fn unload(st: &mut State, id: &str) {
             .remove(&(stored.record.expires_at, id.to_owned(), message_id.clone()));
     }
     st.unloads += 1;
+    st.generation += 1;
 }
 
 #[cfg(test)]

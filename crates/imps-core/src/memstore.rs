@@ -36,6 +36,9 @@ pub(crate) struct MemStore {
     held: Mutex<Vec<(Vec<Write>, Done)>>,
     /// `load_user` calls so far.
     pub loads: std::sync::atomic::AtomicUsize,
+    /// When set, the next `load_user` reads, then waits for this before it returns (a slow
+    /// read whose result is already taken).
+    park_next_load: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
 }
 
 impl MemStore {
@@ -56,6 +59,14 @@ impl MemStore {
     /// Whether commits are held until [`MemStore::release`].
     pub(crate) fn hold(&self, on: bool) {
         *self.hold.lock() = on;
+    }
+
+    /// Makes the next `load_user` read, then wait until the returned sender sends (or is
+    /// dropped) before it returns what it read.
+    pub(crate) fn park_next_load(&self) -> std::sync::mpsc::Sender<()> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        *self.park_next_load.lock() = Some(rx);
+        tx
     }
 
     /// Commits the held batches, oldest first.
@@ -154,6 +165,9 @@ impl Store for MemStore {
         self.loads
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let all = self.load()?;
+        if let Some(parked) = self.park_next_load.lock().take() {
+            let _ = parked.recv();
+        }
         let Some(user) = all.users.into_iter().find(|u| u.id == id) else {
             return Ok(None);
         };

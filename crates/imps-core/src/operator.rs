@@ -175,6 +175,7 @@ impl Engine {
             let mut st = shard.lock();
             // Accounts changed: a name that had none may have one now.
             st.unknown.clear();
+            st.generation += 1;
             if records.is_empty() {
                 continue;
             }
@@ -198,6 +199,8 @@ impl Engine {
         let outcome = {
             let mut st = self.owner(id).lock();
             let mut cx = self.cx(&mut st, now);
+            // An account read before this one may be older than what the store says now.
+            cx.st.generation += 1;
             if record.is_some() {
                 cx.st.unknown.remove(id);
             }
@@ -267,6 +270,7 @@ pub(crate) fn remove_user(cx: &mut Cx<'_>, user: &str) {
     }
     end_sessions_of(cx, user, "account deleted");
     cx.st.users.remove(user);
+    cx.st.generation += 1;
 }
 
 /// Ends every live session of `user` with 601 (forced logout): the client hears it by CIR

@@ -20,6 +20,7 @@ pub(crate) fn reload_user(cx: &mut Cx<'_>, id: &str, data: Option<UserData>) {
         return;
     };
     let old = cx.st.users.remove(id);
+    cx.st.generation += 1;
     cx.st.expiries.retain(|(_, recipient, _)| recipient != id);
     let mut q = Quarantine::default();
     install(cx.st, data, false, &mut q);

@@ -67,6 +67,11 @@ pub(crate) struct State {
     pub idle: VecDeque<(u64, String)>,
     /// Accounts unloaded so far.
     pub unloads: u64,
+    /// Changes whenever memory stops agreeing with an account read from the store earlier:
+    /// an account left memory (unloaded, deleted, brought back after a failed commit) or
+    /// accounts changed in the store. An account read without the shard's lock is installed
+    /// only if this did not change while it was read ([`crate::load::install_read`]).
+    pub generation: u64,
 }
 
 /// A shard's random numbers: a CSPRNG (ChaCha) seeded from the operating system, or from a

@@ -326,6 +326,8 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
                     Err(e) => tracing::error!(error = %e, "reading an account failed"),
                 }
             }
+            // The account read into its shard first, the shard's lock not held meanwhile.
+            engine.load_accounts(&engine.loads_needed(&msg), now);
             engine
                 .handle_reached(msg, now, fingerprint, reached)
                 .after(refreshed)
@@ -344,6 +346,18 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
             }
         }
     } else {
+        // Accounts the request needs that are not in memory are read first, off the
+        // executor's threads and without holding their shard: a slow read then delays only
+        // this request.
+        let needed = app.engine.loads_needed(&msg);
+        if !needed.is_empty() {
+            let engine = app.engine.clone();
+            if let Err(e) =
+                tokio::task::spawn_blocking(move || engine.load_accounts(&needed, now)).await
+            {
+                tracing::error!(error = %e, "reading accounts failed");
+            }
+        }
         app.engine.handle_reached(msg, now, fingerprint, reached)
     };
     if let Some(user) = &login_of {
