@@ -19,23 +19,23 @@ use crate::memstore::MemStore;
 use crate::store::{Store, Write};
 use crate::{Durable, Engine, EngineConfig, Outcome};
 
-const NOW: u64 = 1_800_000_000;
+pub(crate) const NOW: u64 = 1_800_000_000;
 
-struct Rig {
-    engine: Engine,
-    store: Arc<MemStore>,
+pub(crate) struct Rig {
+    pub(crate) engine: Engine,
+    pub(crate) store: Arc<MemStore>,
     n: std::sync::atomic::AtomicU64,
 }
 
 impl Rig {
     /// Every account loaded at start (the engine's own snapshot).
-    fn new(users: usize, shards: usize) -> Rig {
+    pub(crate) fn new(users: usize, shards: usize) -> Rig {
         Rig::build(users, shards, true, |_| {})
     }
 
     /// No account in memory at start: each is read when first needed (as impsd runs).
     /// Sessions live for a day without a request.
-    fn lazy(users: usize, shards: usize) -> Rig {
+    pub(crate) fn lazy(users: usize, shards: usize) -> Rig {
         Rig::build(users, shards, false, |c| {
             c.keep_alive_time = 86_400;
             c.max_time_to_live = 86_400;
@@ -70,7 +70,7 @@ impl Rig {
     }
 
     /// Whether account `u` is in memory.
-    fn loaded(&self, u: usize) -> bool {
+    pub(crate) fn loaded(&self, u: usize) -> bool {
         let id = user(u);
         self.engine.owner(&id).lock().users.contains_key(&id)
     }
@@ -84,7 +84,7 @@ impl Rig {
         );
     }
 
-    fn request(
+    pub(crate) fn request(
         &self,
         sid: Option<&str>,
         mode: TransactionMode,
@@ -96,7 +96,7 @@ impl Rig {
     }
 
     /// A request message, and a fingerprint for it.
-    fn message(
+    pub(crate) fn message(
         &self,
         sid: Option<&str>,
         mode: TransactionMode,
@@ -117,7 +117,7 @@ impl Rig {
         self.engine.handle(msg, NOW, n)
     }
 
-    fn login(&self, u: usize) -> String {
+    pub(crate) fn login(&self, u: usize) -> String {
         let o = self.request(
             None,
             TransactionMode::Request,
@@ -138,7 +138,7 @@ impl Rig {
         }
     }
 
-    fn send(&self, sid: &str, to: usize, text: &str) -> Outcome {
+    pub(crate) fn send(&self, sid: &str, to: usize, text: &str) -> Outcome {
         self.request(
             Some(sid),
             TransactionMode::Request,
@@ -148,11 +148,20 @@ impl Rig {
     }
 
     /// Polls, acknowledges (an acknowledgement's answer may bring the next request), and
-    /// returns the texts of the messages that came.
-    fn receive(&self, sid: &str) -> Vec<String> {
+    /// returns the texts of the messages that came (at most 20 requests).
+    pub(crate) fn receive(&self, sid: &str) -> Vec<String> {
+        self.receive_at_most(sid, 20)
+    }
+
+    /// [`Rig::receive`] until nothing more comes.
+    pub(crate) fn receive_all(&self, sid: &str) -> Vec<String> {
+        self.receive_at_most(sid, usize::MAX)
+    }
+
+    fn receive_at_most(&self, sid: &str, requests: usize) -> Vec<String> {
         let mut texts = Vec::new();
         let mut next = None;
-        for _ in 0..20 {
+        for _ in 0..requests {
             let o = match next.take() {
                 Some(o) => o,
                 None => self.request(
@@ -188,7 +197,7 @@ impl Rig {
 }
 
 /// A SendMessage-Request of `text` to user `to`.
-fn send_request(to: usize, text: &str) -> Primitive {
+pub(crate) fn send_request(to: usize, text: &str) -> Primitive {
     Primitive::SendMessageRequest(SendMessageRequest {
         message_info: MessageInfo {
             content_type: Some("text/plain".into()),
@@ -207,7 +216,7 @@ fn send_request(to: usize, text: &str) -> Primitive {
 }
 
 /// The result of `d` if it is ready without waiting; panics if it would wait.
-fn ready(d: Durable) -> Result<(), crate::store::StoreError> {
+pub(crate) fn ready(d: Durable) -> Result<(), crate::store::StoreError> {
     match poll_once(d) {
         Poll::Ready(r) => r,
         Poll::Pending => panic!("the outcome waits for a commit"),
@@ -219,7 +228,7 @@ fn poll_once(d: Durable) -> Poll<Result<(), crate::store::StoreError>> {
     f.as_mut().poll(&mut Context::from_waker(Waker::noop()))
 }
 
-fn response_code(o: &Outcome) -> Option<u16> {
+pub(crate) fn response_code(o: &Outcome) -> Option<u16> {
     o.response
         .as_ref()
         .and_then(|m| match &m.session.transactions[0].primitive {
@@ -518,7 +527,7 @@ fn with_unloading_off_nothing_accumulates() {
         rig.logout(&alice);
         let _ = rig.engine.tick(NOW);
     }
-    assert_eq!(rig.engine.shards[0].lock().idle.len(), 0);
+    assert_eq!(rig.engine.shard(0).lock().idle.len(), 0);
     assert!(rig.loaded(0), "kept until restart");
 }
 

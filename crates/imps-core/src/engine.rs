@@ -9,10 +9,12 @@ use imps_csp::{
     WvCspMessage,
 };
 use parking_lot::Mutex;
+use std::collections::VecDeque;
 
 use crate::config::EngineConfig;
 use crate::durable::{Commits, Durable};
-use crate::route::{self, Event, OpRef, PendingRequest, Slot};
+use crate::route::{self, Event, OpRef, PendingRequest, ShardId, Slot};
+use crate::shard::{Shard, ShardRef};
 use crate::state::{About, Queued, SessionState, State};
 use crate::store::{Snapshot, Store, Write};
 use crate::{feature, load};
@@ -130,7 +132,7 @@ impl Outcome {
 pub struct Engine {
     pub(crate) cfg: EngineConfig,
     /// The shards, each owning the users [`route::shard_of`] places on it.
-    pub(crate) shards: Vec<Mutex<State>>,
+    pub(crate) shards: Vec<Shard>,
     /// Writes loading produced (quarantined copies of unreadable documents), taken once.
     startup_writes: Mutex<Vec<Write>>,
     /// The shards' commit streams, once a store is attached ([`Engine::with_store`]).
@@ -225,7 +227,7 @@ impl Engine {
             let (mut state, quarantine) = load::state_from(part, &cfg);
             state.shard = i;
             writes.extend(quarantine.writes);
-            shards.push(Mutex::new(state));
+            shards.push(Shard::new(state));
         }
         Engine {
             cfg,
@@ -239,8 +241,8 @@ impl Engine {
     /// simulation replays a run exactly.
     #[cfg(test)]
     pub(crate) fn seed_for_simulation(&self, seed: u64) {
-        for (i, shard) in self.shards.iter().enumerate() {
-            shard.lock().rng = crate::state::Entropy::seeded(seed ^ ((i as u64) << 48));
+        for i in 0..self.shards.len() {
+            self.shard(i).lock().rng = crate::state::Entropy::seeded(seed ^ ((i as u64) << 48));
         }
     }
 
@@ -288,14 +290,27 @@ impl Engine {
         self.commits.as_ref().is_some_and(|c| c.diverged(shard))
     }
 
+    /// Shard `index`, to lock.
+    pub(crate) fn shard(&self, index: ShardId) -> ShardRef<'_> {
+        ShardRef {
+            engine: self,
+            index,
+        }
+    }
+
+    /// Every shard, to lock one at a time.
+    pub(crate) fn all_shards(&self) -> impl Iterator<Item = ShardRef<'_>> {
+        (0..self.shards.len()).map(|i| self.shard(i))
+    }
+
     /// The shard that owns `user` (normalised).
-    pub(crate) fn owner(&self, user: &str) -> &Mutex<State> {
-        &self.shards[route::shard_of(user, self.shards.len())]
+    pub(crate) fn owner(&self, user: &str) -> ShardRef<'_> {
+        self.shard(route::shard_of(user, self.shards.len()))
     }
 
     /// The shard that owns a session (by its SessionID or CIR token).
-    pub(crate) fn session_shard(&self, sid: &str) -> Option<&Mutex<State>> {
-        route::shard_of_session(sid, self.shards.len()).map(|i| &self.shards[i])
+    pub(crate) fn session_shard(&self, sid: &str) -> Option<ShardRef<'_>> {
+        route::shard_of_session(sid, self.shards.len()).map(|i| self.shard(i))
     }
 
     /// Applies the events `outcome` carries, and those they cause, on their owners (one shard
@@ -320,8 +335,13 @@ impl Engine {
     /// Applies one event on its owner; what it produces (new events included) is returned.
     pub(crate) fn apply_event(&self, event: Event, now: u64) -> Outcome {
         let to = route::owner_of(&event, self.shards.len());
-        let mut st = self.shards[to].lock();
-        let mut cx = self.cx(&mut st, now);
+        let mut st = self.shard(to).lock();
+        self.apply_on(&mut st, event, now)
+    }
+
+    /// Applies one event on its owner's state, locked by the caller.
+    pub(crate) fn apply_on(&self, st: &mut State, event: Event, now: u64) -> Outcome {
+        let mut cx = self.cx(st, now);
         route::apply(&mut cx, event);
         cx.finish(None)
     }
@@ -339,7 +359,9 @@ impl Engine {
 
     /// Number of live sessions.
     pub fn session_count(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().sessions.len()).sum()
+        (0..self.shards.len())
+            .map(|i| self.shard(i).lock().sessions.len())
+            .sum()
     }
 
     /// Whether the account exists (loading it if the engine loads accounts on demand).
@@ -354,8 +376,8 @@ impl Engine {
 
     /// Accounts in memory, and how many were loaded on demand.
     pub fn loaded_users(&self) -> (usize, u64) {
-        self.shards.iter().fold((0, 0), |(n, l), s| {
-            let st = s.lock();
+        (0..self.shards.len()).fold((0, 0), |(n, l), i| {
+            let st = self.shard(i).lock();
             (n + st.users.len(), l + st.loads)
         })
     }
@@ -417,8 +439,9 @@ impl Engine {
     }
 
     /// The accounts a request will need that no shard holds yet (recipients of a message,
-    /// presentities, the account logging in), at most [`MAX_PREFETCH`]: cheap, for the server
-    /// to decide whether to read them first with [`Engine::load_accounts`]. Empty for an
+    /// presentities, the account logging in), at most `MAX_PREFETCH` (64): cheap and never
+    /// waiting for a lock, for the server to decide whether to read them first with
+    /// [`Engine::load_accounts`]. Empty for an
     /// engine that holds every account.
     pub fn loads_needed(&self, msg: &WvCspMessage) -> Vec<String> {
         if self.commits.is_none() {
@@ -459,9 +482,13 @@ impl Engine {
                 out.push(id);
             }
         }
+        // Never waits for a shard another thread holds (this runs on the executor's
+        // threads): an account of a busy shard is taken as loaded, and read under the lock
+        // if it was not.
         out.retain(|id| {
-            let st = self.owner(id).lock();
-            !st.users.contains_key(id.as_str()) && !st.unknown.contains(id)
+            self.owner(id)
+                .try_lock()
+                .is_some_and(|st| !st.users.contains_key(id.as_str()) && !st.unknown.contains(id))
         });
         out
     }
@@ -473,7 +500,7 @@ impl Engine {
     /// and answered, by the request itself.
     pub fn load_accounts(&self, ids: &[String], now: u64) {
         if let Some(commits) = &self.commits {
-            load::prefetch(&self.shards, commits, ids, now);
+            load::prefetch(self, commits, ids, now);
         }
     }
 
@@ -485,7 +512,7 @@ impl Engine {
             return Ok(0);
         };
         let due = commits.store().due_recipients(now, limit)?;
-        Ok(load::prefetch(&self.shards, commits, &due, now))
+        Ok(load::prefetch(self, commits, &due, now))
     }
 
     /// Periodic work: expires idle sessions, expired messages, stale challenges, and hands
@@ -501,7 +528,7 @@ impl Engine {
     /// The periodic work of one shard, its routed effects not applied (they are in the
     /// outcome, for a router to carry: [`Engine::tick`] drives them at once).
     pub(crate) fn tick_shard(&self, shard: usize, now: u64) -> Outcome {
-        let mut st = self.shards[shard].lock();
+        let mut st = self.shard(shard).lock();
         let mut cx = self.cx(&mut st, now);
         feature::session::expire(&mut cx);
         feature::im::expire_messages(&mut cx);
@@ -562,40 +589,90 @@ impl Engine {
             if let Primitive::LoginRequest(req) = &t.primitive {
                 let shard = match self.login_user(&msg) {
                     Some(user) => self.owner(&user),
-                    None => &self.shards[0],
+                    None => self.shard(0),
                 };
                 let o = feature::session::login(self, shard, &msg, req, t, now, reached.peer);
                 return (o, None);
             }
         }
-        let sid = msg.session.descriptor.session_id.clone();
-        // A session's requests go to its shard; outband ones (and unknown ids) to any.
-        let shard = sid
+        let mut st = self.request_shard(&msg).lock();
+        self.begin_on(&mut st, msg, now, fingerprint, reached)
+    }
+
+    /// The shard a (non-login) request runs on: its session's; outband requests (and unknown
+    /// ids) run on any.
+    fn request_shard(&self, msg: &WvCspMessage) -> ShardRef<'_> {
+        msg.session
+            .descriptor
+            .session_id
             .as_deref()
             .and_then(|s| self.session_shard(s))
-            .unwrap_or(&self.shards[0]);
-        let (outcome, ticket) = {
-            let mut st = shard.lock();
-            // Per shard (no counter shared by the shards' threads): the shard's index in the
-            // low byte, its own count above.
-            st.next_ticket += 1;
-            let ticket = (st.next_ticket << 8) | (st.shard as u64 & 0xff);
-            let mut cx = self.cx(&mut st, now);
-            if self.diverged(cx.st.shard) {
-                tracing::warn!("shard reloading users after a failed commit: 503");
-                let m = error_reply(
-                    &msg,
-                    msg.session.descriptor.session_id.clone(),
-                    StatusCode::SERVICE_UNAVAILABLE,
-                );
-                return (cx.finish(Some(m)), None);
-            }
-            cx.reached = reached;
-            cx.ticket = ticket;
-            let response = dispatch(&mut cx, msg, fingerprint);
-            (cx.finish(response), ticket)
+            .unwrap_or_else(|| self.shard(0))
+    }
+
+    /// [`Engine::begin`] of a non-login request on its shard's state, locked by the caller.
+    pub(crate) fn begin_on(
+        &self,
+        st: &mut State,
+        msg: WvCspMessage,
+        now: u64,
+        fingerprint: u64,
+        reached: Reached,
+    ) -> (Outcome, Option<u64>) {
+        // Per shard (no counter shared by the shards' threads): the shard's index in the
+        // low byte, its own count above.
+        st.next_ticket += 1;
+        let ticket = (st.next_ticket << 8) | (st.shard as u64 & 0xff);
+        let mut cx = self.cx(st, now);
+        if self.diverged(cx.st.shard) {
+            tracing::warn!("shard reloading users after a failed commit: 503");
+            let m = error_reply(
+                &msg,
+                msg.session.descriptor.session_id.clone(),
+                StatusCode::SERVICE_UNAVAILABLE,
+            );
+            return (cx.finish(Some(m)), None);
+        }
+        cx.reached = reached;
+        cx.ticket = ticket;
+        let response = dispatch(&mut cx, msg, fingerprint);
+        (cx.finish(response), Some(ticket))
+    }
+
+    /// [`Engine::handle_reached`] without blocking on a shard another thread holds: runs
+    /// the request and its routed effects at once while their shards are free; the first
+    /// time one is busy, the work is left in its mailbox (its holder runs it) and the rest
+    /// is returned as a [`Pending`] to await, which must then run to its end (spawn it: its
+    /// effects on other owners are applied as it goes). Login-Requests (slow) are for
+    /// [`Engine::handle_reached`] on a blocking thread.
+    pub fn handle_nowait(
+        &self,
+        msg: WvCspMessage,
+        now: u64,
+        fingerprint: u64,
+        reached: Reached,
+    ) -> Handled {
+        if Engine::is_slow(&msg) {
+            return Handled::Done(self.handle_reached(msg, now, fingerprint, reached));
+        }
+        let mut p = Pending {
+            now,
+            outcome: Outcome::default(),
+            queue: VecDeque::new(),
+            ticket: None,
+            waiting: None,
         };
-        (outcome, Some(ticket))
+        match self
+            .request_shard(&msg)
+            .begin_now(msg, now, fingerprint, reached)
+        {
+            Ok((o, ticket)) => p.started(o, ticket),
+            Err(rx) => {
+                p.waiting = Some(Waiting::Begin(rx));
+                return Handled::Pending(p);
+            }
+        }
+        p.run_now(self)
     }
 
     /// Whether handling `msg` runs a slow password hash (a Login-Request).
@@ -925,9 +1002,87 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
     finalize(cx, &sid, version, fingerprint, replayable, polled, out)
 }
 
+/// What [`Engine::handle_nowait`] did.
+pub enum Handled {
+    /// Everything ran: the outcome, as [`Engine::handle_reached`] returns it.
+    Done(Outcome),
+    /// A shard was busy: the rest runs when it is awaited ([`Pending::finish`]).
+    Pending(Pending),
+}
+
+/// A request whose run met a busy shard: its work waits in that shard's mailbox. Await
+/// [`Pending::finish`] to the end (in a task of its own: the effects on other owners are
+/// applied as it goes, and a request half applied would leave a parked answer behind).
+pub struct Pending {
+    now: u64,
+    outcome: Outcome,
+    queue: VecDeque<Event>,
+    ticket: Option<u64>,
+    waiting: Option<Waiting>,
+}
+
+enum Waiting {
+    Begin(tokio::sync::oneshot::Receiver<crate::shard::Begun>),
+    Apply(tokio::sync::oneshot::Receiver<Outcome>),
+}
+
+impl Pending {
+    fn started(&mut self, mut o: Outcome, ticket: Option<u64>) {
+        self.queue.extend(std::mem::take(&mut o.events));
+        self.outcome = o;
+        self.ticket = ticket;
+    }
+
+    fn absorb(&mut self, mut later: Outcome) {
+        self.queue.extend(std::mem::take(&mut later.events));
+        self.outcome.absorb(later);
+    }
+
+    /// Applies the queued events while their owners are free.
+    fn run_now(mut self, engine: &Engine) -> Handled {
+        while let Some(event) = self.queue.pop_front() {
+            let to = route::owner_of(&event, engine.shards.len());
+            match engine.shard(to).apply_now(event, self.now) {
+                Ok(o) => self.absorb(o),
+                Err(rx) => {
+                    self.waiting = Some(Waiting::Apply(rx));
+                    return Handled::Pending(self);
+                }
+            }
+        }
+        if let Some(t) = self.ticket {
+            if let Some(pos) = self.outcome.responses.iter().position(|(k, _)| *k == t) {
+                self.outcome.response = self.outcome.responses.swap_remove(pos).1;
+            }
+        }
+        Handled::Done(self.outcome)
+    }
+
+    /// Runs the rest: `None` if a shard's work was dropped unrun (the engine is going away).
+    pub async fn finish(mut self, engine: &Engine) -> Option<Outcome> {
+        loop {
+            match self.waiting.take() {
+                Some(Waiting::Begin(rx)) => {
+                    let (o, ticket) = rx.await.ok()?;
+                    self.started(o, ticket);
+                }
+                Some(Waiting::Apply(rx)) => {
+                    let o = rx.await.ok()?;
+                    self.absorb(o);
+                }
+                None => {}
+            }
+            match self.run_now(engine) {
+                Handled::Done(o) => return Some(o),
+                Handled::Pending(p) => self = p,
+            }
+        }
+    }
+}
+
 /// At most this many accounts are read ahead of one request ([`Engine::loads_needed`]); a
 /// request naming more loads the rest on its shard as it meets them.
-pub const MAX_PREFETCH: usize = 64;
+pub(crate) const MAX_PREFETCH: usize = 64;
 
 /// The response message of a request whose transactions are all answered: the next queued
 /// server request when there is nothing else to say, Poll, and the replay cache.

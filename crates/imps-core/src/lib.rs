@@ -20,12 +20,15 @@ pub mod hash;
 mod load;
 #[doc(hidden)]
 pub mod loadgen;
+#[cfg(test)]
+mod mailbox_tests;
 pub mod media;
 #[cfg(test)]
 mod memstore;
 pub mod operator;
 mod repair;
 mod route;
+mod shard;
 #[cfg(test)]
 mod sim;
 mod state;
@@ -34,7 +37,7 @@ mod unique;
 
 pub use config::EngineConfig;
 pub use durable::Durable;
-pub use engine::{Engine, Outcome, Reached, Routed, Wake};
+pub use engine::{Engine, Handled, Outcome, Pending, Reached, Routed, Wake};
 pub use operator::{KickError, KickTarget, SessionInfo};
 
 /// A secret identifier (SessionID, CIR token, nonce) as logs show it: its first six

@@ -234,14 +234,14 @@ fn install_read(st: &mut State, id: &str, data: Option<UserData>) -> bool {
 /// call it off the async executor's threads. Errors are left for the request to meet.
 /// Returns how many accounts it installed.
 pub(crate) fn prefetch(
-    shards: &[parking_lot::Mutex<State>],
+    engine: &crate::Engine,
     commits: &crate::durable::Commits,
     ids: &[String],
     now: u64,
 ) -> usize {
     let mut loaded = 0;
     for id in ids {
-        let shard = &shards[crate::route::shard_of(id, shards.len())];
+        let shard = engine.owner(id);
         let generation = {
             let st = shard.lock();
             if st.users.contains_key(id.as_str()) || st.unknown.contains(id) {

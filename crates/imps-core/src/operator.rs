@@ -77,7 +77,7 @@ impl Engine {
     /// The live sessions, of `user` only if given (normalised id), by user then login time.
     pub fn sessions(&self, user: Option<&str>) -> Vec<SessionInfo> {
         let mut out: Vec<SessionInfo> = Vec::new();
-        for shard in &self.shards {
+        for shard in self.all_shards() {
             let st = shard.lock();
             out.extend(
                 st.sessions
@@ -114,8 +114,7 @@ impl Engine {
                 .is_some_and(|u| !u.sessions.is_empty())
         });
         let ids: Vec<String> = self
-            .shards
-            .iter()
+            .all_shards()
             .flat_map(|s| s.lock().sessions.keys().cloned().collect::<Vec<_>>())
             .collect();
         resolve(arg, ids.iter().map(String::as_str), user_live)
@@ -152,7 +151,7 @@ impl Engine {
     /// The ids of the accounts in memory (what [`Engine::sync_loaded`] brings up to date).
     pub fn loaded_ids(&self) -> Vec<String> {
         let mut ids = Vec::new();
-        for shard in &self.shards {
+        for shard in self.all_shards() {
             ids.extend(shard.lock().users.keys().cloned());
         }
         ids
@@ -171,7 +170,7 @@ impl Engine {
             per_shard[crate::route::shard_of(&id, n)].push((id, r));
         }
         let mut outcome = Outcome::default();
-        for (shard, records) in self.shards.iter().zip(per_shard) {
+        for (shard, records) in self.all_shards().zip(per_shard) {
             let mut st = shard.lock();
             // Accounts changed: a name that had none may have one now.
             st.unknown.clear();

@@ -355,14 +355,14 @@ impl Sim {
             // `state::Done::WINDOW` after the first.
             while self.deliver_one() {}
             self.now += 1 + self.rng.below(400) as u64;
-            let before: u64 = self.engine.shards.iter().map(|s| s.lock().unloads).sum();
+            let before: u64 = self.engine.all_shards().map(|s| s.lock().unloads).sum();
             for shard in 0..SHARDS {
                 // Through the router, as everything else (ended sessions' Unwatch, say, must
                 // not overtake a Watch still on its way).
                 let o = self.engine.tick_shard(shard, self.now);
                 self.absorb(shard, o);
             }
-            let after: u64 = self.engine.shards.iter().map(|s| s.lock().unloads).sum();
+            let after: u64 = self.engine.all_shards().map(|s| s.lock().unloads).sum();
             self.unloaded += after - before;
             return;
         }
@@ -517,7 +517,7 @@ impl Sim {
     /// The invariants; the first one broken, if any.
     fn check(&self) -> Result<(), String> {
         // Every parked request was answered.
-        for shard in &self.engine.shards {
+        for shard in self.engine.all_shards() {
             let st = shard.lock();
             if !st.pending.is_empty() {
                 return Err(format!("{} requests never answered", st.pending.len()));
@@ -530,8 +530,7 @@ impl Sim {
         // arrived that was not accepted.
         let stored: HashSet<(String, String)> = self
             .engine
-            .shards
-            .iter()
+            .all_shards()
             .flat_map(|s| {
                 let st = s.lock();
                 st.users
@@ -565,7 +564,7 @@ impl Sim {
         // Subscriptions and watchers agree, and every watching user's view is the one its
         // presentity's owner would send now.
         let mut subscribed: HashSet<(String, String, String)> = HashSet::new();
-        for shard in &self.engine.shards {
+        for shard in self.engine.all_shards() {
             let st = shard.lock();
             for s in st.sessions.values() {
                 for p in s.subscriptions.keys() {
@@ -574,7 +573,7 @@ impl Sim {
             }
         }
         let mut watched: HashSet<(String, String, String)> = HashSet::new();
-        for shard in &self.engine.shards {
+        for shard in self.engine.all_shards() {
             let st = shard.lock();
             for (p, u) in &st.users {
                 for (sid, w) in &u.watchers {

@@ -358,7 +358,23 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
                 tracing::error!(error = %e, "reading accounts failed");
             }
         }
-        app.engine.handle_reached(msg, now, fingerprint, reached)
+        // Run at once while its shards are free; a shard another thread holds gets the
+        // work in its mailbox, and the rest runs in a task of its own (it must run to its
+        // end even if this connection goes away).
+        match app.engine.handle_nowait(msg, now, fingerprint, reached) {
+            imps_core::Handled::Done(o) => o,
+            imps_core::Handled::Pending(p) => {
+                let engine = app.engine.clone();
+                match tokio::spawn(async move { p.finish(&engine).await }).await {
+                    Ok(Some(o)) => o,
+                    Ok(None) | Err(_) => {
+                        tracing::error!("a request's work on a shard was dropped");
+                        let m = status_message(version, sid, tid, StatusCode::INTERNAL_ERROR);
+                        return reply(Some(&m), encoding, media);
+                    }
+                }
+            }
+        }
     };
     if let Some(user) = &login_of {
         let code = outcome.response.as_ref().and_then(|m| {

@@ -15,13 +15,12 @@ use imps_csp::model::session::{
 use imps_csp::{
     Address, CspVersion, Primitive, StatusCode, Transaction, TransactionMode, WvCspMessage,
 };
-use parking_lot::Mutex;
 
 use crate::auth;
 use crate::engine::{fail, insert_session, status, Cx, Engine, Outcome, Reply};
 use crate::feature::{im, presence, IMPLEMENTED};
 use crate::media::MediaType;
-use crate::state::{About, Agreed, Challenge, DeliveryMethod, Queued, SessionState, State};
+use crate::state::{About, Agreed, Challenge, DeliveryMethod, Queued, SessionState};
 use crate::store::{UserDocument, Write};
 
 /// How long an ended session's id is remembered (later requests get its end code).
@@ -44,7 +43,7 @@ const MAX_LOGIN_VALUE: usize = 256;
 /// Login-Request (§2.1). Runs the slow password check without holding the state lock.
 pub(crate) fn login(
     engine: &Engine,
-    state: &Mutex<State>,
+    state: crate::shard::ShardRef<'_>,
     msg: &WvCspMessage,
     req: &LoginRequest,
     t: &Transaction,
