@@ -375,3 +375,21 @@ fn common_core_exceptions() {
     // IM keeps its common token 0x12; 0x68 (AP in 1.3) is never written.
     assert_eq!(TOKENS_11.ext_t_token("IM"), Some((0, 0x12)));
 }
+
+/// Every element written with a token is read back as that element, in every version (the
+/// writer looks tokens up by element index, not by a scan of names).
+#[test]
+fn every_written_token_reads_back_as_its_element() {
+    for (v, t) in all() {
+        let mut written = 0;
+        for name in tokens::ELEMENT_NAMES {
+            if let Some((page, code)) = t.tag_token(name) {
+                assert_eq!(t.tag_name(page, code), Some(name), "{v}: {name}");
+                written += 1;
+            }
+        }
+        assert!(written > 200, "{v}: only {written} elements have tokens");
+    }
+    assert_eq!(TOKENS_13.tag_token("No-Such-Element"), None);
+    assert_eq!(TOKENS_13.tag_token(""), None);
+}
