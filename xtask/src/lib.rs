@@ -623,12 +623,6 @@ fn emit_elements(out: &mut String, names: &[&str]) -> std::fmt::Result {
     )?;
     writeln!(out, "pub const NO_ELEMENT: u16 = u16::MAX;")?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "/// In a version's tag-token table: the element has no token to be written with."
-    )?;
-    writeln!(out, "const NO_TOKEN: u16 = u16::MAX;")?;
-    writeln!(out)?;
     writeln!(out, "/// Number of tag code pages (0x00 and up).")?;
     writeln!(out, "pub const TAG_PAGES: usize = {};", TAG_PAGES)?;
     writeln!(out)?;
@@ -887,22 +881,22 @@ fn emit_version(out: &mut String, rows: &[Row], v: Version, names: &[&str]) -> s
     writeln!(out, "    }}")?;
     writeln!(out)?;
 
-    // By element index (`element_index`), not a `match` on the name: a match of a few
-    // hundred strings compiles to comparisons one after the other, and the writer asks once
-    // per element it writes.
     writeln!(
         out,
         "    fn tag_token(&self, name: &str) -> Option<(u8, u8)> {{"
     )?;
-    writeln!(out, "        let index = element_index(name.as_bytes())?;")?;
-    writeln!(
-        out,
-        "        let token = *TAG_TOKENS_{s}.get(usize::from(index))?;"
-    )?;
-    writeln!(
-        out,
-        "        (token != NO_TOKEN).then_some(((token >> 8) as u8, (token & 0xFF) as u8))"
-    )?;
+    writeln!(out, "        match name {{")?;
+    for r in tags.iter().filter(|r| r.encodes()) {
+        writeln!(
+            out,
+            "            {} => Some(({}, {})),",
+            lit(&r.name),
+            hex2(r.page.into()),
+            hex2(r.code)
+        )?;
+    }
+    writeln!(out, "            _ => None,")?;
+    writeln!(out, "        }}")?;
     writeln!(out, "    }}")?;
     writeln!(out)?;
 
@@ -1093,41 +1087,6 @@ fn emit_version(out: &mut String, rows: &[Row], v: Version, names: &[&str]) -> s
     }
     writeln!(out, "    ]")?;
     writeln!(out, "}};")?;
-    writeln!(out)?;
-    // The token each element is written with (the first of its rows that encodes, in page
-    // and code order), by element index.
-    let mut tokens: Vec<Option<u32>> = vec![None; names.len()];
-    for r in tags.iter().filter(|r| r.encodes()) {
-        let Ok(index) = names.binary_search_by(|n| n.as_bytes().cmp(r.name.as_bytes())) else {
-            return Err(std::fmt::Error);
-        };
-        if tokens[index].is_none() {
-            tokens[index] = Some((u32::from(r.page) << 8) | r.code);
-        }
-    }
-    writeln!(
-        out,
-        "/// CSP {ver}: the tag token (page << 8 | code) each element is written with, by element"
-    )?;
-    writeln!(out, "/// index (`NO_TOKEN`: written as a literal).")?;
-    writeln!(out, "#[rustfmt::skip]")?;
-    writeln!(out, "static TAG_TOKENS_{s}: [u16; {}] = {{", names.len())?;
-    writeln!(out, "    const N: u16 = NO_TOKEN;")?;
-    writeln!(out, "    [")?;
-    for chunk in tokens.chunks(12) {
-        let cells: Vec<String> = chunk
-            .iter()
-            .map(|t| {
-                t.map_or_else(
-                    || "N".to_string(),
-                    |t| format!("{t:#06X}").replacen("0X", "0x", 1),
-                )
-            })
-            .collect();
-        writeln!(out, "        {},", cells.join(", "))?;
-    }
-    writeln!(out, "    ]")?;
-    writeln!(out, "}};")?;
     Ok(())
 }
 
@@ -1269,14 +1228,8 @@ mod tests {
             src.matches("(0x01, 0x09) => Some(\"Capability\"),").count(),
             2
         );
-        // Elements by index: `A`, `CALI`, `Capability` (byte order). Capability has no
-        // token to be written with; CALI has one in 1.1 and 1.2.
-        for (v, cali) in [("11", "0x020A"), ("12", "0x020A"), ("13", "N")] {
-            let table = format!(
-                "static TAG_TOKENS_{v}: [u16; 3] = {{\n    const N: u16 = NO_TOKEN;\n    [\n        0x0005, {cali}, N,\n    ]\n}};"
-            );
-            assert!(src.contains(&table), "{table}");
-        }
+        assert!(!src.contains("\"Capability\" => Some(("));
+        assert_eq!(src.matches("\"CALI\" => Some((0x02, 0x0A)),").count(), 2);
         // Literal-out values decode but are written inline (IM keeps its other token).
         assert_eq!(src.matches("0x5E => Some(\"AUDIO_CALL\"),").count(), 2);
         assert!(!src.contains("\"AUDIO_CALL\" => Some((0,"));
