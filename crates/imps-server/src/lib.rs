@@ -302,7 +302,16 @@ async fn background(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
             Ok(Err(e)) => tracing::error!(error = %e, "finding messages due to expire failed"),
             Err(e) => tracing::error!(error = %e, "finding messages due to expire failed"),
         }
-        let mut outcome = app.engine.tick(http::now());
+        // On a blocking thread: a tick locks every shard in turn, waiting for each.
+        let engine = app.engine.clone();
+        let mut outcome = match tokio::task::spawn_blocking(move || engine.tick(http::now())).await
+        {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(error = %e, "the periodic work failed");
+                continue;
+            }
+        };
         if let Err(e) = app.settle(&mut outcome).await {
             tracing::error!(error = %e, "commit of expiry failed");
         }
