@@ -1,4 +1,4 @@
-//! The engine's hash maps: keyed SipHash-1-3 as std's, with keys the engine controls.
+//! The engine's hash maps: a keyed hash (aHash) with keys the engine controls.
 //!
 //! std's `RandomState` draws its keys from the operating system, so the order a map iterates in
 //! differs from one run to the next; the engine iterates some maps when it fans out (watchers
@@ -6,25 +6,24 @@
 //! Here every map's keys come from a per-thread base, random (from the OS) unless the thread
 //! was seeded (`seed_this_thread`, for the simulation); as with `RandomState`, each new map takes the next keys
 //! after the base, so maps do not share an order. Attacker-chosen names still cannot be made
-//! to collide without knowing the keys.
+//! to collide without knowing the keys: aHash is keyed and built to resist hash flooding, as
+//! std's SipHash-1-3 (what this used before) is, at about a third of its cost on the
+//! engine's keys (user and session ids): 11 900 fewer instructions per delivered message in
+//! impsd (BENCHMARKS.md, session 9).
 
 use std::cell::Cell;
 use std::hash::BuildHasher;
 
 use rand::RngCore;
-use siphasher::sip::SipHasher13;
 
 /// A `HashMap` with the engine's keyed hasher.
 pub type HashMap<K, V> = std::collections::HashMap<K, V, Keyed>;
 /// A `HashSet` with the engine's keyed hasher.
 pub type HashSet<K> = std::collections::HashSet<K, Keyed>;
 
-/// Builds SipHash-1-3 hashers with this map's keys.
+/// Builds keyed hashers (aHash) with this map's keys.
 #[derive(Clone, Debug)]
-pub struct Keyed {
-    k0: u64,
-    k1: u64,
-}
+pub struct Keyed(ahash::RandomState);
 
 thread_local! {
     /// Keys for the next map made on this thread.
@@ -39,16 +38,21 @@ impl Default for Keyed {
                 (rng.next_u64(), rng.next_u64())
             });
             next.set(Some((k0.wrapping_add(1), k1)));
-            Keyed { k0, k1 }
+            Keyed(ahash::RandomState::with_seeds(
+                k0,
+                k1,
+                k0 ^ 0x243f_6a88_85a3_08d3,
+                k1 ^ 0x1319_8a2e_0370_7344,
+            ))
         })
     }
 }
 
 impl BuildHasher for Keyed {
-    type Hasher = SipHasher13;
+    type Hasher = ahash::AHasher;
 
-    fn build_hasher(&self) -> SipHasher13 {
-        SipHasher13::new_with_keys(self.k0, self.k1)
+    fn build_hasher(&self) -> ahash::AHasher {
+        self.0.build_hasher()
     }
 }
 
