@@ -66,6 +66,12 @@ pub struct Outcome {
     pub(crate) events: Vec<Event>,
     /// Answers of parked requests that completed: (ticket, answer).
     pub(crate) responses: Vec<(u64, Option<WvCspMessage>)>,
+    /// The response already encoded as WBXML (it was, for the replay cache): what
+    /// `imps_csp::encode_wbxml(response)` gives, for a server to send as it is to a WBXML
+    /// client, unless it changes the response first.
+    pub response_wbxml: Option<Vec<u8>>,
+    /// WBXML encodings of answers, by ticket (see `response_wbxml`).
+    pub(crate) encoded: Vec<(u64, Vec<u8>)>,
 }
 
 /// An effect on another owner in transit between shards (see [`Engine::submit`]).
@@ -113,8 +119,20 @@ impl Outcome {
         events.append(&mut self.events);
         self.events = events;
         self.responses.extend(earlier.responses);
+        self.encoded.extend(earlier.encoded);
         self.durable.merge(earlier.durable);
         self
+    }
+
+    /// Makes the answer of the request with ticket `t` the response (a parked request's
+    /// answer arrives among `responses`), with its WBXML encoding if it has one.
+    fn take_answer(&mut self, t: u64) {
+        if let Some(pos) = self.responses.iter().position(|(k, _)| *k == t) {
+            self.response = self.responses.swap_remove(pos).1;
+        }
+        if let Some(pos) = self.encoded.iter().position(|(k, _)| *k == t) {
+            self.response_wbxml = Some(self.encoded.swap_remove(pos).1);
+        }
     }
 
     /// Appends what `later` produced (its response is not taken).
@@ -124,6 +142,7 @@ impl Outcome {
         self.ended.extend(later.ended);
         self.events.extend(later.events);
         self.responses.extend(later.responses);
+        self.encoded.extend(later.encoded);
         self.durable.merge(later.durable);
     }
 }
@@ -161,6 +180,8 @@ pub(crate) struct Cx<'a> {
     pub events: Vec<Event>,
     /// Answers of parked requests that completed.
     pub responses: Vec<(u64, Option<WvCspMessage>)>,
+    /// WBXML encodings of answers made for the replay cache, by ticket.
+    pub encoded: Vec<(u64, Vec<u8>)>,
     /// Where the writes go when a store is attached (else they are returned).
     pub commits: Option<&'a Commits>,
 }
@@ -325,9 +346,7 @@ impl Engine {
             outcome.absorb(later);
         }
         if let Some(t) = ticket {
-            if let Some(pos) = outcome.responses.iter().position(|(k, _)| *k == t) {
-                outcome.response = outcome.responses.swap_remove(pos).1;
-            }
+            outcome.take_answer(t);
         }
         outcome
     }
@@ -700,6 +719,7 @@ impl<'a> Cx<'a> {
             ticket: 0,
             events: Vec::new(),
             responses: Vec::new(),
+            encoded: Vec::new(),
             commits: None,
         }
     }
@@ -760,6 +780,8 @@ impl<'a> Cx<'a> {
             ended: self.ended,
             events: self.events,
             responses: self.responses,
+            encoded: self.encoded,
+            response_wbxml: None,
         }
     }
 
@@ -999,7 +1021,16 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
             Slot::Waiting { .. } => None,
         })
         .collect();
-    finalize(cx, &sid, version, fingerprint, replayable, polled, out)
+    let ticket = cx.ticket;
+    finalize(
+        cx,
+        &sid,
+        version,
+        (fingerprint, ticket),
+        replayable,
+        polled,
+        out,
+    )
 }
 
 /// What [`Engine::handle_nowait`] did.
@@ -1051,9 +1082,7 @@ impl Pending {
             }
         }
         if let Some(t) = self.ticket {
-            if let Some(pos) = self.outcome.responses.iter().position(|(k, _)| *k == t) {
-                self.outcome.response = self.outcome.responses.swap_remove(pos).1;
-            }
+            self.outcome.take_answer(t);
         }
         Handled::Done(self.outcome)
     }
@@ -1090,7 +1119,7 @@ pub(crate) fn finalize(
     cx: &mut Cx<'_>,
     sid: &str,
     version: CspVersion,
-    fingerprint: u64,
+    (fingerprint, ticket): (u64, u64),
     replayable: bool,
     polled: bool,
     mut out: Vec<Transaction>,
@@ -1114,6 +1143,8 @@ pub(crate) fn finalize(
                 if let Some(id) = &t.descriptor.transaction_id {
                     // Kept as WBXML: a decoded message is kilobytes, its WBXML ~100 bytes.
                     if let Ok(bytes) = imps_csp::encode_wbxml(m) {
+                        // The same bytes answer a WBXML client (no second encoding).
+                        cx.encoded.push((ticket, bytes.clone()));
                         s.replay.push_back((id.clone(), fingerprint, bytes));
                     }
                     while s.replay.len() > cx.cfg.replay_cache {

@@ -203,3 +203,46 @@ fn work_left_just_before_the_holder_lets_go_is_not_stranded() {
     assert_eq!(response_code(&o), Some(200));
     assert_eq!(rig.receive(&sa), vec!["in the gap".to_owned()]);
 }
+
+/// A SendMessage answer is encoded once, for the replay cache, and the engine hands those
+/// bytes on for a WBXML client: they are exactly what encoding the answer gives, whether the
+/// answer was parked for another shard or not, and however the request was driven.
+#[test]
+fn the_answer_encoded_for_replay_is_the_answer() {
+    let rig = Rig::new(8, 2);
+    let (alice, bob) = (on_shard(0, 8), on_shard(1, 8));
+    let sa = rig.login(alice);
+    let sb = rig.login(bob);
+    let other = (0..8)
+        .find(|&u| u != alice && shard_of(&user(u), 2) == 0)
+        .expect("a second user on shard 0");
+    for (to, text) in [(bob, "across"), (other, "within")] {
+        let o = rig.send(&sa, to, text);
+        let m = o.response.as_ref().expect("an answer");
+        assert_eq!(response_code(&o), Some(200));
+        assert_eq!(
+            o.response_wbxml.as_deref(),
+            Some(imps_csp::encode_wbxml(m).expect("encodes").as_slice()),
+            "{text}"
+        );
+    }
+    let held = rig.engine.shard(0).lock();
+    let h = send_nowait(&rig, &sb, alice, "parked");
+    drop(held);
+    let o = finish(&rig, h);
+    let m = o.response.as_ref().expect("an answer");
+    assert_eq!(
+        o.response_wbxml.as_deref(),
+        Some(imps_csp::encode_wbxml(m).expect("encodes").as_slice())
+    );
+    // A poll is not kept for replay: nothing encoded ahead.
+    let (msg, n) = rig.message(
+        Some(&sa),
+        TransactionMode::Request,
+        None,
+        imps_csp::Primitive::PollingRequest(imps_csp::model::session::PollingRequest {}),
+    );
+    let o = rig.engine.handle(msg, NOW, n);
+    assert!(o.response.is_some());
+    assert!(o.response_wbxml.is_none());
+}

@@ -405,21 +405,30 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
     }
     let Outcome {
         response,
+        response_wbxml,
         wakes,
         ended,
         ..
     } = outcome;
     app.wake(wakes, ended);
     let mut response = response;
+    let mut encoded = response_wbxml.filter(|_| encoding == Encoding::Wbxml);
     if let Some(m) = &mut response {
         // CIR=F (1.2+): the session's TCP CIR channel is gone; the client rebuilds it.
         if m.version >= CspVersion::V1_2 {
             if let Some(s) = &m.session.descriptor.session_id {
                 if app.cir.is_broken(s) {
                     m.session.cir = Some(false);
+                    encoded = None;
                 }
             }
         }
+    }
+    if let (Some(body), Some(_)) = (encoded, &response) {
+        // Encoded once already (for the replay cache): the same bytes.
+        let mut r = Response::new(Full::new(Bytes::from(body)));
+        r.headers_mut().insert(CONTENT_TYPE, media);
+        return r;
     }
     reply(response.as_ref(), encoding, media)
 }

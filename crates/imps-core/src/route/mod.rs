@@ -542,7 +542,7 @@ fn finish_slot(cx: &mut Cx<'_>, op: OpRef) {
             cx,
             &p.sid,
             p.version,
-            p.fingerprint,
+            (p.fingerprint, p.ticket),
             p.replayable,
             p.polled,
             out,
