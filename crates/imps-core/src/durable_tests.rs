@@ -109,6 +109,24 @@ impl Rig {
         (msg, n)
     }
 
+    /// Runs `f` on a thread of its own with the store's next account read parked, and
+    /// returns once that read has started (its result taken, not yet returned): the read
+    /// returns when the sender sends.
+    fn with_next_read_parked<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Rig) -> T + Send + 'static,
+    ) -> (std::thread::JoinHandle<T>, std::sync::mpsc::Sender<()>) {
+        let loads = || self.store.loads.load(std::sync::atomic::Ordering::Relaxed);
+        let before = loads();
+        let release = self.store.park_next_load();
+        let rig = Arc::clone(self);
+        let thread = std::thread::spawn(move || f(&rig));
+        while loads() == before {
+            std::thread::yield_now();
+        }
+        (thread, release)
+    }
+
     /// Handles a request as impsd does: the accounts it needs read first, no lock held.
     fn request_as_server(&self, sid: Option<&str>, p: Primitive) -> Outcome {
         let (msg, n) = self.message(sid, TransactionMode::Request, None, p);
@@ -540,18 +558,13 @@ fn a_slow_account_read_holds_up_only_the_request_that_needs_it() {
     let carol = rig.login(2);
     let loads = || rig.store.loads.load(std::sync::atomic::Ordering::Relaxed);
     let before = loads();
-    let release = rig.store.park_next_load();
-    let sender = {
-        let rig = rig.clone();
+    let (sender, release) = {
         let alice = alice.clone();
-        std::thread::spawn(move || {
+        rig.with_next_read_parked(move |rig| {
             let o = rig.request_as_server(Some(&alice), send_request(1, "to bob"));
             (response_code(&o), ready(o.durable))
         })
     };
-    while loads() == before {
-        std::thread::yield_now();
-    }
     // bob's account is being read (and waits): carol, on the same shard, is served meanwhile.
     let (tx, rx) = std::sync::mpsc::channel();
     {
@@ -582,16 +595,8 @@ fn a_slow_account_read_holds_up_only_the_request_that_needs_it() {
 fn an_account_read_before_it_changed_is_not_installed() {
     let rig = Arc::new(Rig::lazy(3, 1));
     let alice = rig.login(0);
-    let loads = || rig.store.loads.load(std::sync::atomic::Ordering::Relaxed);
-    let before = loads();
-    let release = rig.store.park_next_load();
-    let reader = {
-        let rig = rig.clone();
-        std::thread::spawn(move || rig.engine.load_accounts(&[user(1)], NOW))
-    };
-    while loads() == before {
-        std::thread::yield_now();
-    }
+    let (reader, release) =
+        rig.with_next_read_parked(|rig| rig.engine.load_accounts(&[user(1)], NOW));
     // bob's account was read; before the read returns, `impsd user del` removes it.
     rig.store
         .commit(vec![Write::DeleteUser(user(1))])

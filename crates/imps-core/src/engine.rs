@@ -262,8 +262,8 @@ impl Engine {
     /// simulation replays a run exactly.
     #[cfg(test)]
     pub(crate) fn seed_for_simulation(&self, seed: u64) {
-        for i in 0..self.shards.len() {
-            self.shard(i).lock().rng = crate::state::Entropy::seeded(seed ^ ((i as u64) << 48));
+        for (i, shard) in self.all_shards().enumerate() {
+            shard.lock().rng = crate::state::Entropy::seeded(seed ^ ((i as u64) << 48));
         }
     }
 
@@ -378,9 +378,7 @@ impl Engine {
 
     /// Number of live sessions.
     pub fn session_count(&self) -> usize {
-        (0..self.shards.len())
-            .map(|i| self.shard(i).lock().sessions.len())
-            .sum()
+        self.all_shards().map(|s| s.lock().sessions.len()).sum()
     }
 
     /// Whether the account exists (loading it if the engine loads accounts on demand).
@@ -395,8 +393,8 @@ impl Engine {
 
     /// Accounts in memory, and how many were loaded on demand.
     pub fn loaded_users(&self) -> (usize, u64) {
-        (0..self.shards.len()).fold((0, 0), |(n, l), i| {
-            let st = self.shard(i).lock();
+        self.all_shards().fold((0, 0), |(n, l), s| {
+            let st = s.lock();
             (n + st.users.len(), l + st.loads)
         })
     }
@@ -475,16 +473,10 @@ impl Engine {
                     }
                 }
                 Primitive::SubscribePresenceRequest(r) => {
-                    named.extend(r.user.iter().map(|u| u.user_id.as_str()));
-                    if let Some(l) = &r.user_id_list {
-                        named.extend(l.user_id.iter().map(String::as_str));
-                    }
+                    presentities(&mut named, &r.user, r.user_id_list.as_ref());
                 }
                 Primitive::GetPresenceRequest(r) => {
-                    named.extend(r.user.iter().map(|u| u.user_id.as_str()));
-                    if let Some(l) = &r.user_id_list {
-                        named.extend(l.user_id.iter().map(String::as_str));
-                    }
+                    presentities(&mut named, &r.user, r.user_id_list.as_ref());
                 }
                 _ => {}
             }
@@ -504,11 +496,7 @@ impl Engine {
         // Never waits for a shard another thread holds (this runs on the executor's
         // threads): an account of a busy shard is taken as loaded, and read under the lock
         // if it was not.
-        out.retain(|id| {
-            self.owner(id)
-                .try_lock()
-                .is_some_and(|st| !st.users.contains_key(id.as_str()) && !st.unknown.contains(id))
-        });
+        out.retain(|id| self.owner(id).try_lock().is_some_and(|st| !st.knows(id)));
         out
     }
 
@@ -1107,6 +1095,19 @@ impl Pending {
             }
         }
     }
+}
+
+/// The users a presence request names (`User` up to 1.2, `UserIDList` in 1.3).
+fn presentities<'m>(
+    named: &mut Vec<&'m str>,
+    users: &'m [imps_csp::model::common::User],
+    list: Option<&'m imps_csp::model::group::UserIdList>,
+) {
+    named.extend(users.iter().map(|u| u.user_id.as_str()));
+    named.extend(
+        list.iter()
+            .flat_map(|l| l.user_id.iter().map(String::as_str)),
+    );
 }
 
 /// At most this many accounts are read ahead of one request ([`Engine::loads_needed`]); a

@@ -244,7 +244,7 @@ pub(crate) fn prefetch(
         let shard = engine.owner(id);
         let generation = {
             let st = shard.lock();
-            if st.users.contains_key(id.as_str()) || st.unknown.contains(id) {
+            if st.knows(id) {
                 continue;
             }
             st.generation

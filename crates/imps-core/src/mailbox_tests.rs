@@ -56,6 +56,40 @@ fn send_nowait(rig: &Rig, sid: &str, to: usize, text: &str) -> Handled {
     rig.engine.handle_nowait(msg, NOW, n, Reached::default())
 }
 
+/// Two users logged in on a 2-shard engine: alice on shard 0, bob on shard 1, with their
+/// sessions.
+struct Pair {
+    rig: Rig,
+    alice: usize,
+    bob: usize,
+    sa: String,
+    sb: String,
+}
+
+impl Pair {
+    fn logged_in() -> Pair {
+        let rig = Rig::new(8, 2);
+        let (alice, bob) = (on_shard(0, 8), on_shard(1, 8));
+        let sa = rig.login(alice);
+        let sb = rig.login(bob);
+        Pair {
+            rig,
+            alice,
+            bob,
+            sa,
+            sb,
+        }
+    }
+}
+
+/// What a call that met a held shard returned: it must not have run.
+fn pending(h: Handled, what: &str) -> crate::Pending {
+    match h {
+        Handled::Pending(p) => p,
+        Handled::Done(_) => panic!("{what} ran although its shard was held"),
+    }
+}
+
 fn finish(rig: &Rig, h: Handled) -> Outcome {
     match h {
         Handled::Done(o) => o,
@@ -65,16 +99,13 @@ fn finish(rig: &Rig, h: Handled) -> Outcome {
 
 #[test]
 fn a_request_on_a_busy_shard_is_left_to_its_holder() {
-    let rig = Rig::new(8, 2);
-    let (alice, bob) = (on_shard(0, 8), on_shard(1, 8));
-    let sa = rig.login(alice);
-    let sb = rig.login(bob);
+    let Pair {
+        rig, alice, sa, sb, ..
+    } = Pair::logged_in();
     let held = rig.engine.shard(1).lock();
     // bob's session is on shard 1, which another thread holds: the call returns at once.
     let h = send_nowait(&rig, &sb, alice, "from bob");
-    let Handled::Pending(p) = h else {
-        panic!("the request ran although its shard was held");
-    };
+    let p = pending(h, "the request");
     // The holder runs it as it lets go.
     drop(held);
     let o = block_on(p.finish(&rig.engine)).expect("the work ran");
@@ -85,17 +116,14 @@ fn a_request_on_a_busy_shard_is_left_to_its_holder() {
 
 #[test]
 fn a_delivery_to_a_busy_shard_is_left_to_its_holder() {
-    let rig = Rig::new(8, 2);
-    let (alice, bob) = (on_shard(0, 8), on_shard(1, 8));
-    let sa = rig.login(alice);
-    let sb = rig.login(bob);
+    let Pair {
+        rig, alice, sa, sb, ..
+    } = Pair::logged_in();
     let held = rig.engine.shard(0).lock();
     // bob's request runs on shard 1; the copy for alice waits for shard 0's holder, and
     // bob's answer waits for alice's owner to take it.
     let h = send_nowait(&rig, &sb, alice, "one");
-    let Handled::Pending(p) = h else {
-        panic!("the delivery ran although its shard was held");
-    };
+    let p = pending(h, "the delivery");
     let h2 = send_nowait(&rig, &sb, alice, "two");
     assert!(matches!(h2, Handled::Pending(_)));
     drop(held);
@@ -175,10 +203,10 @@ fn under_contention_every_message_is_answered_and_arrives_once() {
 /// unlocking.
 #[test]
 fn work_left_just_before_the_holder_lets_go_is_not_stranded() {
-    let rig = Arc::new(Rig::new(8, 2));
-    let (alice, bob) = (on_shard(0, 8), on_shard(1, 8));
-    let sa = rig.login(alice);
-    let sb = rig.login(bob);
+    let Pair {
+        rig, alice, sa, sb, ..
+    } = Pair::logged_in();
+    let rig = Arc::new(rig);
     let left = Arc::new(parking_lot::Mutex::new(None));
     let held = rig.engine.shard(1).lock();
     {
@@ -209,10 +237,13 @@ fn work_left_just_before_the_holder_lets_go_is_not_stranded() {
 /// answer was parked for another shard or not, and however the request was driven.
 #[test]
 fn the_answer_encoded_for_replay_is_the_answer() {
-    let rig = Rig::new(8, 2);
-    let (alice, bob) = (on_shard(0, 8), on_shard(1, 8));
-    let sa = rig.login(alice);
-    let sb = rig.login(bob);
+    let Pair {
+        rig,
+        alice,
+        bob,
+        sa,
+        sb,
+    } = Pair::logged_in();
     let other = (0..8)
         .find(|&u| u != alice && shard_of(&user(u), 2) == 0)
         .expect("a second user on shard 0");

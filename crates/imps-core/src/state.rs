@@ -74,6 +74,14 @@ pub(crate) struct State {
     pub generation: u64,
 }
 
+impl State {
+    /// Whether the shard knows what the store has of account `id` without reading it: the
+    /// account is in memory, or the store recently said there is none.
+    pub fn knows(&self, id: &str) -> bool {
+        self.users.contains_key(id) || self.unknown.contains(id)
+    }
+}
+
 /// A shard's random numbers: a CSPRNG (ChaCha) seeded from the operating system, or from a
 /// simulation's seed so that a run replays exactly.
 pub(crate) struct Entropy(rand::rngs::StdRng);

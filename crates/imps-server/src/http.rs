@@ -131,16 +131,19 @@ fn reply(
         return r;
     };
     match imps_csp::encode_for_client(msg, encoding) {
-        Ok(body) => {
-            let mut r = Response::new(Full::new(Bytes::from(body)));
-            r.headers_mut().insert(CONTENT_TYPE, media);
-            r
-        }
+        Ok(body) => body_response(body, media),
         Err(e) => {
             tracing::error!(error = %e, "response did not encode");
             plain(HttpStatus::INTERNAL_SERVER_ERROR, "internal error\n")
         }
     }
+}
+
+/// An HTTP 200 carrying an encoded CSP message.
+fn body_response(body: Vec<u8>, media: HeaderValue) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    r.headers_mut().insert(CONTENT_TYPE, media);
+    r
 }
 
 fn status_message(
@@ -318,16 +321,18 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
         let store = app.store.clone();
         let work = move || {
             // The account as the store has it now: `impsd user add|del|passwd` apply at once.
-            // Sessions it ends (the account was disabled, or its password changed) hear of it.
+            // One not in memory is read whole, without its shard's lock held meanwhile; one
+            // in memory (or known to be absent) is brought up to date from its record, and
+            // sessions that ends (the account was disabled, or its password changed) hear of it.
+            let needed = engine.loads_needed(&msg);
             let mut refreshed = imps_core::Outcome::default();
-            if let Some(id) = engine.login_user(&msg) {
+            if let Some(id) = engine.login_user(&msg).filter(|id| !needed.contains(id)) {
                 match store.user(&id) {
                     Ok(record) => refreshed = engine.refresh_user(&id, record, now),
                     Err(e) => tracing::error!(error = %e, "reading an account failed"),
                 }
             }
-            // The account read into its shard first, the shard's lock not held meanwhile.
-            engine.load_accounts(&engine.loads_needed(&msg), now);
+            engine.load_accounts(&needed, now);
             engine
                 .handle_reached(msg, now, fingerprint, reached)
                 .after(refreshed)
@@ -426,9 +431,7 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
     }
     if let (Some(body), Some(_)) = (encoded, &response) {
         // Encoded once already (for the replay cache): the same bytes.
-        let mut r = Response::new(Full::new(Bytes::from(body)));
-        r.headers_mut().insert(CONTENT_TYPE, media);
-        return r;
+        return body_response(body, media);
     }
     reply(response.as_ref(), encoding, media)
 }
