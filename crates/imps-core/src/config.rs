@@ -53,6 +53,13 @@ pub struct EngineConfig {
     pub max_recipients: usize,
     /// Most presence subscriptions per session.
     pub max_subscriptions: usize,
+    /// Most groups one user may own (CreateGroup beyond: 814).
+    pub max_groups_per_user: usize,
+    /// Most sessions joined to one group at once (JoinGroup beyond: 817); a group's
+    /// MaxActiveUsers may only lower it.
+    pub max_joined_per_group: usize,
+    /// Most groups one session may be joined to at once (JoinGroup beyond: 503).
+    pub max_joined_groups: usize,
     /// Most transactions accepted in one message (MultiTrans offered).
     pub max_multi_trans: u32,
     /// Responses kept per session for TransactionID replay.
@@ -121,6 +128,9 @@ impl Default for EngineConfig {
             max_message_bytes: 64 * 1024,
             max_recipients: 100,
             max_subscriptions: 2000,
+            max_groups_per_user: 32,
+            max_joined_per_group: 2000,
+            max_joined_groups: 64,
             max_multi_trans: 8,
             replay_cache: 8,
             in_flight_timeout: 60,

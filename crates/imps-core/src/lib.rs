@@ -16,6 +16,7 @@ mod durable;
 mod durable_tests;
 mod engine;
 mod feature;
+mod group;
 pub mod hash;
 mod load;
 #[doc(hidden)]

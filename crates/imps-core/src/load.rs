@@ -136,6 +136,16 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
                     None => false,
                 }
             }
+            crate::group::GROUPS_DOCUMENT => match crate::group::decode(&d.body) {
+                Some(g) => {
+                    u.groups = g;
+                    true
+                }
+                None => {
+                    tracing::error!(user, "stored groups did not decode");
+                    false
+                }
+            },
             k if k.starts_with(QUARANTINED) => true,
             other => {
                 tracing::warn!(user, kind = other, "unknown stored document kind");
@@ -324,7 +334,12 @@ pub(crate) fn unload_idle(cx: &mut crate::engine::Cx<'_>) {
         }
         // Watched, history unsaved, or a write of it still on its way to the store (read
         // back before it lands, the account would come without it): later.
-        if !u.watchers.is_empty() || cx.st.history_dirty.contains(&id) || u.written > settled {
+        let joined = u.groups.values().any(|g| !g.joined.is_empty());
+        if !u.watchers.is_empty()
+            || joined
+            || cx.st.history_dirty.contains(&id)
+            || u.written > settled
+        {
             again.push((now, id));
             continue;
         }

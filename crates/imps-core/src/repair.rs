@@ -33,6 +33,12 @@ pub(crate) fn reload_user(cx: &mut Cx<'_>, id: &str, data: Option<UserData>) {
         u.watchers = old.watchers;
         u.seen = old.seen;
         u.send_tokens = old.send_tokens;
+        // Who is joined is not durable: it stays with the groups that are still there.
+        for (id, g) in old.groups {
+            if let Some(now) = u.groups.get_mut(&id) {
+                now.joined = g.joined;
+            }
+        }
         // Messages taken in whose write failed: their senders were refused (500), so a
         // repeated delivery of one is refused again rather than taken this time.
         let lost: Vec<String> = old

@@ -256,6 +256,8 @@ pub(crate) struct UserState {
     /// The last batch of the shard's commit stream that wrote to this account: it is not
     /// unloaded before that batch settled (read back sooner, it would come without it).
     pub written: u64,
+    /// The groups this account is home to (`wv:<user>/<name>@<domain>`), by group id.
+    pub groups: BTreeMap<String, crate::group::GroupState>,
 }
 
 impl UserState {
@@ -303,6 +305,7 @@ impl UserState {
             pending_reports: VecDeque::new(),
             send_tokens: (f64::MAX, 0),
             written: 0,
+            groups: BTreeMap::new(),
         }
     }
 }
@@ -480,6 +483,8 @@ pub(crate) struct SessionState {
     pub auto_lists: HashSet<String>,
     /// Whether the inbox was queued into this session yet.
     pub inbox_queued: bool,
+    /// The groups the session is joined to (it leaves them when it ends).
+    pub groups: BTreeSet<String>,
 }
 
 #[cfg(test)]

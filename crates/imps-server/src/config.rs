@@ -175,6 +175,12 @@ pub struct LimitsSection {
     pub max_recipients: Option<usize>,
     /// Presence subscriptions per session.
     pub max_subscriptions: Option<usize>,
+    /// Groups one user may own (default 32).
+    pub max_groups_per_user: Option<usize>,
+    /// Sessions joined to one group at once (default 2000).
+    pub max_joined_per_group: Option<usize>,
+    /// Groups one session may be joined to (default 64).
+    pub max_joined_groups: Option<usize>,
     /// Default message validity (s).
     pub default_validity: Option<u32>,
     /// Largest message validity (s).
@@ -422,6 +428,9 @@ impl Settings {
             f.limits.max_message_bytes => e.max_message_bytes,
             f.limits.max_recipients => e.max_recipients,
             f.limits.max_subscriptions => e.max_subscriptions,
+            f.limits.max_groups_per_user => e.max_groups_per_user,
+            f.limits.max_joined_per_group => e.max_joined_per_group,
+            f.limits.max_joined_groups => e.max_joined_groups,
             f.limits.default_validity => e.default_validity,
             f.limits.max_validity => e.max_validity,
             f.limits.max_multi_trans => e.max_multi_trans,

@@ -26,7 +26,7 @@ use crate::store::{MessageRecord, UserDocument, Write};
 use crate::unique::Unique;
 
 /// Content size in bytes.
-fn content_len(c: Option<&ContentData>) -> usize {
+pub(crate) fn content_len(c: Option<&ContentData>) -> usize {
     match c {
         Some(ContentData::Text(t)) => t.len(),
         Some(ContentData::Binary(b)) => b.len(),
@@ -50,6 +50,9 @@ pub(crate) fn blocks(recipient: &UserState, sender: &str) -> bool {
     (b.block_in_use && listed(&b.block)) || (b.grant_in_use && !listed(&b.grant))
 }
 
+/// Marks a failure's subject as a group (no user id starts with it).
+const GROUP_MARK: &str = "\u{1}";
+
 /// Failures per status code, for DetailedResult.
 #[derive(Default)]
 struct Failures(Vec<(StatusCode, Vec<String>)>);
@@ -60,6 +63,11 @@ impl Failures {
             Some((_, v)) => v.push(who),
             None => self.0.push((code, vec![who])),
         }
+    }
+
+    /// A failure about a group (reported as a GroupID in DetailedResult).
+    fn add_group(&mut self, code: StatusCode, group: String) {
+        self.add(code, format!("{GROUP_MARK}{group}"));
     }
 
     fn is_empty(&self) -> bool {
@@ -79,10 +87,16 @@ impl Failures {
         };
         let mut r = CspResult::new(code);
         for (code, ids) in self.0 {
+            let (groups, users): (Vec<String>, Vec<String>) =
+                ids.into_iter().partition(|i| i.starts_with(GROUP_MARK));
             r.detailed.push(DetailedResult {
                 code,
                 description: code.description().map(str::to_owned),
-                user_id: ids,
+                user_id: users,
+                group_id: groups
+                    .into_iter()
+                    .map(|g| g.trim_start_matches(GROUP_MARK).to_owned())
+                    .collect(),
                 ..Default::default()
             });
         }
@@ -91,7 +105,7 @@ impl Failures {
 }
 
 /// The content type of a message (`text/plain` when the client gave none).
-fn content_type(info: &MessageInfo) -> String {
+pub(crate) fn content_type(info: &MessageInfo) -> String {
     info.content_type
         .as_deref()
         .map(|t| t.trim().to_owned())
@@ -139,12 +153,64 @@ fn copy_for(
     content: Option<&ContentData>,
     delivery_report: bool,
 ) -> Option<Stored> {
+    let addressing = Addressing {
+        sender: Sender {
+            user: Some(User {
+                user_id: sender.to_owned(),
+                ..Default::default()
+            }),
+            group: None,
+        },
+        recipient: Recipient {
+            user: vec![User {
+                user_id: recipient.to_owned(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        },
+        message_id: cx.st.rng.hex(12),
+    };
+    copy_addressed(
+        cx,
+        sender,
+        recipient,
+        info,
+        content,
+        delivery_report,
+        addressing,
+    )
+}
+
+/// How a copy shows its sender and recipient, and its MessageID.
+pub(crate) struct Addressing {
+    /// The `Sender` the recipient sees (a user, or a screen name in a group).
+    pub sender: Sender,
+    /// The `Recipient` it sees (the user, or the group).
+    pub recipient: Recipient,
+    /// The MessageID.
+    pub message_id: String,
+}
+
+/// [`copy_for`] with the addressing given (group messages show screen names).
+pub(crate) fn copy_addressed(
+    cx: &mut Cx<'_>,
+    sender: &str,
+    recipient: &str,
+    info: &MessageInfo,
+    content: Option<&ContentData>,
+    delivery_report: bool,
+    addressing: Addressing,
+) -> Option<Stored> {
     let now = cx.now;
     let validity = info
         .validity
         .unwrap_or(cx.cfg.default_validity)
         .min(cx.cfg.max_validity);
-    let message_id = cx.st.rng.hex(12);
+    let Addressing {
+        sender: shown_sender,
+        recipient: shown_recipient,
+        message_id,
+    } = addressing;
     let message = NewMessage {
         message_info: MessageInfo {
             message_id: Some(message_id.clone()),
@@ -157,20 +223,8 @@ fn copy_for(
                 info.content_size.filter(|&n| n <= bytes).unwrap_or(bytes)
             }),
             content_name: info.content_name.clone(),
-            recipient: Some(Recipient {
-                user: vec![User {
-                    user_id: recipient.to_owned(),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }),
-            sender: Some(Sender {
-                user: Some(User {
-                    user_id: sender.to_owned(),
-                    ..Default::default()
-                }),
-                group: None,
-            }),
+            recipient: Some(shown_recipient),
+            sender: Some(shown_sender),
             date_time: Some(DateTime::from_unix(now)),
             font: info.font.clone(),
             validity: Some(validity),
@@ -280,8 +334,13 @@ fn take_in(cx: &mut Cx<'_>, stored: Stored, ctype: &str, len: usize) -> Result<S
 
 /// A SendMessage (or ForwardMessage) waiting for its recipients' owners.
 pub(crate) struct SendOp {
-    /// Copies not yet answered.
+    /// Copies to recipients named directly, and groups, not yet answered.
     pub waiting: usize,
+    /// Copies of group messages the groups' owners sent, and those answered so far (a copy's
+    /// answer may come before its group's).
+    group_copies: (usize, usize),
+    /// MessageIDs of the group messages sent.
+    group_ids: Vec<String>,
     /// Failures known on the sender's side (contact lists, groups, copies not stored).
     failures: Failures,
     /// The owners' answers: (position among the recipients, recipient, result).
@@ -300,14 +359,47 @@ impl SendOp {
         recipient: String,
         result: Result<String, StatusCode>,
     ) {
+        if index >= crate::feature::group::GROUP_COPY {
+            // A copy of a group message: who got it stays with the group (screen names hide
+            // user ids), and so does who did not.
+            self.group_copies.1 += 1;
+            if let Err(code) = result {
+                tracing::debug!(recipient = %recipient, code = code.0, "group message copy refused");
+            }
+            return;
+        }
         self.results.push((index, recipient, result));
         self.waiting = self.waiting.saturating_sub(1);
+    }
+
+    /// A group's owner sent `copies` copies of the message to `group` (or refused it).
+    pub(crate) fn fanned_out(
+        &mut self,
+        group: &str,
+        copies: usize,
+        message_id: String,
+        refused: Option<StatusCode>,
+    ) {
+        self.waiting = self.waiting.saturating_sub(1);
+        match refused {
+            Some(code) => self.failures.add_group(code, group.to_owned()),
+            None => {
+                self.group_copies.0 += copies;
+                self.group_ids.push(message_id);
+            }
+        }
+    }
+
+    /// Answers still expected.
+    pub(crate) fn pending(&self) -> usize {
+        self.waiting + self.group_copies.0.saturating_sub(self.group_copies.1)
     }
 
     /// The answer, once every owner answered.
     pub(crate) fn answer(mut self) -> Option<Primitive> {
         self.results.sort_by_key(|(i, _, _)| *i);
         let mut accepted = Vec::new();
+        let group_ids = std::mem::take(&mut self.group_ids);
         for (_, recipient, result) in self.results {
             match result {
                 Ok(id) => accepted.push(id),
@@ -318,6 +410,7 @@ impl SendOp {
                 Err(code) => self.failures.add(code, recipient),
             }
         }
+        accepted.extend(group_ids);
         let reply = if accepted.is_empty() {
             Primitive::Status(Status {
                 result: self.failures.result(false),
@@ -421,15 +514,7 @@ fn send_as(
             None => failures.add(StatusCode::CONTACT_LIST_DOES_NOT_EXIST, l.clone()),
         }
     }
-    for g in &recipient.group {
-        let id = g
-            .group_id
-            .clone()
-            .or_else(|| g.screen_name.as_ref().map(|s| s.group_id.clone()))
-            .unwrap_or_default();
-        failures.add(StatusCode::GROUP_DOES_NOT_EXIST, id);
-    }
-    if targets.is_empty() && failures.is_empty() {
+    if targets.is_empty() && failures.is_empty() && recipient.group.is_empty() {
         return fail(StatusCode::BAD_PARAMETER);
     }
     if targets.len() > cx.cfg.max_recipients
@@ -440,6 +525,8 @@ fn send_as(
     let report = r.delivery_report == Some(true);
     let mut op = SendOp {
         waiting: 0,
+        group_copies: (0, 0),
+        group_ids: Vec::new(),
         failures,
         results: Vec::new(),
         forward,
@@ -462,6 +549,15 @@ fn send_as(
                 });
             }
             None => op.results.push((index, t, Err(StatusCode::INTERNAL_ERROR))),
+        }
+    }
+    let groups = recipient.group.iter().take(cx.cfg.max_recipients);
+    for (i, g) in groups.enumerate() {
+        let index = crate::feature::group::GROUP_COPY + i * crate::feature::group::GROUP_SPAN;
+        let message = (&info, r.content_data.as_ref());
+        match crate::feature::group::send_to(cx, sid, (op_ref, index), g, message) {
+            Ok(()) => op.waiting += 1,
+            Err((code, id)) => op.failures.add_group(code, id),
         }
     }
     Reply::Later(crate::route::Op::Send(op))

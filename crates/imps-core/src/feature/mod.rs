@@ -2,6 +2,7 @@
 //! primitives. Features talk through the engine context, not through each other's state.
 
 pub(crate) mod contacts;
+pub(crate) mod group;
 pub(crate) mod im;
 pub(crate) mod presence;
 pub(crate) mod session;
@@ -11,12 +12,13 @@ use imps_csp::{CspVersion, Primitive, StatusCode};
 use crate::engine::{fail, Cx, Reply};
 
 /// Function codes the server implements (offered in Service negotiation). Codes of features
-/// that are not implemented yet (groups, search, invitations) are not offered, and their
-/// primitives are answered 501 (or 506 when not agreed).
+/// that are not implemented yet (search, invitations, group membership management) are not
+/// offered, and their primitives are answered 501 (or 506 when not agreed).
 pub(crate) const IMPLEMENTED: &[&str] = &[
     "GETSPI", "GCLI", "CCLI", "DCLI", "MCLS", "GETWL", "REACT", "CAAUT", "GETAUT", "GETPR",
     "UPDPR", "CALI", "DALI", "GALS", "MDELIV", "FWMSG", "SETD", "GETLM", "GETM", "REJCM", "NOTIF",
-    "NEWM", "GLBLU", "BLENT",
+    "NEWM", "GLBLU", "BLENT", "CREAG", "DELGR", "GETGP", "SETGP", "SUBGCN", "GRCHN", "GETJU",
+    "GETGM",
 ];
 
 /// The function code a request primitive needs (§5), or the feature it belongs to for
@@ -127,6 +129,15 @@ pub(crate) fn handle(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
         Primitive::ForwardMessageRequest(r) => im::forward(cx, sid, r),
         Primitive::GetBlockedListRequest(_) => im::get_blocked(cx, sid),
         Primitive::BlockEntityRequest(r) => im::block_entity(cx, sid, *r),
+        p @ (Primitive::CreateGroupRequest(_)
+        | Primitive::DeleteGroupRequest(_)
+        | Primitive::JoinGroupRequest(_)
+        | Primitive::LeaveGroupRequest(_)
+        | Primitive::GetGroupPropsRequest(_)
+        | Primitive::SetGroupPropsRequest(_)
+        | Primitive::GetJoinedUsersRequest(_)
+        | Primitive::GetGroupMembersRequest(_)
+        | Primitive::SubscribeGroupNoticeRequest(_)) => group::request(cx, sid, p),
         Primitive::Status(_) => Reply::Nothing,
         Primitive::LoginRequest(_) => fail(StatusCode::BAD_REQUEST),
         Primitive::Unknown(name) => {

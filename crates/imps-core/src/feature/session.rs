@@ -291,6 +291,7 @@ pub(crate) fn login(
             subscriptions: Default::default(),
             auto_lists: HashSet::default(),
             inbox_queued: false,
+            groups: Default::default(),
         },
     );
     save_sessions(&mut cx, &user);
@@ -348,6 +349,13 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
         });
         presence::forget_seen(cx, &s.user, presentity);
     }
+    crate::feature::group::session_ended(
+        cx,
+        sid,
+        &s.user,
+        s.version,
+        s.groups.into_iter().collect(),
+    );
     if code != StatusCode::SUCCESS {
         cx.st.ended.insert(sid.to_owned(), (code.0, cx.now));
         if let Some(cookie) = &s.cookie {

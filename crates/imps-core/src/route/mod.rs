@@ -6,7 +6,8 @@
 //! [`PendingRequest`]; their replies fill its slots and the answer leaves with the last one.
 //!
 //! Routed: message delivery and delivery reports, GetPresence, subscriptions and presence
-//! notifications, and the existence checks of contact-list members and authorisations.
+//! notifications, the existence checks of contact-list members and authorisations, and every
+//! group request (groups are owned like users: by the shard of their home account).
 
 use imps_csp::model::attributes::PresenceSubList;
 use imps_csp::model::im::DeliveryReportRequest;
@@ -22,7 +23,7 @@ use imps_csp::model::presence::{
 };
 
 use crate::engine::{Cx, Reply};
-use crate::feature::{contacts, im, presence};
+use crate::feature::{contacts, group, im, presence};
 use crate::state::{AttrSet, Stored};
 
 /// A shard's index.
@@ -147,6 +148,35 @@ pub(crate) enum Event {
         presentity: String,
         result: Result<Box<PresenceSubList>, StatusCode>,
     },
+    /// A group request (or a session's departure) for the group's owner, the shard of its
+    /// home account; `reply` names the request slot waiting for [`Event::GroupDone`].
+    Group {
+        reply: Option<OpRef>,
+        index: usize,
+        group: String,
+        home: String,
+        from: group::Requester,
+        call: group::GroupCall,
+    },
+    /// The group owner's answer; `joined` says whether the session is now joined to the group
+    /// (its shard keeps the list, to leave the groups when the session ends).
+    GroupDone {
+        op: OpRef,
+        index: usize,
+        sid: String,
+        version: CspVersion,
+        group: String,
+        joined: Option<bool>,
+        result: group::GroupResult,
+    },
+    /// A server request for one session (GroupChangeNotice, an unsolicited LeaveGroup-Response:
+    /// `left` names the group the session no longer is in).
+    ToSession {
+        sid: String,
+        version: CspVersion,
+        primitive: Box<Primitive>,
+        left: Option<String>,
+    },
 }
 
 impl Event {
@@ -189,6 +219,9 @@ pub(crate) fn owner_of(event: &Event, shards: usize) -> ShardId {
         Event::Known { op, .. } => op.shard,
         Event::Dropped { watcher_sid, .. } => shard_of_session(watcher_sid, shards).unwrap_or(0),
         Event::Seen { op, .. } => op.shard,
+        Event::Group { home, .. } => shard_of(home, shards),
+        Event::GroupDone { op, .. } => op.shard,
+        Event::ToSession { sid, .. } => shard_of_session(sid, shards).unwrap_or(0),
     }
 }
 
@@ -202,10 +235,13 @@ fn subject(event: &Event) -> Option<&str> {
         | Event::Unwatch { presentity, .. } => Some(presentity),
         Event::Notify { watcher, .. } => Some(watcher),
         Event::Exists { user, .. } => Some(user),
+        Event::Group { home, .. } => Some(home),
         Event::Delivered { .. }
         | Event::Known { .. }
         | Event::Seen { .. }
-        | Event::Dropped { .. } => None,
+        | Event::Dropped { .. }
+        | Event::GroupDone { .. }
+        | Event::ToSession { .. } => None,
     }
 }
 
@@ -225,6 +261,27 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
                     index,
                     recipient: stored.record.recipient,
                     result: Err(StatusCode::SERVICE_UNAVAILABLE),
+                });
+                return;
+            }
+            if let Event::Group {
+                reply: Some(op),
+                index,
+                group,
+                from,
+                ..
+            } = event
+            {
+                cx.route(Event::GroupDone {
+                    op,
+                    index,
+                    sid: from.sid,
+                    version: from.version,
+                    group,
+                    joined: None,
+                    result: group::GroupResult::Answer(Box::new(crate::engine::status(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                    ))),
                 });
                 return;
             }
@@ -349,13 +406,36 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
                 s.subscriptions.remove(&presentity);
             }
         }
+        Event::Group {
+            reply,
+            index,
+            group,
+            home,
+            from,
+            call,
+        } => group::apply(cx, reply, index, group, home, from, call),
+        Event::GroupDone {
+            op,
+            index,
+            sid,
+            group,
+            joined,
+            result,
+            ..
+        } => group::done(cx, op, index, &sid, &group, joined, result),
+        Event::ToSession {
+            sid,
+            primitive,
+            left,
+            ..
+        } => group::to_session(cx, &sid, *primitive, left.as_deref()),
     }
 }
 
 /// Reply `index` for a parked request's slot: `record` takes it in; the slot is answered when
 /// it waits for nothing more. A reply that comes again (at-least-once delivery) or after the
 /// request was answered changes nothing.
-fn reply(cx: &mut Cx<'_>, op: OpRef, index: usize, record: impl FnOnce(&mut Op)) {
+pub(crate) fn reply(cx: &mut Cx<'_>, op: OpRef, index: usize, record: impl FnOnce(&mut Op)) {
     let done = match cx.st.pending.get_mut(&op.op) {
         Some(p) if p.replied.contains(&(op.slot, index)) => false,
         Some(p) => match p.slots.get_mut(op.slot) {
@@ -383,16 +463,19 @@ pub(crate) enum Op {
     Watch(presence::WatchOp),
     /// Requests naming users that must exist: whether they do.
     Check(Box<CheckOp>),
+    /// Group requests: the group's owner.
+    Group(group::GroupOp),
 }
 
 impl Op {
     /// Replies still expected.
     pub(crate) fn waiting(&self) -> usize {
         match self {
-            Op::Send(s) => s.waiting,
+            Op::Send(s) => s.pending(),
             Op::Peek(p) => p.waiting,
             Op::Watch(w) => w.waiting,
             Op::Check(c) => c.waiting,
+            Op::Group(g) => g.waiting,
         }
     }
 
@@ -403,6 +486,7 @@ impl Op {
             Op::Peek(p) => Some(p.answer()),
             Op::Watch(w) => Some(w.answer()),
             Op::Check(c) => c.answer(cx, sid).into_primitive(),
+            Op::Group(g) => g.answer(),
         }
     }
 }

@@ -115,6 +115,47 @@ pub(crate) enum WireEvent {
         watcher_sid: String,
         presentity: String,
     },
+    Group {
+        reply: Option<WireOp>,
+        index: usize,
+        group: String,
+        home: String,
+        sid: String,
+        user: String,
+        /// The requester's CSP version, `1.1` … `1.3`.
+        version: String,
+        /// The request in the requester's version, as WBXML; `None`: the session ended.
+        request: Option<Vec<u8>>,
+    },
+    GroupDone {
+        op: WireOp,
+        index: usize,
+        sid: String,
+        version: String,
+        group: String,
+        joined: Option<bool>,
+        result: WireGroupResult,
+    },
+    ToSession {
+        sid: String,
+        version: String,
+        /// The server request in the session's version, as WBXML.
+        primitive: Vec<u8>,
+        left: Option<String>,
+    },
+}
+
+/// The serde form of a group owner's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub(crate) enum WireGroupResult {
+    /// The answer in the requester's version, as WBXML.
+    Answer { primitive: Vec<u8> },
+    Fanout {
+        copies: usize,
+        message_id: String,
+        refused: Option<u16>,
+    },
 }
 
 /// Why bytes are no event.
@@ -131,6 +172,52 @@ pub(crate) enum WireError {
 fn document(p: Primitive) -> Result<Vec<u8>, WireError> {
     let m = WvCspMessage::new(CspVersion::V1_3, None, TransactionMode::Request, None, p);
     imps_csp::encode_wbxml(&m).map_err(|e| WireError::Encode(e.to_string()))
+}
+
+fn document_in(version: CspVersion, p: Primitive) -> Result<Vec<u8>, WireError> {
+    let m = WvCspMessage::new(version, None, TransactionMode::Request, None, p);
+    imps_csp::encode_wbxml(&m).map_err(|e| WireError::Encode(e.to_string()))
+}
+
+fn version_of(s: &str) -> Result<CspVersion, WireError> {
+    CspVersion::from_number(s).ok_or_else(|| WireError::Decode(format!("no version {s}")))
+}
+
+fn group_result_to(
+    version: CspVersion,
+    r: &crate::feature::group::GroupResult,
+) -> Result<WireGroupResult, WireError> {
+    use crate::feature::group::GroupResult;
+    Ok(match r {
+        GroupResult::Answer(p) => WireGroupResult::Answer {
+            primitive: document_in(version, (**p).clone())?,
+        },
+        GroupResult::Fanout {
+            copies,
+            message_id,
+            refused,
+        } => WireGroupResult::Fanout {
+            copies: *copies,
+            message_id: message_id.clone(),
+            refused: refused.map(|c| c.0),
+        },
+    })
+}
+
+fn group_result_from(r: WireGroupResult) -> Result<crate::feature::group::GroupResult, WireError> {
+    use crate::feature::group::GroupResult;
+    Ok(match r {
+        WireGroupResult::Answer { primitive: p } => GroupResult::Answer(Box::new(primitive(&p)?)),
+        WireGroupResult::Fanout {
+            copies,
+            message_id,
+            refused,
+        } => GroupResult::Fanout {
+            copies,
+            message_id,
+            refused: refused.map(StatusCode),
+        },
+    })
 }
 
 fn primitive(bytes: &[u8]) -> Result<Primitive, WireError> {
@@ -271,6 +358,56 @@ pub(crate) fn to_wire(e: &Event) -> Result<WireEvent, WireError> {
             watcher_sid: watcher_sid.clone(),
             presentity: presentity.clone(),
         },
+        Event::Group {
+            reply,
+            index,
+            group,
+            home,
+            from,
+            call,
+        } => WireEvent::Group {
+            reply: reply.map(Into::into),
+            index: *index,
+            group: group.clone(),
+            home: home.clone(),
+            sid: from.sid.clone(),
+            user: from.user.clone(),
+            version: from.version.as_str().to_owned(),
+            request: match call {
+                crate::feature::group::GroupCall::Request(p) => {
+                    Some(document_in(from.version, (**p).clone())?)
+                }
+                crate::feature::group::GroupCall::Gone => None,
+            },
+        },
+        Event::GroupDone {
+            op,
+            index,
+            sid,
+            version,
+            group,
+            joined,
+            result,
+        } => WireEvent::GroupDone {
+            op: (*op).into(),
+            index: *index,
+            sid: sid.clone(),
+            version: version.as_str().to_owned(),
+            group: group.clone(),
+            joined: *joined,
+            result: group_result_to(*version, result)?,
+        },
+        Event::ToSession {
+            sid,
+            version,
+            primitive,
+            left,
+        } => WireEvent::ToSession {
+            sid: sid.clone(),
+            version: version.as_str().to_owned(),
+            primitive: document_in(*version, (**primitive).clone())?,
+            left: left.clone(),
+        },
     })
 }
 
@@ -396,6 +533,58 @@ pub(crate) fn from_wire(w: WireEvent) -> Result<Event, WireError> {
         } => Event::Dropped {
             watcher_sid,
             presentity,
+        },
+        WireEvent::Group {
+            reply,
+            index,
+            group,
+            home,
+            sid,
+            user,
+            version,
+            request,
+        } => Event::Group {
+            reply: reply.map(Into::into),
+            index,
+            group,
+            home,
+            from: crate::feature::group::Requester {
+                sid,
+                user,
+                version: version_of(&version)?,
+            },
+            call: match request {
+                Some(b) => crate::feature::group::GroupCall::Request(Box::new(primitive(&b)?)),
+                None => crate::feature::group::GroupCall::Gone,
+            },
+        },
+        WireEvent::GroupDone {
+            op,
+            index,
+            sid,
+            version,
+            group,
+            joined,
+            result,
+        } => Event::GroupDone {
+            op: op.into(),
+            index,
+            sid,
+            version: version_of(&version)?,
+            group,
+            joined,
+            result: group_result_from(result)?,
+        },
+        WireEvent::ToSession {
+            sid,
+            version,
+            primitive: p,
+            left,
+        } => Event::ToSession {
+            sid,
+            version: version_of(&version)?,
+            primitive: Box::new(primitive(&p)?),
+            left,
         },
     })
 }

@@ -1,0 +1,677 @@
+//! Scenario tests of groups over real HTTP against the real server (three shards, so that a
+//! group and its users are mostly owned by different shards), in every version and
+//! encoding: CreateGroup, JoinGroup (1.1 `UserList`, 1.2 `UserMapList`, 1.3
+//! `Joined/UserMapList`), GroupChangeNotice, messages to the group and to one screen name,
+//! GetJoinedUsers, Get/SetGroupProps, SubscribeGroupNotice, GetGroupMembers, LeaveGroup,
+//! DeleteGroup and the unsolicited LeaveGroup-Response, with the 8xx refusals; groups
+//! survive a restart; a session that ends leaves its groups.
+
+use std::time::Duration;
+
+use imps_client::Client;
+use imps_csp::codec::ContentData;
+use imps_csp::model::common::{Group, Recipient, ScreenName};
+use imps_csp::model::group::{
+    CreateGroupRequest, DeleteGroupRequest, GetGroupMembersRequest, GetGroupPropsRequest,
+    GetJoinedUsersRequest, GroupChangeNotice, GroupProperties, JoinGroupRequest, JoinGroupResponse,
+    LeaveGroupRequest, SetGroupPropsRequest, SubscribeGroupNoticeRequest, WelcomeNote,
+};
+use imps_csp::model::im::{MessageInfo, NewMessage, SendMessageRequest};
+use imps_csp::{CspVersion, Primitive, StatusCode};
+use imps_testkit::server::{TestServer, Variant};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn gid(owner: &str, name: &str) -> String {
+    format!("wv:{owner}/{name}@localhost")
+}
+
+/// The status code an answer carries (Status, or the Result of a response that has one).
+fn code(p: &Primitive) -> StatusCode {
+    match p {
+        Primitive::Status(s) => s.result.code,
+        Primitive::SendMessageResponse(r) => r.result.code,
+        Primitive::LeaveGroupResponse(r) => {
+            r.result.as_ref().map_or(StatusCode::SUCCESS, |r| r.code)
+        }
+        _ => StatusCode::SUCCESS,
+    }
+}
+
+async fn ask(c: &mut Client, p: Primitive) -> Primitive {
+    c.request(p).await.expect("an answer")
+}
+
+fn screen(group: &str, sname: &str) -> ScreenName {
+    ScreenName {
+        sname: sname.into(),
+        group_id: group.into(),
+    }
+}
+
+async fn create(
+    c: &mut Client,
+    group: &str,
+    join_as: Option<&str>,
+    props: &[(&str, &str)],
+) -> StatusCode {
+    let mut p = GroupProperties::default();
+    for (k, v) in props {
+        p.set(*k, *v);
+    }
+    p.welcome_note = Some(WelcomeNote::text("Welcome to the chat"));
+    let req = CreateGroupRequest {
+        group_id: group.into(),
+        group_properties: p,
+        own_properties: None,
+        join_group: Some(join_as.is_some()),
+        screen_name: join_as.map(|s| screen(group, s)),
+        subscribe_notification: Some(join_as.is_some()),
+    };
+    code(&ask(c, Primitive::from(req)).await)
+}
+
+async fn join(c: &mut Client, group: &str, sname: Option<&str>) -> Primitive {
+    ask(
+        c,
+        Primitive::from(JoinGroupRequest {
+            group_id: group.into(),
+            screen_name: sname.map(|s| screen(group, s)),
+            joined_request: Some(true),
+            subscribe_notification: Some(true),
+            own_properties: None,
+        }),
+    )
+    .await
+}
+
+/// The screen names a JoinGroup-Response lists, wherever its version puts them.
+fn joined_names(r: &JoinGroupResponse, v: CspVersion) -> Vec<String> {
+    let mut names: Vec<String> = if v == CspVersion::V1_1 {
+        assert!(
+            r.user_map_list.is_none() && r.joined.is_none(),
+            "1.1 shape: {r:?}"
+        );
+        r.user_list
+            .as_ref()
+            .expect("1.1 UserList")
+            .screen_name
+            .iter()
+            .map(|s| s.sname.clone())
+            .collect()
+    } else {
+        if v == CspVersion::V1_2 {
+            assert!(
+                r.user_map_list.is_some() && r.joined.is_none(),
+                "1.2 shape: {r:?}"
+            );
+        } else {
+            assert!(
+                r.user_map_list.is_none() && r.joined.is_some(),
+                "1.3 shape: {r:?}"
+            );
+        }
+        r.joined_users()
+            .expect("joined users")
+            .mappings()
+            .iter()
+            .map(|m| m.sname.clone())
+            .collect()
+    };
+    names.sort();
+    names
+}
+
+async fn say(c: &mut Client, group: &str, to: Option<&str>, text: &str) -> Primitive {
+    let g = match to {
+        None => Group {
+            group_id: Some(group.into()),
+            screen_name: None,
+        },
+        Some(s) => Group {
+            group_id: None,
+            screen_name: Some(screen(group, s)),
+        },
+    };
+    ask(
+        c,
+        Primitive::SendMessageRequest(SendMessageRequest {
+            delivery_report: Some(false),
+            message_info: MessageInfo {
+                content_type: Some("text/plain".into()),
+                recipient: Some(Recipient {
+                    group: vec![g],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            content_data: Some(ContentData::Text(text.into())),
+        }),
+    )
+    .await
+}
+
+async fn next_message(c: &mut Client) -> NewMessage {
+    match c
+        .wait_for(WAIT, |p| matches!(p, Primitive::NewMessage(_)))
+        .await
+        .expect("NewMessage")
+    {
+        Primitive::NewMessage(m) => m,
+        _ => unreachable!(),
+    }
+}
+
+async fn next_notice(c: &mut Client) -> GroupChangeNotice {
+    match c
+        .wait_for(WAIT, |p| matches!(p, Primitive::GroupChangeNotice(_)))
+        .await
+        .expect("GroupChangeNotice")
+    {
+        Primitive::GroupChangeNotice(n) => n,
+        _ => unreachable!(),
+    }
+}
+
+fn text(m: &NewMessage) -> &str {
+    match &m.content_data {
+        Some(ContentData::Text(t)) => t,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The screen name a group message shows as its sender, and the group it names.
+fn shown_sender(m: &NewMessage) -> (String, String) {
+    let s = m
+        .message_info
+        .sender
+        .as_ref()
+        .and_then(|s| s.group.as_ref())
+        .and_then(|g| g.screen_name.as_ref())
+        .expect("Sender/Group/ScreenName");
+    assert!(
+        m.message_info
+            .sender
+            .as_ref()
+            .is_some_and(|s| s.user.is_none()),
+        "a group message hides the sender's user id"
+    );
+    (s.sname.clone(), s.group_id.clone())
+}
+
+#[tokio::test]
+async fn a_group_chat_in_every_variant() {
+    let ts = TestServer::start(&["alice", "bob", "carol"])
+        .await
+        .expect("server");
+    for (i, v) in Variant::ALL.into_iter().enumerate() {
+        let ctx = format!("{v:?}");
+        let group = gid("alice", &format!("chat{i}"));
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let mut bob = ts.client("bob", v).await.expect("bob");
+        let mut carol = ts.client("carol", v).await.expect("carol");
+
+        // alice creates the group and joins it at once.
+        let props = [
+            ("Name", "Chat"),
+            ("Topic", "weather"),
+            ("PrivateMessaging", "T"),
+        ];
+        assert_eq!(
+            create(&mut alice, &group, Some("Al"), &props).await,
+            StatusCode::SUCCESS,
+            "{ctx}"
+        );
+        assert_eq!(
+            create(&mut alice, &group, None, &[]).await,
+            StatusCode::GROUP_ALREADY_EXISTS,
+            "{ctx}"
+        );
+        // Only under one's own address.
+        assert_eq!(
+            create(&mut bob, &gid("alice", "mine"), None, &[]).await,
+            StatusCode::INSUFFICIENT_GROUP_PRIVILEGES,
+            "{ctx}"
+        );
+        assert_eq!(
+            create(
+                &mut bob,
+                &gid("bob", "x"),
+                None,
+                &[("Accesstype", "Closed")]
+            )
+            .await,
+            StatusCode::INVALID_GROUP_PROPERTIES,
+            "{ctx}"
+        );
+
+        // bob joins: he gets the joined users and the welcome note; alice is told.
+        let Primitive::JoinGroupResponse(r) = join(&mut bob, &group, Some("Bobby")).await else {
+            panic!("JoinGroup-Response expected ({ctx})");
+        };
+        assert_eq!(joined_names(&r, v.version), vec!["Al", "Bobby"], "{ctx}");
+        let note = r.welcome_note.as_ref().expect("WelcomeNote");
+        assert_eq!(
+            note.content_data,
+            ContentData::Text("Welcome to the chat".into())
+        );
+        let n = next_notice(&mut alice).await;
+        assert_eq!(n.group_id, group);
+        let names: Vec<String> = match v.version {
+            CspVersion::V1_1 => n
+                .joined
+                .expect("Joined")
+                .screen_name
+                .into_iter()
+                .map(|s| s.sname)
+                .collect(),
+            _ => n
+                .joined
+                .and_then(|j| j.user_map_list)
+                .expect("Joined/UserMapList")
+                .mappings()
+                .iter()
+                .map(|m| m.sname.clone())
+                .collect(),
+        };
+        assert_eq!(names, vec!["Bobby"], "{ctx}");
+
+        // The same session again, or a screen name in use: 807, 811.
+        assert_eq!(
+            code(&join(&mut bob, &group, Some("B2")).await),
+            StatusCode::ALREADY_JOINED,
+            "{ctx}"
+        );
+        assert_eq!(
+            code(&join(&mut carol, &group, Some("al")).await),
+            StatusCode::SCREEN_NAME_IN_USE,
+            "{ctx}"
+        );
+        // Not joined: carol cannot speak in the group.
+        assert_eq!(
+            code(&say(&mut carol, &group, None, "hello?").await),
+            StatusCode::NOT_JOINED,
+            "{ctx}"
+        );
+
+        // bob speaks: alice gets it from his screen name, in the group.
+        let answer = say(&mut bob, &group, None, "hi all").await;
+        assert_eq!(code(&answer), StatusCode::SUCCESS, "{ctx}: {answer:?}");
+        let m = next_message(&mut alice).await;
+        assert_eq!(text(&m), "hi all");
+        assert_eq!(
+            shown_sender(&m),
+            ("Bobby".to_owned(), group.clone()),
+            "{ctx}"
+        );
+        let to = m.message_info.recipient.as_ref().expect("Recipient");
+        assert_eq!(
+            to.group.first().and_then(|g| g.group_id.clone()),
+            Some(group.clone())
+        );
+
+        // A private message to one screen name.
+        assert_eq!(
+            code(&say(&mut alice, &group, Some("bobby"), "psst").await),
+            StatusCode::SUCCESS
+        );
+        let m = next_message(&mut bob).await;
+        assert_eq!(text(&m), "psst");
+        assert_eq!(shown_sender(&m).0, "Al", "{ctx}");
+        assert_eq!(
+            code(&say(&mut alice, &group, Some("nobody"), "?").await),
+            StatusCode::UNKNOWN_USER,
+            "{ctx}"
+        );
+
+        // Joined users (1.2+): bob sees both screen names, without user ids (ShowID=F).
+        if v.version >= CspVersion::V1_2 {
+            let p = ask(
+                &mut bob,
+                Primitive::from(GetJoinedUsersRequest {
+                    group_id: group.clone(),
+                }),
+            )
+            .await;
+            let Primitive::GetJoinedUsersResponse(r) = p else {
+                panic!("GetJoinedUsers-Response expected ({ctx}): {p:?}");
+            };
+            let list = r.user_map_list.expect("UserMapList");
+            let mut names: Vec<(String, Option<String>)> = list
+                .mappings()
+                .iter()
+                .map(|m| (m.sname.clone(), m.user_id.clone()))
+                .collect();
+            names.sort();
+            assert_eq!(
+                names,
+                vec![("Al".to_owned(), None), ("Bobby".to_owned(), None)],
+                "{ctx}"
+            );
+            assert_eq!(
+                code(
+                    &ask(
+                        &mut carol,
+                        Primitive::from(GetJoinedUsersRequest {
+                            group_id: group.clone()
+                        })
+                    )
+                    .await
+                ),
+                StatusCode::NOT_JOINED,
+                "{ctx}"
+            );
+        }
+
+        // Properties: everyone reads them; only an administrator changes them.
+        let p = ask(
+            &mut bob,
+            Primitive::from(GetGroupPropsRequest {
+                group_id: group.clone(),
+            }),
+        )
+        .await;
+        let Primitive::GetGroupPropsResponse(r) = p else {
+            panic!("GetGroupProps-Response expected ({ctx}): {p:?}");
+        };
+        let gp = r.group_properties.expect("GroupProperties");
+        assert_eq!(gp.get("Topic"), Some("weather"), "{ctx}");
+        assert_eq!(gp.get("Name"), Some("Chat"));
+        assert_eq!(gp.get("ActiveUsers"), Some("2"));
+        assert_eq!(gp.get("Accesstype"), Some("Open"));
+        let own = r.own_properties.expect("OwnProperties");
+        assert_eq!(
+            (own.get("IsMember"), own.get("PrivilegeLevel")),
+            (Some("F"), Some("User"))
+        );
+        let mut change = GroupProperties::default();
+        change.set("Topic", "chess");
+        let set = |props: GroupProperties| {
+            Primitive::from(SetGroupPropsRequest {
+                group_id: group.clone(),
+                group_properties: Some(props),
+                own_properties: None,
+            })
+        };
+        assert_eq!(
+            code(&ask(&mut bob, set(change.clone())).await),
+            StatusCode::INSUFFICIENT_GROUP_PRIVILEGES
+        );
+        assert_eq!(
+            code(&ask(&mut alice, set(change)).await),
+            StatusCode::SUCCESS,
+            "{ctx}"
+        );
+        let n = next_notice(&mut bob).await;
+        assert_eq!(
+            n.group_properties.as_ref().and_then(|p| p.get("Topic")),
+            Some("chess"),
+            "{ctx}"
+        );
+
+        // Members: the administrator sees them; an ordinary user may not.
+        let members = Primitive::from(GetGroupMembersRequest {
+            group_id: group.clone(),
+        });
+        assert_eq!(
+            code(&ask(&mut bob, members.clone()).await),
+            StatusCode::INSUFFICIENT_GROUP_PRIVILEGES
+        );
+        let p = ask(&mut alice, members).await;
+        let Primitive::GetGroupMembersResponse(r) = p else {
+            panic!("GetGroupMembers-Response expected ({ctx}): {p:?}");
+        };
+        let admins = r.admin.expect("Admin").user_list.user;
+        assert_eq!(
+            admins
+                .iter()
+                .map(|u| u.user_id.as_str())
+                .collect::<Vec<_>>(),
+            vec!["wv:alice@localhost"]
+        );
+
+        // Notices: bob asks, turns them off, asks again.
+        let sub = |t: &str| {
+            Primitive::from(SubscribeGroupNoticeRequest {
+                group_id: group.clone(),
+                subscribe_type: t.into(),
+            })
+        };
+        let got = |p: Primitive| match p {
+            Primitive::SubscribeGroupNoticeResponse(r) => r.value,
+            other => panic!("SubscribeGroupNotice-Response expected: {other:?}"),
+        };
+        assert_eq!(got(ask(&mut bob, sub("G")).await), Some(true), "{ctx}");
+        assert_eq!(code(&ask(&mut bob, sub("U")).await), StatusCode::SUCCESS);
+        assert_eq!(got(ask(&mut bob, sub("G")).await), Some(false), "{ctx}");
+
+        // bob leaves (and cannot twice); alice is told, by screen name.
+        let leave = Primitive::from(LeaveGroupRequest {
+            group_id: group.clone(),
+        });
+        let p = ask(&mut bob, leave.clone()).await;
+        assert!(
+            matches!(&p, Primitive::LeaveGroupResponse(r) if r.group_id.as_deref() == Some(group.as_str())),
+            "{ctx}: {p:?}"
+        );
+        assert_eq!(code(&p), StatusCode::SUCCESS);
+        assert_eq!(
+            code(&ask(&mut bob, leave).await),
+            StatusCode::NOT_JOINED,
+            "{ctx}"
+        );
+        let n = next_notice(&mut alice).await;
+        let left = n.left.expect("Left");
+        let names: Vec<String> = match v.version {
+            CspVersion::V1_1 => left.screen_name.into_iter().map(|s| s.sname).collect(),
+            _ => left
+                .user_list
+                .expect("Left/UserList")
+                .screen_name
+                .into_iter()
+                .map(|s| s.sname)
+                .collect(),
+        };
+        assert_eq!(names, vec!["Bobby"], "{ctx}");
+
+        // carol joins; alice deletes the group: carol is told it is gone.
+        assert!(
+            matches!(
+                join(&mut carol, &group, None).await,
+                Primitive::JoinGroupResponse(_)
+            ),
+            "{ctx}"
+        );
+        let delete = Primitive::from(DeleteGroupRequest {
+            group_id: group.clone(),
+        });
+        assert_eq!(
+            code(&ask(&mut carol, delete.clone()).await),
+            StatusCode::INSUFFICIENT_GROUP_PRIVILEGES
+        );
+        assert_eq!(
+            code(&ask(&mut alice, delete.clone()).await),
+            StatusCode::SUCCESS,
+            "{ctx}"
+        );
+        let p = carol
+            .wait_for(WAIT, |p| matches!(p, Primitive::LeaveGroupResponse(_)))
+            .await
+            .expect("unsolicited LeaveGroup-Response");
+        let Primitive::LeaveGroupResponse(r) = p else {
+            unreachable!()
+        };
+        assert_eq!(r.group_id.as_deref(), Some(group.as_str()));
+        assert_eq!(
+            r.result.map(|r| r.code),
+            Some(StatusCode::GROUP_DOES_NOT_EXIST),
+            "{ctx}"
+        );
+        assert_eq!(
+            code(&join(&mut carol, &group, None).await),
+            StatusCode::GROUP_DOES_NOT_EXIST
+        );
+        assert_eq!(
+            code(&ask(&mut alice, delete).await),
+            StatusCode::GROUP_DOES_NOT_EXIST
+        );
+        for c in [&mut alice, &mut bob, &mut carol] {
+            c.logout().await.expect("logout");
+        }
+    }
+}
+
+#[tokio::test]
+async fn groups_survive_a_restart_and_sessions_that_end_leave_them() {
+    let mut ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    let group = gid("alice", "club");
+    let v = Variant::V12_WBXML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    assert_eq!(
+        create(
+            &mut alice,
+            &group,
+            Some("Al"),
+            &[("Topic", "durable"), ("Accesstype", "Restricted")]
+        )
+        .await,
+        StatusCode::SUCCESS
+    );
+    // Restricted: bob is no member.
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    assert_eq!(
+        code(&join(&mut bob, &group, None).await),
+        StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP
+    );
+    assert_eq!(
+        code(
+            &ask(
+                &mut bob,
+                Primitive::from(GetGroupPropsRequest {
+                    group_id: group.clone()
+                })
+            )
+            .await
+        ),
+        StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP
+    );
+    drop((alice, bob));
+
+    ts.restart().await.expect("restart");
+    let mut alice = ts.client("alice", v).await.expect("alice again");
+    let p = ask(
+        &mut alice,
+        Primitive::from(GetGroupPropsRequest {
+            group_id: group.clone(),
+        }),
+    )
+    .await;
+    let Primitive::GetGroupPropsResponse(r) = p else {
+        panic!("GetGroupProps-Response expected: {p:?}");
+    };
+    let gp = r.group_properties.expect("GroupProperties");
+    assert_eq!(
+        (gp.get("Topic"), gp.get("Accesstype")),
+        (Some("durable"), Some("Restricted"))
+    );
+    assert_eq!(
+        gp.get("ActiveUsers"),
+        Some("0"),
+        "who was joined is not kept"
+    );
+    assert_eq!(
+        r.own_properties
+            .and_then(|o| o.get("PrivilegeLevel").map(str::to_owned))
+            .as_deref(),
+        Some("Admin")
+    );
+    assert_eq!(
+        create(&mut alice, &group, None, &[]).await,
+        StatusCode::GROUP_ALREADY_EXISTS
+    );
+
+    // An open group: bob joins, then his session ends; alice sees him leave.
+    let mut open = GroupProperties::default();
+    open.set("Accesstype", "Open");
+    let p = ask(
+        &mut alice,
+        Primitive::from(SetGroupPropsRequest {
+            group_id: group.clone(),
+            group_properties: Some(open),
+            own_properties: None,
+        }),
+    )
+    .await;
+    assert_eq!(code(&p), StatusCode::SUCCESS);
+    assert!(matches!(
+        join(&mut alice, &group, Some("Al")).await,
+        Primitive::JoinGroupResponse(_)
+    ));
+    let mut bob = ts.client("bob", v).await.expect("bob again");
+    assert!(matches!(
+        join(&mut bob, &group, Some("B")).await,
+        Primitive::JoinGroupResponse(_)
+    ));
+    let _ = next_notice(&mut alice).await;
+    bob.logout().await.expect("logout");
+    let n = next_notice(&mut alice).await;
+    let left = n.left.and_then(|l| l.user_list).expect("Left/UserList");
+    assert_eq!(
+        left.screen_name
+            .iter()
+            .map(|s| s.sname.as_str())
+            .collect::<Vec<_>>(),
+        vec!["B"]
+    );
+    let p = ask(
+        &mut alice,
+        Primitive::from(GetJoinedUsersRequest {
+            group_id: group.clone(),
+        }),
+    )
+    .await;
+    let Primitive::GetJoinedUsersResponse(r) = p else {
+        panic!("GetJoinedUsers-Response expected: {p:?}");
+    };
+    // alice administers the group: she gets the joined users by privilege level, with ids.
+    let admins = r
+        .admin_map_list
+        .and_then(|a| a.admin_mapping)
+        .expect("AdminMapping");
+    assert_eq!(admins.mapping.len(), 1);
+    assert_eq!(
+        admins.mapping[0].user_id.as_deref(),
+        Some("wv:alice@localhost")
+    );
+}
+
+#[tokio::test]
+async fn an_auto_delete_group_goes_with_its_last_user() {
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    let group = gid("alice", "adhoc");
+    let mut alice = ts.client("alice", Variant::V13_XML).await.expect("alice");
+    assert_eq!(
+        create(&mut alice, &group, Some("A"), &[("AutoDelete", "T")]).await,
+        StatusCode::SUCCESS
+    );
+    let p = ask(
+        &mut alice,
+        Primitive::from(LeaveGroupRequest {
+            group_id: group.clone(),
+        }),
+    )
+    .await;
+    assert_eq!(code(&p), StatusCode::SUCCESS);
+    assert_eq!(
+        code(
+            &ask(
+                &mut alice,
+                Primitive::from(GetGroupPropsRequest {
+                    group_id: group.clone()
+                })
+            )
+            .await
+        ),
+        StatusCode::GROUP_DOES_NOT_EXIST
+    );
+}
