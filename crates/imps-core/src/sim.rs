@@ -1,7 +1,8 @@
 //! Deterministic simulation of the sharded engine (issue 10, point 6).
 //!
 //! Users on several shards log in and out, send messages, poll and acknowledge, subscribe,
-//! unsubscribe, publish presence and block each other, and time passes (sessions expire, idle
+//! unsubscribe, publish presence and block each other, create, join, leave and delete groups
+//! and talk in them, and time passes (sessions expire, idle
 //! accounts leave memory), while the events between shards are
 //! held back and delivered in an order a seeded scheduler picks: FIFO per (sending shard,
 //! receiving shard) channel, as the router guarantees, and any interleaving across channels
@@ -19,7 +20,11 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use imps_csp::codec::ContentData;
 use imps_csp::model::attributes::{PresenceSubList, TextAttribute};
-use imps_csp::model::common::{Recipient, Status, User};
+use imps_csp::model::common::{Group, Recipient, Status, User};
+use imps_csp::model::group::{
+    CreateGroupRequest, DeleteGroupRequest, GetJoinedUsersRequest, JoinGroupRequest,
+    LeaveGroupRequest,
+};
 use imps_csp::model::im::SendMessageRequest;
 use imps_csp::model::im::{AddList, BlockEntityRequest, BlockList, MessageInfo, RemoveList};
 use imps_csp::model::presence::{
@@ -86,6 +91,10 @@ struct Sim {
     now: u64,
     /// Accounts unloaded during the run.
     unloaded: u64,
+    /// Messages to groups: ticket of the SendMessage -> text.
+    group_sends: HashMap<u64, String>,
+    /// Texts of the messages sent to groups.
+    group_texts: HashSet<String>,
 }
 
 impl Sim {
@@ -121,6 +130,8 @@ impl Sim {
             trace: Vec::new(),
             now: NOW,
             unloaded: 0,
+            group_sends: HashMap::new(),
+            group_texts: HashSet::new(),
         }
     }
 
@@ -156,6 +167,7 @@ impl Sim {
 
     fn answer(&mut self, ticket: u64, answer: Option<WvCspMessage>) {
         self.trace.push(format!("{ticket}: {answer:?}"));
+        self.group_sends.remove(&ticket);
         if let Some((to, text)) = self.sends.remove(&ticket) {
             // 200: every recipient took it; 201: all but those the details name.
             let refused: Option<HashSet<String>> =
@@ -321,8 +333,17 @@ impl Sim {
                 return;
             }
             if let Primitive::NewMessage(nm) = &t.primitive {
+                let to_group = nm
+                    .message_info
+                    .recipient
+                    .as_ref()
+                    .is_some_and(|r| !r.group.is_empty());
                 if let Some(ContentData::Text(text)) = &nm.content_data {
-                    self.received.insert((user(u), text.clone()));
+                    if !to_group {
+                        self.received.insert((user(u), text.clone()));
+                    } else if !self.group_texts.contains(text) {
+                        panic!("a group message nobody sent: {text}");
+                    }
                     *self
                         .received_by
                         .entry((sid.to_owned(), text.clone()))
@@ -366,7 +387,12 @@ impl Sim {
             self.unloaded += after - before;
             return;
         }
-        match self.rng.below(10) {
+        match self.rng.below(12) {
+            10 | 11 => {
+                if let Some((sid, u)) = self.random_session() {
+                    self.group_step(&sid, u);
+                }
+            }
             0 | 1 => {
                 let u = self.rng.below(USERS);
                 self.login(u);
@@ -483,6 +509,56 @@ impl Sim {
         }
     }
 
+    /// One group request of session `sid` (of user `u`): about the groups of users 0 and 1.
+    fn group_step(&mut self, sid: &str, u: usize) {
+        let group_of = |i: usize| user(i).replacen('@', "/g@", 1);
+        let group = group_of(self.rng.below(2));
+        let p = match self.rng.below(7) {
+            0 => Primitive::from(CreateGroupRequest {
+                group_id: group_of(u),
+                join_group: Some(self.rng.below(2) == 0),
+                subscribe_notification: Some(true),
+                ..Default::default()
+            }),
+            1 | 2 => Primitive::from(JoinGroupRequest {
+                group_id: group,
+                joined_request: Some(true),
+                subscribe_notification: Some(self.rng.below(2) == 0),
+                ..Default::default()
+            }),
+            3 => Primitive::from(LeaveGroupRequest { group_id: group }),
+            4 | 5 => {
+                let text = format!("g{}", self.n);
+                let req = SendMessageRequest {
+                    delivery_report: Some(false),
+                    message_info: MessageInfo {
+                        content_type: Some("text/plain".into()),
+                        recipient: Some(Recipient {
+                            group: vec![Group {
+                                group_id: Some(group),
+                                screen_name: None,
+                            }],
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                    content_data: Some(ContentData::Text(text.clone())),
+                };
+                self.group_texts.insert(text.clone());
+                let (ticket, now) = self.request(Some(sid), Primitive::SendMessageRequest(req));
+                if let (Some(t), None) = (ticket, now) {
+                    if !self.answers.contains_key(&t) {
+                        self.group_sends.insert(t, text);
+                    }
+                }
+                return;
+            }
+            _ if self.rng.below(3) == 0 => Primitive::from(DeleteGroupRequest { group_id: group }),
+            _ => Primitive::from(GetJoinedUsersRequest { group_id: group }),
+        };
+        self.request(Some(sid), p);
+    }
+
     /// Delivers everything in flight, then lets every user read its inbox.
     /// Makes the store refuse about one write in `one_in` from now on (the same writes for the
     /// same seed).
@@ -525,6 +601,51 @@ impl Sim {
         }
         if !self.sends.is_empty() {
             return Err(format!("{} SendMessage never answered", self.sends.len()));
+        }
+        if !self.group_sends.is_empty() {
+            return Err(format!(
+                "{} group messages never answered",
+                self.group_sends.len()
+            ));
+        }
+        // Who is joined to a group and which groups a session is in agree, and every joined
+        // session is live.
+        let mut joined: HashSet<(String, String)> = HashSet::new();
+        let mut sessions: HashMap<String, String> = HashMap::new();
+        let mut in_groups: HashSet<(String, String)> = HashSet::new();
+        for shard in self.engine.all_shards() {
+            let st = shard.lock();
+            for u in st.users.values() {
+                for (gid, g) in &u.groups {
+                    for (sid, j) in &g.joined {
+                        joined.insert((sid.clone(), gid.clone()));
+                        sessions.insert(sid.clone(), j.user.clone());
+                    }
+                }
+            }
+        }
+        for shard in self.engine.all_shards() {
+            let st = shard.lock();
+            for s in st.sessions.values() {
+                for g in &s.groups {
+                    in_groups.insert((s.id.clone(), g.clone()));
+                }
+                if let Some(u) = sessions.get(&s.id) {
+                    if *u != s.user {
+                        return Err(format!("session {} joined as {u}, is {}", s.id, s.user));
+                    }
+                }
+            }
+        }
+        if let Some(j) = joined.difference(&in_groups).next() {
+            return Err(format!(
+                "joined in the group, not in the session (dangling): {j:?}"
+            ));
+        }
+        if let Some(j) = in_groups.difference(&joined).next() {
+            return Err(format!(
+                "in the session's groups, not joined in the group: {j:?}"
+            ));
         }
         // Every message answered 200 reached its recipient or is still stored; nothing
         // arrived that was not accepted.
@@ -706,6 +827,9 @@ fn seeded_runs_keep_the_invariants() {
             "Exists",
             "Known",
             "Dropped",
+            "Group",
+            "GroupDone",
+            "ToSession",
         ] {
             assert!(kinds.contains(k), "no {k} event in any run: {kinds:?}");
         }

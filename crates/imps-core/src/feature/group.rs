@@ -250,14 +250,21 @@ pub(crate) fn done(
     sid: &str,
     group: &str,
     joined: Option<bool>,
-    result: GroupResult,
+    (version, result): (CspVersion, GroupResult),
 ) {
-    if let (Some(j), Some(s)) = (joined, cx.st.sessions.get_mut(sid)) {
-        if j {
+    match (joined, cx.st.sessions.get_mut(sid)) {
+        (Some(true), Some(s)) => {
             s.groups.insert(group.to_owned());
-        } else {
+        }
+        (Some(false), Some(s)) => {
             s.groups.remove(group);
         }
+        (Some(true), None) => {
+            // The session ended while its join was on the way: it leaves at once (it would
+            // otherwise stay joined with nobody to leave for it).
+            session_ended(cx, sid, "", version, vec![group.to_owned()]);
+        }
+        _ => {}
     }
     crate::route::reply(cx, op, index, |waiting| match (waiting, result) {
         (Op::Group(g), GroupResult::Answer(p)) => g.record(*p),

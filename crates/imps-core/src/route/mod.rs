@@ -200,6 +200,28 @@ impl Event {
                 recipient,
                 result: Err(StatusCode::INTERNAL_ERROR),
             },
+            // The owner promised a change it could not make durable (a group created, its
+            // properties set): 500. Whether the session is joined stays as the owner has it
+            // (joining writes nothing durable).
+            Event::GroupDone {
+                op,
+                index,
+                sid,
+                version,
+                group,
+                joined,
+                result: group::GroupResult::Answer(_),
+            } => Event::GroupDone {
+                op,
+                index,
+                sid,
+                version,
+                group,
+                joined,
+                result: group::GroupResult::Answer(Box::new(crate::engine::status(
+                    StatusCode::INTERNAL_ERROR,
+                ))),
+            },
             other => other,
         }
     }
@@ -418,11 +440,11 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             op,
             index,
             sid,
+            version,
             group,
             joined,
             result,
-            ..
-        } => group::done(cx, op, index, &sid, &group, joined, result),
+        } => group::done(cx, op, index, &sid, &group, joined, (version, result)),
         Event::ToSession {
             sid,
             primitive,
