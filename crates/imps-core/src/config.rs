@@ -60,6 +60,8 @@ pub struct EngineConfig {
     pub max_joined_per_group: usize,
     /// Most groups one session may be joined to at once (JoinGroup beyond: 503).
     pub max_joined_groups: usize,
+    /// Most members of one group, and most users on its reject list (402 beyond).
+    pub max_group_members: usize,
     /// Most transactions accepted in one message (MultiTrans offered).
     pub max_multi_trans: u32,
     /// Responses kept per session for TransactionID replay.
@@ -131,6 +133,7 @@ impl Default for EngineConfig {
             max_groups_per_user: 32,
             max_joined_per_group: 2000,
             max_joined_groups: 64,
+            max_group_members: 5000,
             max_multi_trans: 8,
             replay_cache: 8,
             in_flight_timeout: 60,

@@ -23,7 +23,7 @@ use imps_csp::model::attributes::{PresenceSubList, TextAttribute};
 use imps_csp::model::common::{Group, Recipient, Status, User};
 use imps_csp::model::group::{
     CreateGroupRequest, DeleteGroupRequest, GetJoinedUsersRequest, JoinGroupRequest,
-    LeaveGroupRequest,
+    LeaveGroupRequest, RejectListRequest,
 };
 use imps_csp::model::im::SendMessageRequest;
 use imps_csp::model::im::{AddList, BlockEntityRequest, BlockList, MessageInfo, RemoveList};
@@ -554,6 +554,32 @@ impl Sim {
                 return;
             }
             _ if self.rng.below(3) == 0 => Primitive::from(DeleteGroupRequest { group_id: group }),
+            _ if self.rng.below(2) == 0 => {
+                // Ban or unban someone (a banned user's sessions are made to leave).
+                let who = vec![user(self.rng.below(USERS))];
+                let (add, remove) = if self.rng.below(2) == 0 {
+                    (
+                        Some(AddList {
+                            user_id: who,
+                            ..Default::default()
+                        }),
+                        None,
+                    )
+                } else {
+                    (
+                        None,
+                        Some(RemoveList {
+                            user_id: who,
+                            ..Default::default()
+                        }),
+                    )
+                };
+                Primitive::from(RejectListRequest {
+                    group_id: group,
+                    add_list: add,
+                    remove_list: remove,
+                })
+            }
             _ => Primitive::from(GetJoinedUsersRequest { group_id: group }),
         };
         self.request(Some(sid), p);

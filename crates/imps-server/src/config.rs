@@ -181,6 +181,8 @@ pub struct LimitsSection {
     pub max_joined_per_group: Option<usize>,
     /// Groups one session may be joined to (default 64).
     pub max_joined_groups: Option<usize>,
+    /// Members of one group, and users on its reject list (default 5000).
+    pub max_group_members: Option<usize>,
     /// Default message validity (s).
     pub default_validity: Option<u32>,
     /// Largest message validity (s).
@@ -431,6 +433,7 @@ impl Settings {
             f.limits.max_groups_per_user => e.max_groups_per_user,
             f.limits.max_joined_per_group => e.max_joined_per_group,
             f.limits.max_joined_groups => e.max_joined_groups,
+            f.limits.max_group_members => e.max_group_members,
             f.limits.default_validity => e.default_validity,
             f.limits.max_validity => e.max_validity,
             f.limits.max_multi_trans => e.max_multi_trans,

@@ -3,20 +3,23 @@
 //! encoding: CreateGroup, JoinGroup (1.1 `UserList`, 1.2 `UserMapList`, 1.3
 //! `Joined/UserMapList`), GroupChangeNotice, messages to the group and to one screen name,
 //! GetJoinedUsers, Get/SetGroupProps, SubscribeGroupNotice, GetGroupMembers, LeaveGroup,
-//! DeleteGroup and the unsolicited LeaveGroup-Response, with the 8xx refusals; groups
+//! DeleteGroup and the unsolicited LeaveGroup-Response, AddGroupMembers, RemoveGroupMembers,
+//! MemberAccess and RejectList, with the 8xx refusals; groups
 //! survive a restart; a session that ends leaves its groups.
 
 use std::time::Duration;
 
 use imps_client::Client;
 use imps_csp::codec::ContentData;
-use imps_csp::model::common::{Group, Recipient, ScreenName};
+use imps_csp::model::common::{Group, Recipient, ScreenName, User, UserList};
 use imps_csp::model::group::{
-    CreateGroupRequest, DeleteGroupRequest, GetGroupMembersRequest, GetGroupPropsRequest,
-    GetJoinedUsersRequest, GroupChangeNotice, GroupProperties, JoinGroupRequest, JoinGroupResponse,
-    LeaveGroupRequest, SetGroupPropsRequest, SubscribeGroupNoticeRequest, WelcomeNote,
+    AddGroupMembersRequest, CreateGroupRequest, DeleteGroupRequest, GetGroupMembersRequest,
+    GetGroupPropsRequest, GetJoinedUsersRequest, GroupChangeNotice, GroupProperties,
+    JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, MemberAccessRequest, Mod,
+    RejectListRequest, RemoveGroupMembersRequest, SetGroupPropsRequest,
+    SubscribeGroupNoticeRequest, UserIdList, WelcomeNote,
 };
-use imps_csp::model::im::{MessageInfo, NewMessage, SendMessageRequest};
+use imps_csp::model::im::{AddList, MessageInfo, NewMessage, RemoveList, SendMessageRequest};
 use imps_csp::{CspVersion, Primitive, StatusCode};
 use imps_testkit::server::{TestServer, Variant};
 
@@ -674,4 +677,252 @@ async fn an_auto_delete_group_goes_with_its_last_user() {
         ),
         StatusCode::GROUP_DOES_NOT_EXIST
     );
+}
+
+/// The users of a GetGroupMembers-Response at each level: (admins, moderators, users),
+/// checking ordinary members sit where the version wants them.
+fn member_levels(p: Primitive, v: CspVersion) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let Primitive::GetGroupMembersResponse(r) = p else {
+        panic!("GetGroupMembers-Response expected: {p:?}");
+    };
+    let ids = |l: Option<UserList>| {
+        let mut v: Vec<String> = l
+            .map(|l| l.user.into_iter().map(|u| u.user_id).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let users = if v >= CspVersion::V1_3 {
+        assert!(r.users.is_none(), "no Users wrapper in 1.3");
+        r.user_list
+    } else {
+        assert!(r.user_list.is_none(), "Users wrapper before 1.3");
+        r.users.map(|u| u.user_list)
+    };
+    (
+        ids(r.admin.map(|a| a.user_list)),
+        ids(r.moderator.map(|m| m.user_list)),
+        ids(users),
+    )
+}
+
+fn uid(name: &str) -> String {
+    format!("wv:{name}@localhost")
+}
+
+/// AddGroupMembers / RemoveGroupMembers name users in a `UserList` up to 1.2, a `UserIDList`
+/// in 1.3.
+fn members_request(v: CspVersion, group: &str, users: &[&str], add: bool) -> Primitive {
+    let (list, ids) = if v >= CspVersion::V1_3 {
+        (
+            None,
+            Some(UserIdList {
+                user_id: users.iter().map(|u| uid(u)).collect(),
+            }),
+        )
+    } else {
+        (
+            Some(UserList {
+                user: users.iter().map(|u| User::new(uid(u))).collect(),
+                screen_name: Vec::new(),
+            }),
+            None,
+        )
+    };
+    if add {
+        Primitive::from(AddGroupMembersRequest {
+            group_id: group.into(),
+            user_list: list,
+            user_id_list: ids,
+        })
+    } else {
+        Primitive::from(RemoveGroupMembersRequest {
+            group_id: group.into(),
+            user_list: list,
+            user_id_list: ids,
+        })
+    }
+}
+
+fn reject(group: &str, add: &[&str], remove: &[&str]) -> Primitive {
+    Primitive::from(RejectListRequest {
+        group_id: group.into(),
+        add_list: (!add.is_empty()).then(|| AddList {
+            user_id: add.iter().map(|u| uid(u)).collect(),
+            ..Default::default()
+        }),
+        remove_list: (!remove.is_empty()).then(|| RemoveList {
+            user_id: remove.iter().map(|u| uid(u)).collect(),
+            ..Default::default()
+        }),
+    })
+}
+
+fn banned(p: Primitive) -> Vec<String> {
+    match p {
+        Primitive::RejectListResponse(r) => r
+            .user_list
+            .map(|l| l.user.into_iter().map(|u| u.user_id).collect())
+            .unwrap_or_default(),
+        other => panic!("RejectList-Response expected: {other:?}"),
+    }
+}
+
+async fn made_to_leave(c: &mut Client) -> StatusCode {
+    let p = c
+        .wait_for(WAIT, |p| matches!(p, Primitive::LeaveGroupResponse(_)))
+        .await
+        .expect("unsolicited LeaveGroup-Response");
+    code(&p)
+}
+
+#[tokio::test]
+async fn members_privileges_and_bans() {
+    let ts = TestServer::start(&["alice", "bob", "carol"])
+        .await
+        .expect("server");
+    for (i, v) in [Variant::V11_WBXML, Variant::V12_XML, Variant::V13_WBXML]
+        .into_iter()
+        .enumerate()
+    {
+        let ctx = format!("{v:?}");
+        let group = gid("alice", &format!("staff{i}"));
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let mut bob = ts.client("bob", v).await.expect("bob");
+        let mut carol = ts.client("carol", v).await.expect("carol");
+        let ver = v.version;
+        assert_eq!(
+            create(
+                &mut alice,
+                &group,
+                Some("boss"),
+                &[("Accesstype", "Restricted")]
+            )
+            .await,
+            StatusCode::SUCCESS
+        );
+
+        // Restricted: members only; only administrators and moderators add members.
+        assert_eq!(
+            code(&join(&mut bob, &group, None).await),
+            StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP,
+            "{ctx}"
+        );
+        assert_eq!(
+            code(&ask(&mut bob, members_request(ver, &group, &["bob"], true)).await),
+            StatusCode::INSUFFICIENT_GROUP_PRIVILEGES
+        );
+        assert_eq!(
+            code(
+                &ask(
+                    &mut alice,
+                    members_request(ver, &group, &["bob", "carol"], true)
+                )
+                .await
+            ),
+            StatusCode::SUCCESS,
+            "{ctx}"
+        );
+        assert!(
+            matches!(
+                join(&mut bob, &group, None).await,
+                Primitive::JoinGroupResponse(_)
+            ),
+            "{ctx}"
+        );
+        assert!(
+            matches!(
+                join(&mut carol, &group, None).await,
+                Primitive::JoinGroupResponse(_)
+            ),
+            "{ctx}"
+        );
+        let members = Primitive::from(GetGroupMembersRequest {
+            group_id: group.clone(),
+        });
+        let (admins, mods, users) = member_levels(ask(&mut alice, members.clone()).await, ver);
+        assert_eq!(
+            (admins, mods, users),
+            (vec![uid("alice")], vec![], vec![uid("bob"), uid("carol")]),
+            "{ctx}"
+        );
+
+        // bob becomes a moderator.
+        let access = MemberAccessRequest {
+            group_id: group.clone(),
+            moderator: Some(Mod {
+                user_list: UserList {
+                    user: vec![User::new(uid("bob"))],
+                    screen_name: Vec::new(),
+                },
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            code(&ask(&mut bob, Primitive::from(access.clone())).await),
+            StatusCode::INSUFFICIENT_GROUP_PRIVILEGES
+        );
+        assert_eq!(
+            code(&ask(&mut alice, Primitive::from(access)).await),
+            StatusCode::SUCCESS,
+            "{ctx}"
+        );
+        let (_, mods, users) = member_levels(ask(&mut bob, members.clone()).await, ver);
+        assert_eq!(
+            (mods, users),
+            (vec![uid("bob")], vec![uid("carol")]),
+            "{ctx}"
+        );
+
+        // The moderator bans carol: she is made to leave and cannot come back.
+        assert_eq!(
+            banned(ask(&mut bob, reject(&group, &["carol"], &[])).await),
+            vec![uid("carol")],
+            "{ctx}"
+        );
+        assert_eq!(
+            made_to_leave(&mut carol).await,
+            StatusCode::REJECTED_FROM_GROUP,
+            "{ctx}"
+        );
+        assert_eq!(
+            code(&join(&mut carol, &group, None).await),
+            StatusCode::REJECTED_FROM_GROUP,
+            "{ctx}"
+        );
+        // Nobody bans or removes the group's home account.
+        assert_eq!(
+            code(&ask(&mut bob, reject(&group, &["alice"], &[])).await),
+            StatusCode::INSUFFICIENT_GROUP_PRIVILEGES
+        );
+        assert_eq!(
+            code(&ask(&mut bob, members_request(ver, &group, &["alice"], false)).await),
+            StatusCode::INSUFFICIENT_GROUP_PRIVILEGES
+        );
+        assert_eq!(
+            banned(ask(&mut alice, reject(&group, &[], &["carol"])).await),
+            Vec::<String>::new(),
+            "{ctx}"
+        );
+
+        // Removed from a restricted group: made to leave (810).
+        assert_eq!(
+            code(&ask(&mut alice, members_request(ver, &group, &["bob"], false)).await),
+            StatusCode::SUCCESS,
+            "{ctx}"
+        );
+        assert_eq!(
+            made_to_leave(&mut bob).await,
+            StatusCode::NOT_GROUP_MEMBER,
+            "{ctx}"
+        );
+        assert_eq!(
+            code(&join(&mut bob, &group, None).await),
+            StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP,
+            "{ctx}"
+        );
+        for c in [&mut alice, &mut bob, &mut carol] {
+            c.logout().await.expect("logout");
+        }
+    }
 }

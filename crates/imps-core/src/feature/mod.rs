@@ -12,13 +12,12 @@ use imps_csp::{CspVersion, Primitive, StatusCode};
 use crate::engine::{fail, Cx, Reply};
 
 /// Function codes the server implements (offered in Service negotiation). Codes of features
-/// that are not implemented yet (search, invitations, group membership management) are not
-/// offered, and their primitives are answered 501 (or 506 when not agreed).
+/// that are not implemented yet (search, invitations) are not offered, and their primitives are answered 501 (or 506 when not agreed).
 pub(crate) const IMPLEMENTED: &[&str] = &[
     "GETSPI", "GCLI", "CCLI", "DCLI", "MCLS", "GETWL", "REACT", "CAAUT", "GETAUT", "GETPR",
     "UPDPR", "CALI", "DALI", "GALS", "MDELIV", "FWMSG", "SETD", "GETLM", "GETM", "REJCM", "NOTIF",
     "NEWM", "GLBLU", "BLENT", "CREAG", "DELGR", "GETGP", "SETGP", "SUBGCN", "GRCHN", "GETJU",
-    "GETGM",
+    "GETGM", "ADDGM", "RMVGM", "MBRAC", "REJEC",
 ];
 
 /// The function code a request primitive needs (§5), or the feature it belongs to for
@@ -137,7 +136,11 @@ pub(crate) fn handle(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
         | Primitive::SetGroupPropsRequest(_)
         | Primitive::GetJoinedUsersRequest(_)
         | Primitive::GetGroupMembersRequest(_)
-        | Primitive::SubscribeGroupNoticeRequest(_)) => group::request(cx, sid, p),
+        | Primitive::SubscribeGroupNoticeRequest(_)
+        | Primitive::AddGroupMembersRequest(_)
+        | Primitive::RemoveGroupMembersRequest(_)
+        | Primitive::MemberAccessRequest(_)
+        | Primitive::RejectListRequest(_)) => group::request(cx, sid, p),
         Primitive::Status(_) => Reply::Nothing,
         Primitive::LoginRequest(_) => fail(StatusCode::BAD_REQUEST),
         Primitive::Unknown(name) => {
