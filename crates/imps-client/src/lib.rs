@@ -10,6 +10,7 @@ pub mod bench;
 pub mod bench_idle;
 pub mod codec;
 pub mod commands;
+pub mod groups;
 pub mod session;
 
 pub use session::{Client, ClientConfig, ServerRequest};

@@ -107,6 +107,11 @@ enum Command {
     },
     /// Show the block and grant lists.
     Blocked,
+    /// Groups: create, join, say, chat, members, props, delete, kick, unban.
+    Group {
+        #[command(subcommand)]
+        op: imps_client::groups::GroupOp,
+    },
     /// Load generator: N users log in, subscribe, exchange messages, update presence
     /// (`imps bench idle`: idle HTTP and TCP CIR connections).
     Bench(Box<imps_client::bench::BenchArgs>),
@@ -322,6 +327,13 @@ async fn session(cli: Cli) -> anyhow::Result<()> {
                 println!("{line}");
             }
             Ok(())
+        }
+        Command::Group { op } => {
+            imps_client::groups::run(&mut c, &user, op, |line| {
+                println!("{line}");
+                let _ = std::io::stdout().flush();
+            })
+            .await
         }
         Command::Wbxml { .. } | Command::Bench(_) => bail!("unreachable"),
     };

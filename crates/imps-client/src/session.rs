@@ -332,6 +332,11 @@ impl Client {
         Ok(())
     }
 
+    /// Keeps a server request that came piggy-backed for the next [`Client::poll`].
+    pub fn push_pending(&mut self, r: ServerRequest) {
+        self.pending.push(r);
+    }
+
     /// One Polling-Request: the server request it brings, if any (requests that came
     /// piggy-backed earlier first).
     pub async fn poll(&mut self) -> anyhow::Result<Option<ServerRequest>> {
@@ -590,19 +595,65 @@ pub fn expect_ok(p: &Primitive, what: &str) -> anyhow::Result<()> {
 pub fn show(p: &Primitive) -> String {
     match p {
         Primitive::NewMessage(m) => {
-            let from = m
-                .message_info
-                .sender
-                .as_ref()
-                .and_then(|s| s.user.as_ref())
-                .map_or("?", |u| u.user_id.as_str());
+            let sender = m.message_info.sender.as_ref();
             let text = match &m.content_data {
                 Some(ContentData::Text(t)) => t.clone(),
                 Some(ContentData::Binary(b)) => format!("<{} bytes>", b.len()),
                 None => String::new(),
             };
+            if let Some(s) = sender
+                .and_then(|s| s.group.as_ref())
+                .and_then(|g| g.screen_name.as_ref())
+            {
+                let private = m
+                    .message_info
+                    .recipient
+                    .as_ref()
+                    .and_then(|r| r.group.first())
+                    .is_some_and(|g| g.screen_name.is_some());
+                let how = if private { " (private)" } else { "" };
+                return format!("[{}] {}{how}: {text}", s.group_id, s.sname);
+            }
+            let from = sender
+                .and_then(|s| s.user.as_ref())
+                .map_or("?", |u| u.user_id.as_str());
             format!("message from {from}: {text}")
         }
+        Primitive::GroupChangeNotice(n) => {
+            let mut parts = Vec::new();
+            if let Some(j) = &n.joined {
+                let mut names: Vec<&str> = j.screen_name.iter().map(|s| s.sname.as_str()).collect();
+                if let Some(m) = &j.user_map_list {
+                    names.extend(m.mappings().iter().map(|m| m.sname.as_str()));
+                }
+                parts.push(format!("joined: {}", names.join(", ")));
+            }
+            if let Some(l) = &n.left {
+                let mut names: Vec<&str> = l.screen_name.iter().map(|s| s.sname.as_str()).collect();
+                if let Some(u) = &l.user_list {
+                    names.extend(u.screen_name.iter().map(|s| s.sname.as_str()));
+                    names.extend(u.user.iter().map(|u| u.user_id.as_str()));
+                }
+                parts.push(format!("left: {}", names.join(", ")));
+            }
+            if let Some(p) = &n.group_properties {
+                let props: Vec<String> = p
+                    .properties
+                    .iter()
+                    .map(|p| format!("{}={}", p.name, p.value.as_deref().unwrap_or("")))
+                    .collect();
+                parts.push(format!("properties: {}", props.join(" ")));
+            }
+            format!("[{}] {}", n.group_id, parts.join("; "))
+        }
+        Primitive::LeaveGroupResponse(l) => format!(
+            "[{}] you were made to leave: {}",
+            l.group_id.as_deref().unwrap_or("?"),
+            l.result
+                .as_ref()
+                .map(|r| describe(&r.code, r.description.as_deref()))
+                .unwrap_or_default()
+        ),
         Primitive::PresenceNotificationRequest(n) => n
             .presence
             .iter()

@@ -138,3 +138,239 @@ fn people_commands_work_against_a_real_server() {
     );
     drop(ts);
 }
+
+/// `imps group ...` as bob in the background, its first line (the join) read before going on.
+fn join_in_background(url: &str, user: &str, args: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_imps"))
+        .args([
+            "--server",
+            url,
+            "--user",
+            user,
+            "--password",
+            &format!("{user}-pw"),
+        ])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("imps runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut reader = std::io::BufReader::new(stdout);
+    let mut first = String::new();
+    reader.read_line(&mut first).expect("first line");
+    // The rest is read when the child ends.
+    let rest = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut reader, &mut s);
+        s
+    });
+    let _ = rest.thread().id();
+    BACKGROUND.with(|b| b.borrow_mut().push(rest));
+    (child, first)
+}
+
+thread_local! {
+    static BACKGROUND: std::cell::RefCell<Vec<std::thread::JoinHandle<String>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Waits for the background child and returns the rest of its output.
+fn finish(mut child: std::process::Child) -> String {
+    let status = child.wait().expect("waits");
+    let out = BACKGROUND
+        .with(|b| b.borrow_mut().remove(0))
+        .join()
+        .expect("reader");
+    assert!(status.success(), "background imps failed: {out}");
+    out
+}
+
+#[test]
+fn group_commands_work_against_a_real_server() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let ts = rt
+        .block_on(TestServer::start(&["alice", "bob", "carol"]))
+        .expect("server");
+    let url = ts.url.clone();
+    // As the server shows it, and as the client wrote it.
+    let g = "wv:alice/chat@localhost";
+    let typed = "wv:alice/chat";
+
+    let out = ok(&imps(
+        &url,
+        "alice",
+        &["--csp", "1.3"],
+        &[
+            "group",
+            "create",
+            "chat",
+            "--topic",
+            "weather",
+            "--welcome",
+            "hi there",
+        ],
+    ));
+    assert_eq!(out.trim(), "created wv:alice/chat");
+
+    // bob joins and listens; carol says something (joining and leaving around it).
+    let (bob, first) = join_in_background(
+        &url,
+        "bob",
+        &[
+            "--wbxml",
+            "group",
+            "join",
+            "alice/chat",
+            "--name",
+            "bob",
+            "--count",
+            "3",
+            "--seconds",
+            "20",
+        ],
+    );
+    assert_eq!(first.trim(), format!("joined {typed}: bob"));
+    let out = ok(&imps(
+        &url,
+        "carol",
+        &["--csp", "1.1"],
+        &["group", "say", "alice/chat", "hello", "--name", "cc"],
+    ));
+    assert_eq!(out.trim(), format!("said in {typed}"));
+    let rest = finish(bob);
+    assert!(rest.contains("welcome: hi there"), "{rest}");
+    assert!(rest.contains(&format!("[{g}] joined: cc")), "{rest}");
+    assert!(rest.contains(&format!("[{g}] cc: hello")), "{rest}");
+    assert!(rest.contains(&format!("[{g}] left: cc")), "{rest}");
+    assert!(
+        rest.trim_end().ends_with(&format!("left {typed}")),
+        "{rest}"
+    );
+
+    // Properties and members.
+    let out = ok(&imps(
+        &url,
+        "alice",
+        &[],
+        &["group", "props", "chat", "--set", "Topic=chess"],
+    ));
+    assert!(
+        out.contains("Topic=chess") && out.contains("own PrivilegeLevel=Admin"),
+        "{out}"
+    );
+    let out = ok(&imps(
+        &url,
+        "alice",
+        &["--csp", "1.3", "--wbxml"],
+        &["group", "members", "chat", "--add", "bob"],
+    ));
+    assert_eq!(
+        out.trim(),
+        "admin wv:alice@localhost\nuser wv:bob@localhost"
+    );
+    let refused = imps(
+        &url,
+        "bob",
+        &[],
+        &["group", "props", "alice/chat", "--set", "Topic=mine"],
+    );
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("816"),
+        "{refused:?}"
+    );
+
+    // Talking in a chat: lines read are said; /leave leaves.
+    let (bob, first) = join_in_background(
+        &url,
+        "bob",
+        &[
+            "group",
+            "join",
+            "alice/chat",
+            "--count",
+            "2",
+            "--seconds",
+            "20",
+        ],
+    );
+    assert!(first.starts_with(&format!("joined {typed}: ")), "{first}");
+    let mut alice = Command::new(env!("CARGO_BIN_EXE_imps"))
+        .args([
+            "--server",
+            &url,
+            "--user",
+            "alice",
+            "--password",
+            "alice-pw",
+            "group",
+            "chat",
+            "chat",
+            "--name",
+            "al",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("imps runs");
+    {
+        use std::io::Write as _;
+        let mut stdin = alice.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"hi bob\n/to bob just you\n/leave\n")
+            .expect("typed");
+    }
+    let said = alice.wait_with_output().expect("chat ends");
+    assert!(said.status.success(), "{said:?}");
+    let said = String::from_utf8_lossy(&said.stdout);
+    assert!(said.contains(&format!("left {typed}")), "{said}");
+    assert!(
+        said.contains("not said: ") && said.contains("812"),
+        "{said}"
+    );
+    let rest = finish(bob);
+    assert!(rest.contains(&format!("[{g}] al: hi bob")), "{rest}");
+    assert!(
+        !rest.contains("just you"),
+        "no private messaging in this group: {rest}"
+    );
+
+    // Kick (ban) and delete.
+    let out = ok(&imps(&url, "alice", &[], &["group", "kick", "chat", "bob"]));
+    assert_eq!(out.trim(), format!("banned bob from {typed}"));
+    let refused = imps(
+        &url,
+        "bob",
+        &[],
+        &["group", "say", "alice/chat", "let me in"],
+    );
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("809"),
+        "{refused:?}"
+    );
+    ok(&imps(
+        &url,
+        "alice",
+        &[],
+        &["group", "unban", "chat", "bob"],
+    ));
+    ok(&imps(
+        &url,
+        "bob",
+        &[],
+        &["group", "say", "alice/chat", "back"],
+    ));
+    let out = ok(&imps(
+        &url,
+        "alice",
+        &["--csp", "1.1", "--wbxml"],
+        &["group", "delete", "chat"],
+    ));
+    assert_eq!(out.trim(), format!("deleted {typed}"));
+    let refused = imps(&url, "bob", &[], &["group", "props", "alice/chat"]);
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("800"),
+        "{refused:?}"
+    );
+    drop(ts);
+}
