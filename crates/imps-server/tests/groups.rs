@@ -926,3 +926,51 @@ async fn members_privileges_and_bans() {
         }
     }
 }
+
+#[tokio::test]
+async fn group_requests_need_the_group_feature_agreed() {
+    use imps_csp::model::session::{Functions, ServiceRequest, WvcspFeat};
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    for v in [Variant::V11_XML, Variant::V12_WBXML, Variant::V13_XML] {
+        let mut alice = imps_client::Client::new(ts.config(v)).expect("client");
+        alice.login("alice", "alice-pw").await.expect("login");
+        // Only instant messaging agreed.
+        let mut tree = WvcspFeat::default();
+        *tree.feature_slot("IMFeat").expect("slot") = Some(Default::default());
+        let p = ask(
+            &mut alice,
+            Primitive::ServiceRequest(ServiceRequest {
+                functions: Some(Functions::new(tree)),
+                all_functions_request: Some(true),
+                ..Default::default()
+            }),
+        )
+        .await;
+        let Primitive::ServiceResponse(s) = p else {
+            panic!("Service-Response expected: {p:?}");
+        };
+        // The server offers the group functions it implements.
+        let offered = s
+            .all_functions
+            .and_then(|f| f.wvcsp_feat)
+            .expect("AllFunctions");
+        let codes = offered.codes();
+        for c in [
+            "CREAG", "DELGR", "GETGP", "SETGP", "GETGM", "ADDGM", "RMVGM", "MBRAC", "REJEC",
+        ] {
+            assert!(codes.contains(&c), "{v:?}: {c} offered");
+        }
+        let group = gid("alice", "x");
+        assert_eq!(
+            create(&mut alice, &group, None, &[]).await,
+            StatusCode::SERVICE_NOT_AGREED,
+            "{v:?}"
+        );
+        assert_eq!(
+            code(&join(&mut alice, &group, None).await),
+            StatusCode::SERVICE_NOT_AGREED,
+            "{v:?}"
+        );
+        alice.logout().await.expect("logout");
+    }
+}
