@@ -1,0 +1,263 @@
+//! A group's life: created, joined, left, changed, deleted, and the notices that go with it.
+
+use super::*;
+
+pub(super) fn create(
+    cx: &mut Cx<'_>,
+    home: &str,
+    group: &str,
+    from: &Requester,
+    r: imps_csp::model::group::CreateGroupRequest,
+) -> Done {
+    let max = cx.cfg.max_groups_per_user;
+    let Some(u) = cx.st.users.get(home) else {
+        return Done::code(StatusCode::GROUP_DOES_NOT_EXIST);
+    };
+    if u.groups.contains_key(group) {
+        return Done::code(StatusCode::GROUP_ALREADY_EXISTS);
+    }
+    if u.groups.len() >= max {
+        return Done::code(StatusCode::MAX_GROUPS_USER);
+    }
+    let (props, welcome) = match crate::group::checked(&r.group_properties) {
+        Ok(x) => x,
+        Err(code) => return Done::code(code),
+    };
+    let name = group
+        .strip_prefix("wv:")
+        .and_then(|g| g.split_once('/'))
+        .and_then(|(_, rest)| rest.split('@').next())
+        .unwrap_or(group)
+        .to_owned();
+    let mut g = GroupState::new(group, &name, &from.user, cx.now);
+    g.apply(props, welcome);
+    if let Some(u) = cx.st.users.get_mut(home) {
+        u.groups.insert(group.to_owned(), g);
+    }
+    save(cx, home);
+    tracing::info!(group = %group, owner = %home, "group created");
+    if r.join_group == Some(true) {
+        let sname = r.screen_name.map(|s| s.sname);
+        let notify = r.subscribe_notification == Some(true);
+        if let Err(code) = join(cx, home, group, from, sname, notify) {
+            return Done::code(code);
+        }
+        return Done {
+            answer: GroupResult::Answer(Box::new(status(StatusCode::SUCCESS))),
+            joined: Some(true),
+        };
+    }
+    Done::code(StatusCode::SUCCESS)
+}
+
+/// Joins session `from.sid` under `sname` (or a screen name made from its user id); returns
+/// the screen name. Joined sessions that asked for notices are told.
+pub(super) fn join(
+    cx: &mut Cx<'_>,
+    home: &str,
+    group: &str,
+    from: &Requester,
+    sname: Option<String>,
+    notify: bool,
+) -> Result<String, StatusCode> {
+    let cap = cx.cfg.max_joined_per_group;
+    let Some(g) = get(cx, home, group) else {
+        return Err(StatusCode::GROUP_DOES_NOT_EXIST);
+    };
+    if g.rec.rejected.contains(&from.user) {
+        return Err(StatusCode::REJECTED_FROM_GROUP);
+    }
+    if g.restricted() && g.access(&from.user).is_none() {
+        return Err(StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP);
+    }
+    if g.joined.contains_key(&from.sid) {
+        return Err(StatusCode::ALREADY_JOINED);
+    }
+    if g.joined.len() >= g.max_joined(cap) {
+        return Err(StatusCode::MAX_JOINED_USERS);
+    }
+    let sname = match sname.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+        Some(s) if s.len() > 64 => return Err(StatusCode::BAD_PARAMETER),
+        Some(s) if g.by_sname(&s).is_some() => return Err(StatusCode::SCREEN_NAME_IN_USE),
+        Some(s) => s,
+        None => {
+            // The user part of the id, made unique with a number if needed.
+            let base = from
+                .user
+                .strip_prefix("wv:")
+                .unwrap_or(&from.user)
+                .split('@')
+                .next()
+                .unwrap_or("user")
+                .to_owned();
+            let mut name = base.clone();
+            let mut n = 2;
+            while g.by_sname(&name).is_some() {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            name
+        }
+    };
+    g.joined.insert(
+        from.sid.clone(),
+        Joiner {
+            user: from.user.clone(),
+            sname: sname.clone(),
+            version: from.version,
+            notify,
+        },
+    );
+    let show = g.flag("ShowID");
+    let joined = Mapping {
+        sname: sname.clone(),
+        user_id: show.then(|| from.user.clone()),
+    };
+    let notices: Vec<(String, CspVersion)> = watchers(g, &from.sid);
+    for (sid, version) in notices {
+        let notice = GroupChangeNotice {
+            group_id: group.to_owned(),
+            joined: Some(Joined::for_version(
+                version,
+                group,
+                UserMapList::from_mappings(vec![joined.clone()]),
+            )),
+            ..Default::default()
+        };
+        tell(cx, sid, version, Primitive::from(notice), None);
+    }
+    tracing::debug!(group = %group, user = %from.user, "joined");
+    Ok(sname)
+}
+
+/// The joined sessions that asked for notices, but `except`.
+pub(super) fn watchers(g: &GroupState, except: &str) -> Vec<(String, CspVersion)> {
+    g.joined
+        .iter()
+        .filter(|(sid, j)| j.notify && sid.as_str() != except)
+        .map(|(sid, j)| (sid.clone(), j.version))
+        .collect()
+}
+
+/// Queues `p` for session `sid` (on its shard).
+pub(super) fn tell(
+    cx: &mut Cx<'_>,
+    sid: String,
+    version: CspVersion,
+    p: Primitive,
+    left: Option<&str>,
+) {
+    cx.route(Event::ToSession {
+        sid,
+        version,
+        primitive: Box::new(p),
+        left: left.map(str::to_owned),
+    });
+}
+
+/// Session `sid` leaves the group (LeaveGroup, or its session ended); those who asked are
+/// told, and a group with AutoDelete goes when its last user left.
+pub(super) fn leave(cx: &mut Cx<'_>, home: &str, group: &str, sid: &str) {
+    let Some(g) = get(cx, home, group) else {
+        return;
+    };
+    let Some(j) = g.joined.remove(sid) else {
+        return;
+    };
+    let notices = watchers(g, sid);
+    let auto_delete = g.joined.is_empty() && g.flag("AutoDelete");
+    for (to, version) in notices {
+        let users = UserList {
+            screen_name: vec![ScreenName {
+                sname: j.sname.clone(),
+                group_id: group.to_owned(),
+            }],
+            ..Default::default()
+        };
+        let notice = GroupChangeNotice {
+            group_id: group.to_owned(),
+            left: Some(Left::for_version(version, users)),
+            ..Default::default()
+        };
+        tell(cx, to, version, Primitive::from(notice), None);
+    }
+    if auto_delete {
+        if let Some(u) = cx.st.users.get_mut(home) {
+            u.groups.remove(group);
+        }
+        save(cx, home);
+        tracing::info!(group = %group, "last user left: group deleted (AutoDelete)");
+    }
+}
+
+pub(super) fn delete(cx: &mut Cx<'_>, home: &str, group: &str, from: &Requester) -> Done {
+    let Some(g) = get(cx, home, group) else {
+        return Done::code(StatusCode::GROUP_DOES_NOT_EXIST);
+    };
+    if !g.at_least(&from.user, Access::Admin) {
+        return Done::code(StatusCode::INSUFFICIENT_GROUP_PRIVILEGES);
+    }
+    let joined: Vec<(String, CspVersion)> = g
+        .joined
+        .iter()
+        .filter(|(sid, _)| **sid != from.sid)
+        .map(|(sid, j)| (sid.clone(), j.version))
+        .collect();
+    let was_joined = g.joined.contains_key(&from.sid);
+    if let Some(u) = cx.st.users.get_mut(home) {
+        u.groups.remove(group);
+    }
+    save(cx, home);
+    for (sid, version) in joined {
+        // Unsolicited: the group is gone.
+        let mut result = CspResult::new(StatusCode::GROUP_DOES_NOT_EXIST);
+        result.description = Some("Group deleted".into());
+        let p = Primitive::from(LeaveGroupResponse {
+            group_id: Some(group.to_owned()),
+            result: Some(result),
+        });
+        tell(cx, sid, version, p, Some(group));
+    }
+    tracing::info!(group = %group, by = %from.user, "group deleted");
+    Done {
+        answer: GroupResult::Answer(Box::new(status(StatusCode::SUCCESS))),
+        joined: was_joined.then_some(false),
+    }
+}
+
+pub(super) fn set_props(
+    cx: &mut Cx<'_>,
+    home: &str,
+    group: &str,
+    from: &Requester,
+    r: imps_csp::model::group::SetGroupPropsRequest,
+) -> Done {
+    let Some(g) = get(cx, home, group) else {
+        return Done::code(StatusCode::GROUP_DOES_NOT_EXIST);
+    };
+    let Some(props) = r.group_properties else {
+        // Own properties only: the server keeps none a client may set (IsMember and
+        // PrivilegeLevel are the group's).
+        return Done::code(StatusCode::SUCCESS);
+    };
+    if !g.at_least(&from.user, Access::Admin) {
+        return Done::code(StatusCode::INSUFFICIENT_GROUP_PRIVILEGES);
+    }
+    let (changes, welcome) = match crate::group::checked(&props) {
+        Ok(x) => x,
+        Err(code) => return Done::code(code),
+    };
+    g.apply(changes, welcome);
+    let shown = g.properties();
+    let notices = watchers(g, &from.sid);
+    save(cx, home);
+    for (sid, version) in notices {
+        let notice = GroupChangeNotice {
+            group_id: group.to_owned(),
+            group_properties: Some(shown.clone()),
+            ..Default::default()
+        };
+        tell(cx, sid, version, Primitive::from(notice), None);
+    }
+    Done::code(StatusCode::SUCCESS)
+}

@@ -1,0 +1,318 @@
+//! Groups (csp-reference.md §3.5): CreateGroup, DeleteGroup, Get/SetGroupProps, JoinGroup,
+//! LeaveGroup (and the unsolicited LeaveGroup-Response), GetJoinedUsers, GetGroupMembers,
+//! SubscribeGroupNotice and GroupChangeNotice, and messages to a group or to one screen name
+//! in it.
+//!
+//! A group request runs in two places: the requesting session's shard sends it to the
+//! group's owner (the shard of its home account, [`crate::group::home_of`]) as
+//! [`Event::Group`]; the owner answers with [`Event::GroupDone`], and notifies joined sessions
+//! with [`Event::ToSession`]. A message to a group is fanned out by the owner: a copy per
+//! joined user goes to that user's owner ([`Event::Deliver`]), whose answers go straight to
+//! the sender's parked SendMessage.
+
+use imps_csp::codec::ContentData;
+use imps_csp::model::common::{CspResult, Group};
+use imps_csp::model::common::{Recipient, ScreenName, Sender, User, UserList};
+use imps_csp::model::group::{
+    Admin, AdminMapList, AdminMapping, GetGroupMembersResponse, GetGroupPropsResponse,
+    GetJoinedUsersResponse, GroupChangeNotice, JoinGroupResponse, Joined, LeaveGroupResponse, Left,
+    Mapping, Mod, ModMapping, OwnProperties, RejectListResponse, SubscribeGroupNoticeResponse,
+    UserIdList, UserMapList, UserMapping, Users,
+};
+use imps_csp::model::im::{MessageInfo, SendMessageRequest};
+use imps_csp::{Address, CspVersion, Primitive, StatusCode};
+
+use crate::engine::{fail, status, Cx, Reply};
+use crate::group::{Access, GroupState, Joiner};
+use crate::route::{Event, Op, OpRef};
+use crate::state::{About, Queued};
+use crate::store::{UserDocument, Write};
+
+mod fanout;
+mod lifecycle;
+mod members;
+mod owner;
+
+use fanout::*;
+use lifecycle::*;
+use members::*;
+pub(crate) use owner::apply;
+use owner::*;
+
+/// Who sent a group request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Requester {
+    /// Its session.
+    pub sid: String,
+    /// The session's user.
+    pub user: String,
+    /// The session's CSP version (the answer is built in it).
+    pub version: CspVersion,
+}
+
+/// What a group's owner is asked to do.
+#[derive(Clone, Debug)]
+pub(crate) enum GroupCall {
+    /// A request primitive about the group (a SendMessage-Request: a message to it).
+    Request(Box<Primitive>),
+    /// The session ended: it leaves the group (no answer).
+    Gone,
+}
+
+/// The owner's answer to a [`GroupCall`].
+#[derive(Clone, Debug)]
+pub(crate) enum GroupResult {
+    /// The primitive to answer the request with.
+    Answer(Box<Primitive>),
+    /// A message to the group went out as `copies` copies (their owners answer the sender's
+    /// request themselves), all with MessageID `message_id`; or it was refused.
+    Fanout {
+        /// Copies sent to recipients' owners.
+        copies: usize,
+        /// The MessageID the copies carry.
+        message_id: String,
+        /// Why nothing was sent, if nothing was.
+        refused: Option<StatusCode>,
+    },
+}
+
+/// Index of the first copy of a group message in its SendMessage's replies (the recipients
+/// named directly come first); each group of one request gets [`GROUP_SPAN`] indices.
+pub(crate) const GROUP_COPY: usize = 1 << 40;
+/// Indices of one group's copies.
+pub(crate) const GROUP_SPAN: usize = 1 << 24;
+
+/// A group request waiting for the group's owner.
+pub(crate) struct GroupOp {
+    /// 1 until the owner answered.
+    pub waiting: usize,
+    answer: Option<Box<Primitive>>,
+}
+
+impl GroupOp {
+    /// The owner's answer.
+    pub(crate) fn record(&mut self, p: Primitive) {
+        self.answer = Some(Box::new(p));
+        self.waiting = 0;
+    }
+
+    /// The answer to send.
+    pub(crate) fn answer(self) -> Option<Primitive> {
+        self.answer.map(|p| *p)
+    }
+}
+
+/// The GroupID a group request names.
+fn group_id_of(p: &Primitive) -> Option<&str> {
+    Some(match p {
+        Primitive::CreateGroupRequest(r) => &r.group_id,
+        Primitive::DeleteGroupRequest(r) => &r.group_id,
+        Primitive::JoinGroupRequest(r) => &r.group_id,
+        Primitive::LeaveGroupRequest(r) => &r.group_id,
+        Primitive::GetGroupPropsRequest(r) => &r.group_id,
+        Primitive::SetGroupPropsRequest(r) => &r.group_id,
+        Primitive::GetJoinedUsersRequest(r) => &r.group_id,
+        Primitive::GetGroupMembersRequest(r) => &r.group_id,
+        Primitive::SubscribeGroupNoticeRequest(r) => &r.group_id,
+        Primitive::AddGroupMembersRequest(r) => &r.group_id,
+        Primitive::RemoveGroupMembersRequest(r) => &r.group_id,
+        Primitive::MemberAccessRequest(r) => &r.group_id,
+        Primitive::RejectListRequest(r) => &r.group_id,
+        _ => return None,
+    })
+}
+
+/// A group id as given, normalised, with its home account.
+pub(crate) fn locate(cx: &Cx<'_>, given: &str) -> Option<(String, String)> {
+    let a = Address::parse_with_domain(given, &cx.cfg.default_domain).ok()?;
+    let home = crate::group::home_of(&a)?;
+    Some((a.to_string(), home))
+}
+
+/// A group request of a session: sent to the group's owner, answered when it replies.
+pub(crate) fn request(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
+    let create = matches!(p, Primitive::CreateGroupRequest(_));
+    let Some(given) = group_id_of(&p) else {
+        return fail(StatusCode::BAD_REQUEST);
+    };
+    let Some((group, home)) = locate(cx, given) else {
+        return fail(if create {
+            StatusCode::BAD_PARAMETER
+        } else {
+            StatusCode::GROUP_DOES_NOT_EXIST
+        });
+    };
+    let user = cx.user_of(sid);
+    if create && home != user {
+        // A user creates groups under its own address only (`wv:alice/<name>@domain`).
+        return fail(StatusCode::INSUFFICIENT_GROUP_PRIVILEGES);
+    }
+    let joins = match &p {
+        Primitive::JoinGroupRequest(_) => true,
+        Primitive::CreateGroupRequest(r) => r.join_group == Some(true),
+        _ => false,
+    };
+    if joins {
+        let joined = cx.st.sessions.get(sid).map_or(0, |s| s.groups.len());
+        if joined >= cx.cfg.max_joined_groups && !session_in(cx, sid, &group) {
+            return fail(StatusCode::SERVICE_UNAVAILABLE);
+        }
+    }
+    let Some(op) = cx.op else {
+        return fail(StatusCode::INTERNAL_ERROR);
+    };
+    cx.route(Event::Group {
+        reply: Some(op),
+        index: 0,
+        group,
+        home,
+        from: requester(cx, sid),
+        call: GroupCall::Request(Box::new(p)),
+    });
+    Reply::Later(Op::Group(GroupOp {
+        waiting: 1,
+        answer: None,
+    }))
+}
+
+fn session_in(cx: &Cx<'_>, sid: &str, group: &str) -> bool {
+    cx.st
+        .sessions
+        .get(sid)
+        .is_some_and(|s| s.groups.contains(group))
+}
+
+/// The requester of a call from session `sid`.
+pub(crate) fn requester(cx: &Cx<'_>, sid: &str) -> Requester {
+    Requester {
+        sid: sid.to_owned(),
+        user: cx.user_of(sid),
+        version: cx.version_of(sid),
+    }
+}
+
+/// A message to group `g` of a SendMessage-Request: sent to the group's owner, which fans it
+/// out. `Err` with the code to report when the group cannot be named.
+pub(crate) fn send_to(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    (op, index): (OpRef, usize),
+    g: &Group,
+    (info, content): (&MessageInfo, Option<&ContentData>),
+) -> Result<(), (StatusCode, String)> {
+    let given = g
+        .group_id
+        .clone()
+        .or_else(|| g.screen_name.as_ref().map(|s| s.group_id.clone()))
+        .unwrap_or_default();
+    let Some((group, home)) = locate(cx, &given) else {
+        return Err((StatusCode::GROUP_DOES_NOT_EXIST, given));
+    };
+    // The owner sees only this group among the recipients.
+    let mut one = SendMessageRequest {
+        delivery_report: Some(false),
+        message_info: info.clone(),
+        content_data: content.cloned(),
+    };
+    one.message_info.recipient = Some(Recipient {
+        group: vec![g.clone()],
+        ..Default::default()
+    });
+    cx.route(Event::Group {
+        reply: Some(op),
+        index,
+        group,
+        home,
+        from: requester(cx, sid),
+        call: GroupCall::Request(Box::new(Primitive::SendMessageRequest(one))),
+    });
+    Ok(())
+}
+
+/// A session ended: it leaves every group it joined.
+pub(crate) fn session_ended(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    user: &str,
+    version: CspVersion,
+    groups: Vec<String>,
+) {
+    for group in groups {
+        let Some((group, home)) = locate(cx, &group) else {
+            continue;
+        };
+        cx.route(Event::Group {
+            reply: None,
+            index: 0,
+            group,
+            home,
+            from: Requester {
+                sid: sid.to_owned(),
+                user: user.to_owned(),
+                version,
+            },
+            call: GroupCall::Gone,
+        });
+    }
+}
+
+/// [`Event::GroupDone`] on the requester's shard: the session's joined groups follow, and the
+/// parked request takes the answer.
+pub(crate) fn done(
+    cx: &mut Cx<'_>,
+    op: OpRef,
+    index: usize,
+    sid: &str,
+    group: &str,
+    joined: Option<bool>,
+    (version, result): (CspVersion, GroupResult),
+) {
+    match (joined, cx.st.sessions.get_mut(sid)) {
+        (Some(true), Some(s)) => {
+            s.groups.insert(group.to_owned());
+        }
+        (Some(false), Some(s)) => {
+            s.groups.remove(group);
+        }
+        (Some(true), None) => {
+            // The session ended while its join was on the way: it leaves at once (it would
+            // otherwise stay joined with nobody to leave for it).
+            session_ended(cx, sid, "", version, vec![group.to_owned()]);
+        }
+        _ => {}
+    }
+    crate::route::reply(cx, op, index, |waiting| match (waiting, result) {
+        (Op::Group(g), GroupResult::Answer(p)) => g.record(*p),
+        (
+            Op::Send(s),
+            GroupResult::Fanout {
+                copies,
+                message_id,
+                refused,
+            },
+        ) => s.fanned_out(group, copies, message_id, refused),
+        (Op::Send(s), GroupResult::Answer(p)) => {
+            let code = match *p {
+                Primitive::Status(st) => st.result.code,
+                _ => StatusCode::INTERNAL_ERROR,
+            };
+            s.fanned_out(group, 0, String::new(), Some(code));
+        }
+        _ => {}
+    });
+}
+
+/// [`Event::ToSession`] on the session's shard: a server request queued for it (a group it
+/// was made to leave is no longer among its groups).
+pub(crate) fn to_session(cx: &mut Cx<'_>, sid: &str, primitive: Primitive, left: Option<&str>) {
+    if let (Some(g), Some(s)) = (left, cx.st.sessions.get_mut(sid)) {
+        s.groups.remove(g);
+    }
+    cx.queue(
+        sid,
+        Queued {
+            primitive: Some(Box::new(primitive)),
+            about: About::Other,
+        },
+    );
+}
