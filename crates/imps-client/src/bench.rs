@@ -71,6 +71,11 @@ pub struct BenchArgs {
     /// sends the next when the previous reached its recipient (`--rate` is ignored).
     #[arg(long)]
     pub closed_loop: bool,
+    /// Group chat: the users form groups of this many (consecutive users; the first creates
+    /// the group), every user joins its group and each message goes to the whole group (0:
+    /// messages from user to user).
+    #[arg(long, default_value_t = 0)]
+    pub group_size: usize,
 }
 
 /// The other benches of `imps bench`.
@@ -205,6 +210,63 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
     }
     let subscribe_secs = started.elapsed().as_secs_f64();
 
+    // Phase 2b (group chat): the first user of each group creates it, then the others join.
+    let group_size = args.group_size;
+    anyhow::ensure!(
+        group_size == 0 || (group_size >= 2 && !args.closed_loop),
+        "--group-size must be at least 2, and cannot go with --closed-loop"
+    );
+    let group_of = |i: usize| {
+        let leader = i - i % group_size;
+        format!("wv:{}{}/bench{leader}", args.prefix, args.first + leader)
+    };
+    let started = Instant::now();
+    if group_size > 0 {
+        for creating in [true, false] {
+            let mut handles = Vec::with_capacity(n);
+            for (i, mut c) in clients.into_iter().enumerate() {
+                let group = group_of(i);
+                let mine = (i % group_size == 0) == creating;
+                handles.push(tokio::spawn(async move {
+                    if mine && creating {
+                        let p = c
+                            .request(imps_csp::Primitive::from(
+                                imps_csp::model::group::CreateGroupRequest {
+                                    group_id: group.clone(),
+                                    join_group: Some(true),
+                                    subscribe_notification: Some(false),
+                                    ..Default::default()
+                                },
+                            ))
+                            .await?;
+                        crate::session::expect_ok(&p, "CreateGroup")?;
+                    } else if mine {
+                        let p = c
+                            .request(imps_csp::Primitive::from(
+                                imps_csp::model::group::JoinGroupRequest {
+                                    group_id: group.clone(),
+                                    subscribe_notification: Some(false),
+                                    ..Default::default()
+                                },
+                            ))
+                            .await?;
+                        anyhow::ensure!(
+                            matches!(p, imps_csp::Primitive::JoinGroupResponse(_)),
+                            "JoinGroup {group}: {}",
+                            crate::session::show(&p)
+                        );
+                    }
+                    anyhow::Ok(c)
+                }));
+            }
+            clients = Vec::with_capacity(n);
+            for h in handles {
+                clients.push(h.await??);
+            }
+        }
+    }
+    let group_secs = started.elapsed().as_secs_f64();
+
     // Phase 3: messages and presence updates.
     let epoch = Instant::now();
     let server_cpu_start = args.server_pid.and_then(cpu_secs);
@@ -235,6 +297,7 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
         let errors = errors.clone();
         let latencies = latencies.clone();
         let to = format!("{}{}", args.prefix, args.first + (i + 1) % n);
+        let group = (group_size > 0).then(|| group_of(i));
         let poll = Duration::from_millis(args.poll_ms);
         let presence_every = Duration::from_secs(args.presence_every.max(1));
         let first_errors = first_errors.clone();
@@ -314,7 +377,12 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
                     }
                 }
                 let stamp = epoch.elapsed().as_micros();
-                match c.send_text(&[&to], &format!("t={stamp}")).await {
+                let text = format!("t={stamp}");
+                let result = match &group {
+                    Some(g) => crate::groups::say(&mut c, g, None, &text).await,
+                    None => c.send_text(&[&to], &text).await.map(|_| ()),
+                };
+                match result {
                     Ok(_) => {
                         sent.fetch_add(1, Ordering::Relaxed);
                         in_flight = closed;
@@ -392,6 +460,12 @@ pub async fn run(mut cfg: ClientConfig, args: BenchArgs) -> anyhow::Result<()> {
         "  subscriptions:  {} in {subscribe_secs:.2} s",
         n * args.watch.min(n - 1)
     );
+    if group_size > 0 {
+        println!(
+            "  groups:         {} of {group_size} joined users, created and joined in {group_secs:.2} s (messages go to the whole group; delivered counts copies)",
+            n.div_ceil(group_size)
+        );
+    }
     println!(
         "  messages sent:  {} ({:.0} /s)",
         sent.load(Ordering::Relaxed),

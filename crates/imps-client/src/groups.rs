@@ -371,7 +371,7 @@ fn members_change(v: CspVersion, id: &str, users: &[String], add: bool) -> Primi
 }
 
 /// Joins `id` (notices on); prints who is there and the welcome note.
-async fn join(
+pub async fn join(
     c: &mut Client,
     id: &str,
     name: Option<String>,
@@ -421,7 +421,7 @@ async fn leave(c: &mut Client, id: &str, out: &mut impl FnMut(String)) -> anyhow
 }
 
 /// Says `text` in group `id`, or only to screen name `to`.
-async fn say(c: &mut Client, id: &str, to: Option<&str>, text: &str) -> anyhow::Result<()> {
+pub async fn say(c: &mut Client, id: &str, to: Option<&str>, text: &str) -> anyhow::Result<()> {
     let group = match to {
         None => Group {
             group_id: Some(id.to_owned()),

@@ -47,6 +47,54 @@ async fn the_closed_loop_keeps_one_message_in_flight_per_user() {
     assert!(sent >= delivered && sent - delivered <= 20, "{report}");
 }
 
+/// The group scenario: groups of 5 joined users, each message fanned out to the other four;
+/// every copy counted was delivered, and each message makes at most four.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_group_scenario_fans_each_message_out_to_the_group() {
+    let ts = TestServer::start(&[]).await.expect("server");
+    let settings = TestServer::settings(ts.dir.path());
+    imps_server::admin::bulk_add(&settings, "bench", 20, "bench").expect("accounts");
+    let url = ts.url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_imps"))
+            .args(["--server", &url, "bench"])
+            .args([
+                "--users",
+                "20",
+                "--seconds",
+                "3",
+                "--rate",
+                "40",
+                "--group-size",
+                "5",
+            ])
+            .args(["--login-concurrency", "4"])
+            .output()
+            .expect("imps bench")
+    })
+    .await
+    .expect("join");
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        report.contains("groups:         4 of 5 joined users"),
+        "{report}"
+    );
+    assert_eq!(figure(&report, "errors:"), 0, "{report}");
+    let sent = figure(&report, "messages sent:");
+    let delivered = figure(&report, "delivered:");
+    assert!(sent >= 40, "{report}");
+    // Four copies of each message (a few of the last may still have been on their way).
+    assert!(
+        delivered <= 4 * sent && delivered + 4 * 20 >= 4 * sent,
+        "{report}"
+    );
+}
+
 /// `imps bench idle` at a small scale: the server holds every connection the report counts,
 /// HTTP keep-alive and TCP CIR, from two bound source addresses.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
