@@ -927,6 +927,11 @@ fn dispatch(cx: &mut Cx<'_>, msg: WvCspMessage, fingerprint: u64) -> Option<WvCs
         let tid = t.descriptor.transaction_id.clone();
         if t.descriptor.mode == TransactionMode::Response {
             feature::session::acknowledge(cx, &sid, tid.as_deref(), &t.primitive);
+            if let Primitive::InviteUserResponse(r) = t.primitive {
+                // The invitee's answer sent as the response to the InviteUser-Request
+                // transaction (Android sends it as a request of its own, also understood).
+                let _ = feature::invite::answer(cx, &sid, r);
+            }
             continue;
         }
         if matches!(t.primitive, Primitive::PollingRequest(_)) {

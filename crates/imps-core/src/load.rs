@@ -136,6 +136,11 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
                     None => false,
                 }
             }
+            crate::feature::invite::INVITATIONS_DOCUMENT => {
+                stored_json(&d.body, user, "invitations")
+                    .map(|i| u.invitations = i)
+                    .is_some()
+            }
             crate::group::GROUPS_DOCUMENT => match crate::group::decode(&d.body) {
                 Some(g) => {
                     u.groups = g;

@@ -33,6 +33,7 @@ pub(crate) fn reload_user(cx: &mut Cx<'_>, id: &str, data: Option<UserData>) {
         u.watchers = old.watchers;
         u.seen = old.seen;
         u.send_tokens = old.send_tokens;
+        u.invites_sent = old.invites_sent;
         // Who is joined is not durable: it stays with the groups that are still there.
         for (id, g) in old.groups {
             if let Some(now) = u.groups.get_mut(&id) {

@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use imps_csp::codec::ContentData;
 use imps_csp::model::attributes::{PresenceSubList, TextAttribute};
 use imps_csp::model::common::{Group, Recipient, Status, User};
+use imps_csp::model::fundamental::{CancelInviteRequest, InviteRequest, InviteUserResponse};
 use imps_csp::model::group::{
     CreateGroupRequest, DeleteGroupRequest, GetJoinedUsersRequest, JoinGroupRequest,
     LeaveGroupRequest, RejectListRequest,
@@ -95,6 +96,8 @@ struct Sim {
     group_sends: HashMap<u64, String>,
     /// Texts of the messages sent to groups.
     group_texts: HashSet<String>,
+    /// Invitations sent: (inviter's user index, InviteID).
+    invites: Vec<(usize, String)>,
 }
 
 impl Sim {
@@ -132,6 +135,7 @@ impl Sim {
             unloaded: 0,
             group_sends: HashMap::new(),
             group_texts: HashSet::new(),
+            invites: Vec::new(),
         }
     }
 
@@ -390,7 +394,11 @@ impl Sim {
         match self.rng.below(12) {
             10 | 11 => {
                 if let Some((sid, u)) = self.random_session() {
-                    self.group_step(&sid, u);
+                    if self.rng.below(3) == 0 {
+                        self.invite_step(&sid, u);
+                    } else {
+                        self.group_step(&sid, u);
+                    }
                 }
             }
             0 | 1 => {
@@ -507,6 +515,51 @@ impl Sim {
                 }
             }
         }
+    }
+
+    /// An invitation sent, answered or cancelled by session `sid` (of user `u`).
+    fn invite_step(&mut self, sid: &str, u: usize) {
+        let p = match self.rng.below(3) {
+            0 => {
+                let id = format!("i{}", self.n);
+                self.invites.push((u, id.clone()));
+                let to = self.random_target();
+                Primitive::from(InviteRequest {
+                    invite_id: id,
+                    invite_type: Some("IM".into()),
+                    recipient: Recipient {
+                        user: vec![User {
+                            user_id: to,
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    },
+                    validity: Some(1 + self.rng.below(600) as u32),
+                    ..Default::default()
+                })
+            }
+            _ if self.invites.is_empty() => return,
+            1 => {
+                let (inviter, id) = self.invites[self.rng.below(self.invites.len())].clone();
+                Primitive::from(InviteUserResponse {
+                    invite_id: id,
+                    acceptance: Some(self.rng.below(2) == 0),
+                    sender: Some(imps_csp::model::common::Sender {
+                        user: Some(User::new(user(inviter))),
+                        group: None,
+                    }),
+                    ..Default::default()
+                })
+            }
+            _ => {
+                let (_, id) = self.invites[self.rng.below(self.invites.len())].clone();
+                Primitive::from(CancelInviteRequest {
+                    invite_id: id,
+                    ..Default::default()
+                })
+            }
+        };
+        self.request(Some(sid), p);
     }
 
     /// One group request of session `sid` (of user `u`): about the groups of users 0 and 1.
@@ -765,9 +818,29 @@ impl Sim {
             }
         }
         // Every write reached the store: each account's undelivered messages there are the
-        // ones its shard holds (none for accounts never loaded).
+        // ones its shard holds (none for accounts never loaded), and so are its pending
+        // invitations.
         for i in 0..USERS {
             let id = user(i);
+            let in_memory = self
+                .engine
+                .owner(&id)
+                .lock()
+                .users
+                .get(&id)
+                .map(|u| u.invitations.clone());
+            if let Some(in_memory) = in_memory {
+                let stored: Vec<crate::feature::invite::Invitation> = self
+                    .store
+                    .document(&id, crate::feature::invite::INVITATIONS_DOCUMENT)
+                    .map(|b| serde_json::from_slice(&b).expect("stored invitations"))
+                    .unwrap_or_default();
+                if stored != in_memory {
+                    return Err(format!(
+                        "{id}: invitations stored {stored:?}, in memory {in_memory:?}"
+                    ));
+                }
+            }
             let mut in_store: Vec<String> = self
                 .store
                 .messages_of(&id)
@@ -856,6 +929,10 @@ fn seeded_runs_keep_the_invariants() {
             "Group",
             "GroupDone",
             "ToSession",
+            "Invite",
+            "Invited",
+            "CancelInvite",
+            "ToUser",
         ] {
             assert!(kinds.contains(k), "no {k} event in any run: {kinds:?}");
         }

@@ -258,6 +258,10 @@ pub(crate) struct UserState {
     pub written: u64,
     /// The groups this account is home to (`wv:<user>/<name>@<domain>`), by group id.
     pub groups: BTreeMap<String, crate::group::GroupState>,
+    /// Invitations waiting for this user's answer, oldest first (durable).
+    pub invitations: Vec<crate::feature::invite::Invitation>,
+    /// Invitations this user sent, by InviteID: (invitees, expiry), for CancelInvite.
+    pub invites_sent: HashMap<String, (Vec<String>, u64)>,
 }
 
 impl UserState {
@@ -306,6 +310,8 @@ impl UserState {
             send_tokens: (f64::MAX, 0),
             written: 0,
             groups: BTreeMap::new(),
+            invitations: Vec::new(),
+            invites_sent: HashMap::default(),
         }
     }
 }

@@ -684,6 +684,10 @@ pub(crate) fn queue_inbox_if_needed(cx: &mut Cx<'_>, sid: &str) {
     }
     s.inbox_queued = true;
     let user = s.user.clone();
+    crate::feature::invite::queue_pending(cx, sid, &user);
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return;
+    };
     let queued: HashSet<String> = s
         .outbox
         .iter()

@@ -23,7 +23,7 @@ use imps_csp::model::presence::{
 };
 
 use crate::engine::{Cx, Reply};
-use crate::feature::{contacts, group, im, presence};
+use crate::feature::{contacts, group, im, invite, presence};
 use crate::state::{AttrSet, Stored};
 
 /// A shard's index.
@@ -169,6 +169,33 @@ pub(crate) enum Event {
         joined: Option<bool>,
         result: group::GroupResult,
     },
+    /// An invitation for `to` (its owner keeps it and hands it to its sessions); answered by
+    /// [`Event::Invited`].
+    Invite {
+        op: OpRef,
+        index: usize,
+        to: String,
+        invitation: Box<invite::Invitation>,
+    },
+    /// The invitee owner's verdict on an [`Event::Invite`].
+    Invited {
+        op: OpRef,
+        index: usize,
+        to: String,
+        result: Result<(), StatusCode>,
+    },
+    /// The inviter cancels an invitation `to` still holds.
+    CancelInvite {
+        to: String,
+        inviter: String,
+        invite_id: String,
+        notice: Box<Primitive>,
+    },
+    /// A server request for every live session of `user` (an Invite-Response).
+    ToUser {
+        user: String,
+        primitive: Box<Primitive>,
+    },
     /// A server request for one session (GroupChangeNotice, an unsolicited LeaveGroup-Response:
     /// `left` names the group the session no longer is in).
     ToSession {
@@ -198,6 +225,18 @@ impl Event {
                 op,
                 index,
                 recipient,
+                result: Err(StatusCode::INTERNAL_ERROR),
+            },
+            // The invitee's owner could not keep the invitation durably: refused.
+            Event::Invited {
+                op,
+                index,
+                to,
+                result: Ok(()),
+            } => Event::Invited {
+                op,
+                index,
+                to,
                 result: Err(StatusCode::INTERNAL_ERROR),
             },
             // The owner promised a change it could not make durable (a group created, its
@@ -242,6 +281,9 @@ pub(crate) fn owner_of(event: &Event, shards: usize) -> ShardId {
         Event::Dropped { watcher_sid, .. } => shard_of_session(watcher_sid, shards).unwrap_or(0),
         Event::Seen { op, .. } => op.shard,
         Event::Group { home, .. } => shard_of(home, shards),
+        Event::Invite { to, .. } | Event::CancelInvite { to, .. } => shard_of(to, shards),
+        Event::Invited { op, .. } => op.shard,
+        Event::ToUser { user, .. } => shard_of(user, shards),
         Event::GroupDone { op, .. } => op.shard,
         Event::ToSession { sid, .. } => shard_of_session(sid, shards).unwrap_or(0),
     }
@@ -258,6 +300,9 @@ fn subject(event: &Event) -> Option<&str> {
         Event::Notify { watcher, .. } => Some(watcher),
         Event::Exists { user, .. } => Some(user),
         Event::Group { home, .. } => Some(home),
+        Event::Invite { to, .. } | Event::CancelInvite { to, .. } => Some(to),
+        Event::ToUser { user, .. } => Some(user),
+        Event::Invited { .. } => None,
         Event::Delivered { .. }
         | Event::Known { .. }
         | Event::Seen { .. }
@@ -282,6 +327,15 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
                     op,
                     index,
                     recipient: stored.record.recipient,
+                    result: Err(StatusCode::SERVICE_UNAVAILABLE),
+                });
+                return;
+            }
+            if let Event::Invite { op, index, to, .. } = event {
+                cx.route(Event::Invited {
+                    op,
+                    index,
+                    to,
                     result: Err(StatusCode::SERVICE_UNAVAILABLE),
                 });
                 return;
@@ -451,6 +505,35 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             left,
             ..
         } => group::to_session(cx, &sid, *primitive, left.as_deref()),
+        Event::Invite {
+            op,
+            index,
+            to,
+            invitation,
+        } => {
+            let result = invite::apply_invite(cx, &to, *invitation);
+            cx.route(Event::Invited {
+                op,
+                index,
+                to,
+                result,
+            });
+        }
+        Event::Invited {
+            op,
+            index,
+            to,
+            result,
+        } => reply(cx, op, index, |waiting| {
+            invite::invited(waiting, to, result)
+        }),
+        Event::CancelInvite {
+            to,
+            inviter,
+            invite_id,
+            notice,
+        } => invite::apply_cancel(cx, &to, &inviter, &invite_id, *notice),
+        Event::ToUser { user, primitive } => invite::apply_to_user(cx, &user, *primitive),
     }
 }
 
@@ -487,6 +570,8 @@ pub(crate) enum Op {
     Check(Box<CheckOp>),
     /// Group requests: the group's owner.
     Group(group::GroupOp),
+    /// Invite-Request: the invitees' owners.
+    Invite(invite::InviteOp),
 }
 
 impl Op {
@@ -498,6 +583,7 @@ impl Op {
             Op::Watch(w) => w.waiting,
             Op::Check(c) => c.waiting,
             Op::Group(g) => g.waiting,
+            Op::Invite(i) => i.waiting,
         }
     }
 
@@ -509,6 +595,7 @@ impl Op {
             Op::Watch(w) => Some(w.answer()),
             Op::Check(c) => c.answer(cx, sid).into_primitive(),
             Op::Group(g) => g.answer(),
+            Op::Invite(i) => Some(i.answer()),
         }
     }
 }

@@ -143,6 +143,30 @@ pub(crate) enum WireEvent {
         primitive: Vec<u8>,
         left: Option<String>,
     },
+    Invite {
+        op: WireOp,
+        index: usize,
+        to: String,
+        invitation: crate::feature::invite::Invitation,
+    },
+    Invited {
+        op: WireOp,
+        index: usize,
+        to: String,
+        result: Result<(), u16>,
+    },
+    CancelInvite {
+        to: String,
+        inviter: String,
+        invite_id: String,
+        /// The CancelInviteUser-Request, CSP 1.3 WBXML.
+        notice: Vec<u8>,
+    },
+    ToUser {
+        user: String,
+        /// The server request, CSP 1.3 WBXML.
+        primitive: Vec<u8>,
+    },
 }
 
 /// The serde form of a group owner's answer.
@@ -397,6 +421,43 @@ pub(crate) fn to_wire(e: &Event) -> Result<WireEvent, WireError> {
             joined: *joined,
             result: group_result_to(*version, result)?,
         },
+        Event::Invite {
+            op,
+            index,
+            to,
+            invitation,
+        } => WireEvent::Invite {
+            op: (*op).into(),
+            index: *index,
+            to: to.clone(),
+            invitation: (**invitation).clone(),
+        },
+        Event::Invited {
+            op,
+            index,
+            to,
+            result,
+        } => WireEvent::Invited {
+            op: (*op).into(),
+            index: *index,
+            to: to.clone(),
+            result: result.map_err(|c| c.0),
+        },
+        Event::CancelInvite {
+            to,
+            inviter,
+            invite_id,
+            notice,
+        } => WireEvent::CancelInvite {
+            to: to.clone(),
+            inviter: inviter.clone(),
+            invite_id: invite_id.clone(),
+            notice: document((**notice).clone())?,
+        },
+        Event::ToUser { user, primitive } => WireEvent::ToUser {
+            user: user.clone(),
+            primitive: document((**primitive).clone())?,
+        },
         Event::ToSession {
             sid,
             version,
@@ -574,6 +635,43 @@ pub(crate) fn from_wire(w: WireEvent) -> Result<Event, WireError> {
             group,
             joined,
             result: group_result_from(result)?,
+        },
+        WireEvent::Invite {
+            op,
+            index,
+            to,
+            invitation,
+        } => Event::Invite {
+            op: op.into(),
+            index,
+            to,
+            invitation: Box::new(invitation),
+        },
+        WireEvent::Invited {
+            op,
+            index,
+            to,
+            result,
+        } => Event::Invited {
+            op: op.into(),
+            index,
+            to,
+            result: result.map_err(StatusCode),
+        },
+        WireEvent::CancelInvite {
+            to,
+            inviter,
+            invite_id,
+            notice,
+        } => Event::CancelInvite {
+            to,
+            inviter,
+            invite_id,
+            notice: Box::new(primitive(&notice)?),
+        },
+        WireEvent::ToUser { user, primitive: p } => Event::ToUser {
+            user,
+            primitive: Box::new(primitive(&p)?),
         },
         WireEvent::ToSession {
             sid,

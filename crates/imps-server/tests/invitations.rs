@@ -1,0 +1,263 @@
+//! Scenario tests of invitations over real HTTP against the real server, in every version and
+//! encoding: Invite-Request, InviteUser-Request to the invitee (now, or at its next login, also
+//! after a restart), InviteUser-Response (as a request, as Android sends it, or as the response
+//! to the InviteUser-Request), Invite-Response to the inviter, CancelInvite-Request and
+//! CancelInviteUser-Request, and the refusals (423, 531, 532, 201).
+
+use std::time::Duration;
+
+use imps_client::Client;
+use imps_csp::model::common::{Recipient, Sender, User};
+use imps_csp::model::fundamental::{CancelInviteRequest, InviteRequest, InviteUserResponse};
+use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
+use imps_testkit::server::{TestServer, Variant};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn uid(name: &str) -> String {
+    format!("wv:{name}@localhost")
+}
+
+fn code(p: &Primitive) -> (StatusCode, Vec<String>) {
+    match p {
+        Primitive::Status(s) => (
+            s.result.code,
+            s.result
+                .detailed
+                .iter()
+                .flat_map(|d| d.user_id.clone())
+                .collect(),
+        ),
+        other => panic!("Status expected: {other:?}"),
+    }
+}
+
+async fn invite(c: &mut Client, id: &str, to: &[&str], note: &str) -> (StatusCode, Vec<String>) {
+    let p = c
+        .request(Primitive::from(InviteRequest {
+            invite_id: id.into(),
+            invite_type: Some("IM".into()),
+            recipient: Recipient {
+                user: to.iter().map(|u| User::new(*u)).collect(),
+                ..Default::default()
+            },
+            invite_note: Some(note.into()),
+            validity: Some(600),
+            ..Default::default()
+        }))
+        .await
+        .expect("Invite");
+    code(&p)
+}
+
+fn answer_of(v: CspVersion, id: &str, inviter: &str, yes: bool) -> InviteUserResponse {
+    InviteUserResponse {
+        invite_id: id.into(),
+        acceptance: Some(yes),
+        // 1.1 has no Sender: the server finds the invitation by its id.
+        sender: (v >= CspVersion::V1_2).then(|| Sender {
+            user: Some(User::new(uid(inviter))),
+            group: None,
+        }),
+        response_note: Some(if yes { "gladly" } else { "no thanks" }.into()),
+        ..Default::default()
+    }
+}
+
+async fn answer(c: &mut Client, id: &str, inviter: &str, yes: bool) -> StatusCode {
+    let v = c.version();
+    let p = c
+        .request(Primitive::from(answer_of(v, id, inviter, yes)))
+        .await
+        .expect("InviteUser-Response");
+    code(&p).0
+}
+
+async fn next(c: &mut Client, want: fn(&Primitive) -> bool) -> Primitive {
+    c.wait_for(WAIT, want).await.expect("server request")
+}
+
+#[tokio::test]
+async fn invitations_in_every_variant() {
+    let ts = TestServer::start(&["alice", "bob", "carol"])
+        .await
+        .expect("server");
+    for (i, v) in Variant::ALL.into_iter().enumerate() {
+        let ctx = format!("{v:?}");
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let mut bob = ts.client("bob", v).await.expect("bob");
+        let id = format!("inv{i}");
+
+        // bob is invited; the invitation names alice, carries the note and what is left of
+        // its validity.
+        assert_eq!(
+            invite(&mut alice, &id, &["bob"], "chat?").await,
+            (StatusCode::SUCCESS, vec![]),
+            "{ctx}"
+        );
+        let p = next(&mut bob, |p| matches!(p, Primitive::InviteUserRequest(_))).await;
+        let Primitive::InviteUserRequest(r) = p else {
+            unreachable!()
+        };
+        assert_eq!(r.invite_id, id);
+        assert_eq!(r.invite_type.as_deref(), Some("IM"));
+        assert_eq!(r.invite_note.as_deref(), Some("chat?"));
+        let from = r
+            .sender
+            .as_ref()
+            .and_then(|s| s.user.as_ref())
+            .map(|u| u.user_id.clone());
+        assert_eq!(from, Some(uid("alice")), "{ctx}");
+        assert!(
+            r.validity.is_some_and(|s| s <= 600 && s > 500),
+            "{ctx}: {:?}",
+            r.validity
+        );
+
+        // bob accepts; alice hears it, with his note.
+        assert_eq!(
+            answer(&mut bob, &id, "alice", true).await,
+            StatusCode::SUCCESS,
+            "{ctx}"
+        );
+        let p = next(&mut alice, |p| matches!(p, Primitive::InviteResponse(_))).await;
+        let Primitive::InviteResponse(r) = p else {
+            unreachable!()
+        };
+        assert_eq!(
+            (r.invite_id.as_str(), r.acceptance),
+            (id.as_str(), Some(true)),
+            "{ctx}"
+        );
+        assert_eq!(r.response_note.as_deref(), Some("gladly"));
+        let by = r.sender.and_then(|s| s.user).map(|u| u.user_id);
+        assert_eq!(by, Some(uid("bob")), "{ctx}");
+        // Answered once only.
+        assert_eq!(
+            answer(&mut bob, &id, "alice", false).await,
+            StatusCode::INVALID_INVITATION_ID,
+            "{ctx}"
+        );
+
+        // Nobody by that name: 531; one of two unknown: 201 naming it.
+        assert_eq!(
+            invite(&mut alice, "x", &["ghost"], "?").await.0,
+            StatusCode::UNKNOWN_USER,
+            "{ctx}"
+        );
+        let (c, who) = invite(&mut alice, &format!("{id}b"), &["bob", "ghost"], "?").await;
+        assert_eq!(
+            (c, who),
+            (StatusCode::PARTIALLY_SUCCESSFUL, vec![uid("ghost")]),
+            "{ctx}"
+        );
+        let _ = next(&mut bob, |p| matches!(p, Primitive::InviteUserRequest(_))).await;
+
+        // Cancelled: bob is told, and can no longer answer it.
+        let cancel = Primitive::from(CancelInviteRequest {
+            invite_id: format!("{id}b"),
+            invite_note: Some("never mind".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            code(&alice.request(cancel.clone()).await.expect("cancel")).0,
+            StatusCode::SUCCESS
+        );
+        let p = next(&mut bob, |p| {
+            matches!(p, Primitive::CancelInviteUserRequest(_))
+        })
+        .await;
+        let Primitive::CancelInviteUserRequest(r) = p else {
+            unreachable!()
+        };
+        assert_eq!(r.invite_id, format!("{id}b"));
+        assert_eq!(
+            r.sender.and_then(|s| s.user).map(|u| u.user_id),
+            Some(uid("alice")),
+            "{ctx}"
+        );
+        assert_eq!(
+            answer(&mut bob, &format!("{id}b"), "alice", true).await,
+            StatusCode::INVALID_INVITATION_ID
+        );
+        // An InviteID alice never sent (or cancelled already): 423.
+        assert_eq!(
+            code(&alice.request(cancel).await.expect("cancel")).0,
+            StatusCode::INVALID_INVITATION_ID,
+            "{ctx}"
+        );
+        alice.logout().await.expect("logout");
+        bob.logout().await.expect("logout");
+    }
+}
+
+#[tokio::test]
+async fn an_offline_invitee_gets_the_invitation_at_login_even_after_a_restart() {
+    let mut ts = TestServer::start(&["alice", "carol"])
+        .await
+        .expect("server");
+    let mut alice = ts.client("alice", Variant::V12_WBXML).await.expect("alice");
+    assert_eq!(
+        invite(&mut alice, "later", &["carol"], "when you are back")
+            .await
+            .0,
+        StatusCode::SUCCESS
+    );
+    drop(alice);
+    ts.restart().await.expect("restart");
+    let mut carol = ts.client("carol", Variant::V13_XML).await.expect("carol");
+    let p = next(&mut carol, |p| matches!(p, Primitive::InviteUserRequest(_))).await;
+    let Primitive::InviteUserRequest(r) = p else {
+        unreachable!()
+    };
+    assert_eq!(
+        (r.invite_id.as_str(), r.invite_note.as_deref()),
+        ("later", Some("when you are back"))
+    );
+
+    // Answered in Response mode, to the InviteUser-Request's transaction: understood too.
+    let mut alice = ts
+        .client("alice", Variant::V12_WBXML)
+        .await
+        .expect("alice again");
+    let m = WvCspMessage::new(
+        CspVersion::V1_3,
+        carol.session_id.clone(),
+        TransactionMode::Response,
+        Some("s9".into()),
+        Primitive::from(answer_of(CspVersion::V1_3, "later", "alice", false)),
+    );
+    carol.exchange(&m).await.expect("answer");
+    let p = next(&mut alice, |p| matches!(p, Primitive::InviteResponse(_))).await;
+    let Primitive::InviteResponse(r) = p else {
+        unreachable!()
+    };
+    assert_eq!((r.invite_id.as_str(), r.acceptance), ("later", Some(false)));
+}
+
+#[tokio::test]
+async fn a_user_who_blocks_the_inviter_is_not_invited() {
+    let ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    let v = Variant::V12_XML;
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    let p = bob
+        .request(Primitive::from(imps_csp::model::im::BlockEntityRequest {
+            block_list: Some(imps_csp::model::im::BlockList {
+                in_use: Some(true),
+                add_list: Some(imps_csp::model::im::AddList {
+                    user_id: vec![uid("alice")],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }))
+        .await
+        .expect("block");
+    assert_eq!(code(&p).0, StatusCode::SUCCESS);
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    assert_eq!(
+        invite(&mut alice, "i", &["bob"], "hi").await.0,
+        StatusCode::RECIPIENT_BLOCKED_SENDER
+    );
+}
