@@ -11,6 +11,7 @@ pub mod bench_idle;
 pub mod codec;
 pub mod commands;
 pub mod groups;
+pub mod invites;
 pub mod session;
 
 pub use session::{Client, ClientConfig, ServerRequest};

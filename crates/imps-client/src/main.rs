@@ -107,6 +107,11 @@ enum Command {
     },
     /// Show the block and grant lists.
     Blocked,
+    /// Invitations: send, list, accept, reject, cancel.
+    Invite {
+        #[command(subcommand)]
+        op: imps_client::invites::InviteOp,
+    },
     /// Groups: create, join, say, chat, members, props, delete, kick, unban.
     Group {
         #[command(subcommand)]
@@ -327,6 +332,13 @@ async fn session(cli: Cli) -> anyhow::Result<()> {
                 println!("{line}");
             }
             Ok(())
+        }
+        Command::Invite { op } => {
+            imps_client::invites::run(&mut c, op, |line| {
+                println!("{line}");
+                let _ = std::io::stdout().flush();
+            })
+            .await
         }
         Command::Group { op } => {
             imps_client::groups::run(&mut c, &user, op, |line| {

@@ -646,6 +646,43 @@ pub fn show(p: &Primitive) -> String {
             }
             format!("[{}] {}", n.group_id, parts.join("; "))
         }
+        Primitive::InviteUserRequest(i) => format!(
+            "invitation {} from {}{}",
+            i.invite_id,
+            i.sender
+                .as_ref()
+                .and_then(|s| s.user.as_ref())
+                .map_or("?", |u| u.user_id.as_str()),
+            i.invite_note
+                .as_deref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        ),
+        Primitive::InviteResponse(r) => format!(
+            "invitation {} {} by {}{}",
+            r.invite_id,
+            if r.acceptance == Some(true) {
+                "accepted"
+            } else {
+                "rejected"
+            },
+            r.sender
+                .as_ref()
+                .and_then(|s| s.user.as_ref())
+                .map_or("?", |u| u.user_id.as_str()),
+            r.response_note
+                .as_deref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        ),
+        Primitive::CancelInviteUserRequest(r) => format!(
+            "invitation {} cancelled by {}",
+            r.invite_id,
+            r.sender
+                .as_ref()
+                .and_then(|s| s.user.as_ref())
+                .map_or("?", |u| u.user_id.as_str())
+        ),
         Primitive::LeaveGroupResponse(l) => format!(
             "[{}] you were made to leave: {}",
             l.group_id.as_deref().unwrap_or("?"),

@@ -374,3 +374,65 @@ fn group_commands_work_against_a_real_server() {
     );
     drop(ts);
 }
+
+#[test]
+fn invitation_commands_work_against_a_real_server() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let ts = rt
+        .block_on(TestServer::start(&["alice", "bob"]))
+        .expect("server");
+    let url = ts.url.clone();
+    let out = ok(&imps(
+        &url,
+        "alice",
+        &["--csp", "1.3"],
+        &["invite", "send", "i1", "bob", "--note", "coffee?"],
+    ));
+    assert_eq!(out.trim(), "invited bob (i1)");
+    let out = ok(&imps(&url, "bob", &["--wbxml"], &["invite", "list"]));
+    assert!(
+        out.starts_with("i1 from wv:alice@localhost (IM): coffee? ["),
+        "{out}"
+    );
+    let out = ok(&imps(
+        &url,
+        "bob",
+        &["--csp", "1.1"],
+        &[
+            "invite", "accept", "i1", "--from", "alice", "--note", "sure",
+        ],
+    ));
+    assert_eq!(out.trim(), "accepted i1");
+    // alice was offline: the answer waits for her next session.
+    let out = ok(&imps(
+        &url,
+        "alice",
+        &[],
+        &["listen", "--count", "1", "--seconds", "10"],
+    ));
+    assert_eq!(
+        out.trim(),
+        "invitation i1 accepted by wv:bob@localhost: sure"
+    );
+    // Answered: gone from the list, and not to be answered twice.
+    let out = ok(&imps(&url, "bob", &[], &["invite", "list"]));
+    assert_eq!(out.trim(), "", "{out}");
+    let again = imps(
+        &url,
+        "bob",
+        &[],
+        &["invite", "reject", "i1", "--from", "alice"],
+    );
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("423"),
+        "{again:?}"
+    );
+
+    // A cancelled invitation is no longer waiting.
+    ok(&imps(&url, "alice", &[], &["invite", "send", "i2", "bob"]));
+    let out = ok(&imps(&url, "alice", &[], &["invite", "cancel", "i2"]));
+    assert_eq!(out.trim(), "cancelled i2");
+    let out = ok(&imps(&url, "bob", &[], &["invite", "list"]));
+    assert_eq!(out.trim(), "", "{out}");
+    drop(ts);
+}

@@ -136,6 +136,9 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
                     None => false,
                 }
             }
+            crate::feature::invite::NOTICES_DOCUMENT => stored_json(&d.body, user, "notices")
+                .map(|n| u.notices = n)
+                .is_some(),
             crate::feature::invite::INVITATIONS_DOCUMENT => {
                 stored_json(&d.body, user, "invitations")
                     .map(|i| u.invitations = i)

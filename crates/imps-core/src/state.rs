@@ -260,6 +260,9 @@ pub(crate) struct UserState {
     pub groups: BTreeMap<String, crate::group::GroupState>,
     /// Invitations waiting for this user's answer, oldest first (durable).
     pub invitations: Vec<crate::feature::invite::Invitation>,
+    /// Server requests that came while the user was offline (answers to its invitations), as
+    /// CSP 1.3 WBXML documents, oldest first, for its next session (durable).
+    pub notices: Vec<Vec<u8>>,
     /// Invitations this user sent, by InviteID: (invitees, expiry), for CancelInvite.
     pub invites_sent: HashMap<String, (Vec<String>, u64)>,
 }
@@ -311,6 +314,7 @@ impl UserState {
             written: 0,
             groups: BTreeMap::new(),
             invitations: Vec::new(),
+            notices: Vec::new(),
             invites_sent: HashMap::default(),
         }
     }

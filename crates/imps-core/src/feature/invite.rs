@@ -239,9 +239,46 @@ pub(crate) fn apply_invite(
     Ok(())
 }
 
-/// Queues `user`'s pending invitations into a session that has not had them (its first
-/// request).
+fn save_notices(cx: &mut Cx<'_>, user: &str) {
+    let Some(u) = cx.st.users.get(user) else {
+        return;
+    };
+    if let Ok(body) = serde_json::to_vec(&u.notices) {
+        cx.writes.push(Write::PutDocument(UserDocument {
+            user: user.to_owned(),
+            kind: NOTICES_DOCUMENT.into(),
+            body,
+        }));
+    }
+}
+
+/// Queues `user`'s pending invitations, and what came while it was offline, into a session
+/// that has not had them (its first request). The offline notices go to this session only.
 pub(crate) fn queue_pending(cx: &mut Cx<'_>, sid: &str, user: &str) {
+    let notices = cx
+        .st
+        .users
+        .get_mut(user)
+        .map(|u| std::mem::take(&mut u.notices))
+        .unwrap_or_default();
+    if !notices.is_empty() {
+        save_notices(cx, user);
+        for doc in notices {
+            let p = imps_csp::decode_wbxml(&doc, &Limits::default())
+                .ok()
+                .and_then(|m| m.session.transactions.into_iter().next())
+                .map(|t| t.primitive);
+            if let Some(p) = p {
+                cx.queue(
+                    sid,
+                    Queued {
+                        primitive: Some(Box::new(p)),
+                        about: About::Other,
+                    },
+                );
+            }
+        }
+    }
     let now = cx.now;
     let pending: Vec<Primitive> = cx
         .st
@@ -409,8 +446,29 @@ pub(crate) fn apply_cancel(
     );
 }
 
-/// [`Event::ToUser`]: a server request for every live session of `user` (an Invite-Response).
+/// The kind of the document holding what came for a user while it was offline.
+pub(crate) const NOTICES_DOCUMENT: &str = "notices";
+
+/// Notices kept for an offline user, at most (the oldest go first).
+const MAX_NOTICES: usize = 64;
+
+/// [`Event::ToUser`]: a server request for every live session of `user` (an Invite-Response);
+/// kept durably for its next session while it is offline.
 pub(crate) fn apply_to_user(cx: &mut Cx<'_>, user: &str, primitive: Primitive) {
+    let Some(u) = cx.st.users.get_mut(user) else {
+        return;
+    };
+    if u.sessions.is_empty() {
+        let Some(doc) = document(primitive) else {
+            return;
+        };
+        if u.notices.len() >= MAX_NOTICES {
+            u.notices.remove(0);
+        }
+        u.notices.push(doc);
+        save_notices(cx, user);
+        return;
+    }
     cx.queue_user(
         user,
         Queued {
