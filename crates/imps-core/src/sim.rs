@@ -519,7 +519,17 @@ impl Sim {
 
     /// An invitation sent, answered or cancelled by session `sid` (of user `u`).
     fn invite_step(&mut self, sid: &str, u: usize) {
-        let p = match self.rng.below(3) {
+        let p = match self.rng.below(4) {
+            3 => {
+                let group_of = |i: usize| user(i).replacen('@', "/g@", 1);
+                Primitive::from(imps_csp::model::fundamental::VerifyIdRequest {
+                    id_list: Some(imps_csp::model::fundamental::IdList {
+                        user_id: vec![self.random_target()],
+                        group_id: vec![group_of(self.rng.below(USERS))],
+                        ..Default::default()
+                    }),
+                })
+            }
             0 => {
                 let id = format!("i{}", self.n);
                 self.invites.push((u, id.clone()));
@@ -933,6 +943,7 @@ fn seeded_runs_keep_the_invariants() {
             "Invited",
             "CancelInvite",
             "ToUser",
+            "GroupExists",
         ] {
             assert!(kinds.contains(k), "no {k} event in any run: {kinds:?}");
         }

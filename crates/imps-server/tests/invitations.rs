@@ -261,3 +261,94 @@ async fn a_user_who_blocks_the_inviter_is_not_invited() {
         StatusCode::RECIPIENT_BLOCKED_SENDER
     );
 }
+
+/// VerifyID (1.2+): which of the identifiers named exist, each kind reported with its code.
+#[tokio::test]
+async fn verify_id_names_what_does_not_exist() {
+    use imps_csp::model::common::ScreenName;
+    use imps_csp::model::fundamental::{IdList, VerifyIdRequest};
+    use imps_csp::model::group::{CreateGroupRequest, GroupProperties};
+    use imps_csp::model::presence::CreateListRequest;
+    let ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    for (i, v) in [Variant::V12_XML, Variant::V13_WBXML]
+        .into_iter()
+        .enumerate()
+    {
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let p = alice
+            .request(Primitive::CreateListRequest(CreateListRequest {
+                contact_list: "friends".into(),
+                ..Default::default()
+            }))
+            .await
+            .expect("CreateList");
+        assert!(
+            matches!(p, Primitive::Status(_) | Primitive::CreateListResponse(_)),
+            "{p:?}"
+        );
+        let group = &format!("wv:alice/club{i}@localhost");
+        let p = alice
+            .request(Primitive::from(CreateGroupRequest {
+                group_id: group.into(),
+                group_properties: GroupProperties::default(),
+                join_group: Some(true),
+                screen_name: Some(ScreenName {
+                    sname: "Al".into(),
+                    group_id: group.into(),
+                }),
+                ..Default::default()
+            }))
+            .await
+            .expect("CreateGroup");
+        assert_eq!(code(&p).0, StatusCode::SUCCESS, "{p:?}");
+        let sn = |s: &str| ScreenName {
+            sname: s.into(),
+            group_id: group.into(),
+        };
+        let verify = |ids: IdList| Primitive::from(VerifyIdRequest { id_list: Some(ids) });
+        let all_good = IdList {
+            user_id: vec!["bob".into()],
+            contact_list: vec!["friends".into()],
+            group_id: vec![group.into()],
+            screen_name: vec![sn("al")],
+            domain: vec!["localhost".into()],
+        };
+        let p = alice.request(verify(all_good)).await.expect("VerifyID");
+        assert_eq!(code(&p).0, StatusCode::SUCCESS, "{v:?}: {p:?}");
+        let mixed = IdList {
+            user_id: vec!["bob".into(), "ghost".into()],
+            contact_list: vec!["friends".into(), "nolist".into()],
+            group_id: vec![group.into(), "wv:alice/none@localhost".into()],
+            screen_name: vec![sn("Al"), sn("Zed")],
+            domain: vec!["localhost".into(), "elsewhere.org".into()],
+        };
+        let p = alice.request(verify(mixed)).await.expect("VerifyID");
+        let Primitive::Status(s) = p else {
+            panic!("Status expected: {p:?}")
+        };
+        assert_eq!(s.result.code, StatusCode::PARTIALLY_SUCCESSFUL, "{v:?}");
+        let of = |c: StatusCode| {
+            s.result
+                .detailed
+                .iter()
+                .find(|d| d.code == c)
+                .cloned()
+                .unwrap_or_else(|| panic!("{v:?}: no {c:?} in {s:?}"))
+        };
+        assert_eq!(of(StatusCode::UNKNOWN_USER).user_id, vec!["ghost"]);
+        assert_eq!(
+            of(StatusCode::CONTACT_LIST_DOES_NOT_EXIST).contact_list,
+            vec!["nolist"]
+        );
+        assert_eq!(
+            of(StatusCode::GROUP_DOES_NOT_EXIST).group_id,
+            vec!["wv:alice/none@localhost"]
+        );
+        assert_eq!(of(StatusCode::NOT_JOINED).screen_name, vec![sn("Zed")]);
+        assert_eq!(
+            of(StatusCode::DOMAIN_NOT_SUPPORTED).domain,
+            vec!["elsewhere.org"]
+        );
+        alice.logout().await.expect("logout");
+    }
+}

@@ -122,6 +122,15 @@ pub(crate) enum Event {
         presentity: String,
         view: Box<PresenceSubList>,
     },
+    /// Whether a group (or a screen name joined to it) exists, for a request slot: the group
+    /// owner answers [`Event::Known`] (keyed as `verify::group_key` / `verify::sname_key`).
+    GroupExists {
+        op: OpRef,
+        index: usize,
+        group: String,
+        home: String,
+        sname: Option<String>,
+    },
     /// Whether `user` exists, for a request slot.
     Exists {
         op: OpRef,
@@ -277,6 +286,7 @@ pub(crate) fn owner_of(event: &Event, shards: usize) -> ShardId {
         | Event::Unwatch { presentity, .. } => shard_of(presentity, shards),
         Event::Notify { watcher, .. } => shard_of(watcher, shards),
         Event::Exists { user, .. } => shard_of(user, shards),
+        Event::GroupExists { home, .. } => shard_of(home, shards),
         Event::Known { op, .. } => op.shard,
         Event::Dropped { watcher_sid, .. } => shard_of_session(watcher_sid, shards).unwrap_or(0),
         Event::Seen { op, .. } => op.shard,
@@ -299,6 +309,7 @@ fn subject(event: &Event) -> Option<&str> {
         | Event::Unwatch { presentity, .. } => Some(presentity),
         Event::Notify { watcher, .. } => Some(watcher),
         Event::Exists { user, .. } => Some(user),
+        Event::GroupExists { home, .. } => Some(home),
         Event::Group { home, .. } => Some(home),
         Event::Invite { to, .. } | Event::CancelInvite { to, .. } => Some(to),
         Event::ToUser { user, .. } => Some(user),
@@ -454,6 +465,28 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             presentity,
             view,
         } => presence::apply_notify(cx, &watcher, &sessions, &presentity, *view),
+        Event::GroupExists {
+            op,
+            index,
+            group,
+            home,
+            sname,
+        } => {
+            let g = cx.st.users.get(&home).and_then(|u| u.groups.get(&group));
+            let (known, key) = match &sname {
+                Some(s) => (
+                    g.is_some_and(|g| g.by_sname(s).is_some()),
+                    crate::feature::verify::sname_key(&group, s),
+                ),
+                None => (g.is_some(), crate::feature::verify::group_key(&group)),
+            };
+            cx.route(Event::Known {
+                op,
+                index,
+                user: key,
+                known,
+            });
+        }
         Event::Exists { op, index, user } => {
             let known = cx.st.users.contains_key(&user);
             cx.route(Event::Known {
@@ -617,9 +650,19 @@ pub(crate) enum Then {
     CreateAttributeList(CreateAttributeListRequest),
     AuthUser(PresenceAuthUser),
     CancelAuth(CancelAuthRequest),
+    VerifyId(Box<imps_csp::model::fundamental::IdList>),
 }
 
 impl CheckOp {
+    /// A check with nothing asked yet (the caller counts what it asks in `waiting`).
+    pub(crate) fn new(then: Then) -> CheckOp {
+        CheckOp {
+            waiting: 0,
+            known: HashSet::default(),
+            then,
+        }
+    }
+
     /// One owner's answer.
     pub(crate) fn record(&mut self, user: String, known: bool) {
         if known {
@@ -637,6 +680,7 @@ impl CheckOp {
             Then::CreateAttributeList(r) => presence::create_attribute_list_now(cx, sid, r, known),
             Then::AuthUser(r) => presence::auth_user_now(cx, sid, r, known),
             Then::CancelAuth(r) => presence::cancel_auth_now(cx, sid, r, known),
+            Then::VerifyId(ids) => crate::feature::verify::verify_now(cx, sid, *ids, known),
         }
     }
 }

@@ -105,6 +105,13 @@ pub(crate) enum WireEvent {
         index: usize,
         user: String,
     },
+    GroupExists {
+        op: WireOp,
+        index: usize,
+        group: String,
+        home: String,
+        sname: Option<String>,
+    },
     Known {
         op: WireOp,
         index: usize,
@@ -364,6 +371,19 @@ pub(crate) fn to_wire(e: &Event) -> Result<WireEvent, WireError> {
             index: *index,
             user: user.clone(),
         },
+        Event::GroupExists {
+            op,
+            index,
+            group,
+            home,
+            sname,
+        } => WireEvent::GroupExists {
+            op: (*op).into(),
+            index: *index,
+            group: group.clone(),
+            home: home.clone(),
+            sname: sname.clone(),
+        },
         Event::Known {
             op,
             index,
@@ -576,6 +596,19 @@ pub(crate) fn from_wire(w: WireEvent) -> Result<Event, WireError> {
             op: op.into(),
             index,
             user,
+        },
+        WireEvent::GroupExists {
+            op,
+            index,
+            group,
+            home,
+            sname,
+        } => Event::GroupExists {
+            op: op.into(),
+            index,
+            group,
+            home,
+            sname,
         },
         WireEvent::Known {
             op,
