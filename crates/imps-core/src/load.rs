@@ -136,6 +136,11 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
                     None => false,
                 }
             }
+            crate::feature::profile::PROFILE_DOCUMENT => {
+                stored_json(&d.body, user, "public profile")
+                    .map(|p| u.profile = p)
+                    .is_some()
+            }
             crate::feature::invite::NOTICES_DOCUMENT => stored_json(&d.body, user, "notices")
                 .map(|n| u.notices = n)
                 .is_some(),

@@ -519,7 +519,20 @@ impl Sim {
 
     /// An invitation sent, answered or cancelled by session `sid` (of user `u`).
     fn invite_step(&mut self, sid: &str, u: usize) {
-        let p = match self.rng.below(4) {
+        let p = match self.rng.below(6) {
+            4 => Primitive::from(imps_csp::model::v13::UpdatePublicProfileRequest {
+                clear_public_profile: Some(self.rng.below(3) == 0),
+                public_profile: Some(imps_csp::model::v13::PublicProfile {
+                    user_id: None,
+                    property: vec![imps_csp::model::common::Property::new(
+                        "PP_CITY",
+                        format!("c{}", self.n),
+                    )],
+                }),
+            }),
+            5 => Primitive::from(imps_csp::model::v13::GetPublicProfileRequest {
+                user_id: vec![self.random_target()],
+            }),
             3 => {
                 let group_of = |i: usize| user(i).replacen('@', "/g@", 1);
                 Primitive::from(imps_csp::model::fundamental::VerifyIdRequest {
@@ -944,6 +957,8 @@ fn seeded_runs_keep_the_invariants() {
             "CancelInvite",
             "ToUser",
             "GroupExists",
+            "Profile",
+            "Profiled",
         ] {
             assert!(kinds.contains(k), "no {k} event in any run: {kinds:?}");
         }

@@ -258,6 +258,8 @@ pub(crate) struct UserState {
     pub written: u64,
     /// The groups this account is home to (`wv:<user>/<name>@<domain>`), by group id.
     pub groups: BTreeMap<String, crate::group::GroupState>,
+    /// The public profile the user published (`PP_*` fields, durable).
+    pub profile: crate::feature::profile::Profile,
     /// Invitations waiting for this user's answer, oldest first (durable).
     pub invitations: Vec<crate::feature::invite::Invitation>,
     /// Server requests that came while the user was offline (answers to its invitations), as
@@ -314,6 +316,7 @@ impl UserState {
             written: 0,
             groups: BTreeMap::new(),
             invitations: Vec::new(),
+            profile: Default::default(),
             notices: Vec::new(),
             invites_sent: HashMap::default(),
         }

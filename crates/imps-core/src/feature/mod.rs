@@ -6,6 +6,7 @@ pub(crate) mod group;
 pub(crate) mod im;
 pub(crate) mod invite;
 pub(crate) mod presence;
+pub(crate) mod profile;
 pub(crate) mod session;
 pub(crate) mod verify;
 
@@ -134,6 +135,8 @@ pub(crate) fn handle(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
         Primitive::InviteUserResponse(r) => invite::answer(cx, sid, r),
         Primitive::CancelInviteRequest(r) => invite::cancel(cx, sid, *r),
         Primitive::VerifyIdRequest(r) => verify::verify_id(cx, sid, r),
+        Primitive::GetPublicProfileRequest(r) => profile::get(cx, sid, r),
+        Primitive::UpdatePublicProfileRequest(r) => profile::update(cx, sid, r),
         p @ (Primitive::CreateGroupRequest(_)
         | Primitive::DeleteGroupRequest(_)
         | Primitive::JoinGroupRequest(_)

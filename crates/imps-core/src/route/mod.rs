@@ -200,6 +200,20 @@ pub(crate) enum Event {
         invite_id: String,
         notice: Box<Primitive>,
     },
+    /// GetPublicProfile of `user` for `asker`: the owner answers [`Event::Profiled`].
+    Profile {
+        op: OpRef,
+        index: usize,
+        user: String,
+        asker: String,
+    },
+    /// The owner's answer to [`Event::Profile`].
+    Profiled {
+        op: OpRef,
+        index: usize,
+        user: String,
+        result: Result<crate::feature::profile::Profile, StatusCode>,
+    },
     /// A server request for every live session of `user` (an Invite-Response).
     ToUser {
         user: String,
@@ -292,7 +306,8 @@ pub(crate) fn owner_of(event: &Event, shards: usize) -> ShardId {
         Event::Seen { op, .. } => op.shard,
         Event::Group { home, .. } => shard_of(home, shards),
         Event::Invite { to, .. } | Event::CancelInvite { to, .. } => shard_of(to, shards),
-        Event::Invited { op, .. } => op.shard,
+        Event::Invited { op, .. } | Event::Profiled { op, .. } => op.shard,
+        Event::Profile { user, .. } => shard_of(user, shards),
         Event::ToUser { user, .. } => shard_of(user, shards),
         Event::GroupDone { op, .. } => op.shard,
         Event::ToSession { sid, .. } => shard_of_session(sid, shards).unwrap_or(0),
@@ -313,7 +328,8 @@ fn subject(event: &Event) -> Option<&str> {
         Event::Group { home, .. } => Some(home),
         Event::Invite { to, .. } | Event::CancelInvite { to, .. } => Some(to),
         Event::ToUser { user, .. } => Some(user),
-        Event::Invited { .. } => None,
+        Event::Invited { .. } | Event::Profiled { .. } => None,
+        Event::Profile { user, .. } => Some(user),
         Event::Delivered { .. }
         | Event::Known { .. }
         | Event::Seen { .. }
@@ -567,6 +583,30 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             notice,
         } => invite::apply_cancel(cx, &to, &inviter, &invite_id, *notice),
         Event::ToUser { user, primitive } => invite::apply_to_user(cx, &user, *primitive),
+        Event::Profile {
+            op,
+            index,
+            user,
+            asker,
+        } => {
+            let result = crate::feature::profile::read(cx, &user, &asker);
+            cx.route(Event::Profiled {
+                op,
+                index,
+                user,
+                result,
+            });
+        }
+        Event::Profiled {
+            op,
+            index,
+            user,
+            result,
+        } => reply(cx, op, index, |waiting| {
+            if let Op::Profile(p) = waiting {
+                p.record(index, user, result);
+            }
+        }),
     }
 }
 
@@ -605,6 +645,8 @@ pub(crate) enum Op {
     Group(group::GroupOp),
     /// Invite-Request: the invitees' owners.
     Invite(invite::InviteOp),
+    /// GetPublicProfile: the users' owners.
+    Profile(crate::feature::profile::ProfileOp),
 }
 
 impl Op {
@@ -617,6 +659,7 @@ impl Op {
             Op::Check(c) => c.waiting,
             Op::Group(g) => g.waiting,
             Op::Invite(i) => i.waiting,
+            Op::Profile(p) => p.waiting,
         }
     }
 
@@ -629,6 +672,7 @@ impl Op {
             Op::Check(c) => c.answer(cx, sid).into_primitive(),
             Op::Group(g) => g.answer(),
             Op::Invite(i) => Some(i.answer()),
+            Op::Profile(p) => Some(p.answer()),
         }
     }
 }

@@ -174,6 +174,18 @@ pub(crate) enum WireEvent {
         /// The server request, CSP 1.3 WBXML.
         primitive: Vec<u8>,
     },
+    Profile {
+        op: WireOp,
+        index: usize,
+        user: String,
+        asker: String,
+    },
+    Profiled {
+        op: WireOp,
+        index: usize,
+        user: String,
+        result: Result<crate::feature::profile::Profile, u16>,
+    },
 }
 
 /// The serde form of a group owner's answer.
@@ -474,6 +486,28 @@ pub(crate) fn to_wire(e: &Event) -> Result<WireEvent, WireError> {
             invite_id: invite_id.clone(),
             notice: document((**notice).clone())?,
         },
+        Event::Profile {
+            op,
+            index,
+            user,
+            asker,
+        } => WireEvent::Profile {
+            op: (*op).into(),
+            index: *index,
+            user: user.clone(),
+            asker: asker.clone(),
+        },
+        Event::Profiled {
+            op,
+            index,
+            user,
+            result,
+        } => WireEvent::Profiled {
+            op: (*op).into(),
+            index: *index,
+            user: user.clone(),
+            result: result.clone().map_err(|c| c.0),
+        },
         Event::ToUser { user, primitive } => WireEvent::ToUser {
             user: user.clone(),
             primitive: document((**primitive).clone())?,
@@ -701,6 +735,28 @@ pub(crate) fn from_wire(w: WireEvent) -> Result<Event, WireError> {
             inviter,
             invite_id,
             notice: Box::new(primitive(&notice)?),
+        },
+        WireEvent::Profile {
+            op,
+            index,
+            user,
+            asker,
+        } => Event::Profile {
+            op: op.into(),
+            index,
+            user,
+            asker,
+        },
+        WireEvent::Profiled {
+            op,
+            index,
+            user,
+            result,
+        } => Event::Profiled {
+            op: op.into(),
+            index,
+            user,
+            result: result.map_err(StatusCode),
         },
         WireEvent::ToUser { user, primitive: p } => Event::ToUser {
             user,
