@@ -23,6 +23,8 @@ struct Data {
     /// Messages in the order they were stored.
     messages: Vec<MessageRecord>,
     documents: BTreeMap<(String, String), Vec<u8>>,
+    /// Search terms by the account that holds them.
+    terms: BTreeMap<String, Vec<crate::store::SearchTerm>>,
 }
 
 /// The store double.
@@ -114,6 +116,7 @@ impl MemStore {
                     d.lists.retain(|l| l.owner != id);
                     d.messages.retain(|m| m.recipient != id);
                     d.documents.retain(|(u, _), _| *u != id);
+                    d.terms.remove(&id);
                 }
                 Write::PutList(l) => match d.lists.iter_mut().find(|o| o.id == l.id) {
                     Some(o) => *o = l,
@@ -133,6 +136,9 @@ impl MemStore {
                 }
                 Write::PutDocument(doc) => {
                     d.documents.insert((doc.user, doc.kind), doc.body);
+                }
+                Write::PutSearchTerms(owner, terms) => {
+                    d.terms.insert(owner, terms);
                 }
             }
         }
@@ -200,6 +206,35 @@ impl Store for MemStore {
         }
         out.truncate(limit);
         Ok(out)
+    }
+
+    fn search(
+        &self,
+        kind: crate::store::SearchKind,
+        criteria: &[crate::store::Criterion],
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        if criteria.is_empty() {
+            return Ok(Vec::new());
+        }
+        let d = self.data.lock();
+        let mut found = std::collections::BTreeSet::new();
+        let terms: Vec<&crate::store::SearchTerm> = d
+            .terms
+            .values()
+            .flatten()
+            .filter(|t| t.kind == kind)
+            .collect();
+        for t in &terms {
+            let subject = &t.subject;
+            let all = criteria
+                .iter()
+                .all(|c| terms.iter().any(|o| o.subject == *subject && c.accepts(o)));
+            if all {
+                found.insert(subject.clone());
+            }
+        }
+        Ok(found.into_iter().take(limit).collect())
     }
 
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError> {

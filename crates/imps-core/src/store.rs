@@ -71,6 +71,68 @@ pub struct UserDocument {
     pub body: Vec<u8>,
 }
 
+/// What a search term describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SearchKind {
+    /// A user (its public profile).
+    User,
+    /// A searchable group.
+    Group,
+}
+
+/// One searchable value of something an account holds (its published public profile, its
+/// searchable groups): what Search-Request looks through, for every account whether loaded or
+/// not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchTerm {
+    /// A user or a group.
+    pub kind: SearchKind,
+    /// The user id or group id it describes.
+    pub subject: String,
+    /// The field: `ID`, a public-profile field (`PP_CITY`, ...), `GROUP_NAME`, `GROUP_TOPIC`,
+    /// `OWNER`.
+    pub field: String,
+    /// The value, in lower case (ages as three digits, so that they compare as text).
+    pub value: String,
+}
+
+/// How a criterion compares a term's value with its needle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Match {
+    /// The value contains the needle.
+    Contains,
+    /// The value is the needle.
+    Equals,
+    /// The value is at least the needle (as text).
+    AtLeast,
+    /// The value is at most the needle (as text).
+    AtMost,
+}
+
+/// One condition of a search: the subject has a term of `field` whose value matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Criterion {
+    /// The field.
+    pub field: String,
+    /// The comparison.
+    pub matches: Match,
+    /// What is looked for, in lower case.
+    pub needle: String,
+}
+
+impl Criterion {
+    /// Whether `term` (of the criterion's field) satisfies it.
+    pub fn accepts(&self, term: &SearchTerm) -> bool {
+        term.field == self.field
+            && match self.matches {
+                Match::Contains => term.value.contains(&self.needle),
+                Match::Equals => term.value == self.needle,
+                Match::AtLeast => term.value >= self.needle,
+                Match::AtMost => term.value <= self.needle,
+            }
+    }
+}
+
 /// Everything durable, as loaded at start-up.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
@@ -101,6 +163,8 @@ pub enum Write {
     DeleteMessage(String, String),
     /// Create or replace a per-user document.
     PutDocument(UserDocument),
+    /// Replace every search term an account holds: (account, terms).
+    PutSearchTerms(String, Vec<SearchTerm>),
 }
 
 impl Write {
@@ -121,6 +185,7 @@ impl Write {
             Write::PutMessage(m) => &m.recipient,
             Write::DeleteMessage(recipient, _) => recipient,
             Write::PutDocument(d) => &d.user,
+            Write::PutSearchTerms(owner, _) => owner,
         }
     }
 }
@@ -270,6 +335,16 @@ pub trait Store: Send + Sync + 'static {
     fn data_version(&self) -> Result<u64, StoreError>;
     /// Commits writes durably, as one atomic batch, in order.
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+
+    /// The subjects of `kind` that have, for every criterion, a term satisfying it (an AND of
+    /// the criteria; none: nothing), in order of their ids, at most `limit` of them: by an
+    /// index on the terms (field, value), never by reading accounts.
+    fn search(
+        &self,
+        kind: SearchKind,
+        criteria: &[Criterion],
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError>;
 
     /// Commits writes durably and then calls `done` with the result. Backends with a writer
     /// thread call `done` from there, so no caller thread waits; the default commits at once.

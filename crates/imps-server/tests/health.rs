@@ -40,6 +40,14 @@ impl Store for Flaky {
     fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         self.inner.commit(writes)
     }
+    fn search(
+        &self,
+        kind: imps_core::store::SearchKind,
+        criteria: &[imps_core::store::Criterion],
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        self.inner.search(kind, criteria, limit)
+    }
     fn health(&self) -> StoreHealth {
         StoreHealth {
             queued: if self.backed_up.load(Ordering::Relaxed) {

@@ -203,6 +203,15 @@ impl Store for SqliteStore {
         sql::due_recipients(&self.reader(), at, limit).map_err(sqlite_err("find due messages"))
     }
 
+    fn search(
+        &self,
+        kind: imps_core::store::SearchKind,
+        criteria: &[imps_core::store::Criterion],
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        sql::search(&self.reader(), kind, criteria, limit).map_err(sqlite_err("search"))
+    }
+
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError> {
         sql::load_users(&self.reader(), &self.sealer).map_err(sqlite_err("load users"))
     }

@@ -76,6 +76,21 @@ CREATE TABLE documents (
     // 4: accounts are loaded when first needed (issue 10): the messages due to expire are found
     // by their expiry time, for accounts nobody has loaded.
     Migration::Sql("CREATE INDEX messages_by_expiry ON messages (expires_at);"),
+    // 5: search (issue 11): what each account makes searchable (its published public profile,
+    // its searchable groups), one row per (subject, field), values in lower case.
+    Migration::Sql(
+        r#"
+CREATE TABLE search_terms (
+    owner   TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind    INTEGER NOT NULL CHECK (kind IN (0, 1)),
+    subject TEXT NOT NULL,
+    field   TEXT NOT NULL,
+    value   TEXT NOT NULL
+) STRICT;
+CREATE INDEX search_terms_by_value ON search_terms (kind, field, value);
+CREATE INDEX search_terms_by_owner ON search_terms (owner);
+"#,
+    ),
 ];
 
 /// Migration 2: seals every clear digest secret into the new `digest_sealed` column, drops the

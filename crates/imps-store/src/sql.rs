@@ -3,7 +3,8 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use imps_core::store::{
-    ContactListRecord, MessageRecord, Snapshot, UserData, UserDocument, UserRecord, Write,
+    ContactListRecord, Criterion, Match, MessageRecord, SearchKind, Snapshot, UserData,
+    UserDocument, UserRecord, Write,
 };
 
 use crate::secret::Sealer;
@@ -92,8 +93,90 @@ pub(crate) fn apply(conn: &Connection, write: &Write, sealer: &Sealer) -> rusqli
             )?
             .execute(params![doc.user, doc.kind, doc.body])?;
         }
+        Write::PutSearchTerms(owner, terms) => {
+            conn.prepare_cached("DELETE FROM search_terms WHERE owner = ?1")?
+                .execute(params![owner])?;
+            let mut insert = conn.prepare_cached(
+                "INSERT INTO search_terms (owner, kind, subject, field, value)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for t in terms {
+                insert.execute(params![
+                    owner,
+                    kind_code(t.kind),
+                    t.subject,
+                    t.field,
+                    t.value
+                ])?;
+            }
+        }
     }
     Ok(())
+}
+
+fn kind_code(k: SearchKind) -> i64 {
+    match k {
+        SearchKind::User => 0,
+        SearchKind::Group => 1,
+    }
+}
+
+/// The subjects matching every criterion ([`imps_core::store::Store::search`]).
+pub(crate) fn search(
+    conn: &Connection,
+    kind: SearchKind,
+    criteria: &[Criterion],
+    limit: usize,
+) -> rusqlite::Result<Vec<String>> {
+    if criteria.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One SELECT per criterion, intersected; each uses the (kind, field, value) index.
+    let mut sql = String::new();
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    for (i, c) in criteria.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(" INTERSECT ");
+        }
+        let (op, needle) = match c.matches {
+            Match::Contains => ("LIKE", format!("%{}%", like_escape(&c.needle))),
+            Match::Equals => ("=", c.needle.clone()),
+            Match::AtLeast => (">=", c.needle.clone()),
+            Match::AtMost => ("<=", c.needle.clone()),
+        };
+        let escape = if c.matches == Match::Contains {
+            " ESCAPE '\\'"
+        } else {
+            ""
+        };
+        let n = args.len();
+        sql.push_str(&format!(
+            "SELECT subject FROM search_terms WHERE kind = ?{} AND field = ?{} AND value {op} ?{}{escape}",
+            n + 1,
+            n + 2,
+            n + 3
+        ));
+        args.push(kind_code(kind).into());
+        args.push(c.field.clone().into());
+        args.push(needle.into());
+    }
+    sql.push_str(&format!(" ORDER BY subject LIMIT ?{}", args.len() + 1));
+    args.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |row| row.get(0))?;
+    rows.collect()
+}
+
+/// `s` with LIKE's wildcards (and the escape character) escaped.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A short name of a write for error messages: its kind and key, never its contents.
@@ -106,6 +189,7 @@ pub(crate) fn describe(write: &Write) -> String {
         Write::PutMessage(m) => format!("PutMessage {} {}", m.recipient, m.message_id),
         Write::DeleteMessage(r, id) => format!("DeleteMessage {r} {id}"),
         Write::PutDocument(d) => format!("PutDocument {} {}", d.user, d.kind),
+        Write::PutSearchTerms(owner, t) => format!("PutSearchTerms {owner} ({} terms)", t.len()),
     }
 }
 

@@ -466,3 +466,8 @@ fn a_backed_up_writer_says_so_and_its_queue_is_bounded() {
     assert!(done.iter().all(|(_, r)| r.is_ok()));
     assert!(store.health().ok(), "caught up");
 }
+
+#[test]
+fn search_finds_by_every_criterion() {
+    battery::search_finds_by_every_criterion(&fresh().1);
+}

@@ -544,3 +544,153 @@ pub fn due_recipients_finds_what_expires(store: &dyn Store) {
         vec![alice.id.clone(), carol.id.clone()]
     );
 }
+
+fn term(
+    kind: imps_core::store::SearchKind,
+    subject: &str,
+    field: &str,
+    value: &str,
+) -> imps_core::store::SearchTerm {
+    imps_core::store::SearchTerm {
+        kind,
+        subject: subject.into(),
+        field: field.into(),
+        value: value.into(),
+    }
+}
+
+fn crit(
+    field: &str,
+    matches: imps_core::store::Match,
+    needle: &str,
+) -> imps_core::store::Criterion {
+    imps_core::store::Criterion {
+        field: field.into(),
+        matches,
+        needle: needle.into(),
+    }
+}
+
+/// Search: every criterion must hold (AND), each by contains / equals / at least / at most;
+/// ordered by id, limited; LIKE wildcards in a needle are plain characters; terms of an
+/// account are replaced whole and go with the account.
+pub fn search_finds_by_every_criterion(store: &dyn Store) {
+    use imps_core::store::{Match, SearchKind::*};
+    let (alice, bob, carol) = (user("alice"), user("bob"), user("carol"));
+    store
+        .commit(vec![
+            Write::PutUser(alice.clone()),
+            Write::PutUser(bob.clone()),
+            Write::PutUser(carol.clone()),
+            Write::PutSearchTerms(
+                alice.id.clone(),
+                vec![
+                    term(User, &alice.id, "ID", &alice.id),
+                    term(User, &alice.id, "PP_CITY", "helsinki"),
+                    term(User, &alice.id, "PP_AGE", "031"),
+                    term(
+                        Group,
+                        "wv:alice/chess@example.com",
+                        "GROUP_TOPIC",
+                        "chess 50% off",
+                    ),
+                    term(Group, "wv:alice/chess@example.com", "OWNER", &alice.id),
+                ],
+            ),
+            Write::PutSearchTerms(
+                bob.id.clone(),
+                vec![
+                    term(User, &bob.id, "ID", &bob.id),
+                    term(User, &bob.id, "PP_CITY", "helsingborg"),
+                    term(User, &bob.id, "PP_AGE", "045"),
+                ],
+            ),
+            Write::PutSearchTerms(
+                carol.id.clone(),
+                vec![term(
+                    Group,
+                    "wv:carol/go@example.com",
+                    "GROUP_TOPIC",
+                    "go 5000 games",
+                )],
+            ),
+        ])
+        .expect("commit");
+    let s = |kind, c: &[imps_core::store::Criterion], limit| {
+        store.search(kind, c, limit).expect("search")
+    };
+    assert_eq!(
+        s(User, &[crit("PP_CITY", Match::Contains, "helsin")], 10),
+        vec![alice.id.clone(), bob.id.clone()]
+    );
+    assert_eq!(
+        s(User, &[crit("PP_CITY", Match::Contains, "helsin")], 1),
+        vec![alice.id.clone()],
+        "limited"
+    );
+    assert_eq!(
+        s(
+            User,
+            &[
+                crit("PP_CITY", Match::Contains, "helsin"),
+                crit("PP_AGE", Match::AtLeast, "040")
+            ],
+            10
+        ),
+        vec![bob.id.clone()],
+        "every criterion"
+    );
+    assert_eq!(
+        s(User, &[crit("PP_AGE", Match::AtMost, "040")], 10),
+        vec![alice.id.clone()]
+    );
+    assert_eq!(
+        s(User, &[crit("PP_CITY", Match::Equals, "helsinki")], 10),
+        vec![alice.id.clone()]
+    );
+    assert_eq!(
+        s(User, &[crit("ID", Match::Contains, "carol")], 10),
+        Vec::<String>::new(),
+        "carol published nothing"
+    );
+    assert_eq!(
+        s(User, &[], 10),
+        Vec::<String>::new(),
+        "no criterion: nothing"
+    );
+    // Groups apart from users; a `%` is a character, not a wildcard.
+    assert_eq!(
+        s(Group, &[crit("GROUP_TOPIC", Match::Contains, "50%")], 10),
+        vec!["wv:alice/chess@example.com"]
+    );
+    assert_eq!(
+        s(Group, &[crit("GROUP_TOPIC", Match::Contains, "5_")], 10),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        s(Group, &[crit("PP_CITY", Match::Contains, "hel")], 10),
+        Vec::<String>::new()
+    );
+    // Replaced whole; gone with the account.
+    store
+        .commit(vec![Write::PutSearchTerms(
+            alice.id.clone(),
+            vec![term(User, &alice.id, "PP_CITY", "oslo")],
+        )])
+        .expect("commit");
+    assert_eq!(
+        s(User, &[crit("PP_CITY", Match::Contains, "helsin")], 10),
+        vec![bob.id.clone()]
+    );
+    assert_eq!(
+        s(Group, &[crit("OWNER", Match::Equals, &alice.id)], 10),
+        Vec::<String>::new()
+    );
+    store
+        .commit(vec![Write::DeleteUser(bob.id.clone())])
+        .expect("commit");
+    assert_eq!(
+        s(User, &[crit("PP_CITY", Match::Contains, "hel")], 10),
+        Vec::<String>::new()
+    );
+}
