@@ -62,6 +62,10 @@ pub struct EngineConfig {
     pub max_joined_groups: usize,
     /// Most members of one group, and most users on its reject list (402 beyond).
     pub max_group_members: usize,
+    /// Most hits a search may find (536 beyond: the client narrows its criteria).
+    pub max_search_hits: usize,
+    /// Seconds a search result set is kept for paging (424 after).
+    pub search_lifetime: u64,
     /// Most transactions accepted in one message (MultiTrans offered).
     pub max_multi_trans: u32,
     /// Responses kept per session for TransactionID replay.
@@ -134,6 +138,8 @@ impl Default for EngineConfig {
             max_joined_per_group: 2000,
             max_joined_groups: 64,
             max_group_members: 5000,
+            max_search_hits: 500,
+            search_lifetime: 600,
             max_multi_trans: 8,
             replay_cache: 8,
             in_flight_timeout: 60,

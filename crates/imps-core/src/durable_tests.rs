@@ -611,3 +611,59 @@ fn an_account_read_before_it_changed_is_not_installed() {
         "a message to the deleted account is refused"
     );
 }
+
+/// A search reads the store ahead of its request, without the shard's lock
+/// (`Engine::search_ahead`, as impsd calls it on the blocking pool): the request then takes
+/// the hits read ahead instead of reading the store under the lock.
+#[test]
+fn a_search_reads_the_store_ahead_of_its_request() {
+    use crate::store::{SearchKind, SearchTerm};
+    use imps_csp::model::fundamental::{SearchPairList, SearchRequest};
+    let rig = Rig::lazy(3, 1);
+    let alice = rig.login(0);
+    rig.store
+        .commit(vec![Write::PutSearchTerms(
+            user(1),
+            vec![SearchTerm {
+                kind: SearchKind::User,
+                subject: user(1),
+                field: "PP_CITY".into(),
+                value: "oslo".into(),
+            }],
+        )])
+        .expect("terms");
+    let searches = || {
+        rig.store
+            .searches
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let search = Primitive::from(SearchRequest {
+        search_pair_list: vec![SearchPairList::new("USER_CITY", "OSL")],
+        ..Default::default()
+    });
+    let (msg, n) = rig.message(Some(&alice), TransactionMode::Request, None, search);
+    assert!(rig.engine.searches_store(&msg));
+    rig.engine.search_ahead(&msg);
+    assert_eq!(searches(), 1);
+    let o = rig.engine.handle(msg, NOW, n);
+    assert_eq!(searches(), 1, "the request took the hits read ahead");
+    let hits = match o
+        .response
+        .map(|m| m.session.transactions[0].primitive.clone())
+    {
+        Some(Primitive::SearchResponse(r)) => r
+            .search_result
+            .and_then(|r| r.user_list)
+            .map(|l| l.user.into_iter().map(|u| u.user_id).collect::<Vec<_>>()),
+        other => panic!("Search-Response expected: {other:?}"),
+    };
+    assert_eq!(hits, Some(vec![user(1)]));
+    // Without the read ahead, the request reads the store itself.
+    let again = Primitive::from(SearchRequest {
+        search_pair_list: vec![SearchPairList::new("USER_CITY", "oslo")],
+        ..Default::default()
+    });
+    let o = rig.request(Some(&alice), TransactionMode::Request, None, again);
+    assert!(o.response.is_some());
+    assert_eq!(searches(), 2);
+}

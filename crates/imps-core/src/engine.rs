@@ -511,6 +511,58 @@ impl Engine {
         }
     }
 
+    /// Whether `msg` starts a search this engine answers from the store: the server then runs
+    /// [`Engine::search_ahead`] off the executor's threads first, so that the store's search
+    /// does not hold the shard.
+    pub fn searches_store(&self, msg: &WvCspMessage) -> bool {
+        self.commits.is_some()
+            && msg.session.transactions.iter().any(
+                |t| matches!(&t.primitive, Primitive::SearchRequest(r) if r.search_id.is_none()),
+            )
+    }
+
+    /// Runs the first search `msg` starts against the store, without any shard's lock, and
+    /// leaves the hits with the session for the request to take. Blocks on the store: call it
+    /// off the async executor's threads. What fails here is met again, and answered, by the
+    /// request itself.
+    pub fn search_ahead(&self, msg: &WvCspMessage) {
+        let Some(commits) = &self.commits else {
+            return;
+        };
+        let Some(sid) = msg.session.descriptor.session_id.as_deref() else {
+            return;
+        };
+        let Some(r) = msg
+            .session
+            .transactions
+            .iter()
+            .find_map(|t| match &t.primitive {
+                Primitive::SearchRequest(r) if r.search_id.is_none() => Some(r),
+                _ => None,
+            })
+        else {
+            return;
+        };
+        let Ok(q) = feature::search::Query::of(&self.cfg.default_domain, r) else {
+            return;
+        };
+        if q.impossible {
+            return;
+        }
+        let Ok(hits) = commits
+            .store()
+            .search(q.kind, &q.criteria, self.cfg.max_search_hits + 1)
+        else {
+            return;
+        };
+        if let Some(shard) = self.session_shard(sid) {
+            let mut st = shard.lock();
+            if st.sessions.contains_key(sid) {
+                st.searched_ahead.insert(sid.to_owned(), (q.key(), hits));
+            }
+        }
+    }
+
     /// Loads the accounts the store says have messages due to expire (an engine that loads
     /// accounts on demand): the next [`Engine::tick`] expires them and reports to their
     /// senders. At most `limit` accounts per call; returns how many were loaded.

@@ -38,6 +38,8 @@ pub(crate) struct MemStore {
     held: Mutex<Vec<(Vec<Write>, Done)>>,
     /// `load_user` calls so far.
     pub loads: std::sync::atomic::AtomicUsize,
+    /// `search` calls so far.
+    pub searches: std::sync::atomic::AtomicUsize,
     /// When set, the next `load_user` reads, then waits for this before it returns (a slow
     /// read whose result is already taken).
     park_next_load: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
@@ -214,6 +216,8 @@ impl Store for MemStore {
         criteria: &[crate::store::Criterion],
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
+        self.searches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if criteria.is_empty() {
             return Ok(Vec::new());
         }

@@ -49,6 +49,9 @@ pub(crate) struct State {
     pub deferred_writes: Vec<crate::store::Write>,
     /// Accounts loaded from the store on demand so far.
     pub loads: u64,
+    /// Search results read from the store ahead of their request, without the lock, by
+    /// session: (query key, hits). Taken by the request; a newer one replaces an older.
+    pub searched_ahead: HashMap<String, (String, Vec<String>)>,
     /// Messages whose delivery was decided recently (refused, or taken into an inbox and since
     /// acknowledged, expired or rejected): a `Deliver` the router repeats (at-least-once)
     /// answers as the first one did instead of delivering the message again.
@@ -498,6 +501,10 @@ pub(crate) struct SessionState {
     pub inbox_queued: bool,
     /// The groups the session is joined to (it leaves them when it ends).
     pub groups: BTreeSet<String>,
+    /// Search result sets kept for paging, by SearchID.
+    pub searches: crate::feature::search::ResultSets,
+    /// The last SearchID handed out.
+    pub next_search: u32,
 }
 
 #[cfg(test)]

@@ -183,6 +183,10 @@ pub struct LimitsSection {
     pub max_joined_groups: Option<usize>,
     /// Members of one group, and users on its reject list (default 5000).
     pub max_group_members: Option<usize>,
+    /// Hits one search may find (default 500; 536 beyond).
+    pub max_search_hits: Option<usize>,
+    /// Seconds a search result set is kept for paging (default 600).
+    pub search_lifetime: Option<u64>,
     /// Default message validity (s).
     pub default_validity: Option<u32>,
     /// Largest message validity (s).
@@ -434,6 +438,8 @@ impl Settings {
             f.limits.max_joined_per_group => e.max_joined_per_group,
             f.limits.max_joined_groups => e.max_joined_groups,
             f.limits.max_group_members => e.max_group_members,
+            f.limits.max_search_hits => e.max_search_hits,
+            f.limits.search_lifetime => e.search_lifetime,
             f.limits.default_validity => e.default_validity,
             f.limits.max_validity => e.max_validity,
             f.limits.max_multi_trans => e.max_multi_trans,

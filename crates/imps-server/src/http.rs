@@ -363,6 +363,25 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
                 tracing::error!(error = %e, "reading accounts failed");
             }
         }
+        // A search reads the store the same way, before it runs.
+        let msg = if app.engine.searches_store(&msg) {
+            let engine = app.engine.clone();
+            match tokio::task::spawn_blocking(move || {
+                engine.search_ahead(&msg);
+                msg
+            })
+            .await
+            {
+                Ok(msg) => msg,
+                Err(e) => {
+                    tracing::error!(error = %e, "searching failed");
+                    let m = status_message(version, sid, tid, StatusCode::INTERNAL_ERROR);
+                    return reply(Some(&m), encoding, media);
+                }
+            }
+        } else {
+            msg
+        };
         // Run at once while its shards are free; a shard another thread holds gets the
         // work in its mailbox, and the rest runs in a task of its own (it must run to its
         // end even if this connection goes away).

@@ -7,6 +7,7 @@ pub(crate) mod im;
 pub(crate) mod invite;
 pub(crate) mod presence;
 pub(crate) mod profile;
+pub(crate) mod search;
 pub(crate) mod session;
 pub(crate) mod verify;
 
@@ -15,12 +16,12 @@ use imps_csp::{CspVersion, Primitive, StatusCode};
 use crate::engine::{fail, Cx, Reply};
 
 /// Function codes the server implements (offered in Service negotiation). Codes of features
-/// that are not implemented yet (search, the 1.3 extras) are not offered, and their primitives are answered 501 (or 506 when not agreed).
+/// that are not implemented yet (the 1.3 extras) are not offered, and their primitives are answered 501 (or 506 when not agreed).
 pub(crate) const IMPLEMENTED: &[&str] = &[
     "GETSPI", "GCLI", "CCLI", "DCLI", "MCLS", "GETWL", "REACT", "CAAUT", "GETAUT", "GETPR",
     "UPDPR", "CALI", "DALI", "GALS", "MDELIV", "FWMSG", "SETD", "GETLM", "GETM", "REJCM", "NOTIF",
     "NEWM", "GLBLU", "BLENT", "CREAG", "DELGR", "GETGP", "SETGP", "SUBGCN", "GRCHN", "GETJU",
-    "GETGM", "ADDGM", "RMVGM", "MBRAC", "REJEC", "INVIT", "CAINV", "VRID",
+    "GETGM", "ADDGM", "RMVGM", "MBRAC", "REJEC", "INVIT", "CAINV", "VRID", "SRCH", "STSRC",
 ];
 
 /// The function code a request primitive needs (§5), or the feature it belongs to for
@@ -136,6 +137,8 @@ pub(crate) fn handle(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
         Primitive::CancelInviteRequest(r) => invite::cancel(cx, sid, *r),
         Primitive::VerifyIdRequest(r) => verify::verify_id(cx, sid, r),
         Primitive::GetPublicProfileRequest(r) => profile::get(cx, sid, r),
+        Primitive::SearchRequest(r) => search::search(cx, sid, r),
+        Primitive::StopSearchRequest(r) => search::stop(cx, sid, r),
         Primitive::UpdatePublicProfileRequest(r) => profile::update(cx, sid, r),
         p @ (Primitive::CreateGroupRequest(_)
         | Primitive::DeleteGroupRequest(_)

@@ -67,6 +67,7 @@ pub(crate) fn update(cx: &mut Cx<'_>, sid: &str, r: UpdatePublicProfileRequest) 
             body,
         }));
     }
+    crate::feature::search::save_terms(cx, &user);
     Reply::Prim(Primitive::Status(Status::new(StatusCode::SUCCESS)))
 }
 

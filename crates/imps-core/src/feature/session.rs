@@ -292,6 +292,8 @@ pub(crate) fn login(
             auto_lists: HashSet::default(),
             inbox_queued: false,
             groups: Default::default(),
+            searches: Default::default(),
+            next_search: 0,
         },
     );
     save_sessions(&mut cx, &user);
@@ -332,6 +334,7 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
         return;
     };
     cx.st.cir_tokens.remove(&s.cir_token);
+    cx.st.searched_ahead.remove(sid);
     let mut last = false;
     if let Some(u) = cx.st.users.get_mut(&s.user) {
         u.sessions.retain(|x| x != sid);

@@ -90,6 +90,8 @@ pub(super) fn save(cx: &mut Cx<'_>, home: &str) {
             body,
         }));
     }
+    // What of the groups is searchable follows (Searchable, Name, Topic, a group deleted).
+    crate::feature::search::save_terms(cx, home);
 }
 
 /// Requests about an existing group.

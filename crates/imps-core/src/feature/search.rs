@@ -1,0 +1,334 @@
+//! Search and StopSearch (csp-reference.md §3.2): users by their published public profile (and
+//! id), searchable groups by id, name, topic and owner, with paging (SearchLimit, SearchIndex,
+//! SearchFindings, CompletionFlag), result sets kept per session for a while, and 424, 425,
+//! 536, 537.
+//!
+//! What is searchable lives in the store as [`SearchTerm`]s each account holds
+//! ([`terms_of`], written with every change of its public profile or groups), so a search
+//! finds accounts whether or not any shard has them in memory. A user is found only once it
+//! published a public profile (UpdatePublicProfile: publishing is opting in); a group only
+//! with `Searchable=T`.
+
+use std::collections::BTreeMap;
+
+use imps_csp::model::common::{IntText, User, UserList};
+use imps_csp::model::fundamental::{
+    GroupList, SearchRequest, SearchResponse, SearchResult, StopSearchRequest,
+};
+use imps_csp::{Primitive, StatusCode};
+
+use crate::engine::{fail, status, Cx, Reply};
+use crate::state::UserState;
+use crate::store::{Criterion, Match, SearchKind, SearchTerm, Write};
+
+/// Result sets kept per session (the oldest goes first).
+const MAX_SETS: usize = 4;
+/// Hits a result page holds when the client asks for none (or more than this).
+const PAGE: u32 = 50;
+/// Shortest text a "contains" criterion may look for (537 below: it would match nearly all).
+const MIN_NEEDLE: usize = 2;
+
+/// A result set kept for paging.
+#[derive(Clone, Debug)]
+pub(crate) struct ResultSet {
+    /// Users or groups.
+    pub kind: SearchKind,
+    /// The ids found, in order.
+    pub hits: Vec<String>,
+    /// When it was made (kept `search_lifetime` seconds).
+    pub made: u64,
+}
+
+/// The search terms account `id` holds: its public profile if it published one (`ID` and each
+/// `PP_*` field), and its groups that are searchable (`ID`, `GROUP_NAME`, `GROUP_TOPIC`,
+/// `OWNER`). Values in lower case; ages as three digits.
+pub(crate) fn terms_of(id: &str, u: &UserState) -> Vec<SearchTerm> {
+    let mut out = Vec::new();
+    let term = |kind, subject: &str, field: &str, value: &str| SearchTerm {
+        kind,
+        subject: subject.to_owned(),
+        field: field.to_owned(),
+        value: value.to_lowercase(),
+    };
+    if !u.profile.is_empty() {
+        out.push(term(SearchKind::User, id, "ID", id));
+        for (field, value) in &u.profile {
+            let value = match field.as_str() {
+                "PP_AGE" => format!("{:03}", value.parse::<u32>().unwrap_or(0).min(999)),
+                _ => value.clone(),
+            };
+            out.push(term(SearchKind::User, id, field, &value));
+        }
+    }
+    for (gid, g) in &u.groups {
+        if !g.flag("Searchable") {
+            continue;
+        }
+        out.push(term(SearchKind::Group, gid, "ID", gid));
+        out.push(term(SearchKind::Group, gid, "OWNER", id));
+        for (prop, field) in [("Name", "GROUP_NAME"), ("Topic", "GROUP_TOPIC")] {
+            if let Some(v) = g.prop(prop).filter(|v| !v.is_empty()) {
+                out.push(term(SearchKind::Group, gid, field, v));
+            }
+        }
+    }
+    out
+}
+
+/// The write that makes account `id`'s search terms what its state says now.
+pub(crate) fn save_terms(cx: &mut Cx<'_>, id: &str) {
+    if let Some(u) = cx.st.users.get(id) {
+        let terms = terms_of(id, u);
+        cx.writes.push(Write::PutSearchTerms(id.to_owned(), terms));
+    }
+}
+
+/// What a search element asks: the kind of subject, and the criterion (`None`: no data this
+/// server holds can match it, so nothing is found).
+fn criterion(
+    domain: &str,
+    element: &str,
+    text: &str,
+) -> Result<(SearchKind, Option<Criterion>), StatusCode> {
+    use Match::{AtLeast, AtMost, Contains, Equals};
+    let needle = text.trim().to_lowercase();
+    let c = |field: &str, matches: Match, needle: String| Criterion {
+        field: field.to_owned(),
+        matches,
+        needle,
+    };
+    let age = |m| {
+        needle
+            .parse::<u32>()
+            .map(|n| c("PP_AGE", m, format!("{:03}", n.min(999))))
+            .map_err(|_| StatusCode::BAD_PARAMETER)
+    };
+    let user = |field: &str| Ok((SearchKind::User, Some(c(field, Contains, needle.clone()))));
+    let element = element.trim().to_ascii_uppercase();
+    match element.as_str() {
+        "USER_ID" => user("ID"),
+        "USER_FRIENDLY_NAME" | "USER_ALIAS" | "USER_FIRST_NAME" | "USER_LAST_NAME" => {
+            user("PP_FRIENDLY_NAME")
+        }
+        "USER_CITY" => user("PP_CITY"),
+        "USER_COUNTRY" => user("PP_COUNTRY"),
+        "USER_GENDER" => Ok((
+            SearchKind::User,
+            Some(c("PP_GENDER", Equals, needle.clone())),
+        )),
+        "USER_INTENTION" => user("PP_INTENTION"),
+        "USER_INTERESTS_HOBBIES" => user("PP_INTERESTS"),
+        "USER_MARITAL_STATUS" => Ok((
+            SearchKind::User,
+            Some(c("PP_MARITAL_STATUS", Equals, needle.clone())),
+        )),
+        "USER_AGE_MIN" => Ok((SearchKind::User, Some(age(AtLeast)?))),
+        "USER_AGE_MAX" => Ok((SearchKind::User, Some(age(AtMost)?))),
+        // Nothing a public profile holds.
+        "USER_EMAIL_ADDRESS" | "USER_MOBILE_NUMBER" | "USER_ONLINE_STATUS" => {
+            Ok((SearchKind::User, None))
+        }
+        "GROUP_ID" => Ok((SearchKind::Group, Some(c("ID", Contains, needle.clone())))),
+        "GROUP_NAME" => Ok((
+            SearchKind::Group,
+            Some(c("GROUP_NAME", Contains, needle.clone())),
+        )),
+        "GROUP_TOPIC" => Ok((
+            SearchKind::Group,
+            Some(c("GROUP_TOPIC", Contains, needle.clone())),
+        )),
+        "GROUP_USER_ID_OWNER" => {
+            let owner = imps_csp::Address::parse_with_domain(text, domain)
+                .map_err(|_| StatusCode::BAD_PARAMETER)?
+                .to_string();
+            Ok((SearchKind::Group, Some(c("OWNER", Equals, owner))))
+        }
+        // Who is joined lives in memory only, on the groups' shards.
+        "GROUP_USER_ID_JOINED" | "GROUP_USER_ID_AUTOJOIN" => Ok((SearchKind::Group, None)),
+        _ => Err(StatusCode::BAD_PARAMETER),
+    }
+}
+
+/// Search-Request: a first call runs the query and keeps the result set; a follow-up
+/// (SearchID, SearchIndex) pages through it.
+pub(crate) fn search(cx: &mut Cx<'_>, sid: &str, r: SearchRequest) -> Reply {
+    let now = cx.now;
+    let lifetime = cx.cfg.search_lifetime;
+    let limit = r.search_limit.filter(|&n| n > 0).unwrap_or(PAGE).min(PAGE) as usize;
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    s.searches.retain(|_, set| set.made + lifetime > now);
+    if let Some(id) = &r.search_id {
+        let Some(key) = id.as_u32() else {
+            return fail(StatusCode::INVALID_SEARCH_ID);
+        };
+        let Some(set) = s.searches.get(&key) else {
+            return fail(StatusCode::INVALID_SEARCH_ID);
+        };
+        let index = r.search_index.unwrap_or(0) as usize;
+        if index > set.hits.len() {
+            return fail(StatusCode::INVALID_SEARCH_INDEX);
+        }
+        return page(key, set, index, limit).into();
+    }
+    let q = match Query::of(&cx.cfg.default_domain, &r) {
+        Ok(q) => q,
+        Err(code) => return fail(code),
+    };
+    let max = cx.cfg.max_search_hits;
+    // Read ahead of the request, without the shard's lock (`Engine::search_ahead`), or now.
+    let ahead = cx
+        .st
+        .searched_ahead
+        .remove(sid)
+        .filter(|(key, _)| *key == q.key())
+        .map(|(_, hits)| hits);
+    let hits = match ahead {
+        Some(h) => h,
+        None if q.impossible => Vec::new(),
+        None => match run(cx, q.kind, &q.criteria, max + 1) {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "search failed");
+                return fail(StatusCode::SERVICE_UNAVAILABLE);
+            }
+        },
+    };
+    let kind = q.kind;
+    if hits.len() > max {
+        return fail(StatusCode::TOO_MANY_HITS);
+    }
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    s.next_search += 1;
+    let key = s.next_search;
+    while s.searches.len() >= MAX_SETS {
+        if let Some(oldest) = s.searches.keys().next().copied() {
+            s.searches.remove(&oldest);
+        }
+    }
+    let set = ResultSet {
+        kind,
+        hits,
+        made: now,
+    };
+    let answer = page(key, &set, 0, limit);
+    s.searches.insert(key, set);
+    answer.into()
+}
+
+/// A first Search-Request's query: users or groups, the criteria (all must hold), and whether
+/// one of them asks for what nothing here holds (then nothing is found).
+pub(crate) struct Query {
+    pub kind: SearchKind,
+    pub criteria: Vec<Criterion>,
+    pub impossible: bool,
+}
+
+impl Query {
+    /// The query of a first Search-Request (402: no pair, an unknown element, users and groups
+    /// mixed; 537: a text too short to narrow anything).
+    pub(crate) fn of(domain: &str, r: &SearchRequest) -> Result<Query, StatusCode> {
+        let mut kind = None;
+        let mut criteria = Vec::new();
+        let mut impossible = false;
+        for pair in &r.search_pair_list {
+            let (k, c) = criterion(domain, &pair.search_element, &pair.search_string)?;
+            if kind.is_some_and(|prev| prev != k) {
+                // Users and groups in one search: no subject is both.
+                return Err(StatusCode::BAD_PARAMETER);
+            }
+            kind = Some(k);
+            match c {
+                Some(c)
+                    if c.matches == Match::Contains && c.needle.chars().count() < MIN_NEEDLE =>
+                {
+                    return Err(StatusCode::SEARCH_TOO_BROAD);
+                }
+                Some(c) => criteria.push(c),
+                None => impossible = true,
+            }
+        }
+        let kind = kind.ok_or(StatusCode::BAD_PARAMETER)?;
+        Ok(Query {
+            kind,
+            criteria,
+            impossible,
+        })
+    }
+
+    /// Identifies the query (a result read ahead is used only for the same one).
+    pub(crate) fn key(&self) -> String {
+        format!("{:?} {:?}", self.kind, self.criteria)
+    }
+}
+
+/// The subjects matching `criteria`: from the store (every account), or, for an engine that
+/// holds every account in memory, from this shard's accounts.
+fn run(
+    cx: &Cx<'_>,
+    kind: SearchKind,
+    criteria: &[Criterion],
+    limit: usize,
+) -> Result<Vec<String>, crate::store::StoreError> {
+    if let Some(commits) = cx.commits {
+        return commits.store().search(kind, criteria, limit);
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for (id, u) in &cx.st.users {
+        let terms = terms_of(id, u);
+        for t in terms.iter().filter(|t| t.kind == kind) {
+            if criteria
+                .iter()
+                .all(|c| terms.iter().any(|o| o.subject == t.subject && c.accepts(o)))
+            {
+                found.insert(t.subject.clone());
+            }
+        }
+    }
+    Ok(found.into_iter().take(limit).collect())
+}
+
+/// Search-Response with hits `index..index + limit` of `set`.
+fn page(key: u32, set: &ResultSet, index: usize, limit: usize) -> Primitive {
+    let end = (index + limit).min(set.hits.len());
+    let hits = &set.hits[index..end];
+    let result = match set.kind {
+        SearchKind::User => SearchResult {
+            user_list: Some(UserList {
+                user: hits.iter().map(User::new).collect(),
+                screen_name: Vec::new(),
+            }),
+            group_list: None,
+        },
+        SearchKind::Group => SearchResult {
+            user_list: None,
+            group_list: Some(GroupList {
+                group_id: hits.to_vec(),
+            }),
+        },
+    };
+    Primitive::from(SearchResponse {
+        search_id: Some(IntText(key.to_string())),
+        search_findings: Some(u32::try_from(set.hits.len()).unwrap_or(u32::MAX)),
+        completion_flag: Some(end >= set.hits.len()),
+        search_index: Some(u32::try_from(end).unwrap_or(u32::MAX)),
+        search_result: (!hits.is_empty()).then_some(result),
+    })
+}
+
+/// StopSearch-Request: the result set goes (424 if there is none).
+pub(crate) fn stop(cx: &mut Cx<'_>, sid: &str, r: StopSearchRequest) -> Reply {
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    match r.search_id.as_u32().and_then(|k| s.searches.remove(&k)) {
+        Some(_) => status(StatusCode::SUCCESS).into(),
+        None => fail(StatusCode::INVALID_SEARCH_ID),
+    }
+}
+
+/// Keeps the type of a session's result sets in one place.
+pub(crate) type ResultSets = BTreeMap<u32, ResultSet>;

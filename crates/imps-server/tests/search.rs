@@ -1,0 +1,274 @@
+//! Search and StopSearch over real HTTP against the real server: users by their published
+//! public profile, searchable groups by topic and owner, paging with SearchLimit / SearchIndex /
+//! CompletionFlag, result sets per session (424, 425), 536 and 537, and accounts found from the
+//! store whether or not the server has them in memory (after a restart).
+
+use imps_client::Client;
+use imps_csp::model::common::{IntText, Property, ScreenName};
+use imps_csp::model::fundamental::{
+    SearchPairList, SearchRequest, SearchResponse, StopSearchRequest,
+};
+use imps_csp::model::group::{CreateGroupRequest, GroupProperties};
+use imps_csp::model::v13::{PublicProfile, UpdatePublicProfileRequest};
+use imps_csp::{Primitive, StatusCode};
+use imps_testkit::server::{TestServer, Variant};
+
+async fn publish(c: &mut Client, fields: &[(&str, &str)]) {
+    let p = c
+        .request(Primitive::from(UpdatePublicProfileRequest {
+            clear_public_profile: Some(true),
+            public_profile: Some(PublicProfile {
+                user_id: None,
+                property: fields.iter().map(|(k, v)| Property::new(*k, *v)).collect(),
+            }),
+        }))
+        .await
+        .expect("UpdatePublicProfile");
+    assert!(
+        matches!(&p, Primitive::Status(s) if s.result.code == StatusCode::SUCCESS),
+        "{p:?}"
+    );
+}
+
+async fn group(c: &mut Client, id: &str, props: &[(&str, &str)]) {
+    let mut gp = GroupProperties::default();
+    for (k, v) in props {
+        gp.set(*k, *v);
+    }
+    let p = c
+        .request(Primitive::from(CreateGroupRequest {
+            group_id: id.into(),
+            group_properties: gp,
+            join_group: Some(false),
+            screen_name: None::<ScreenName>,
+            ..Default::default()
+        }))
+        .await
+        .expect("CreateGroup");
+    assert!(
+        matches!(&p, Primitive::Status(s) if s.result.code == StatusCode::SUCCESS),
+        "{p:?}"
+    );
+}
+
+enum Found {
+    Page(SearchResponse),
+    Refused(StatusCode),
+}
+
+async fn search(c: &mut Client, pairs: &[(&str, &str)], limit: Option<u32>) -> Found {
+    ask(
+        c,
+        SearchRequest {
+            search_pair_list: pairs
+                .iter()
+                .map(|(e, s)| SearchPairList::new(*e, *s))
+                .collect(),
+            search_limit: limit,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn ask(c: &mut Client, r: SearchRequest) -> Found {
+    match c.request(Primitive::from(r)).await.expect("Search") {
+        Primitive::SearchResponse(r) => Found::Page(r),
+        Primitive::Status(s) => Found::Refused(s.result.code),
+        other => panic!("Search-Response expected: {other:?}"),
+    }
+}
+
+fn page(f: Found) -> SearchResponse {
+    match f {
+        Found::Page(p) => p,
+        Found::Refused(c) => panic!("refused: {c:?}"),
+    }
+}
+
+fn refused(f: Found) -> StatusCode {
+    match f {
+        Found::Page(p) => panic!("found: {p:?}"),
+        Found::Refused(c) => c,
+    }
+}
+
+fn users(p: &SearchResponse) -> Vec<String> {
+    p.search_result
+        .as_ref()
+        .and_then(|r| r.user_list.as_ref())
+        .map(|l| l.user.iter().map(|u| u.user_id.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn groups(p: &SearchResponse) -> Vec<String> {
+    p.search_result
+        .as_ref()
+        .and_then(|r| r.group_list.as_ref())
+        .map(|l| l.group_id.clone())
+        .unwrap_or_default()
+}
+
+const ALICE: &str = "wv:alice@localhost";
+const BOB: &str = "wv:bob@localhost";
+
+#[tokio::test]
+async fn users_and_groups_are_found_and_paged() {
+    let mut ts = TestServer::start(&["alice", "bob", "carol", "dave"])
+        .await
+        .expect("server");
+    {
+        let v13 = Variant::V13_WBXML;
+        let mut alice = ts.client("alice", v13).await.expect("alice");
+        publish(
+            &mut alice,
+            &[
+                ("PP_FRIENDLY_NAME", "Alice Smith"),
+                ("PP_CITY", "Helsinki"),
+                ("PP_AGE", "31"),
+            ],
+        )
+        .await;
+        group(
+            &mut alice,
+            "wv:alice/chess@localhost",
+            &[("Searchable", "T"), ("Topic", "Chess club")],
+        )
+        .await;
+        let mut bob = ts.client("bob", v13).await.expect("bob");
+        publish(
+            &mut bob,
+            &[
+                ("PP_FRIENDLY_NAME", "Bob Jones"),
+                ("PP_CITY", "Helsingborg"),
+                ("PP_AGE", "45"),
+            ],
+        )
+        .await;
+        group(
+            &mut bob,
+            "wv:bob/secret@localhost",
+            &[("Searchable", "F"), ("Topic", "chess too")],
+        )
+        .await;
+    }
+    // After a restart nothing is in memory: the store finds them.
+    ts.restart().await.expect("restart");
+    for v in [Variant::V11_XML, Variant::V12_WBXML, Variant::V13_XML] {
+        let ctx = format!("{v:?}");
+        let mut dave = ts.client("dave", v).await.expect("dave");
+        let p = page(search(&mut dave, &[("USER_CITY", "HELSIN")], None).await);
+        assert_eq!(users(&p), vec![ALICE, BOB], "{ctx}");
+        assert_eq!(
+            (p.search_findings, p.completion_flag, p.search_index),
+            (Some(2), Some(true), Some(2)),
+            "{ctx}"
+        );
+
+        // One at a time.
+        let first = page(search(&mut dave, &[("USER_CITY", "helsin")], Some(1)).await);
+        assert_eq!(users(&first), vec![ALICE]);
+        assert_eq!(
+            (
+                first.search_findings,
+                first.completion_flag,
+                first.search_index
+            ),
+            (Some(2), Some(false), Some(1)),
+            "{ctx}"
+        );
+        let id = first.search_id.clone().expect("SearchID");
+        let next = |index: u32, id: IntText| SearchRequest {
+            search_id: Some(id),
+            search_index: Some(index),
+            search_limit: Some(1),
+            ..Default::default()
+        };
+        let second = page(ask(&mut dave, next(1, id.clone())).await);
+        assert_eq!(users(&second), vec![BOB], "{ctx}");
+        assert_eq!(second.completion_flag, Some(true));
+        assert_eq!(
+            refused(ask(&mut dave, next(5, id.clone())).await),
+            StatusCode::INVALID_SEARCH_INDEX,
+            "{ctx}"
+        );
+        assert_eq!(
+            refused(ask(&mut dave, next(0, IntText("999".into()))).await),
+            StatusCode::INVALID_SEARCH_ID
+        );
+        let stop = dave
+            .request(Primitive::from(StopSearchRequest {
+                search_id: id.clone(),
+            }))
+            .await
+            .expect("StopSearch");
+        assert!(
+            matches!(&stop, Primitive::Status(s) if s.result.code == StatusCode::SUCCESS),
+            "{stop:?}"
+        );
+        assert_eq!(
+            refused(ask(&mut dave, next(1, id)).await),
+            StatusCode::INVALID_SEARCH_ID,
+            "{ctx}"
+        );
+
+        // A name as 1.1/1.2 clients ask for it; every criterion must hold; ages.
+        let p = page(search(&mut dave, &[("USER_FIRST_NAME", "alice")], None).await);
+        assert_eq!(users(&p), vec![ALICE], "{ctx}");
+        let p = page(
+            search(
+                &mut dave,
+                &[("USER_CITY", "hel"), ("USER_FRIENDLY_NAME", "jones")],
+                None,
+            )
+            .await,
+        );
+        assert_eq!(users(&p), vec![BOB], "{ctx}");
+        let p = page(search(&mut dave, &[("USER_AGE_MIN", "40")], None).await);
+        assert_eq!(users(&p), vec![BOB], "{ctx}");
+        // carol published nothing: not found, not even by her id.
+        let p = page(search(&mut dave, &[("USER_ID", "carol")], None).await);
+        assert_eq!((users(&p), p.search_findings), (vec![], Some(0)), "{ctx}");
+
+        // Groups: only searchable ones.
+        let p = page(search(&mut dave, &[("GROUP_TOPIC", "chess")], None).await);
+        assert_eq!(groups(&p), vec!["wv:alice/chess@localhost"], "{ctx}");
+        let p = page(search(&mut dave, &[("GROUP_USER_ID_OWNER", "alice")], None).await);
+        assert_eq!(groups(&p), vec!["wv:alice/chess@localhost"], "{ctx}");
+
+        // Refusals.
+        assert_eq!(
+            refused(search(&mut dave, &[("USER_CITY", "h")], None).await),
+            StatusCode::SEARCH_TOO_BROAD,
+            "{ctx}"
+        );
+        assert_eq!(
+            refused(search(&mut dave, &[("SHOE_SIZE", "38")], None).await),
+            StatusCode::BAD_PARAMETER
+        );
+        assert_eq!(
+            refused(
+                search(
+                    &mut dave,
+                    &[("USER_CITY", "hel"), ("GROUP_TOPIC", "chess")],
+                    None
+                )
+                .await
+            ),
+            StatusCode::BAD_PARAMETER
+        );
+        dave.logout().await.expect("logout");
+    }
+
+    // More hits than the server keeps: 536, the client narrows.
+    ts.restart_with(|s| s.engine.max_search_hits = 1)
+        .await
+        .expect("restart");
+    let mut dave = ts.client("dave", Variant::V12_XML).await.expect("dave");
+    assert_eq!(
+        refused(search(&mut dave, &[("USER_CITY", "hel")], None).await),
+        StatusCode::TOO_MANY_HITS
+    );
+    let p = page(search(&mut dave, &[("USER_CITY", "helsinki")], None).await);
+    assert_eq!(users(&p), vec![ALICE]);
+}
