@@ -12,6 +12,7 @@ pub mod codec;
 pub mod commands;
 pub mod groups;
 pub mod invites;
+pub mod profiles;
 pub mod session;
 
 pub use session::{Client, ClientConfig, ServerRequest};

@@ -107,6 +107,18 @@ enum Command {
     },
     /// Show the block and grant lists.
     Blocked,
+    /// Public profiles (CSP 1.3): show, publish.
+    Profile {
+        #[command(subcommand)]
+        op: imps_client::profiles::ProfileOp,
+    },
+    /// Search users (by public profile) or groups: `imps search USER_CITY=Helsinki`.
+    Search {
+        /// ELEMENT=TEXT criteria (all must hold): USER_ID, USER_FRIENDLY_NAME, USER_CITY,
+        /// USER_COUNTRY, USER_AGE_MIN, ..., GROUP_NAME, GROUP_TOPIC, GROUP_USER_ID_OWNER.
+        #[arg(required = true)]
+        criteria: Vec<String>,
+    },
     /// Invitations: send, list, accept, reject, cancel.
     Invite {
         #[command(subcommand)]
@@ -332,6 +344,12 @@ async fn session(cli: Cli) -> anyhow::Result<()> {
                 println!("{line}");
             }
             Ok(())
+        }
+        Command::Profile { op } => {
+            imps_client::profiles::profile(&mut c, op, |line| println!("{line}")).await
+        }
+        Command::Search { criteria } => {
+            imps_client::profiles::search(&mut c, &criteria, |line| println!("{line}")).await
         }
         Command::Invite { op } => {
             imps_client::invites::run(&mut c, op, |line| {

@@ -436,3 +436,50 @@ fn invitation_commands_work_against_a_real_server() {
     assert_eq!(out.trim(), "", "{out}");
     drop(ts);
 }
+
+#[test]
+fn profile_and_search_commands_work_against_a_real_server() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let ts = rt
+        .block_on(TestServer::start(&["alice", "bob"]))
+        .expect("server");
+    let url = ts.url.clone();
+    let v13 = ["--csp", "1.3"];
+    let out = ok(&imps(
+        &url,
+        "alice",
+        &v13,
+        &[
+            "profile",
+            "set",
+            "PP_CITY=Helsinki",
+            "PP_FRIENDLY_NAME=Alice",
+        ],
+    ));
+    assert_eq!(out.trim(), "profile updated");
+    let out = ok(&imps(
+        &url,
+        "bob",
+        &["--csp", "1.3", "--wbxml"],
+        &["profile", "get", "alice"],
+    ));
+    assert_eq!(
+        out.trim(),
+        "wv:alice@localhost\n  PP_CITY=Helsinki\n  PP_FRIENDLY_NAME=Alice"
+    );
+    let bad = imps(&url, "alice", &v13, &["profile", "set", "PP_SHOE=38"]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("402"),
+        "{bad:?}"
+    );
+    let out = ok(&imps(&url, "bob", &[], &["search", "USER_CITY=helsin"]));
+    assert_eq!(out.trim(), "wv:alice@localhost\n1 found");
+    let out = ok(&imps(
+        &url,
+        "bob",
+        &["--csp", "1.1"],
+        &["search", "user_city=oslo"],
+    ));
+    assert_eq!(out.trim(), "0 found");
+    drop(ts);
+}
