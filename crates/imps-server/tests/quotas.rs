@@ -241,3 +241,50 @@ async fn authorisations_and_auto_subscriptions_name_what_exists() {
         "no subscription came of the missing list: {got:?}"
     );
 }
+
+/// Invitations and searches take from the same bucket as messages: a flood of either gets 503
+/// once the burst is spent, and nobody else is slowed.
+#[tokio::test]
+async fn invitations_and_searches_are_bounded_like_messages() {
+    use imps_csp::model::fundamental::{InviteRequest, SearchPairList, SearchRequest};
+    let ts = TestServer::start_with(&["alice", "bob", "carol"], |s| {
+        s.engine.messages_burst = 2.0;
+        s.engine.messages_per_second = 0.0;
+    })
+    .await
+    .expect("server");
+    let mut alice = ts.client("alice", Variant::V12_XML).await.expect("alice");
+    let mut codes = Vec::new();
+    for i in 0..3 {
+        let p = alice
+            .request(Primitive::from(InviteRequest {
+                invite_id: format!("i{i}"),
+                invite_type: Some("IM".into()),
+                recipient: Recipient {
+                    user: vec![User::new("bob")],
+                    ..Default::default()
+                },
+                ..Default::default()
+            }))
+            .await
+            .expect("invite");
+        codes.push(code(&p).0);
+    }
+    assert_eq!(codes, [200, 200, 503]);
+    let mut carol = ts.client("carol", Variant::V12_XML).await.expect("carol");
+    let search = || {
+        Primitive::from(SearchRequest {
+            search_pair_list: vec![SearchPairList::new("USER_ID", "alice")],
+            ..Default::default()
+        })
+    };
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let p = carol.request(search()).await.expect("search");
+        codes.push(match p {
+            Primitive::SearchResponse(_) => 200,
+            other => code(&other).0,
+        });
+    }
+    assert_eq!(codes, [200, 200, 503]);
+}

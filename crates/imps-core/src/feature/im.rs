@@ -565,7 +565,7 @@ fn send_as(
 
 /// Takes one of `user`'s send tokens (a bucket of `messages_burst`, refilled at
 /// `messages_per_second`); false when there is none.
-fn take_send_token(cx: &mut Cx<'_>, user: &str) -> bool {
+pub(crate) fn take_send_token(cx: &mut Cx<'_>, user: &str) -> bool {
     let (burst, rate, now) = (cx.cfg.messages_burst, cx.cfg.messages_per_second, cx.now);
     let Some(u) = cx.st.users.get_mut(user) else {
         return false;

@@ -141,6 +141,11 @@ pub(crate) fn invite(cx: &mut Cx<'_>, sid: &str, r: InviteRequest) -> Reply {
     if to.len() > cx.cfg.max_recipients {
         return fail(StatusCode::BAD_PARAMETER);
     }
+    // Invitations reach people as messages do: the same bucket limits how fast.
+    if !crate::feature::im::take_send_token(cx, &inviter) {
+        tracing::warn!(user = %inviter, "inviting too fast: 503");
+        return fail(StatusCode::SERVICE_UNAVAILABLE);
+    }
     let Some(op) = cx.op else {
         return fail(StatusCode::INTERNAL_ERROR);
     };

@@ -177,6 +177,12 @@ pub(crate) fn search(cx: &mut Cx<'_>, sid: &str, r: SearchRequest) -> Reply {
         Err(code) => return fail(code),
     };
     let max = cx.cfg.max_search_hits;
+    // Each new search reads the store: the sending bucket limits how often.
+    let user = cx.user_of(sid);
+    if !crate::feature::im::take_send_token(cx, &user) {
+        tracing::warn!(user = %user, "searching too fast: 503");
+        return fail(StatusCode::SERVICE_UNAVAILABLE);
+    }
     // Read ahead of the request, without the shard's lock (`Engine::search_ahead`), or now.
     let ahead = cx
         .st
