@@ -974,3 +974,89 @@ async fn group_requests_need_the_group_feature_agreed() {
         alice.logout().await.expect("logout");
     }
 }
+
+/// ExtendConversation (1.3): a 1:1 chat becomes an ad-hoc group the peer and the users brought
+/// in are invited to (InviteType EC); they join it and talk; outsiders cannot; it goes with
+/// its last user.
+#[tokio::test]
+async fn a_conversation_is_extended_into_a_group() {
+    use imps_csp::model::v13::{ExtendConversationRequest, ExtendConversationUser};
+    let ts = TestServer::start(&["alice", "bob", "carol", "eve"])
+        .await
+        .expect("server");
+    let v = Variant::V13_XML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let mut bob = ts.client("bob", Variant::V13_WBXML).await.expect("bob");
+    let mut carol = ts.client("carol", v).await.expect("carol");
+    let mut eve = ts.client("eve", v).await.expect("eve");
+    let p = ask(
+        &mut alice,
+        Primitive::from(ExtendConversationRequest {
+            extend_conversation_id: Some("Chat-1".into()),
+            user_id_list: Some(UserIdList {
+                user_id: vec![uid("carol")],
+            }),
+            extend_conversation_user: Some(ExtendConversationUser {
+                user_id: uid("bob"),
+                client_id: None,
+            }),
+            subscribe_notification: Some(true),
+            welcome_note: None,
+            screen_name: Some(ScreenName {
+                sname: "Al".into(),
+                group_id: String::new(),
+            }),
+        }),
+    )
+    .await;
+    let Primitive::ExtendConversationResponse(r) = p else {
+        panic!("ExtendConversation-Response expected: {p:?}");
+    };
+    let group = r.group_id.clone().expect("GroupID");
+    assert_eq!(group, "wv:alice/ec-chat-1@localhost");
+    assert_eq!(r.extend_conversation_id.as_deref(), Some("Chat-1"));
+    assert_eq!(r.result.map(|r| r.code), Some(StatusCode::SUCCESS));
+
+    // bob and carol are invited to it, and join.
+    for c in [&mut bob, &mut carol] {
+        let p = c
+            .wait_for(WAIT, |p| matches!(p, Primitive::InviteUserRequest(_)))
+            .await
+            .expect("InviteUser-Request");
+        let Primitive::InviteUserRequest(i) = p else {
+            unreachable!()
+        };
+        assert_eq!(i.invite_type.as_deref(), Some("EC"));
+        assert_eq!(i.group_id.as_deref(), Some(group.as_str()));
+        assert_eq!(i.screen_name.map(|s| s.sname).as_deref(), Some("Al"));
+        assert!(matches!(
+            join(c, &group, None).await,
+            Primitive::JoinGroupResponse(_)
+        ));
+    }
+    // An outsider cannot (the conversation's group is restricted to those brought in).
+    assert_eq!(
+        code(&join(&mut eve, &group, None).await),
+        StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP
+    );
+    assert_eq!(
+        code(&say(&mut bob, &group, None, "three of us").await),
+        StatusCode::SUCCESS
+    );
+    for c in [&mut alice, &mut carol] {
+        let m = next_message(c).await;
+        assert_eq!(text(&m), "three of us");
+    }
+    // Everybody leaves: the conversation's group goes.
+    for c in [&mut alice, &mut bob, &mut carol] {
+        c.logout().await.expect("logout");
+    }
+    let p = ask(
+        &mut eve,
+        Primitive::from(GetGroupPropsRequest {
+            group_id: group.clone(),
+        }),
+    )
+    .await;
+    assert_eq!(code(&p), StatusCode::GROUP_DOES_NOT_EXIST);
+}

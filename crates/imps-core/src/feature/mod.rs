@@ -22,6 +22,7 @@ pub(crate) const IMPLEMENTED: &[&str] = &[
     "UPDPR", "CALI", "DALI", "GALS", "MDELIV", "FWMSG", "SETD", "GETLM", "GETM", "REJCM", "NOTIF",
     "NEWM", "GLBLU", "BLENT", "CREAG", "DELGR", "GETGP", "SETGP", "SUBGCN", "GRCHN", "GETJU",
     "GETGM", "ADDGM", "RMVGM", "MBRAC", "REJEC", "INVIT", "CAINV", "VRID", "SRCH", "STSRC",
+    "EXCON",
 ];
 
 /// The function code a request primitive needs (§5), or the feature it belongs to for
@@ -138,6 +139,7 @@ pub(crate) fn handle(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
         Primitive::VerifyIdRequest(r) => verify::verify_id(cx, sid, r),
         Primitive::GetPublicProfileRequest(r) => profile::get(cx, sid, r),
         Primitive::SearchRequest(r) => search::search(cx, sid, r),
+        Primitive::ExtendConversationRequest(r) => group::extend(cx, sid, r),
         Primitive::StopSearchRequest(r) => search::stop(cx, sid, r),
         Primitive::UpdatePublicProfileRequest(r) => profile::update(cx, sid, r),
         p @ (Primitive::CreateGroupRequest(_)

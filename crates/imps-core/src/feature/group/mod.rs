@@ -28,11 +28,14 @@ use crate::route::{Event, Op, OpRef};
 use crate::state::{About, Queued};
 use crate::store::{UserDocument, Write};
 
+mod conversation;
 mod fanout;
 mod lifecycle;
 mod members;
 mod owner;
 
+pub(crate) use conversation::extend;
+use conversation::*;
 use fanout::*;
 use lifecycle::*;
 use members::*;

@@ -46,6 +46,9 @@ pub(crate) fn apply(
     } else {
         match p {
             Primitive::CreateGroupRequest(r) => create(cx, &home, &group, &from, r),
+            Primitive::ExtendConversationRequest(r) => {
+                extend_here(cx, (&home, &group), &from, (reply, index), r)
+            }
             Primitive::SendMessageRequest(r) => {
                 fan_out(cx, &home, &group, &from, (reply, index), r)
             }
