@@ -501,6 +501,8 @@ pub(crate) struct SessionState {
     pub inbox_queued: bool,
     /// The groups the session is joined to (it leaves them when it ends).
     pub groups: BTreeSet<String>,
+    /// Notification types the session asked for (SubscribeNotification, upper case).
+    pub notifications: HashSet<String>,
     /// Search result sets kept for paging, by SearchID.
     pub searches: crate::feature::search::ResultSets,
     /// The last SearchID handed out.

@@ -242,6 +242,7 @@ pub(crate) fn create_list_now(
     if let Some(u) = cx.st.users.get_mut(&user) {
         u.lists.insert(id.clone(), rec);
     }
+    crate::feature::notify::lists(cx, sid, "CLCR", vec![id.clone()]);
     let result = partial(unknown);
     if v >= CspVersion::V1_3 && result.code == StatusCode::SUCCESS {
         return Primitive::CreateListResponse(CreateListResponse {
@@ -277,6 +278,7 @@ pub(crate) fn delete_list(cx: &mut Cx<'_>, sid: &str, r: DeleteListRequest) -> R
             s.auto_lists.remove(&id);
         }
     }
+    crate::feature::notify::lists(cx, sid, "CLD", vec![id]);
     status(StatusCode::SUCCESS).into()
 }
 
@@ -352,6 +354,7 @@ pub(crate) fn list_manage_now(
             u.lists.insert(id.clone(), rec.clone());
         }
         presence::list_members_changed(cx, &user, &id, &before, &after);
+        crate::feature::notify::lists(cx, sid, "CLC", vec![id.clone()]);
     }
     let receive = r.receive_list.unwrap_or(v == CspVersion::V1_1);
     Primitive::ListManageResponse(ListManageResponse {

@@ -1001,10 +1001,35 @@ pub(crate) fn block_entity(cx: &mut Cx<'_>, sid: &str, r: BlockEntityRequest) ->
             body,
         }));
     }
+    let before = cx.st.users.get(&user).map(|u| u.blocking.clone());
     if let Some(u) = cx.st.users.get_mut(&user) {
-        u.blocking = b;
+        u.blocking = b.clone();
     }
     presence::notify_watchers(cx, &user, None);
+    // The user's other sessions that asked are told what changed (1.3 notifications).
+    if let Some(old) = before {
+        use imps_csp::model::v13::NotificationRequest;
+        let n = |kind: &str| NotificationRequest {
+            notification_type: Some(kind.into()),
+            ..Default::default()
+        };
+        if old.block != b.block {
+            crate::feature::notify::simple(cx, &user, Some(sid), n("BLC"));
+        }
+        if old.block_in_use != b.block_in_use {
+            let mut m = n("BLUC");
+            m.block_list_in_use = Some(b.block_in_use);
+            crate::feature::notify::simple(cx, &user, Some(sid), m);
+        }
+        if old.grant != b.grant {
+            crate::feature::notify::simple(cx, &user, Some(sid), n("GLC"));
+        }
+        if old.grant_in_use != b.grant_in_use {
+            let mut m = n("GLUC");
+            m.grant_list_in_use = Some(b.grant_in_use);
+            crate::feature::notify::simple(cx, &user, Some(sid), m);
+        }
+    }
     status(StatusCode::SUCCESS).into()
 }
 

@@ -68,6 +68,15 @@ pub(crate) fn update(cx: &mut Cx<'_>, sid: &str, r: UpdatePublicProfileRequest) 
         }));
     }
     crate::feature::search::save_terms(cx, &user);
+    crate::feature::notify::simple(
+        cx,
+        &user,
+        Some(sid),
+        imps_csp::model::v13::NotificationRequest {
+            notification_type: Some("PPU".into()),
+            ..Default::default()
+        },
+    );
     Reply::Prim(Primitive::Status(Status::new(StatusCode::SUCCESS)))
 }
 

@@ -293,6 +293,7 @@ pub(crate) fn login(
             inbox_queued: false,
             groups: Default::default(),
             searches: Default::default(),
+            notifications: Default::default(),
             next_search: 0,
         },
     );

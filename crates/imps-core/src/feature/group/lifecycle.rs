@@ -36,6 +36,17 @@ pub(super) fn create(
     }
     save(cx, home);
     tracing::info!(group = %group, owner = %home, "group created");
+    // The home account's other sessions that asked are told.
+    crate::feature::notify::simple(
+        cx,
+        home,
+        Some(&from.sid),
+        imps_csp::model::v13::NotificationRequest {
+            notification_type: Some("GC".into()),
+            group_id: Some(group.to_owned()),
+            ..Default::default()
+        },
+    );
     if r.join_group == Some(true) {
         let sname = r.screen_name.map(|s| s.sname);
         let notify = r.subscribe_notification == Some(true);
@@ -219,6 +230,17 @@ pub(super) fn delete(cx: &mut Cx<'_>, home: &str, group: &str, from: &Requester)
         tell(cx, sid, version, p, Some(group));
     }
     tracing::info!(group = %group, by = %from.user, "group deleted");
+    // The home account's other sessions that asked are told.
+    crate::feature::notify::simple(
+        cx,
+        home,
+        Some(&from.sid),
+        imps_csp::model::v13::NotificationRequest {
+            notification_type: Some("GD".into()),
+            group_id: Some(group.to_owned()),
+            ..Default::default()
+        },
+    );
     Done {
         answer: GroupResult::Answer(Box::new(status(StatusCode::SUCCESS))),
         joined: was_joined.then_some(false),
