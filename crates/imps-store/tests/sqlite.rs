@@ -327,7 +327,15 @@ fn database_settings() {
     let version: i64 = raw
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, 4, "schema 4: messages are found by expiry");
+    assert_eq!(version, 5, "schema 5: search terms");
+    let tables: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'search_terms_by_value'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("schema");
+    assert_eq!(tables, 1, "search terms are found by an index");
     drop(store);
 }
 
