@@ -39,6 +39,7 @@ mod unique;
 pub use config::EngineConfig;
 pub use durable::Durable;
 pub use engine::{Engine, Handled, Outcome, Pending, Reached, Routed, Wake};
+pub use feature::system::SystemAnswer;
 pub use operator::{KickError, KickTarget, SessionInfo};
 
 /// A secret identifier (SessionID, CIR token, nonce) as logs show it: its first six

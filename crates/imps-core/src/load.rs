@@ -136,6 +136,11 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
                     None => false,
                 }
             }
+            crate::feature::system::ANSWERS_DOCUMENT => {
+                stored_json(&d.body, user, "system message answers")
+                    .map(|a| u.system_answers = a)
+                    .is_some()
+            }
             crate::feature::profile::PROFILE_DOCUMENT => {
                 stored_json(&d.body, user, "public profile")
                     .map(|p| u.profile = p)

@@ -102,6 +102,33 @@ impl Engine {
         out
     }
 
+    /// Sends a system message (a notice, a question with answer options) to every CSP 1.3
+    /// session of `user` (normalised): how many got it, and the outcome to act on (wake-ups).
+    /// `None` when there is no such account.
+    pub fn system_message(
+        &self,
+        user: &str,
+        msg: imps_csp::model::v13::SystemMessage,
+        now: u64,
+    ) -> Option<(usize, Outcome)> {
+        let mut st = self.owner(user).lock();
+        if !self.ensure_loaded(&mut st, user, now).unwrap_or(false) {
+            return None;
+        }
+        let mut cx = self.cx(&mut st, now);
+        let n = crate::feature::system::send(&mut cx, user, msg);
+        Some((n, cx.finish(None)))
+    }
+
+    /// `user`'s answers to system messages, oldest first (`None`: no such account).
+    pub fn system_answers(&self, user: &str, now: u64) -> Option<Vec<crate::SystemAnswer>> {
+        let mut st = self.owner(user).lock();
+        if !self.ensure_loaded(&mut st, user, now).unwrap_or(false) {
+            return None;
+        }
+        st.users.get(user).map(|u| u.system_answers.clone())
+    }
+
     /// Resolves what `impsd session kick ARG` names: a SessionID or a prefix of one (at least
     /// [`MIN_PREFIX`] characters; a trailing `…` as logs print it is ignored), or a user
     /// (`user` is ARG normalised as a user id, if it is one) with live sessions.

@@ -263,6 +263,8 @@ pub(crate) struct UserState {
     pub groups: BTreeMap<String, crate::group::GroupState>,
     /// The public profile the user published (`PP_*` fields, durable).
     pub profile: crate::feature::profile::Profile,
+    /// The user's answers to system messages, oldest first (durable).
+    pub system_answers: Vec<crate::feature::system::SystemAnswer>,
     /// Invitations waiting for this user's answer, oldest first (durable).
     pub invitations: Vec<crate::feature::invite::Invitation>,
     /// Server requests that came while the user was offline (answers to its invitations), as
@@ -319,6 +321,7 @@ impl UserState {
             written: 0,
             groups: BTreeMap::new(),
             invitations: Vec::new(),
+            system_answers: Vec::new(),
             profile: Default::default(),
             notices: Vec::new(),
             invites_sent: HashMap::default(),

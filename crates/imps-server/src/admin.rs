@@ -157,6 +157,29 @@ pub fn kick(settings: &Settings, target: &str) -> anyhow::Result<Vec<String>> {
     }
 }
 
+/// Sends a system message to `name`'s CSP 1.3 sessions on the running server: how many got
+/// it.
+pub fn notice(settings: &Settings, name: &str, request: Request) -> anyhow::Result<usize> {
+    let _ = account_id(name, settings)?;
+    match control::call(&settings.control_socket(), &request)? {
+        Reply::Noticed { sessions } => Ok(sessions),
+        Reply::Error { message } => bail!("{message}"),
+        other => bail!("the server answered {other:?}"),
+    }
+}
+
+/// `name`'s answers to system messages, from the running server.
+pub fn answers(settings: &Settings, name: &str) -> anyhow::Result<Vec<imps_core::SystemAnswer>> {
+    let request = Request::Answers {
+        user: account_id(name, settings)?,
+    };
+    match control::call(&settings.control_socket(), &request)? {
+        Reply::Answers { answers } => Ok(answers),
+        Reply::Error { message } => bail!("{message}"),
+        other => bail!("the server answered {other:?}"),
+    }
+}
+
 /// Adds accounts `<prefix>0` … `<prefix>count-1` with one password (for load tests): one
 /// hash is computed and shared by all of them. Existing accounts are left alone.
 pub fn bulk_add(

@@ -48,6 +48,24 @@ pub enum Request {
         /// The normalised user id.
         user: String,
     },
+    /// Send a system message to a user's CSP 1.3 sessions (`impsd notice send`).
+    Notice {
+        /// A user name.
+        user: String,
+        /// The SystemMessageID.
+        id: String,
+        /// The text.
+        text: String,
+        /// Answer options: (AnswerOptionID, text).
+        options: Vec<(u32, String)>,
+        /// Whether the client must answer.
+        requires_response: bool,
+    },
+    /// A user's answers to system messages (`impsd notice answers`).
+    Answers {
+        /// A user name.
+        user: String,
+    },
 }
 
 /// What the server answers.
@@ -63,6 +81,16 @@ pub enum Reply {
     Ended {
         /// Their handles.
         sessions: Vec<String>,
+    },
+    /// How many sessions a system message went to.
+    Noticed {
+        /// Live CSP 1.3 sessions of the user.
+        sessions: usize,
+    },
+    /// A user's answers to system messages, oldest first.
+    Answers {
+        /// The answers.
+        answers: Vec<imps_core::SystemAnswer>,
     },
     /// The request could not be carried out.
     Error {
@@ -236,6 +264,73 @@ async fn handle(request: Request, app: &App) -> Reply {
                     tracing::warn!(target = %who, "the operator ends sessions (impsd session kick)");
                     ended(app, app.engine.kick(&t, now)).await
                 }
+                Err(e) => Reply::Error {
+                    message: e.to_string(),
+                },
+            }
+        }
+        Request::Notice {
+            user,
+            id,
+            text,
+            options,
+            requires_response,
+        } => {
+            let Some(user) = app.engine.normalise(&user) else {
+                return Reply::Error {
+                    message: format!("{user:?} is not a user name"),
+                };
+            };
+            use imps_csp::model::v13::{AnswerOption, AnswerOptions, SystemMessage};
+            let msg = SystemMessage {
+                system_message_id: id,
+                requires_response: Some(requires_response),
+                system_message_text: Some(text),
+                answer_options: (!options.is_empty()).then(|| AnswerOptions {
+                    answer_options_text: None,
+                    answer_option: options
+                        .into_iter()
+                        .map(|(id, text)| AnswerOption {
+                            answer_option_id: id,
+                            answer_option_text: Some(text),
+                        })
+                        .collect(),
+                }),
+                verification_mechanism: None,
+            };
+            let engine = app.engine.clone();
+            let user2 = user.clone();
+            match tokio::task::spawn_blocking(move || engine.system_message(&user2, msg, now)).await
+            {
+                Ok(Some((n, mut outcome))) => {
+                    if let Err(e) = app.settle(&mut outcome).await {
+                        tracing::error!(error = %e, "commit after a system message failed");
+                    }
+                    app.wake(outcome.wakes, outcome.ended);
+                    tracing::info!(user = %user, sessions = n, "system message sent");
+                    Reply::Noticed { sessions: n }
+                }
+                Ok(None) => Reply::Error {
+                    message: format!("{user} does not exist"),
+                },
+                Err(e) => Reply::Error {
+                    message: e.to_string(),
+                },
+            }
+        }
+        Request::Answers { user } => {
+            let Some(user) = app.engine.normalise(&user) else {
+                return Reply::Error {
+                    message: format!("{user:?} is not a user name"),
+                };
+            };
+            let engine = app.engine.clone();
+            let id = user.clone();
+            match tokio::task::spawn_blocking(move || engine.system_answers(&id, now)).await {
+                Ok(Some(answers)) => Reply::Answers { answers },
+                Ok(None) => Reply::Error {
+                    message: format!("{user} does not exist"),
+                },
                 Err(e) => Reply::Error {
                     message: e.to_string(),
                 },

@@ -53,6 +53,36 @@ enum Command {
         #[command(subcommand)]
         action: SessionAction,
     },
+    /// System messages to users' CSP 1.3 sessions, and their answers.
+    Notice {
+        #[command(subcommand)]
+        action: NoticeAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum NoticeAction {
+    /// Send a system message to a user's live CSP 1.3 sessions.
+    Send {
+        /// The user.
+        name: String,
+        /// The text.
+        text: String,
+        /// Its SystemMessageID (the answers name it).
+        #[arg(long)]
+        id: String,
+        /// An answer option, `ID:TEXT` (repeat for several).
+        #[arg(long = "option", value_name = "ID:TEXT")]
+        options: Vec<String>,
+        /// The client must answer.
+        #[arg(long)]
+        requires_response: bool,
+    },
+    /// Show a user's answers to system messages.
+    Answers {
+        /// The user.
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -159,6 +189,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         None | Some(Command::Serve) => serve(s),
         Some(Command::User { action }) => user(&s, action),
         Some(Command::Session { action }) => session(&s, action),
+        Some(Command::Notice { action }) => notice(&s, action),
     }
 }
 
@@ -251,6 +282,50 @@ fn session(s: &Settings, action: SessionAction) -> anyhow::Result<()> {
         SessionAction::Kick { target } => {
             let ended = admin::kick(s, &target)?;
             println!("ended {} session(s): {}", ended.len(), ended.join(" "));
+        }
+    }
+    Ok(())
+}
+
+fn notice(s: &Settings, action: NoticeAction) -> anyhow::Result<()> {
+    match action {
+        NoticeAction::Send {
+            name,
+            text,
+            id,
+            options,
+            requires_response,
+        } => {
+            let mut opts = Vec::new();
+            for o in &options {
+                let (n, t) = o
+                    .split_once(':')
+                    .and_then(|(n, t)| Some((n.trim().parse::<u32>().ok()?, t.trim())))
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("an option is ID:TEXT with a number ID, not {o}")
+                    })?;
+                opts.push((n, t.to_owned()));
+            }
+            let request = imps_server::control::Request::Notice {
+                user: name.clone(),
+                id,
+                text,
+                options: opts,
+                requires_response,
+            };
+            let n = admin::notice(s, &name, request)?;
+            println!("sent to {n} session(s)");
+        }
+        NoticeAction::Answers { name } => {
+            for a in admin::answers(s, &name)? {
+                println!(
+                    "{} {} {}{}",
+                    when(a.at),
+                    a.message_id,
+                    a.chosen.map_or_else(|| "-".to_owned(), |c| c.to_string()),
+                    a.key.map(|k| format!(" key={k}")).unwrap_or_default()
+                );
+            }
         }
     }
     Ok(())

@@ -384,3 +384,94 @@ fn a_control_request_that_is_not_json_gets_an_error_not_a_crash() {
         alice.logout().await.expect("logout");
     });
 }
+
+/// `impsd notice send|answers`: the operator's system message reaches the user's CSP 1.3
+/// sessions (woken through CIR), the user's SystemMessage-User answer is kept, and the
+/// operator reads it back.
+#[tokio::test]
+async fn a_system_message_is_sent_and_its_answer_kept() {
+    use imps_csp::model::v13::{
+        SystemMessageResponse, SystemMessageResponseList, SystemMessageUser,
+    };
+    let ts = server().await;
+    let dir = ts.dir.path().to_owned();
+    let (mut alice, mut alice_cir) = with_cir(&ts, "alice", Variant::V13_WBXML).await;
+    let _bob = ts.client("bob", Variant::V12_XML).await.expect("bob");
+    let out = ok(
+        &dir,
+        &[
+            "notice",
+            "send",
+            "alice",
+            "Accept the new terms?",
+            "--id",
+            "tou-2",
+            "--option",
+            "1:Yes",
+            "--option",
+            "2:No",
+            "--requires-response",
+        ],
+    )
+    .await;
+    assert_eq!(out.trim(), "sent to 1 session(s)");
+    // No system messages before 1.3.
+    let out = ok(&dir, &["notice", "send", "bob", "hello", "--id", "n1"]).await;
+    assert_eq!(out.trim(), "sent to 0 session(s)");
+    assert!(
+        fails(&dir, &["notice", "send", "ghost", "hello", "--id", "n2"])
+            .await
+            .contains("does not exist")
+    );
+
+    let woken = tokio::time::timeout(std::time::Duration::from_secs(10), alice_cir.wake()).await;
+    assert!(matches!(woken, Ok(Ok(_))), "woken through CIR: {woken:?}");
+    let p = alice
+        .wait_for(std::time::Duration::from_secs(10), |p| {
+            matches!(p, Primitive::SystemMessageRequest(_))
+        })
+        .await
+        .expect("SystemMessage-Request");
+    let Primitive::SystemMessageRequest(r) = p else {
+        unreachable!()
+    };
+    let m = &r.system_message_list.system_message[0];
+    assert_eq!(m.system_message_id, "tou-2");
+    assert_eq!(
+        m.system_message_text.as_deref(),
+        Some("Accept the new terms?")
+    );
+    assert_eq!(m.requires_response, Some(true));
+    let options: Vec<(u32, Option<String>)> = m
+        .answer_options
+        .iter()
+        .flat_map(|o| {
+            o.answer_option
+                .iter()
+                .map(|a| (a.answer_option_id, a.answer_option_text.clone()))
+        })
+        .collect();
+    assert_eq!(
+        options,
+        vec![(1, Some("Yes".into())), (2, Some("No".into()))]
+    );
+
+    let p = alice
+        .request(Primitive::from(SystemMessageUser {
+            system_message_response_list: Some(SystemMessageResponseList {
+                system_message_response: vec![SystemMessageResponse {
+                    system_message_id: "tou-2".into(),
+                    chosen_option_id: Some(1),
+                    verification_key: None,
+                }],
+            }),
+        }))
+        .await
+        .expect("answer");
+    assert!(
+        matches!(&p, Primitive::Status(s) if s.result.code.is_success()),
+        "{p:?}"
+    );
+    let out = ok(&dir, &["notice", "answers", "alice"]).await;
+    assert!(out.trim().ends_with("tou-2 1"), "{out}");
+}

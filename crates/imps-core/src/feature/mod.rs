@@ -10,6 +10,7 @@ pub(crate) mod presence;
 pub(crate) mod profile;
 pub(crate) mod search;
 pub(crate) mod session;
+pub(crate) mod system;
 pub(crate) mod verify;
 
 use imps_csp::{CspVersion, Primitive, StatusCode};
@@ -142,6 +143,7 @@ pub(crate) fn handle(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
         Primitive::SearchRequest(r) => search::search(cx, sid, r),
         Primitive::ExtendConversationRequest(r) => group::extend(cx, sid, r),
         Primitive::SubscribeNotificationRequest(r) => notify::subscribe(cx, sid, r),
+        Primitive::SystemMessageUser(r) => system::answer(cx, sid, r),
         Primitive::UnsubscribeNotificationRequest(r) => notify::unsubscribe(cx, sid, r),
         Primitive::StopSearchRequest(r) => search::stop(cx, sid, r),
         Primitive::UpdatePublicProfileRequest(r) => profile::update(cx, sid, r),
