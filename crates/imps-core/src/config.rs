@@ -66,6 +66,9 @@ pub struct EngineConfig {
     pub max_search_hits: usize,
     /// Seconds a search result set is kept for paging (424 after).
     pub search_lifetime: u64,
+    /// The map service GetMap answers with (`{lat}`, `{lon}`, `{query}` filled in); `None`:
+    /// GetMap is not offered.
+    pub map_url: Option<String>,
     /// Most transactions accepted in one message (MultiTrans offered).
     pub max_multi_trans: u32,
     /// Responses kept per session for TransactionID replay.
@@ -140,6 +143,7 @@ impl Default for EngineConfig {
             max_group_members: 5000,
             max_search_hits: 500,
             search_lifetime: 600,
+            map_url: None,
             max_multi_trans: 8,
             replay_cache: 8,
             in_flight_timeout: 60,

@@ -219,6 +219,9 @@ pub struct ServiceSection {
     pub url: Option<String>,
     /// Whether users without attribute lists show all attributes (default true).
     pub open_presence: Option<bool>,
+    /// The map service GetMap (CSP 1.3) answers with, e.g.
+    /// `https://maps.example.com/?lat={lat}&lon={lon}&q={query}`; unset: GetMap is not offered.
+    pub map_url: Option<String>,
 }
 
 /// Why `host`, announced to handsets as a CIR address, cannot reach this server from a
@@ -457,6 +460,9 @@ impl Settings {
         }
         if f.service.url.is_some() {
             e.sp_url = f.service.url;
+        }
+        if f.service.map_url.is_some() {
+            e.map_url = f.service.map_url;
         }
         if let Some(t) = f.cir.tcp {
             s.cir_tcp = match t.trim() {

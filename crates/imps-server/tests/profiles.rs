@@ -150,3 +150,94 @@ async fn public_profiles_are_published_read_and_kept() {
     let r = get(&mut alice, &[]).await;
     assert!(r.public_profile[0].property.is_empty());
 }
+
+/// GetMap (1.3): the URL of the operator's map service for a user's location (as the asker
+/// may see it) or for a location given; 404 without one; not offered (506) when no map
+/// service is configured.
+#[tokio::test]
+async fn get_map_points_at_the_operators_map_service() {
+    use imps_csp::model::attributes::{Address, GeoLocation, PresenceSubList};
+    use imps_csp::model::presence::UpdatePresenceRequest;
+    use imps_csp::model::v13::GetMapRequest;
+    let ts = TestServer::start_with(&["alice", "bob"], |s| {
+        s.engine.map_url = Some("https://maps.example/?lat={lat}&lon={lon}&q={query}".into());
+    })
+    .await
+    .expect("server");
+    let v = Variant::V13_XML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let mut bob = ts.client("bob", Variant::V13_WBXML).await.expect("bob");
+    let map = |p: Primitive| match p {
+        Primitive::GetMapResponse(r) => Ok(r.url.expect("URL")),
+        Primitive::Status(s) => Err(s.result.code),
+        other => panic!("GetMap-Response expected: {other:?}"),
+    };
+    // Nothing known yet.
+    let p = bob
+        .request(Primitive::from(GetMapRequest {
+            user_id: Some("alice".into()),
+            presence_sub_list: None,
+        }))
+        .await
+        .expect("GetMap");
+    assert_eq!(map(p), Err(StatusCode::NOT_FOUND));
+    let p = alice
+        .request(Primitive::from(UpdatePresenceRequest {
+            presence_sub_list: PresenceSubList {
+                geo_location: Some(GeoLocation {
+                    qualifier: Some(true),
+                    latitude: Some("60.17".into()),
+                    longitude: Some("24.94".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        }))
+        .await
+        .expect("UpdatePresence");
+    assert!(
+        matches!(&p, Primitive::Status(s) if s.result.code == StatusCode::SUCCESS),
+        "{p:?}"
+    );
+    let p = bob
+        .request(Primitive::from(GetMapRequest {
+            user_id: Some("alice".into()),
+            presence_sub_list: None,
+        }))
+        .await
+        .expect("GetMap");
+    assert_eq!(
+        map(p),
+        Ok("https://maps.example/?lat=60.17&lon=24.94&q=".to_owned())
+    );
+    let p = bob
+        .request(Primitive::from(GetMapRequest {
+            user_id: None,
+            presence_sub_list: Some(PresenceSubList {
+                address: Some(Address {
+                    city: Some("Helsinki".into()),
+                    street: Some("Mannerheimintie 1".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        }))
+        .await
+        .expect("GetMap");
+    assert_eq!(
+        map(p),
+        Ok("https://maps.example/?lat=&lon=&q=Mannerheimintie%201%2C%20Helsinki".to_owned())
+    );
+
+    // Without a map service: not offered.
+    let plain = TestServer::start(&["carol"]).await.expect("server");
+    let mut carol = plain.client("carol", v).await.expect("carol");
+    let p = carol
+        .request(Primitive::from(GetMapRequest {
+            user_id: Some("carol".into()),
+            presence_sub_list: None,
+        }))
+        .await
+        .expect("GetMap");
+    assert_eq!(map(p), Err(StatusCode::SERVICE_NOT_AGREED));
+}

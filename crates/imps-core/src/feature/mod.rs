@@ -5,6 +5,7 @@ pub(crate) mod contacts;
 pub(crate) mod group;
 pub(crate) mod im;
 pub(crate) mod invite;
+pub(crate) mod map;
 pub(crate) mod notify;
 pub(crate) mod presence;
 pub(crate) mod profile;
@@ -144,6 +145,7 @@ pub(crate) fn handle(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
         Primitive::ExtendConversationRequest(r) => group::extend(cx, sid, r),
         Primitive::SubscribeNotificationRequest(r) => notify::subscribe(cx, sid, r),
         Primitive::SystemMessageUser(r) => system::answer(cx, sid, r),
+        Primitive::GetMapRequest(r) => map::get_map(cx, sid, *r),
         Primitive::UnsubscribeNotificationRequest(r) => notify::unsubscribe(cx, sid, r),
         Primitive::StopSearchRequest(r) => search::stop(cx, sid, r),
         Primitive::UpdatePublicProfileRequest(r) => profile::update(cx, sid, r),

@@ -585,10 +585,10 @@ pub(crate) fn capabilities(cx: &mut Cx<'_>, sid: &str, r: ClientCapabilityReques
     Primitive::from(resp).into()
 }
 
-/// The service tree this server offers in `v`.
-pub(crate) fn offered(v: CspVersion) -> WvcspFeat {
+/// The service tree this server offers in `v` (GETMAP only with a map service configured).
+pub(crate) fn offered(v: CspVersion, cfg: &crate::EngineConfig) -> WvcspFeat {
     let mut tree = WvcspFeat::all_for(v);
-    tree.retain(|c| IMPLEMENTED.contains(&c));
+    tree.retain(|c| IMPLEMENTED.contains(&c) || (c == "GETMAP" && cfg.map_url.is_some()));
     tree
 }
 
@@ -598,7 +598,7 @@ pub(crate) fn services(cx: &mut Cx<'_>, sid: &str, r: ServiceRequest) -> Reply {
         return fail(StatusCode::INVALID_SESSION);
     };
     let v = s.version;
-    let offer = offered(v);
+    let offer = offered(v, cx.cfg);
     let agreed = match r.functions.as_ref().and_then(|f| f.wvcsp_feat.as_ref()) {
         None => offer.clone(),
         Some(wanted) => {

@@ -442,10 +442,10 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             index,
             presentity,
             result,
-        } => reply(cx, op, index, |waiting| {
-            if let Op::Peek(peek) = waiting {
-                peek.record(index, presentity, result.map(|b| *b));
-            }
+        } => reply(cx, op, index, |waiting| match waiting {
+            Op::Peek(peek) => peek.record(index, presentity, result.map(|b| *b)),
+            Op::Map(map) => map.record(result.map(|b| *b)),
+            _ => {}
         }),
         Event::Watch {
             watcher_sid,
@@ -647,6 +647,8 @@ pub(crate) enum Op {
     Invite(invite::InviteOp),
     /// GetPublicProfile: the users' owners.
     Profile(crate::feature::profile::ProfileOp),
+    /// GetMap of a user: its owner's view of the user's location.
+    Map(crate::feature::map::MapOp),
 }
 
 impl Op {
@@ -660,6 +662,7 @@ impl Op {
             Op::Group(g) => g.waiting,
             Op::Invite(i) => i.waiting,
             Op::Profile(p) => p.waiting,
+            Op::Map(m) => m.waiting,
         }
     }
 
@@ -673,6 +676,7 @@ impl Op {
             Op::Group(g) => g.answer(),
             Op::Invite(i) => Some(i.answer()),
             Op::Profile(p) => Some(p.answer()),
+            Op::Map(m) => Some(m.answer()),
         }
     }
 }
