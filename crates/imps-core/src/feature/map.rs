@@ -17,13 +17,13 @@ pub(crate) struct MapOp {
     /// 1 until the owner answered.
     pub waiting: usize,
     template: String,
-    view: Option<Result<PresenceSubList, StatusCode>>,
+    view: Option<Result<Box<PresenceSubList>, StatusCode>>,
 }
 
 impl MapOp {
     /// The owner's answer.
     pub(crate) fn record(&mut self, view: Result<PresenceSubList, StatusCode>) {
-        self.view = Some(view);
+        self.view = Some(view.map(Box::new));
         self.waiting = 0;
     }
 
