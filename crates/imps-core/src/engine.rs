@@ -511,6 +511,34 @@ impl Engine {
         }
     }
 
+    /// No answer this size or smaller is ever segmented: a server need not ask
+    /// [`Engine::segment_limit`] about it.
+    pub const SEGMENT_FLOOR: usize = feature::segment::MIN_PARSER_SIZE;
+
+    /// The size above which an answer to session `sid` is to go in segments (a 1.3 session
+    /// that negotiated a ParserSize and may use segmentation), for [`Engine::segment`].
+    pub fn segment_limit(&self, sid: &str) -> Option<usize> {
+        let mut st = self.session_shard(sid)?.lock();
+        let now = st.clock;
+        let cx = self.cx(&mut st, now);
+        feature::segment::limit(&cx, sid)
+    }
+
+    /// Keeps the encoded answer `m` to session `sid`, too large for the client, in segments,
+    /// and gives the message to send instead (the first segment); `None` when it need not or
+    /// cannot be segmented.
+    pub fn segment(
+        &self,
+        sid: &str,
+        m: &WvCspMessage,
+        encoded: Vec<u8>,
+        now: u64,
+    ) -> Option<WvCspMessage> {
+        let mut st = self.session_shard(sid)?.lock();
+        let mut cx = self.cx(&mut st, now);
+        feature::segment::split(&mut cx, sid, m, encoded)
+    }
+
     /// Whether `msg` starts a search this engine answers from the store: the server then runs
     /// [`Engine::search_ahead`] off the executor's threads first, so that the store's search
     /// does not hold the shard.

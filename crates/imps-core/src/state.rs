@@ -430,6 +430,8 @@ pub(crate) struct Agreed {
     /// The AcceptedContentType entries that parsed as media types.
     pub content_types: Vec<crate::media::MediaType>,
     pub content_length: Option<u32>,
+    /// The ParserSize the client gave (1.3: larger answers go in segments).
+    pub parser_size: Option<u32>,
     pub cir_methods: Vec<String>,
     pub udp_port: Option<u32>,
 }
@@ -441,6 +443,7 @@ impl Default for Agreed {
             any_content: true,
             content_types: Vec::new(),
             content_length: None,
+            parser_size: None,
             cir_methods: Vec::new(),
             udp_port: None,
         }
@@ -506,6 +509,8 @@ pub(crate) struct SessionState {
     pub groups: BTreeSet<String>,
     /// Notification types the session asked for (SubscribeNotification, upper case).
     pub notifications: HashSet<String>,
+    /// Answers kept in segments for the client to fetch (1.3).
+    pub segments: crate::feature::segment::Kept,
     /// Search result sets kept for paging, by SearchID.
     pub searches: crate::feature::search::ResultSets,
     /// The last SearchID handed out.

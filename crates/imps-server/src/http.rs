@@ -448,11 +448,36 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
             }
         }
     }
-    if let (Some(body), Some(_)) = (encoded, &response) {
-        // Encoded once already (for the replay cache): the same bytes.
-        return body_response(body, media);
+    let Some(m) = response.as_ref() else {
+        return reply(None, encoding, media);
+    };
+    // Encoded once already (for the replay cache): the same bytes.
+    let body = match encoded {
+        Some(b) => b,
+        None => match imps_csp::encode_for_client(m, encoding) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "response did not encode");
+                return plain(HttpStatus::INTERNAL_SERVER_ERROR, "internal error\n");
+            }
+        },
+    };
+    // 1.3: an answer larger than the client's ParserSize goes in segments (GetSegment).
+    // (Only answers above the smallest ParserSize honoured ask the session's shard.)
+    if m.version >= CspVersion::V1_3 && body.len() > imps_core::Engine::SEGMENT_FLOOR {
+        if let Some(sid) = m.session.descriptor.session_id.as_deref() {
+            if app
+                .engine
+                .segment_limit(sid)
+                .is_some_and(|limit| body.len() > limit)
+            {
+                if let Some(first) = app.engine.segment(sid, m, body.clone(), now) {
+                    return reply(Some(&first), encoding, media);
+                }
+            }
+        }
     }
-    reply(response.as_ref(), encoding, media)
+    body_response(body, media)
 }
 
 /// Login answers that mean a wrong guess: invalid password (409), unknown user (531), a

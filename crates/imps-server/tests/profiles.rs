@@ -241,3 +241,162 @@ async fn get_map_points_at_the_operators_map_service() {
         .expect("GetMap");
     assert_eq!(map(p), Err(StatusCode::SERVICE_NOT_AGREED));
 }
+
+/// Segmentation (1.3): an answer larger than the ParserSize the client negotiated comes as its
+/// first segment (SegmentInfo in the TransactionDescriptor); the client fetches the rest with
+/// GetSegment-Request and decodes the joined bytes as the answer; DropSegment forgets one.
+#[tokio::test]
+async fn a_large_answer_comes_in_segments() {
+    use imps_csp::codec::ContentData;
+    use imps_csp::model::session::{
+        CapabilityList, ClientCapabilityRequest, Functions, ServiceRequest, WvcspFeat,
+    };
+    use imps_csp::model::v13::{DropSegmentRequest, GetSegmentRequest, SegmentId};
+    use imps_csp::{Encoding, TransactionMode, WvCspMessage};
+    let ts = TestServer::start(&["alice", "bob", "carol"])
+        .await
+        .expect("server");
+    let long = "x".repeat(250);
+    let fields: Vec<(&str, &str)> = PublicProfile::FIELDS
+        .iter()
+        .filter(|f| **f != "PP_AGE")
+        .map(|f| (*f, long.as_str()))
+        .collect();
+    for who in ["alice", "carol"] {
+        let mut c = ts.client(who, Variant::V13_XML).await.expect("client");
+        assert_eq!(update(&mut c, true, &fields).await, StatusCode::SUCCESS);
+    }
+
+    for encoding in [Encoding::Xml, Encoding::Wbxml] {
+        let mut cfg = ts.config(Variant::new(imps_csp::CspVersion::V1_3, encoding));
+        cfg.cir = Vec::new();
+        let mut bob = Client::new(cfg).expect("client");
+        bob.login("bob", "bob-pw").await.expect("login");
+        let p = bob
+            .request(Primitive::ClientCapabilityRequest(
+                ClientCapabilityRequest {
+                    capability_list: Some(CapabilityList {
+                        parser_size: Some(2048),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("capabilities");
+        assert!(matches!(p, Primitive::ClientCapabilityResponse(_)), "{p:?}");
+        let mut tree = WvcspFeat::default();
+        *tree.feature_slot("FundamentalFeat").expect("slot") = Some(Default::default());
+        bob.request(Primitive::ServiceRequest(ServiceRequest {
+            functions: Some(Functions::new(tree)),
+            all_functions_request: Some(true),
+            ..Default::default()
+        }))
+        .await
+        .expect("services");
+
+        // The whole answer, as it would have been: more than 2048 bytes.
+        let m = WvCspMessage::new(
+            imps_csp::CspVersion::V1_3,
+            bob.session_id.clone(),
+            TransactionMode::Request,
+            Some("big".into()),
+            Primitive::from(GetPublicProfileRequest {
+                user_id: vec!["alice".into(), "carol".into()],
+            }),
+        );
+        let first = bob
+            .exchange(&m)
+            .await
+            .expect("exchange")
+            .expect("an answer");
+        let t = &first.session.transactions[0];
+        let info = t.descriptor.segment_info.clone().expect("SegmentInfo");
+        let count = info.segment_count.expect("SegmentCount");
+        assert!(count >= 2, "{encoding:?}: {count} segments");
+        assert_eq!(
+            info.segment_id
+                .as_ref()
+                .and_then(|i| i.transaction_id.as_deref()),
+            Some("big")
+        );
+        let part = |p: &Primitive| match p {
+            Primitive::GetSegmentResponse(r) => match &r.segment_content {
+                Some(ContentData::Binary(b)) => b.clone(),
+                // In XML the bytes travel as base64 text.
+                Some(ContentData::Text(t)) => {
+                    use base64::Engine as _;
+                    base64::engine::general_purpose::STANDARD
+                        .decode(t.trim())
+                        .expect("base64 segment")
+                }
+                None => Vec::new(),
+            },
+            other => panic!("GetSegment-Response expected: {other:?}"),
+        };
+        let mut whole = part(&t.primitive);
+        let segment = |n: u32| SegmentId {
+            transaction_id: Some("big".into()),
+            segment_reference: Some(n),
+        };
+        for n in 2..=count {
+            let p = bob
+                .request(Primitive::from(GetSegmentRequest {
+                    segment_id: Some(segment(n)),
+                }))
+                .await
+                .expect("GetSegment");
+            whole.extend(part(&p));
+        }
+        let answer = imps_csp::decode(&whole, &imps_csp::Limits::default())
+            .expect("the joined segments decode");
+        let Primitive::GetPublicProfileResponse(r) = &answer.session.transactions[0].primitive
+        else {
+            panic!("{answer:?}");
+        };
+        assert_eq!(r.public_profile.len(), 2, "{encoding:?}");
+        assert_eq!(r.public_profile[1].property.len(), 8, "{encoding:?}");
+        // Fetched to the end: forgotten.
+        let p = bob
+            .request(Primitive::from(GetSegmentRequest {
+                segment_id: Some(segment(1)),
+            }))
+            .await
+            .expect("GetSegment");
+        assert!(
+            matches!(&p, Primitive::Status(s) if s.result.code == StatusCode::BAD_PARAMETER),
+            "{p:?}"
+        );
+
+        // Asked again, then dropped after the first segment.
+        let first = bob
+            .exchange(&m)
+            .await
+            .expect("exchange")
+            .expect("an answer");
+        assert!(first.session.transactions[0]
+            .descriptor
+            .segment_info
+            .is_some());
+        let p = bob
+            .request(Primitive::from(DropSegmentRequest {
+                segment_id: Some(segment(1)),
+            }))
+            .await
+            .expect("DropSegment");
+        assert!(
+            matches!(&p, Primitive::Status(s) if s.result.code == StatusCode::SUCCESS),
+            "{p:?}"
+        );
+        let p = bob
+            .request(Primitive::from(GetSegmentRequest {
+                segment_id: Some(segment(2)),
+            }))
+            .await
+            .expect("GetSegment");
+        assert!(
+            matches!(&p, Primitive::Status(s) if s.result.code == StatusCode::BAD_PARAMETER),
+            "{p:?}"
+        );
+    }
+}

@@ -10,6 +10,7 @@ pub(crate) mod notify;
 pub(crate) mod presence;
 pub(crate) mod profile;
 pub(crate) mod search;
+pub(crate) mod segment;
 pub(crate) mod session;
 pub(crate) mod system;
 pub(crate) mod verify;
@@ -25,7 +26,7 @@ pub(crate) const IMPLEMENTED: &[&str] = &[
     "UPDPR", "CALI", "DALI", "GALS", "MDELIV", "FWMSG", "SETD", "GETLM", "GETM", "REJCM", "NOTIF",
     "NEWM", "GLBLU", "BLENT", "CREAG", "DELGR", "GETGP", "SETGP", "SUBGCN", "GRCHN", "GETJU",
     "GETGM", "ADDGM", "RMVGM", "MBRAC", "REJEC", "INVIT", "CAINV", "VRID", "SRCH", "STSRC",
-    "EXCON",
+    "EXCON", "SGMNT",
 ];
 
 /// The function code a request primitive needs (§5), or the feature it belongs to for
@@ -146,6 +147,8 @@ pub(crate) fn handle(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
         Primitive::SubscribeNotificationRequest(r) => notify::subscribe(cx, sid, r),
         Primitive::SystemMessageUser(r) => system::answer(cx, sid, r),
         Primitive::GetMapRequest(r) => map::get_map(cx, sid, *r),
+        Primitive::GetSegmentRequest(r) => segment::get(cx, sid, r),
+        Primitive::DropSegmentRequest(r) => segment::drop(cx, sid, r),
         Primitive::UnsubscribeNotificationRequest(r) => notify::unsubscribe(cx, sid, r),
         Primitive::StopSearchRequest(r) => search::stop(cx, sid, r),
         Primitive::UpdatePublicProfileRequest(r) => profile::update(cx, sid, r),

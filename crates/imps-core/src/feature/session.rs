@@ -294,6 +294,7 @@ pub(crate) fn login(
             groups: Default::default(),
             searches: Default::default(),
             notifications: Default::default(),
+            segments: Default::default(),
             next_search: 0,
         },
     );
@@ -573,6 +574,7 @@ pub(crate) fn capabilities(cx: &mut Cx<'_>, sid: &str, r: ClientCapabilityReques
             .filter_map(|t: &AcceptedContentType| MediaType::parse(&t.content_type))
             .collect(),
         content_length: content_length.or(push_len),
+        parser_size: agreed.parser_size,
         cir_methods: cir,
         udp_port: agreed.udp_port,
     };

@@ -1,0 +1,161 @@
+//! Segmentation (CSP 1.3, SGMNT; implementation-guidelines.md §10): an answer larger than the
+//! ParserSize a 1.3 client negotiated is not sent whole. The server keeps the encoded answer in
+//! segments and sends the first as a GetSegment-Response whose TransactionDescriptor carries
+//! SegmentInfo (SegmentCount, SegmentID = the TransactionID and SegmentReference 1); the client
+//! fetches the others with GetSegment-Request (SegmentReference 2 … SegmentCount), joins the
+//! bytes and decodes them as the answer, or gives up with DropSegment-Request.
+
+use std::collections::VecDeque;
+
+use imps_csp::codec::ContentData;
+use imps_csp::model::v13::{
+    DropSegmentRequest, GetSegmentRequest, GetSegmentResponse, SegmentId, SegmentInfo,
+};
+use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
+
+use crate::engine::{fail, status, Cx, Reply};
+
+/// Segmented answers kept per session (the oldest goes first), and for how long.
+const MAX_KEPT: usize = 4;
+const LIFETIME: u64 = 600;
+/// Room left in a segment for the envelope around its content (XML namespaces included).
+const ENVELOPE: usize = 1024;
+/// The smallest ParserSize honoured (a smaller one would need absurdly many segments).
+pub const MIN_PARSER_SIZE: usize = 2048;
+
+/// One answer kept in segments.
+#[derive(Clone, Debug)]
+pub(crate) struct Segmented {
+    /// The TransactionID of the answer.
+    pub tid: String,
+    /// Its encoded bytes, in segments.
+    pub parts: Vec<Vec<u8>>,
+    /// When it was kept.
+    pub made: u64,
+}
+
+/// The segmented answers of a session.
+pub(crate) type Kept = VecDeque<Segmented>;
+
+/// The size above which an answer to session `sid` goes in segments: its negotiated
+/// ParserSize, for a 1.3 session that may use segmentation.
+pub(crate) fn limit(cx: &Cx<'_>, sid: &str) -> Option<usize> {
+    let s = cx.st.sessions.get(sid)?;
+    if s.version < CspVersion::V1_3 {
+        return None;
+    }
+    if s.functions.as_ref().is_some_and(|f| !f.contains("SGMNT")) {
+        return None;
+    }
+    s.agreed
+        .parser_size
+        .map(|p| (p as usize).max(MIN_PARSER_SIZE))
+}
+
+/// Keeps `encoded` (the answer `m`, too large for the session) in segments; the message to
+/// send instead: the first segment.
+pub(crate) fn split(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    m: &WvCspMessage,
+    encoded: Vec<u8>,
+) -> Option<WvCspMessage> {
+    let limit = limit(cx, sid)?;
+    let first_is_segment = m
+        .session
+        .transactions
+        .first()
+        .is_some_and(|t| matches!(t.primitive, Primitive::GetSegmentResponse(_)));
+    if encoded.len() <= limit || first_is_segment {
+        // A segment is never segmented again.
+        return None;
+    }
+    let tid = m
+        .session
+        .transactions
+        .first()
+        .and_then(|t| t.descriptor.transaction_id.clone())?;
+    // Binary content travels as base64 in XML (4/3 larger): leave room for it.
+    let chunk = ((limit - ENVELOPE.min(limit / 2)) * 3 / 4).max(256);
+    let parts: Vec<Vec<u8>> = encoded.chunks(chunk).map(<[u8]>::to_vec).collect();
+    let count = u32::try_from(parts.len()).ok()?;
+    let first = parts.first()?.clone();
+    let now = cx.now;
+    let s = cx.st.sessions.get_mut(sid)?;
+    s.segments
+        .retain(|k| k.made + LIFETIME > now && k.tid != tid);
+    while s.segments.len() >= MAX_KEPT {
+        s.segments.pop_front();
+    }
+    s.segments.push_back(Segmented {
+        tid: tid.clone(),
+        parts,
+        made: now,
+    });
+    let mut out = WvCspMessage::new(
+        m.version,
+        Some(sid.to_owned()),
+        TransactionMode::Response,
+        Some(tid.clone()),
+        Primitive::from(GetSegmentResponse {
+            segment_content: Some(ContentData::Binary(first)),
+        }),
+    );
+    out.session.transactions[0].descriptor.segment_info = Some(SegmentInfo {
+        segment_count: Some(count),
+        segment_id: Some(SegmentId {
+            transaction_id: Some(tid),
+            segment_reference: Some(1),
+        }),
+    });
+    out.session.poll = m.session.poll;
+    tracing::debug!(session = %crate::redact(sid), segments = count, "answer kept in segments");
+    Some(out)
+}
+
+/// GetSegment-Request: one segment of a kept answer (402 for one the session does not have).
+pub(crate) fn get(cx: &mut Cx<'_>, sid: &str, r: GetSegmentRequest) -> Reply {
+    let now = cx.now;
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    s.segments.retain(|k| k.made + LIFETIME > now);
+    let Some(id) = r.segment_id else {
+        return fail(StatusCode::BAD_PARAMETER);
+    };
+    let (Some(tid), Some(n)) = (id.transaction_id, id.segment_reference) else {
+        return fail(StatusCode::BAD_PARAMETER);
+    };
+    let Some(pos) = s.segments.iter().position(|k| k.tid == tid) else {
+        return fail(StatusCode::BAD_PARAMETER);
+    };
+    let Some(part) = (n as usize)
+        .checked_sub(1)
+        .and_then(|i| s.segments[pos].parts.get(i))
+    else {
+        return fail(StatusCode::BAD_PARAMETER);
+    };
+    let content = part.clone();
+    if n as usize == s.segments[pos].parts.len() {
+        // The last one: nothing left to fetch.
+        s.segments.remove(pos);
+    }
+    Primitive::from(GetSegmentResponse {
+        segment_content: Some(ContentData::Binary(content)),
+    })
+    .into()
+}
+
+/// DropSegment-Request: the kept answer goes (402 if there is none).
+pub(crate) fn drop(cx: &mut Cx<'_>, sid: &str, r: DropSegmentRequest) -> Reply {
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return fail(StatusCode::INVALID_SESSION);
+    };
+    let tid = r.segment_id.and_then(|i| i.transaction_id);
+    let before = s.segments.len();
+    s.segments.retain(|k| Some(&k.tid) != tid.as_ref());
+    if s.segments.len() == before {
+        return fail(StatusCode::BAD_PARAMETER);
+    }
+    status(StatusCode::SUCCESS).into()
+}
