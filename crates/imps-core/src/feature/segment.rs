@@ -61,13 +61,16 @@ pub(crate) fn split(
     encoded: Vec<u8>,
 ) -> Option<WvCspMessage> {
     let limit = limit(cx, sid)?;
-    let first_is_segment = m
-        .session
-        .transactions
-        .first()
-        .is_some_and(|t| matches!(t.primitive, Primitive::GetSegmentResponse(_)));
-    if encoded.len() <= limit || first_is_segment {
+    let Some(first) = m.session.transactions.first() else {
+        return None;
+    };
+    if encoded.len() <= limit
         // A segment is never segmented again.
+        || matches!(first.primitive, Primitive::GetSegmentResponse(_))
+        // Only answers: a server request handed out in a poll keeps its own transaction
+        // (the client acknowledges it by its id).
+        || first.descriptor.mode != TransactionMode::Response
+    {
         return None;
     }
     let tid = m
