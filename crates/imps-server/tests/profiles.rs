@@ -400,3 +400,42 @@ async fn a_large_answer_comes_in_segments() {
         );
     }
 }
+
+/// A server request handed out in a poll is never segmented (the client acknowledges it by its
+/// own TransactionID): a large NewMessage reaches a client with a small ParserSize whole.
+#[tokio::test]
+async fn a_large_message_in_a_poll_is_not_segmented() {
+    use imps_csp::codec::ContentData;
+    use imps_csp::model::session::{CapabilityList, ClientCapabilityRequest};
+    let ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    let mut cfg = ts.config(Variant::V13_WBXML);
+    cfg.cir = Vec::new();
+    let mut bob = Client::new(cfg).expect("client");
+    bob.login("bob", "bob-pw").await.expect("login");
+    let p = bob
+        .request(Primitive::ClientCapabilityRequest(
+            ClientCapabilityRequest {
+                capability_list: Some(CapabilityList {
+                    parser_size: Some(2048),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("capabilities");
+    assert!(matches!(p, Primitive::ClientCapabilityResponse(_)), "{p:?}");
+    let mut alice = ts.client("alice", Variant::V12_XML).await.expect("alice");
+    let text = "y".repeat(4000);
+    alice.send_text(&["bob"], &text).await.expect("send");
+    let p = bob
+        .wait_for(std::time::Duration::from_secs(10), |p| {
+            matches!(p, Primitive::NewMessage(_))
+        })
+        .await
+        .expect("NewMessage");
+    let Primitive::NewMessage(m) = p else {
+        unreachable!()
+    };
+    assert_eq!(m.content_data, Some(ContentData::Text(text)));
+}
