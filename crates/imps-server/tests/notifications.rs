@@ -186,3 +186,31 @@ async fn other_sessions_are_told_what_one_changed() {
         .expect("create"));
     assert!(notices(&mut desk).await.is_empty());
 }
+
+/// Extended-Request (1.2+): no vendor extension is implemented, so each gets 501, and the
+/// session goes on.
+#[tokio::test]
+async fn an_unknown_extension_gets_501() {
+    use imps_csp::model::common::AnyElement;
+    use imps_csp::model::fundamental::ExtendedRequest;
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    for v in [Variant::V12_WBXML, Variant::V13_XML] {
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let p = alice
+            .request(Primitive::ExtendedRequest(ExtendedRequest {
+                text: String::new(),
+                children: vec![AnyElement {
+                    name: "ExtendedData".into(),
+                    text: "op=ping".into(),
+                    children: Vec::new(),
+                }],
+            }))
+            .await
+            .expect("Extended");
+        assert!(
+            matches!(&p, Primitive::Status(s) if s.result.code == StatusCode::NOT_IMPLEMENTED),
+            "{v:?}: {p:?}"
+        );
+        alice.logout().await.expect("the session goes on");
+    }
+}
