@@ -507,6 +507,9 @@ pub(crate) struct SessionState {
     pub inbox_queued: bool,
     /// The groups the session is joined to (it leaves them when it ends).
     pub groups: BTreeSet<String>,
+    /// Delivery methods the session chose for one group's messages (SetDeliveryMethod with
+    /// GroupID).
+    pub group_delivery: HashMap<String, DeliveryMethod>,
     /// Notification types the session asked for (SubscribeNotification, upper case).
     pub notifications: HashSet<String>,
     /// Answers kept in segments for the client to fetch (1.3).

@@ -1060,3 +1060,71 @@ async fn a_conversation_is_extended_into_a_group() {
     .await;
     assert_eq!(code(&p), StatusCode::GROUP_DOES_NOT_EXIST);
 }
+
+/// SetDeliveryMethod with a GroupID: that group's messages come as MessageNotification
+/// (notify/get) while other messages are still pushed; only for a group the session joined.
+#[tokio::test]
+async fn a_group_can_be_delivered_notify_get() {
+    use imps_csp::model::im::SetDeliveryMethodRequest;
+    let ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    let v = Variant::V12_XML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    let group = gid("alice", "quiet");
+    assert_eq!(
+        create(&mut alice, &group, Some("A"), &[]).await,
+        StatusCode::SUCCESS
+    );
+    let set = |g: &str| {
+        Primitive::from(SetDeliveryMethodRequest {
+            delivery_method: "N".into(),
+            accepted_content_length: None,
+            group_id: Some(g.to_owned()),
+            ..Default::default()
+        })
+    };
+    assert_eq!(
+        code(&ask(&mut bob, set(&group)).await),
+        StatusCode::NOT_JOINED
+    );
+    assert!(matches!(
+        join(&mut bob, &group, Some("B")).await,
+        Primitive::JoinGroupResponse(_)
+    ));
+    assert_eq!(code(&ask(&mut bob, set(&group)).await), StatusCode::SUCCESS);
+    assert_eq!(
+        code(&ask(&mut bob, set("wv:/nogroup@localhost")).await),
+        StatusCode::GROUP_DOES_NOT_EXIST
+    );
+    assert_eq!(
+        code(&say(&mut alice, &group, None, "in the group").await),
+        StatusCode::SUCCESS
+    );
+    let p = bob
+        .wait_for(WAIT, |p| {
+            matches!(
+                p,
+                Primitive::MessageNotification(_) | Primitive::NewMessage(_)
+            )
+        })
+        .await
+        .expect("delivery");
+    assert!(
+        matches!(p, Primitive::MessageNotification(_)),
+        "the group's message is notified: {p:?}"
+    );
+    alice.send_text(&["bob"], "direct").await.expect("send");
+    let p = bob
+        .wait_for(WAIT, |p| {
+            matches!(
+                p,
+                Primitive::MessageNotification(_) | Primitive::NewMessage(_)
+            )
+        })
+        .await
+        .expect("delivery");
+    assert!(
+        matches!(p, Primitive::NewMessage(_)),
+        "other messages are still pushed: {p:?}"
+    );
+}

@@ -448,11 +448,24 @@ pub(crate) fn queue_message_to_session(cx: &mut Cx<'_>, sid: &str, user: &str, i
     let Some(stored) = cx.st.users.get(user).and_then(|u| u.inbox.get(id)) else {
         return;
     };
-    let method = cx
-        .st
-        .sessions
-        .get(sid)
-        .map_or(DeliveryMethod::Push, |s| s.agreed.delivery);
+    // A group's messages follow the method the session chose for that group, if it did.
+    let group = stored
+        .message
+        .message_info
+        .recipient
+        .as_ref()
+        .and_then(|r| r.group.first())
+        .and_then(|g| {
+            g.group_id
+                .clone()
+                .or_else(|| g.screen_name.as_ref().map(|s| s.group_id.clone()))
+        });
+    let method = cx.st.sessions.get(sid).map_or(DeliveryMethod::Push, |s| {
+        group
+            .as_ref()
+            .and_then(|g| s.group_delivery.get(g).copied())
+            .unwrap_or(s.agreed.delivery)
+    });
     let message = cx.st.sessions.get(sid).map_or_else(
         || stored.message.clone(),
         |s| for_session(&s.agreed, &stored.message),
@@ -717,18 +730,31 @@ pub(crate) fn set_delivery_method(
     sid: &str,
     r: SetDeliveryMethodRequest,
 ) -> Reply {
-    if r.group_id.is_some() {
-        return fail(StatusCode::GROUP_DOES_NOT_EXIST);
-    }
     let method = match r.delivery_method.trim() {
         "P" => DeliveryMethod::Push,
         "N" => DeliveryMethod::Notify,
         _ => return fail(StatusCode::BAD_PARAMETER),
     };
     let max = cx.cfg.max_message_bytes;
+    let group = match &r.group_id {
+        None => None,
+        Some(g) => match crate::feature::group::locate(cx, g) {
+            Some((id, _)) => Some(id),
+            None => return fail(StatusCode::GROUP_DOES_NOT_EXIST),
+        },
+    };
     let Some(s) = cx.st.sessions.get_mut(sid) else {
         return fail(StatusCode::INVALID_SESSION);
     };
+    if let Some(g) = group {
+        // For the messages of one group the session is joined to (808 otherwise); kept while
+        // it stays joined.
+        if !s.groups.contains(&g) {
+            return fail(StatusCode::NOT_JOINED);
+        }
+        s.group_delivery.insert(g, method);
+        return status(StatusCode::SUCCESS).into();
+    }
     s.agreed.delivery = method;
     if let Some(l) = r.accepted_content_length {
         s.agreed.content_length = Some(l.clamp(256.min(max), max));

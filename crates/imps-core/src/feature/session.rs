@@ -294,6 +294,7 @@ pub(crate) fn login(
             groups: Default::default(),
             searches: Default::default(),
             notifications: Default::default(),
+            group_delivery: Default::default(),
             segments: Default::default(),
             next_search: 0,
         },

@@ -276,6 +276,7 @@ pub(crate) fn done(
         }
         (Some(false), Some(s)) => {
             s.groups.remove(group);
+            s.group_delivery.remove(group);
         }
         (Some(true), None) => {
             // The session ended while its join was on the way: it leaves at once (it would
@@ -310,6 +311,7 @@ pub(crate) fn done(
 pub(crate) fn to_session(cx: &mut Cx<'_>, sid: &str, primitive: Primitive, left: Option<&str>) {
     if let (Some(g), Some(s)) = (left, cx.st.sessions.get_mut(sid)) {
         s.groups.remove(g);
+        s.group_delivery.remove(g);
     }
     cx.queue(
         sid,
