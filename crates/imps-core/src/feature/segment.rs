@@ -61,9 +61,7 @@ pub(crate) fn split(
     encoded: Vec<u8>,
 ) -> Option<WvCspMessage> {
     let limit = limit(cx, sid)?;
-    let Some(first) = m.session.transactions.first() else {
-        return None;
-    };
+    let first = m.session.transactions.first()?;
     if encoded.len() <= limit
         // A segment is never segmented again.
         || matches!(first.primitive, Primitive::GetSegmentResponse(_))
