@@ -1128,3 +1128,88 @@ async fn a_group_can_be_delivered_notify_get() {
         "other messages are still pushed: {p:?}"
     );
 }
+
+/// 1.3 GroupChangeNotice: a user the recipient blocks is shown in JoinedBlocked / LeftBlocked
+/// (by screen name); others in Joined / Left; before 1.3 everybody in Joined / Left.
+#[tokio::test]
+async fn blocked_users_are_shown_apart_in_1_3_notices() {
+    use imps_csp::model::im::{AddList, BlockEntityRequest, BlockList};
+    let ts = TestServer::start(&["alice", "bob", "carol", "dave"])
+        .await
+        .expect("server");
+    let group = gid("alice", "mixed");
+    let mut alice = ts.client("alice", Variant::V13_WBXML).await.expect("alice");
+    let mut dave = ts.client("dave", Variant::V12_XML).await.expect("dave");
+    assert_eq!(
+        create(&mut alice, &group, Some("A"), &[]).await,
+        StatusCode::SUCCESS
+    );
+    assert!(matches!(
+        join(&mut dave, &group, Some("D")).await,
+        Primitive::JoinGroupResponse(_)
+    ));
+    let _ = next_notice(&mut alice).await;
+    // alice and dave block bob.
+    for c in [&mut alice, &mut dave] {
+        let p = ask(
+            c,
+            Primitive::from(BlockEntityRequest {
+                block_list: Some(BlockList {
+                    in_use: (c.version() < CspVersion::V1_3).then_some(true),
+                    add_list: Some(AddList {
+                        user_id: vec![uid("bob")],
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                block_list_in_use: (c.version() >= CspVersion::V1_3).then_some(true),
+                ..Default::default()
+            }),
+        )
+        .await;
+        assert_eq!(code(&p), StatusCode::SUCCESS);
+    }
+    let mut bob = ts.client("bob", Variant::V13_XML).await.expect("bob");
+    assert!(matches!(
+        join(&mut bob, &group, Some("Bobby")).await,
+        Primitive::JoinGroupResponse(_)
+    ));
+    let n = next_notice(&mut alice).await;
+    assert!(n.joined.is_none(), "{n:?}");
+    let shown = n.joined_blocked.and_then(|b| b.user_list).map(|l| {
+        l.screen_name
+            .into_iter()
+            .map(|s| s.sname)
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(shown, Some(vec!["Bobby".to_owned()]));
+    // 1.2 has no JoinedBlocked: dave sees bob join as anyone else.
+    let n = next_notice(&mut dave).await;
+    assert!(n.joined.is_some() && n.joined_blocked.is_none(), "{n:?}");
+    // carol is not blocked.
+    let mut carol = ts.client("carol", Variant::V13_XML).await.expect("carol");
+    assert!(matches!(
+        join(&mut carol, &group, Some("C")).await,
+        Primitive::JoinGroupResponse(_)
+    ));
+    let n = next_notice(&mut alice).await;
+    assert!(n.joined.is_some() && n.joined_blocked.is_none(), "{n:?}");
+    // bob leaves: LeftBlocked.
+    let p = ask(
+        &mut bob,
+        Primitive::from(LeaveGroupRequest {
+            group_id: group.clone(),
+        }),
+    )
+    .await;
+    assert_eq!(code(&p), StatusCode::SUCCESS);
+    let n = next_notice(&mut alice).await;
+    assert!(n.left.is_none(), "{n:?}");
+    let gone = n.left_blocked.and_then(|b| b.user_list).map(|l| {
+        l.screen_name
+            .into_iter()
+            .map(|s| s.sname)
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(gone, Some(vec!["Bobby".to_owned()]));
+}

@@ -38,16 +38,24 @@ pub(crate) fn content_len(c: Option<&ContentData>) -> usize {
 /// may name the recipient's own contact lists (1.3 `ContactList`): their members count.
 pub(crate) fn blocks(recipient: &UserState, sender: &str) -> bool {
     let b = &recipient.blocking;
-    let listed = |ids: &[String]| {
-        ids.iter().any(|x| {
-            x == sender
-                || recipient
-                    .lists
-                    .get(x)
-                    .is_some_and(|l| l.members.iter().any(|(m, _)| m == sender))
-        })
-    };
-    (b.block_in_use && listed(&b.block)) || (b.grant_in_use && !listed(&b.grant))
+    blocks_only(recipient, sender) || (b.grant_in_use && !listed(recipient, &b.grant, sender))
+}
+
+/// Whether `user`'s block list (in use) names `other` (the grant list aside): what 1.3's
+/// JoinedBlocked / LeftBlocked show.
+pub(crate) fn blocks_only(user: &UserState, other: &str) -> bool {
+    user.blocking.block_in_use && listed(user, &user.blocking.block, other)
+}
+
+/// Whether `ids` (user ids, or `owner`'s contact lists) name `who`.
+fn listed(owner: &UserState, ids: &[String], who: &str) -> bool {
+    ids.iter().any(|x| {
+        x == who
+            || owner
+                .lists
+                .get(x)
+                .is_some_and(|l| l.members.iter().any(|(m, _)| m == who))
+    })
 }
 
 /// Marks a failure's subject as a group (no user id starts with it).

@@ -226,6 +226,10 @@ pub(crate) enum Event {
         version: CspVersion,
         primitive: Box<Primitive>,
         left: Option<String>,
+        /// The user a GroupChangeNotice's Joined or Left is about (never shown to the client):
+        /// its shard moves it to JoinedBlocked / LeftBlocked (1.3) if the session's user
+        /// blocks that user.
+        about: Option<String>,
     },
 }
 
@@ -552,8 +556,9 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             sid,
             primitive,
             left,
+            about,
             ..
-        } => group::to_session(cx, &sid, *primitive, left.as_deref()),
+        } => group::to_session(cx, &sid, *primitive, left.as_deref(), about.as_deref()),
         Event::Invite {
             op,
             index,

@@ -149,6 +149,7 @@ pub(crate) enum WireEvent {
         /// The server request in the session's version, as WBXML.
         primitive: Vec<u8>,
         left: Option<String>,
+        about: Option<String>,
     },
     Invite {
         op: WireOp,
@@ -517,11 +518,13 @@ pub(crate) fn to_wire(e: &Event) -> Result<WireEvent, WireError> {
             version,
             primitive,
             left,
+            about,
         } => WireEvent::ToSession {
             sid: sid.clone(),
             version: version.as_str().to_owned(),
             primitive: document_in(*version, (**primitive).clone())?,
             left: left.clone(),
+            about: about.clone(),
         },
     })
 }
@@ -767,11 +770,13 @@ pub(crate) fn from_wire(w: WireEvent) -> Result<Event, WireError> {
             version,
             primitive: p,
             left,
+            about,
         } => Event::ToSession {
             sid,
             version: version_of(&version)?,
             primitive: Box::new(primitive(&p)?),
             left,
+            about,
         },
     })
 }

@@ -135,7 +135,7 @@ pub(super) fn join(
             )),
             ..Default::default()
         };
-        tell(cx, sid, version, Primitive::from(notice), None);
+        tell_about(cx, sid, version, Primitive::from(notice), &from.user);
     }
     tracing::debug!(group = %group, user = %from.user, "joined");
     Ok(sname)
@@ -163,6 +163,25 @@ pub(super) fn tell(
         version,
         primitive: Box::new(p),
         left: left.map(str::to_owned),
+        about: None,
+    });
+}
+
+/// Queues a GroupChangeNotice about `user` (who joined or left) for session `sid`: its shard
+/// shows the user as blocked (1.3) if the session's user blocks it.
+pub(super) fn tell_about(
+    cx: &mut Cx<'_>,
+    sid: String,
+    version: CspVersion,
+    p: Primitive,
+    user: &str,
+) {
+    cx.route(Event::ToSession {
+        sid,
+        version,
+        primitive: Box::new(p),
+        left: None,
+        about: Some(user.to_owned()),
     });
 }
 
@@ -190,7 +209,7 @@ pub(super) fn leave(cx: &mut Cx<'_>, home: &str, group: &str, sid: &str) {
             left: Some(Left::for_version(version, users)),
             ..Default::default()
         };
-        tell(cx, to, version, Primitive::from(notice), None);
+        tell_about(cx, to, version, Primitive::from(notice), &j.user);
     }
     if auto_delete {
         if let Some(u) = cx.st.users.get_mut(home) {

@@ -308,10 +308,29 @@ pub(crate) fn done(
 
 /// [`Event::ToSession`] on the session's shard: a server request queued for it (a group it
 /// was made to leave is no longer among its groups).
-pub(crate) fn to_session(cx: &mut Cx<'_>, sid: &str, primitive: Primitive, left: Option<&str>) {
+pub(crate) fn to_session(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    mut primitive: Primitive,
+    left: Option<&str>,
+    about: Option<&str>,
+) {
     if let (Some(g), Some(s)) = (left, cx.st.sessions.get_mut(sid)) {
         s.groups.remove(g);
         s.group_delivery.remove(g);
+    }
+    // 1.3: a user the session's user blocks is shown in JoinedBlocked / LeftBlocked.
+    if let (Some(user), Primitive::GroupChangeNotice(n)) = (about, &mut primitive) {
+        let me = cx.user_of(sid);
+        let v13 = cx.version_of(sid) >= CspVersion::V1_3;
+        let blocked = cx
+            .st
+            .users
+            .get(&me)
+            .is_some_and(|u| crate::feature::im::blocks_only(u, user));
+        if v13 && blocked {
+            block_notice(n);
+        }
     }
     cx.queue(
         sid,
@@ -320,4 +339,36 @@ pub(crate) fn to_session(cx: &mut Cx<'_>, sid: &str, primitive: Primitive, left:
             about: About::Other,
         },
     );
+}
+
+/// Moves a GroupChangeNotice's Joined / Left users into JoinedBlocked / LeftBlocked, by
+/// screen name.
+fn block_notice(n: &mut imps_csp::model::group::GroupChangeNotice) {
+    use imps_csp::model::group::{JoinedBlocked, LeftBlocked};
+    if let Some(j) = n.joined.take() {
+        let group = n.group_id.clone();
+        let names = j
+            .user_map_list
+            .iter()
+            .flat_map(|m| m.mappings().iter())
+            .map(|m| ScreenName {
+                sname: m.sname.clone(),
+                group_id: group.clone(),
+            })
+            .chain(j.screen_name)
+            .collect();
+        n.joined_blocked = Some(JoinedBlocked {
+            user_list: Some(UserList {
+                user: Vec::new(),
+                screen_name: names,
+            }),
+        });
+    }
+    if let Some(l) = n.left.take() {
+        let mut users = l.user_list.unwrap_or_default();
+        users.screen_name.extend(l.screen_name);
+        n.left_blocked = Some(LeftBlocked {
+            user_list: Some(users),
+        });
+    }
 }
