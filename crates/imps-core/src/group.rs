@@ -269,6 +269,12 @@ impl GroupState {
         self.prop(name) == Some("T")
     }
 
+    /// Whether a searchable group can be found: it has a name or a topic (822 otherwise).
+    pub fn findable(&self) -> bool {
+        let has = |p: &str| self.prop(p).is_some_and(|v| !v.trim().is_empty());
+        !self.flag("Searchable") || has("Name") || has("Topic")
+    }
+
     /// Whether only members may join (`Accesstype=Restricted`).
     pub fn restricted(&self) -> bool {
         self.prop("Accesstype") == Some("Restricted")

@@ -272,3 +272,52 @@ async fn users_and_groups_are_found_and_paged() {
     let p = page(search(&mut dave, &[("USER_CITY", "helsinki")], None).await);
     assert_eq!(users(&p), vec![ALICE]);
 }
+
+/// A searchable group needs a name or a topic to be found by (822), at creation and later.
+#[tokio::test]
+async fn a_searchable_group_needs_a_name_or_a_topic() {
+    use imps_csp::model::group::SetGroupPropsRequest;
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    let mut alice = ts.client("alice", Variant::V13_XML).await.expect("alice");
+    let mut gp = GroupProperties::default();
+    gp.set("Searchable", "T");
+    gp.set("Name", "");
+    let p = alice
+        .request(Primitive::from(CreateGroupRequest {
+            group_id: "wv:alice/anon@localhost".into(),
+            group_properties: gp,
+            ..Default::default()
+        }))
+        .await
+        .expect("CreateGroup");
+    assert!(
+        matches!(&p, Primitive::Status(s) if s.result.code == StatusCode::SEARCHABLE_GROUP_NEEDS_NAME),
+        "{p:?}"
+    );
+    group(
+        &mut alice,
+        "wv:alice/named@localhost",
+        &[("Searchable", "T")],
+    )
+    .await;
+    let mut clear = GroupProperties::default();
+    clear.set("Name", "");
+    let p = alice
+        .request(Primitive::from(SetGroupPropsRequest {
+            group_id: "wv:alice/named@localhost".into(),
+            group_properties: Some(clear),
+            own_properties: None,
+        }))
+        .await
+        .expect("SetGroupProps");
+    assert!(
+        matches!(&p, Primitive::Status(s) if s.result.code == StatusCode::SEARCHABLE_GROUP_NEEDS_NAME),
+        "{p:?}"
+    );
+    let p = page(search(&mut alice, &[("GROUP_NAME", "named")], None).await);
+    assert_eq!(
+        groups(&p),
+        vec!["wv:alice/named@localhost"],
+        "the name was kept"
+    );
+}

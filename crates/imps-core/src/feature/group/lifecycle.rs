@@ -31,6 +31,9 @@ pub(super) fn create(
         .to_owned();
     let mut g = GroupState::new(group, &name, &from.user, cx.now);
     g.apply(props, welcome);
+    if !g.findable() {
+        return Done::code(StatusCode::SEARCHABLE_GROUP_NEEDS_NAME);
+    }
     if let Some(u) = cx.st.users.get_mut(home) {
         u.groups.insert(group.to_owned(), g);
     }
@@ -288,7 +291,12 @@ pub(super) fn set_props(
         Ok(x) => x,
         Err(code) => return Done::code(code),
     };
+    let before = g.rec.clone();
     g.apply(changes, welcome);
+    if !g.findable() {
+        g.rec = before;
+        return Done::code(StatusCode::SEARCHABLE_GROUP_NEEDS_NAME);
+    }
     let shown = g.properties();
     let notices = watchers(g, &from.sid);
     save(cx, home);
