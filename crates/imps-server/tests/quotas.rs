@@ -288,3 +288,49 @@ async fn invitations_and_searches_are_bounded_like_messages() {
     }
     assert_eq!(codes, [200, 200, 503]);
 }
+
+/// Joining a group (which notifies every subscribed member) takes from the message bucket: a
+/// join-and-leave loop gets 503 once the burst is spent.
+#[tokio::test]
+async fn group_joins_are_bounded_like_messages() {
+    use imps_csp::model::group::{CreateGroupRequest, JoinGroupRequest, LeaveGroupRequest};
+    let ts = TestServer::start_with(&["alice", "bob"], |s| {
+        s.engine.messages_burst = 3.0;
+        s.engine.messages_per_second = 0.0;
+    })
+    .await
+    .expect("server");
+    let mut alice = ts.client("alice", Variant::V12_XML).await.expect("alice");
+    let group = "wv:alice/busy@localhost";
+    let p = alice
+        .request(Primitive::from(CreateGroupRequest {
+            group_id: group.into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("create");
+    assert_eq!(code(&p), StatusCode::SUCCESS);
+    let mut bob = ts.client("bob", Variant::V12_XML).await.expect("bob");
+    let mut codes = Vec::new();
+    for _ in 0..4 {
+        let p = bob
+            .request(Primitive::from(JoinGroupRequest {
+                group_id: group.into(),
+                subscribe_notification: Some(false),
+                ..Default::default()
+            }))
+            .await
+            .expect("join");
+        codes.push(match p {
+            Primitive::JoinGroupResponse(_) => 200,
+            other => code(&other).0,
+        });
+        let _ = bob
+            .request(Primitive::from(LeaveGroupRequest {
+                group_id: group.into(),
+            }))
+            .await
+            .expect("leave");
+    }
+    assert_eq!(codes, [200, 200, 200, 503]);
+}

@@ -155,6 +155,13 @@ pub(crate) fn request(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
         Primitive::CreateGroupRequest(r) => r.join_group == Some(true),
         _ => false,
     };
+    // What makes notices to every joined member (joining, changing properties) takes from the
+    // user's message bucket: a join-and-leave loop cannot flood a group.
+    let notifies = joins || matches!(p, Primitive::SetGroupPropsRequest(_));
+    if notifies && !crate::feature::im::take_send_token(cx, &user) {
+        tracing::warn!(user = %user, "group changes too fast: 503");
+        return fail(StatusCode::SERVICE_UNAVAILABLE);
+    }
     if joins {
         let joined = cx.st.sessions.get(sid).map_or(0, |s| s.groups.len());
         if joined >= cx.cfg.max_joined_groups && !session_in(cx, sid, &group) {
