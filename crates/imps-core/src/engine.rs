@@ -574,7 +574,7 @@ impl Engine {
         let Ok(q) = feature::search::Query::of(&self.cfg.default_domain, r) else {
             return;
         };
-        if q.impossible {
+        if q.impossible || q.joined_by.is_some() {
             return;
         }
         let Ok(hits) = commits

@@ -656,6 +656,15 @@ impl Sim {
                     remove_list: remove,
                 })
             }
+            _ if self.rng.below(2) == 0 => {
+                Primitive::from(imps_csp::model::fundamental::SearchRequest {
+                    search_pair_list: vec![imps_csp::model::fundamental::SearchPairList::new(
+                        "GROUP_USER_ID_JOINED",
+                        user(self.rng.below(USERS)),
+                    )],
+                    ..Default::default()
+                })
+            }
             _ => Primitive::from(GetJoinedUsersRequest { group_id: group }),
         };
         self.request(Some(sid), p);
@@ -959,6 +968,8 @@ fn seeded_runs_keep_the_invariants() {
             "GroupExists",
             "Profile",
             "Profiled",
+            "JoinedOf",
+            "JoinedList",
         ] {
             assert!(kinds.contains(k), "no {k} event in any run: {kinds:?}");
         }

@@ -107,6 +107,8 @@ pub enum Match {
     AtLeast,
     /// The value is at most the needle (as text).
     AtMost,
+    /// The value is one of the needle's lines (`a\nb\nc`).
+    OneOf,
 }
 
 /// One condition of a search: the subject has a term of `field` whose value matches.
@@ -129,6 +131,7 @@ impl Criterion {
                 Match::Equals => term.value == self.needle,
                 Match::AtLeast => term.value >= self.needle,
                 Match::AtMost => term.value <= self.needle,
+                Match::OneOf => self.needle.split('\n').any(|n| n == term.value),
             }
     }
 }

@@ -321,3 +321,69 @@ async fn a_searchable_group_needs_a_name_or_a_topic() {
         "the name was kept"
     );
 }
+
+/// GROUP_USER_ID_JOINED: the searchable groups a user's sessions are joined to right now (its
+/// own shard knows them), with any other group criteria.
+#[tokio::test]
+async fn groups_are_found_by_who_is_joined() {
+    use imps_csp::model::group::{JoinGroupRequest, LeaveGroupRequest};
+    let ts = TestServer::start(&["alice", "bob", "dave"])
+        .await
+        .expect("server");
+    let v = Variant::V12_XML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    group(
+        &mut alice,
+        "wv:alice/chess@localhost",
+        &[("Searchable", "T"), ("Topic", "chess")],
+    )
+    .await;
+    group(
+        &mut alice,
+        "wv:alice/secret@localhost",
+        &[("Searchable", "F")],
+    )
+    .await;
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    for g in ["wv:alice/chess@localhost", "wv:alice/secret@localhost"] {
+        let p = bob
+            .request(Primitive::from(JoinGroupRequest {
+                group_id: g.into(),
+                ..Default::default()
+            }))
+            .await
+            .expect("join");
+        assert!(matches!(p, Primitive::JoinGroupResponse(_)), "{p:?}");
+    }
+    let mut dave = ts.client("dave", Variant::V13_WBXML).await.expect("dave");
+    let p = page(search(&mut dave, &[("GROUP_USER_ID_JOINED", "bob")], None).await);
+    assert_eq!(
+        groups(&p),
+        vec!["wv:alice/chess@localhost"],
+        "only the searchable one"
+    );
+    let p = page(
+        search(
+            &mut dave,
+            &[("GROUP_USER_ID_JOINED", "bob"), ("GROUP_TOPIC", "go")],
+            None,
+        )
+        .await,
+    );
+    assert_eq!(groups(&p), Vec::<String>::new());
+    let p = page(search(&mut dave, &[("GROUP_USER_ID_JOINED", "alice")], None).await);
+    assert_eq!(
+        groups(&p),
+        Vec::<String>::new(),
+        "alice made them but joined none"
+    );
+    let p = bob
+        .request(Primitive::from(LeaveGroupRequest {
+            group_id: "wv:alice/chess@localhost".into(),
+        }))
+        .await
+        .expect("leave");
+    assert!(matches!(p, Primitive::LeaveGroupResponse(_)));
+    let p = page(search(&mut dave, &[("GROUP_USER_ID_JOINED", "bob")], None).await);
+    assert_eq!(groups(&p), Vec::<String>::new(), "no longer joined");
+}

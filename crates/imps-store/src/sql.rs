@@ -138,9 +138,29 @@ pub(crate) fn search(
         if i > 0 {
             sql.push_str(" INTERSECT ");
         }
+        if c.matches == Match::OneOf {
+            // `value IN (?, ?, …)`: one parameter per line of the needle.
+            let n = args.len();
+            args.push(kind_code(kind).into());
+            args.push(c.field.clone().into());
+            let values: Vec<&str> = c.needle.split('\n').collect();
+            let marks: Vec<String> = (0..values.len())
+                .map(|i| format!("?{}", n + 3 + i))
+                .collect();
+            for v in values {
+                args.push(v.to_owned().into());
+            }
+            sql.push_str(&format!(
+                "SELECT subject FROM search_terms WHERE kind = ?{} AND field = ?{} AND value IN ({})",
+                n + 1,
+                n + 2,
+                marks.join(", ")
+            ));
+            continue;
+        }
         let (op, needle) = match c.matches {
             Match::Contains => ("LIKE", format!("%{}%", like_escape(&c.needle))),
-            Match::Equals => ("=", c.needle.clone()),
+            Match::Equals | Match::OneOf => ("=", c.needle.clone()),
             Match::AtLeast => (">=", c.needle.clone()),
             Match::AtMost => ("<=", c.needle.clone()),
         };

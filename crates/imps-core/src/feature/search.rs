@@ -143,8 +143,8 @@ fn criterion(
                 .to_string();
             Ok((SearchKind::Group, Some(c("OWNER", Equals, owner))))
         }
-        // Who is joined lives in memory only, on the groups' shards.
-        "GROUP_USER_ID_JOINED" | "GROUP_USER_ID_AUTOJOIN" => Ok((SearchKind::Group, None)),
+        // Auto-join is not kept per user.
+        "GROUP_USER_ID_AUTOJOIN" => Ok((SearchKind::Group, None)),
         _ => Err(StatusCode::BAD_PARAMETER),
     }
 }
@@ -183,6 +183,19 @@ pub(crate) fn search(cx: &mut Cx<'_>, sid: &str, r: SearchRequest) -> Reply {
         tracing::warn!(user = %user, "searching too fast: 503");
         return fail(StatusCode::SERVICE_UNAVAILABLE);
     }
+    if let Some(user) = q.joined_by.clone() {
+        // The user's own shard knows the groups its sessions joined.
+        let Some(op) = cx.op else {
+            return fail(StatusCode::INTERNAL_ERROR);
+        };
+        cx.route(crate::route::Event::JoinedOf { op, index: 0, user });
+        return Reply::Later(crate::route::Op::Search(Box::new(SearchOp {
+            waiting: 1,
+            query: q,
+            limit,
+            joined: Vec::new(),
+        })));
+    }
     // Read ahead of the request, without the shard's lock (`Engine::search_ahead`), or now.
     let ahead = cx
         .st
@@ -201,7 +214,64 @@ pub(crate) fn search(cx: &mut Cx<'_>, sid: &str, r: SearchRequest) -> Reply {
             }
         },
     };
-    let kind = q.kind;
+    keep(cx, sid, q.kind, hits, limit)
+}
+
+/// A search for the groups a user is joined to, waiting for that user's shard.
+pub(crate) struct SearchOp {
+    /// 1 until the user's shard answered.
+    pub waiting: usize,
+    query: Query,
+    limit: usize,
+    joined: Vec<String>,
+}
+
+impl SearchOp {
+    /// The groups the user's sessions are joined to.
+    pub(crate) fn record(&mut self, groups: Vec<String>) {
+        self.joined = groups;
+        self.waiting = 0;
+    }
+
+    /// The answer: the searchable groups among those, that meet the other criteria too.
+    pub(crate) fn answer(mut self, cx: &mut Cx<'_>, sid: &str) -> Reply {
+        if self.joined.is_empty() || self.query.impossible {
+            return keep(cx, sid, SearchKind::Group, Vec::new(), self.limit);
+        }
+        self.query.criteria.push(Criterion {
+            field: "ID".into(),
+            matches: Match::OneOf,
+            needle: self.joined.join("\n"),
+        });
+        let max = cx.cfg.max_search_hits;
+        match run(cx, SearchKind::Group, &self.query.criteria, max + 1) {
+            Ok(hits) => keep(cx, sid, SearchKind::Group, hits, self.limit),
+            Err(e) => {
+                tracing::error!(error = %e, "search failed");
+                fail(StatusCode::SERVICE_UNAVAILABLE)
+            }
+        }
+    }
+}
+
+/// The groups `user`'s sessions are joined to (on its shard), for [`SearchOp`].
+pub(crate) fn joined_of(cx: &Cx<'_>, user: &str) -> Vec<String> {
+    let mut out: Vec<String> = cx
+        .sessions_of(user)
+        .iter()
+        .filter_map(|sid| cx.st.sessions.get(sid))
+        .flat_map(|s| s.groups.iter().cloned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Keeps `hits` as a new result set of session `sid` and answers its first page (536 beyond
+/// `max_search_hits`).
+fn keep(cx: &mut Cx<'_>, sid: &str, kind: SearchKind, hits: Vec<String>, limit: usize) -> Reply {
+    let now = cx.now;
+    let max = cx.cfg.max_search_hits;
     if hits.len() > max {
         return fail(StatusCode::TOO_MANY_HITS);
     }
@@ -231,6 +301,9 @@ pub(crate) struct Query {
     pub kind: SearchKind,
     pub criteria: Vec<Criterion>,
     pub impossible: bool,
+    /// GROUP_USER_ID_JOINED: the groups this user's sessions are joined to (asked of its
+    /// shard) is one more criterion.
+    pub joined_by: Option<String>,
 }
 
 impl Query {
@@ -240,7 +313,22 @@ impl Query {
         let mut kind = None;
         let mut criteria = Vec::new();
         let mut impossible = false;
+        let mut joined_by = None;
         for pair in &r.search_pair_list {
+            if pair
+                .search_element
+                .trim()
+                .eq_ignore_ascii_case("GROUP_USER_ID_JOINED")
+            {
+                let who = imps_csp::Address::parse_with_domain(&pair.search_string, domain)
+                    .map_err(|_| StatusCode::BAD_PARAMETER)?;
+                if kind == Some(SearchKind::User) {
+                    return Err(StatusCode::BAD_PARAMETER);
+                }
+                kind = Some(SearchKind::Group);
+                joined_by = Some(who.to_string());
+                continue;
+            }
             let (k, c) = criterion(domain, &pair.search_element, &pair.search_string)?;
             if kind.is_some_and(|prev| prev != k) {
                 // Users and groups in one search: no subject is both.
@@ -262,6 +350,7 @@ impl Query {
             kind,
             criteria,
             impossible,
+            joined_by,
         })
     }
 

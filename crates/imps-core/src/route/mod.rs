@@ -200,6 +200,19 @@ pub(crate) enum Event {
         invite_id: String,
         notice: Box<Primitive>,
     },
+    /// The groups `user`'s sessions are joined to, for a search: its shard answers
+    /// [`Event::JoinedList`].
+    JoinedOf {
+        op: OpRef,
+        index: usize,
+        user: String,
+    },
+    /// The answer to [`Event::JoinedOf`].
+    JoinedList {
+        op: OpRef,
+        index: usize,
+        groups: Vec<String>,
+    },
     /// GetPublicProfile of `user` for `asker`: the owner answers [`Event::Profiled`].
     Profile {
         op: OpRef,
@@ -310,7 +323,10 @@ pub(crate) fn owner_of(event: &Event, shards: usize) -> ShardId {
         Event::Seen { op, .. } => op.shard,
         Event::Group { home, .. } => shard_of(home, shards),
         Event::Invite { to, .. } | Event::CancelInvite { to, .. } => shard_of(to, shards),
-        Event::Invited { op, .. } | Event::Profiled { op, .. } => op.shard,
+        Event::Invited { op, .. } | Event::Profiled { op, .. } | Event::JoinedList { op, .. } => {
+            op.shard
+        }
+        Event::JoinedOf { user, .. } => shard_of(user, shards),
         Event::Profile { user, .. } => shard_of(user, shards),
         Event::ToUser { user, .. } => shard_of(user, shards),
         Event::GroupDone { op, .. } => op.shard,
@@ -332,7 +348,10 @@ fn subject(event: &Event) -> Option<&str> {
         Event::Group { home, .. } => Some(home),
         Event::Invite { to, .. } | Event::CancelInvite { to, .. } => Some(to),
         Event::ToUser { user, .. } => Some(user),
-        Event::Invited { .. } | Event::Profiled { .. } => None,
+        Event::Invited { .. }
+        | Event::Profiled { .. }
+        | Event::JoinedOf { .. }
+        | Event::JoinedList { .. } => None,
         Event::Profile { user, .. } => Some(user),
         Event::Delivered { .. }
         | Event::Known { .. }
@@ -588,6 +607,15 @@ pub(crate) fn apply(cx: &mut Cx<'_>, event: Event) {
             notice,
         } => invite::apply_cancel(cx, &to, &inviter, &invite_id, *notice),
         Event::ToUser { user, primitive } => invite::apply_to_user(cx, &user, *primitive),
+        Event::JoinedOf { op, index, user } => {
+            let groups = crate::feature::search::joined_of(cx, &user);
+            cx.route(Event::JoinedList { op, index, groups });
+        }
+        Event::JoinedList { op, index, groups } => reply(cx, op, index, |waiting| {
+            if let Op::Search(s) = waiting {
+                s.record(groups);
+            }
+        }),
         Event::Profile {
             op,
             index,
@@ -654,6 +682,8 @@ pub(crate) enum Op {
     Profile(crate::feature::profile::ProfileOp),
     /// GetMap of a user: its owner's view of the user's location.
     Map(crate::feature::map::MapOp),
+    /// Search for the groups a user is joined to: that user's shard.
+    Search(Box<crate::feature::search::SearchOp>),
 }
 
 impl Op {
@@ -668,6 +698,7 @@ impl Op {
             Op::Invite(i) => i.waiting,
             Op::Profile(p) => p.waiting,
             Op::Map(m) => m.waiting,
+            Op::Search(s) => s.waiting,
         }
     }
 
@@ -682,6 +713,7 @@ impl Op {
             Op::Invite(i) => Some(i.answer()),
             Op::Profile(p) => Some(p.answer()),
             Op::Map(m) => Some(m.answer()),
+            Op::Search(s) => s.answer(cx, sid).into_primitive(),
         }
     }
 }

@@ -181,6 +181,16 @@ pub(crate) enum WireEvent {
         user: String,
         asker: String,
     },
+    JoinedOf {
+        op: WireOp,
+        index: usize,
+        user: String,
+    },
+    JoinedList {
+        op: WireOp,
+        index: usize,
+        groups: Vec<String>,
+    },
     Profiled {
         op: WireOp,
         index: usize,
@@ -487,6 +497,16 @@ pub(crate) fn to_wire(e: &Event) -> Result<WireEvent, WireError> {
             invite_id: invite_id.clone(),
             notice: document((**notice).clone())?,
         },
+        Event::JoinedOf { op, index, user } => WireEvent::JoinedOf {
+            op: (*op).into(),
+            index: *index,
+            user: user.clone(),
+        },
+        Event::JoinedList { op, index, groups } => WireEvent::JoinedList {
+            op: (*op).into(),
+            index: *index,
+            groups: groups.clone(),
+        },
         Event::Profile {
             op,
             index,
@@ -738,6 +758,16 @@ pub(crate) fn from_wire(w: WireEvent) -> Result<Event, WireError> {
             inviter,
             invite_id,
             notice: Box::new(primitive(&notice)?),
+        },
+        WireEvent::JoinedOf { op, index, user } => Event::JoinedOf {
+            op: op.into(),
+            index,
+            user,
+        },
+        WireEvent::JoinedList { op, index, groups } => Event::JoinedList {
+            op: op.into(),
+            index,
+            groups,
         },
         WireEvent::Profile {
             op,

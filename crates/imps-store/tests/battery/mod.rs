@@ -648,6 +648,19 @@ pub fn search_finds_by_every_criterion(store: &dyn Store) {
         s(User, &[crit("PP_CITY", Match::Equals, "helsinki")], 10),
         vec![alice.id.clone()]
     );
+    let one_of = format!("{}\n{}\nwv:nobody@example.com", alice.id, bob.id);
+    assert_eq!(
+        s(
+            User,
+            &[
+                crit("ID", Match::OneOf, &one_of),
+                crit("PP_AGE", Match::AtLeast, "040")
+            ],
+            10
+        ),
+        vec![bob.id.clone()],
+        "one of a list"
+    );
     assert_eq!(
         s(User, &[crit("ID", Match::Contains, "carol")], 10),
         Vec::<String>::new(),
