@@ -781,10 +781,7 @@ async fn members_privileges_and_bans() {
     let ts = TestServer::start(&["alice", "bob", "carol"])
         .await
         .expect("server");
-    for (i, v) in [Variant::V11_WBXML, Variant::V12_XML, Variant::V13_WBXML]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, v) in Variant::ALL.into_iter().enumerate() {
         let ctx = format!("{v:?}");
         let group = gid("alice", &format!("staff{i}"));
         let mut alice = ts.client("alice", v).await.expect("alice");

@@ -270,9 +270,14 @@ async fn verify_id_names_what_does_not_exist() {
     use imps_csp::model::group::{CreateGroupRequest, GroupProperties};
     use imps_csp::model::presence::CreateListRequest;
     let ts = TestServer::start(&["alice", "bob"]).await.expect("server");
-    for (i, v) in [Variant::V12_XML, Variant::V13_WBXML]
-        .into_iter()
-        .enumerate()
+    for (i, v) in [
+        Variant::V12_XML,
+        Variant::V12_WBXML,
+        Variant::V13_XML,
+        Variant::V13_WBXML,
+    ]
+    .into_iter()
+    .enumerate()
     {
         let mut alice = ts.client("alice", v).await.expect("alice");
         let p = alice

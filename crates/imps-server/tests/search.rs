@@ -154,7 +154,7 @@ async fn users_and_groups_are_found_and_paged() {
     }
     // After a restart nothing is in memory: the store finds them.
     ts.restart().await.expect("restart");
-    for v in [Variant::V11_XML, Variant::V12_WBXML, Variant::V13_XML] {
+    for v in Variant::ALL {
         let ctx = format!("{v:?}");
         let mut dave = ts.client("dave", v).await.expect("dave");
         let p = page(search(&mut dave, &[("USER_CITY", "HELSIN")], None).await);
