@@ -1191,6 +1191,54 @@ async fn blocked_users_are_shown_apart_in_1_3_notices() {
     ));
     let n = next_notice(&mut alice).await;
     assert!(n.joined.is_some() && n.joined_blocked.is_none(), "{n:?}");
+    // GetJoinedUsers: in 1.3 bob is in JoinedBlocked, not among the mappings; in 1.2 he is.
+    let p = ask(
+        &mut alice,
+        Primitive::from(GetJoinedUsersRequest {
+            group_id: group.clone(),
+        }),
+    )
+    .await;
+    let Primitive::GetJoinedUsersResponse(r) = p else {
+        panic!("GetJoinedUsers-Response expected: {p:?}");
+    };
+    let a = r.admin_map_list.clone().expect("AdminMapList");
+    let listed: Vec<String> = a
+        .admin_mapping
+        .iter()
+        .flat_map(|m| m.mapping.iter())
+        .chain(a.user_mapping.iter().flat_map(|m| m.mapping.iter()))
+        .map(|m| m.sname.clone())
+        .collect();
+    assert!(
+        !listed.contains(&"Bobby".to_owned()) && listed.contains(&"C".to_owned()),
+        "{listed:?}"
+    );
+    let hidden = r.joined_blocked.and_then(|b| b.user_list).map(|l| {
+        l.screen_name
+            .into_iter()
+            .map(|s| s.sname)
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(hidden, Some(vec!["Bobby".to_owned()]));
+    let p = ask(
+        &mut dave,
+        Primitive::from(GetJoinedUsersRequest {
+            group_id: group.clone(),
+        }),
+    )
+    .await;
+    let Primitive::GetJoinedUsersResponse(r) = p else {
+        panic!("GetJoinedUsers-Response expected: {p:?}");
+    };
+    let names: Vec<String> = r
+        .user_map_list
+        .expect("UserMapList")
+        .mappings()
+        .iter()
+        .map(|m| m.sname.clone())
+        .collect();
+    assert!(names.contains(&"Bobby".to_owned()), "1.2: {names:?}");
     // bob leaves: LeftBlocked.
     let p = ask(
         &mut bob,

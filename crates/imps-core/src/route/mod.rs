@@ -289,7 +289,7 @@ impl Event {
                 version,
                 group,
                 joined,
-                result: group::GroupResult::Answer(_),
+                result: group::GroupResult::Answer(_) | group::GroupResult::Joined { .. },
             } => Event::GroupDone {
                 op,
                 index,

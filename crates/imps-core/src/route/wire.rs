@@ -205,6 +205,11 @@ pub(crate) enum WireEvent {
 pub(crate) enum WireGroupResult {
     /// The answer in the requester's version, as WBXML.
     Answer { primitive: Vec<u8> },
+    /// A GetJoinedUsers answer with who each screen name is.
+    Joined {
+        primitive: Vec<u8>,
+        about: Vec<(String, String)>,
+    },
     Fanout {
         copies: usize,
         message_id: String,
@@ -246,6 +251,10 @@ fn group_result_to(
         GroupResult::Answer(p) => WireGroupResult::Answer {
             primitive: document_in(version, (**p).clone())?,
         },
+        GroupResult::Joined { answer, about } => WireGroupResult::Joined {
+            primitive: document_in(version, (**answer).clone())?,
+            about: about.clone(),
+        },
         GroupResult::Fanout {
             copies,
             message_id,
@@ -262,6 +271,13 @@ fn group_result_from(r: WireGroupResult) -> Result<crate::feature::group::GroupR
     use crate::feature::group::GroupResult;
     Ok(match r {
         WireGroupResult::Answer { primitive: p } => GroupResult::Answer(Box::new(primitive(&p)?)),
+        WireGroupResult::Joined {
+            primitive: p,
+            about,
+        } => GroupResult::Joined {
+            answer: Box::new(primitive(&p)?),
+            about,
+        },
         WireGroupResult::Fanout {
             copies,
             message_id,

@@ -67,6 +67,14 @@ pub(crate) enum GroupCall {
 pub(crate) enum GroupResult {
     /// The primitive to answer the request with.
     Answer(Box<Primitive>),
+    /// A GetJoinedUsers-Response, with who each screen name is (never shown to the client: the
+    /// requester's shard moves those its user blocks to JoinedBlocked, 1.3).
+    Joined {
+        /// The answer.
+        answer: Box<Primitive>,
+        /// (screen name, user id) of each joined session.
+        about: Vec<(String, String)>,
+    },
     /// A message to the group went out as `copies` copies (their owners answer the sender's
     /// request themselves), all with MessageID `message_id`; or it was refused.
     Fanout {
@@ -292,6 +300,26 @@ pub(crate) fn done(
         }
         _ => {}
     }
+    let result = match result {
+        GroupResult::Joined { answer, about } => {
+            let mut p = *answer;
+            if version >= CspVersion::V1_3 {
+                if let Primitive::GetJoinedUsersResponse(r) = &mut p {
+                    let me = cx.user_of(sid);
+                    if let Some(u) = cx.st.users.get(&me) {
+                        let blocked: Vec<String> = about
+                            .iter()
+                            .filter(|(_, user)| crate::feature::im::blocks_only(u, user))
+                            .map(|(sname, _)| sname.clone())
+                            .collect();
+                        move_blocked(r, group, &blocked);
+                    }
+                }
+            }
+            GroupResult::Answer(Box::new(p))
+        }
+        other => other,
+    };
     crate::route::reply(cx, op, index, |waiting| match (waiting, result) {
         (Op::Group(g), GroupResult::Answer(p)) => g.record(*p),
         (
@@ -378,4 +406,51 @@ fn block_notice(n: &mut imps_csp::model::group::GroupChangeNotice) {
             user_list: Some(users),
         });
     }
+}
+
+/// Moves the mappings of `blocked` screen names out of a GetJoinedUsers-Response into its 1.3
+/// JoinedBlocked.
+fn move_blocked(
+    r: &mut imps_csp::model::group::GetJoinedUsersResponse,
+    group: &str,
+    blocked: &[String],
+) {
+    if blocked.is_empty() {
+        return;
+    }
+    let is_blocked = |m: &Mapping| blocked.iter().any(|b| b == &m.sname);
+    let mut out: Vec<ScreenName> = Vec::new();
+    let mut take = |list: &mut Vec<Mapping>| {
+        for m in list.iter().filter(|m| is_blocked(m)) {
+            out.push(ScreenName {
+                sname: m.sname.clone(),
+                group_id: group.to_owned(),
+            });
+        }
+        list.retain(|m| !is_blocked(m));
+    };
+    if let Some(u) = r
+        .user_map_list
+        .as_mut()
+        .and_then(|l| l.user_mapping.as_mut())
+    {
+        take(&mut u.mapping);
+    }
+    if let Some(a) = r.admin_map_list.as_mut() {
+        if let Some(x) = a.admin_mapping.as_mut() {
+            take(&mut x.mapping);
+        }
+        if let Some(x) = a.mod_mapping.as_mut() {
+            take(&mut x.mapping);
+        }
+        if let Some(x) = a.user_mapping.as_mut() {
+            take(&mut x.mapping);
+        }
+    }
+    r.joined_blocked = Some(imps_csp::model::group::JoinedBlocked {
+        user_list: Some(UserList {
+            user: Vec::new(),
+            screen_name: out,
+        }),
+    });
 }

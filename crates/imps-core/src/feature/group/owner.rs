@@ -192,7 +192,19 @@ pub(super) fn on_group(
                     ..Default::default()
                 }
             };
-            Done::prim(Primitive::from(resp))
+            // Whom each screen name is, for the requester's shard only (1.3 JoinedBlocked).
+            let about = g
+                .joined
+                .values()
+                .map(|j| (j.sname.clone(), j.user.clone()))
+                .collect();
+            Done {
+                answer: GroupResult::Joined {
+                    answer: Box::new(Primitive::from(resp)),
+                    about,
+                },
+                joined: None,
+            }
         }
         Primitive::GetGroupMembersRequest(_) => {
             let Some(g) = get(cx, home, group) else {
