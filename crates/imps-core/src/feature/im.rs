@@ -8,7 +8,7 @@
 //! (MessageDelivered, or Status 200 to the NewMessage), rejects it, or it expires.
 
 use imps_csp::codec::{ContentData, DateTime};
-use imps_csp::model::common::{CspResult, DetailedResult, Recipient, Sender, Status, User};
+use imps_csp::model::common::{CspResult, Recipient, Sender, Status, User};
 use imps_csp::model::im::{
     AddList, BlockEntityRequest, BlockList, DeliveryReportRequest, EntityList,
     ForwardMessageRequest, ForwardMessageResponse, GetBlockedListResponse, GetMessageListRequest,
@@ -19,6 +19,7 @@ use imps_csp::model::im::{
 use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
 
 use crate::engine::{fail, status, Cx, Reply};
+use crate::feature::failures::Failures;
 use crate::feature::{contacts, presence};
 use crate::media::MediaType;
 use crate::state::{About, DeliveryMethod, Queued, Stored, UserState};
@@ -56,60 +57,6 @@ fn listed(owner: &UserState, ids: &[String], who: &str) -> bool {
                 .get(x)
                 .is_some_and(|l| l.members.iter().any(|(m, _)| m == who))
     })
-}
-
-/// Marks a failure's subject as a group (no user id starts with it).
-const GROUP_MARK: &str = "\u{1}";
-
-/// Failures per status code, for DetailedResult.
-#[derive(Default)]
-struct Failures(Vec<(StatusCode, Vec<String>)>);
-
-impl Failures {
-    fn add(&mut self, code: StatusCode, who: String) {
-        match self.0.iter_mut().find(|(c, _)| *c == code) {
-            Some((_, v)) => v.push(who),
-            None => self.0.push((code, vec![who])),
-        }
-    }
-
-    /// A failure about a group (reported as a GroupID in DetailedResult).
-    fn add_group(&mut self, code: StatusCode, group: String) {
-        self.add(code, format!("{GROUP_MARK}{group}"));
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn result(self, any_ok: bool) -> CspResult {
-        if self.0.is_empty() {
-            return CspResult::new(StatusCode::SUCCESS);
-        }
-        let code = if any_ok {
-            StatusCode::PARTIALLY_SUCCESSFUL
-        } else if self.0.len() == 1 {
-            self.0[0].0
-        } else {
-            StatusCode::MULTIPLE_ERRORS
-        };
-        let mut r = CspResult::new(code);
-        for (code, ids) in self.0 {
-            let (groups, users): (Vec<String>, Vec<String>) =
-                ids.into_iter().partition(|i| i.starts_with(GROUP_MARK));
-            r.detailed.push(DetailedResult {
-                code,
-                description: code.description().map(str::to_owned),
-                user_id: users,
-                group_id: groups
-                    .into_iter()
-                    .map(|g| g.trim_start_matches(GROUP_MARK).to_owned())
-                    .collect(),
-                ..Default::default()
-            });
-        }
-        r
-    }
 }
 
 /// The content type of a message (`text/plain` when the client gave none).
@@ -349,6 +296,8 @@ pub(crate) struct SendOp {
     group_copies: (usize, usize),
     /// MessageIDs of the group messages sent.
     group_ids: Vec<String>,
+    /// The groups the message went to, by position (a copy's index tells its group).
+    groups: Vec<String>,
     /// Failures known on the sender's side (contact lists, groups, copies not stored).
     failures: Failures,
     /// The owners' answers: (position among the recipients, recipient, result).
@@ -369,10 +318,18 @@ impl SendOp {
     ) {
         if index >= crate::feature::group::GROUP_COPY {
             // A copy of a group message: who got it stays with the group (screen names hide
-            // user ids), and so does who did not.
+            // user ids), and so does who refused it. A copy that could not be stored is
+            // reported for its group: the sender must not take it for delivered.
             self.group_copies.1 += 1;
             if let Err(code) = result {
                 tracing::debug!(recipient = %recipient, code = code.0, "group message copy refused");
+                let unstored =
+                    code == StatusCode::INTERNAL_ERROR || code == StatusCode::SERVICE_UNAVAILABLE;
+                let position =
+                    (index - crate::feature::group::GROUP_COPY) / crate::feature::group::GROUP_SPAN;
+                if let (true, Some(g)) = (unstored, self.groups.get(position)) {
+                    self.failures.add_group(code, g.clone());
+                }
             }
             return;
         }
@@ -548,6 +505,7 @@ fn send_as(
         waiting: 0,
         group_copies: (0, 0),
         group_ids: Vec::new(),
+        groups: Vec::new(),
         failures,
         results: Vec::new(),
         forward,
@@ -577,8 +535,14 @@ fn send_as(
         let index = crate::feature::group::GROUP_COPY + i * crate::feature::group::GROUP_SPAN;
         let message = (&info, r.content_data.as_ref());
         match crate::feature::group::send_to(cx, sid, (op_ref, index), g, message) {
-            Ok(()) => op.waiting += 1,
-            Err((code, id)) => op.failures.add_group(code, id),
+            Ok(id) => {
+                op.waiting += 1;
+                op.groups.push(id);
+            }
+            Err((code, id)) => {
+                op.failures.add_group(code, id);
+                op.groups.push(String::new());
+            }
         }
     }
     Reply::Later(crate::route::Op::Send(op))
@@ -1079,6 +1043,72 @@ pub(crate) fn expire_messages(cx: &mut Cx<'_>) {
         if let Some(stored) = take(cx, &user, &id) {
             tracing::info!(recipient = %user, message = %id, "message expired");
             report(cx, &stored, StatusCode::MESSAGE_EXPIRED);
+        }
+    }
+}
+
+#[cfg(test)]
+mod group_copy_tests {
+    use super::*;
+    use crate::feature::group::GROUP_COPY;
+
+    fn op() -> SendOp {
+        SendOp {
+            waiting: 1,
+            group_copies: (0, 0),
+            group_ids: Vec::new(),
+            groups: vec!["wv:a/g@x".into()],
+            failures: Failures::default(),
+            results: Vec::new(),
+            forward: None,
+            given: Default::default(),
+        }
+    }
+
+    /// A copy a recipient refused stays with the group (screen names hide who); a copy its
+    /// owner could not store is reported for the group, so the sender never takes it for
+    /// delivered (what a cluster router sends when a recipient's commit failed).
+    #[test]
+    fn a_group_copy_that_could_not_be_stored_is_reported_for_its_group() {
+        let mut refused = op();
+        refused.fanned_out("wv:a/g@x", 2, "m1".into(), None);
+        refused.record(GROUP_COPY + 1, "wv:b@x".into(), Ok("m1".into()));
+        refused.record(
+            GROUP_COPY + 2,
+            "wv:c@x".into(),
+            Err(StatusCode::RECIPIENT_BLOCKED_SENDER),
+        );
+        assert_eq!(refused.pending(), 0);
+        match refused.answer() {
+            Some(Primitive::SendMessageResponse(r)) => {
+                assert_eq!(r.result.code, StatusCode::SUCCESS);
+                assert_eq!(r.message_id.as_deref(), Some("m1"));
+            }
+            other => panic!("{other:?}"),
+        }
+
+        let mut lost = op();
+        // The copies' answers may come before the owner's count.
+        lost.record(GROUP_COPY + 1, "wv:b@x".into(), Ok("m1".into()));
+        lost.record(
+            GROUP_COPY + 2,
+            "wv:c@x".into(),
+            Err(StatusCode::INTERNAL_ERROR),
+        );
+        assert_eq!(
+            lost.pending(),
+            1,
+            "the group has not announced its copies yet"
+        );
+        lost.fanned_out("wv:a/g@x", 2, "m1".into(), None);
+        assert_eq!(lost.pending(), 0);
+        match lost.answer() {
+            Some(Primitive::SendMessageResponse(r)) => {
+                assert_eq!(r.result.code, StatusCode::PARTIALLY_SUCCESSFUL);
+                assert_eq!(r.result.detailed[0].code, StatusCode::INTERNAL_ERROR);
+                assert_eq!(r.result.detailed[0].group_id, vec!["wv:a/g@x".to_owned()]);
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! cancelled or expired) and hands it to every session of the invitee, now or at its next
 //! login. The invitee's answer goes back to the inviter's sessions ([`Event::ToUser`]).
 
-use imps_csp::model::common::{CspResult, DetailedResult, Recipient, Sender, Status, User};
+use imps_csp::model::common::{Recipient, Sender, Status, User};
 use imps_csp::model::fundamental::{
     CancelInviteRequest, CancelInviteUserRequest, InviteRequest, InviteResponse, InviteUserRequest,
     InviteUserResponse,
@@ -16,6 +16,7 @@ use imps_csp::{CspVersion, Limits, Primitive, StatusCode, TransactionMode, WvCsp
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{fail, Cx, Reply};
+use crate::feature::failures::Failures;
 use crate::route::{Event, Op};
 use crate::state::{About, Queued};
 use crate::store::{UserDocument, Write};
@@ -64,8 +65,8 @@ fn document(p: Primitive) -> Option<Vec<u8>> {
 pub(crate) struct InviteOp {
     /// Answers not yet in.
     pub waiting: usize,
-    /// Refusals: (code, invitee as named).
-    failures: Vec<(StatusCode, String)>,
+    /// Refusals, by the invitee as named.
+    failures: Failures,
     /// Invitees that got the invitation.
     invited: usize,
 }
@@ -76,36 +77,14 @@ impl InviteOp {
         self.waiting = self.waiting.saturating_sub(1);
         match result {
             Ok(()) => self.invited += 1,
-            Err(code) => self.failures.push((code, to)),
+            Err(code) => self.failures.add(code, to),
         }
     }
 
     /// Status 200, 201 with the refused invitees, or the one code when nobody was invited.
     pub(crate) fn answer(self) -> Primitive {
-        if self.failures.is_empty() {
-            return Primitive::Status(Status::new(StatusCode::SUCCESS));
-        }
-        let code = if self.invited > 0 {
-            StatusCode::PARTIALLY_SUCCESSFUL
-        } else if self.failures.iter().all(|(c, _)| *c == self.failures[0].0) {
-            self.failures[0].0
-        } else {
-            StatusCode::MULTIPLE_ERRORS
-        };
-        let mut result = CspResult::new(code);
-        for (c, who) in self.failures {
-            match result.detailed.iter_mut().find(|d| d.code == c) {
-                Some(d) => d.user_id.push(who),
-                None => result.detailed.push(DetailedResult {
-                    code: c,
-                    description: c.description().map(str::to_owned),
-                    user_id: vec![who],
-                    ..Default::default()
-                }),
-            }
-        }
         Primitive::Status(Status {
-            result,
+            result: self.failures.result(self.invited > 0),
             client_id: None,
         })
     }
@@ -119,20 +98,20 @@ pub(crate) fn invite(cx: &mut Cx<'_>, sid: &str, r: InviteRequest) -> Reply {
         return fail(StatusCode::BAD_PARAMETER);
     }
     let mut to = Unique::default();
-    let mut failures = Vec::new();
+    let mut failures = Failures::default();
     for u in &r.recipient.user {
         match cx.addr(&u.user_id) {
             Some(a) if a != inviter => {
                 to.insert(a);
             }
             Some(_) => {}
-            None => failures.push((StatusCode::UNKNOWN_USER, u.user_id.clone())),
+            None => failures.add(StatusCode::UNKNOWN_USER, u.user_id.clone()),
         }
     }
     for l in &r.recipient.contact_list {
         match crate::feature::contacts::members(cx, &inviter, l) {
             Some(m) => to.extend(m.into_iter().filter(|u| *u != inviter)),
-            None => failures.push((StatusCode::CONTACT_LIST_DOES_NOT_EXIST, l.clone())),
+            None => failures.add(StatusCode::CONTACT_LIST_DOES_NOT_EXIST, l.clone()),
         }
     }
     if to.is_empty() && failures.is_empty() {
@@ -183,7 +162,7 @@ pub(crate) fn invite(cx: &mut Cx<'_>, sid: &str, r: InviteRequest) -> Reply {
         let Some(bytes) = document(Primitive::from(request)) else {
             pending
                 .failures
-                .push((StatusCode::INTERNAL_ERROR, user.clone()));
+                .add(StatusCode::INTERNAL_ERROR, user.clone());
             continue;
         };
         pending.waiting += 1;

@@ -2,6 +2,7 @@
 //! primitives. Features talk through the engine context, not through each other's state.
 
 pub(crate) mod contacts;
+pub(crate) mod failures;
 pub(crate) mod group;
 pub(crate) mod im;
 pub(crate) mod invite;

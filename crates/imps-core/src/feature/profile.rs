@@ -5,13 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use imps_csp::model::common::{CspResult, DetailedResult, Property, Status};
+use imps_csp::model::common::{Property, Status};
 use imps_csp::model::v13::{
     GetPublicProfileRequest, GetPublicProfileResponse, PublicProfile, UpdatePublicProfileRequest,
 };
 use imps_csp::{Primitive, StatusCode};
 
 use crate::engine::{fail, Cx, Reply};
+use crate::feature::failures::Failures;
 use crate::route::{Event, Op};
 use crate::store::{UserDocument, Write};
 use crate::unique::Unique;
@@ -105,32 +106,17 @@ impl ProfileOp {
     pub(crate) fn answer(mut self) -> Primitive {
         self.results.sort_by_key(|(i, _, _)| *i);
         let mut profiles = Vec::new();
-        let mut failures: Vec<DetailedResult> = Vec::new();
+        let mut failures = Failures::default();
         for (_, user, result) in self.results {
             match result {
                 Ok(p) => profiles.push(PublicProfile {
                     user_id: Some(user),
                     property: p.into_iter().map(|(k, v)| Property::new(k, v)).collect(),
                 }),
-                Err(code) => match failures.iter_mut().find(|d| d.code == code) {
-                    Some(d) => d.user_id.push(user),
-                    None => failures.push(DetailedResult {
-                        code,
-                        description: code.description().map(str::to_owned),
-                        user_id: vec![user],
-                        ..Default::default()
-                    }),
-                },
+                Err(code) => failures.add(code, user),
             }
         }
-        let code = match (profiles.is_empty(), failures.len()) {
-            (_, 0) => StatusCode::SUCCESS,
-            (false, _) => StatusCode::PARTIALLY_SUCCESSFUL,
-            (true, 1) => failures[0].code,
-            (true, _) => StatusCode::MULTIPLE_ERRORS,
-        };
-        let mut result = CspResult::new(code);
-        result.detailed = failures;
+        let result = failures.result(!profiles.is_empty());
         Primitive::from(GetPublicProfileResponse {
             result: Some(result),
             public_profile: profiles,

@@ -210,14 +210,14 @@ pub(crate) fn requester(cx: &Cx<'_>, sid: &str) -> Requester {
 }
 
 /// A message to group `g` of a SendMessage-Request: sent to the group's owner, which fans it
-/// out. `Err` with the code to report when the group cannot be named.
+/// out; the group's id. `Err` with the code to report when the group cannot be named.
 pub(crate) fn send_to(
     cx: &mut Cx<'_>,
     sid: &str,
     (op, index): (OpRef, usize),
     g: &Group,
     (info, content): (&MessageInfo, Option<&ContentData>),
-) -> Result<(), (StatusCode, String)> {
+) -> Result<String, (StatusCode, String)> {
     let given = g
         .group_id
         .clone()
@@ -239,12 +239,12 @@ pub(crate) fn send_to(
     cx.route(Event::Group {
         reply: Some(op),
         index,
-        group,
+        group: group.clone(),
         home,
         from: requester(cx, sid),
         call: GroupCall::Request(Box::new(Primitive::SendMessageRequest(one))),
     });
-    Ok(())
+    Ok(group)
 }
 
 /// A session ended: it leaves every group it joined.
