@@ -357,3 +357,38 @@ async fn verify_id_names_what_does_not_exist() {
         alice.logout().await.expect("logout");
     }
 }
+
+/// Every invitee keeps a copy of an invitation: one larger than a message may be, or whose
+/// copies together are larger than a message's fan-out may be, is refused (402) and nobody is
+/// invited.
+#[tokio::test]
+async fn an_oversized_invitation_is_refused() {
+    let ts = TestServer::start_with(&["alice", "bob", "carol"], |s| {
+        s.engine.max_message_bytes = 2048;
+        s.engine.max_fanout_bytes = 3000;
+    })
+    .await
+    .expect("server");
+    let mut alice = ts.client("alice", Variant::V12_XML).await.expect("alice");
+    let big = "n".repeat(3000);
+    assert_eq!(
+        invite(&mut alice, "big", &["bob"], &big).await.0,
+        StatusCode::BAD_PARAMETER
+    );
+    let mid = "n".repeat(1500);
+    assert_eq!(
+        invite(&mut alice, "wide", &["bob", "carol"], &mid).await.0,
+        StatusCode::BAD_PARAMETER,
+        "two copies are more than the fan-out allows"
+    );
+    assert_eq!(
+        invite(&mut alice, "ok", &["bob"], &mid).await.0,
+        StatusCode::SUCCESS
+    );
+    let mut bob = ts.client("bob", Variant::V12_XML).await.expect("bob");
+    let p = next(&mut bob, |p| matches!(p, Primitive::InviteUserRequest(_))).await;
+    let Primitive::InviteUserRequest(r) = p else {
+        unreachable!()
+    };
+    assert_eq!(r.invite_id, "ok", "only the one that fits");
+}

@@ -8,7 +8,7 @@
 //! (MessageDelivered, or Status 200 to the NewMessage), rejects it, or it expires.
 
 use imps_csp::codec::{ContentData, DateTime};
-use imps_csp::model::common::{CspResult, Recipient, Sender, Status, User};
+use imps_csp::model::common::{CspResult, Recipient, Sender, Status};
 use imps_csp::model::im::{
     AddList, BlockEntityRequest, BlockList, DeliveryReportRequest, EntityList,
     ForwardMessageRequest, ForwardMessageResponse, GetBlockedListResponse, GetMessageListRequest,
@@ -109,20 +109,8 @@ fn copy_for(
     delivery_report: bool,
 ) -> Option<Stored> {
     let addressing = Addressing {
-        sender: Sender {
-            user: Some(User {
-                user_id: sender.to_owned(),
-                ..Default::default()
-            }),
-            group: None,
-        },
-        recipient: Recipient {
-            user: vec![User {
-                user_id: recipient.to_owned(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        },
+        sender: Sender::user(sender),
+        recipient: Recipient::user(recipient),
         message_id: cx.st.rng.hex(12),
     };
     copy_addressed(

@@ -7,7 +7,7 @@
 //! cancelled or expired) and hands it to every session of the invitee, now or at its next
 //! login. The invitee's answer goes back to the inviter's sessions ([`Event::ToUser`]).
 
-use imps_csp::model::common::{Recipient, Sender, Status, User};
+use imps_csp::model::common::{Recipient, Sender, Status};
 use imps_csp::model::fundamental::{
     CancelInviteRequest, CancelInviteUserRequest, InviteRequest, InviteResponse, InviteUserRequest,
     InviteUserResponse,
@@ -42,11 +42,13 @@ pub(crate) struct Invitation {
 }
 
 impl Invitation {
-    /// The InviteUser-Request to hand out at `now` (Validity: the seconds left).
-    fn request_at(&self, now: u64) -> Option<Primitive> {
+    /// The InviteUser-Request to hand out to `invitee` at `now` (1.3 Recipient: the invitee;
+    /// Validity: the seconds left).
+    pub(crate) fn request_at(&self, invitee: &str, now: u64) -> Option<Primitive> {
         let m = imps_csp::decode_wbxml(&self.request, &Limits::default()).ok()?;
         match m.session.transactions.into_iter().next()?.primitive {
             Primitive::InviteUserRequest(mut r) => {
+                r.recipient = Some(Recipient::user(invitee));
                 r.validity =
                     Some(u32::try_from(self.expires.saturating_sub(now)).unwrap_or(u32::MAX));
                 Some(Primitive::InviteUserRequest(r))
@@ -56,7 +58,8 @@ impl Invitation {
     }
 }
 
-fn document(p: Primitive) -> Option<Vec<u8>> {
+/// `p` as the CSP 1.3 WBXML document an invitation is kept in.
+pub(crate) fn document(p: Primitive) -> Option<Vec<u8>> {
     let m = WvCspMessage::new(CspVersion::V1_3, None, TransactionMode::Request, None, p);
     imps_csp::encode_wbxml(&m).ok()
 }
@@ -139,32 +142,30 @@ pub(crate) fn invite(cx: &mut Cx<'_>, sid: &str, r: InviteRequest) -> Reply {
         failures,
         invited: 0,
     };
+    // One document for every invitee: it names the invitee only when handed out.
+    let request = InviteUserRequest {
+        invite_id: r.invite_id.clone(),
+        invite_type: r.invite_type.clone(),
+        sender: Some(Sender::user(inviter.clone())),
+        recipient: None,
+        application_id: r.application_id.clone(),
+        group_id: r.group_id.clone(),
+        presence_sub_list: r.presence_sub_list.clone(),
+        url_list: r.url_list.clone(),
+        invite_note: r.invite_note.clone(),
+        screen_name: r.screen_name.clone(),
+        validity: Some(validity),
+    };
+    let Some(bytes) = document(Primitive::from(request)) else {
+        return fail(StatusCode::INTERNAL_ERROR);
+    };
+    // Each invitee keeps a copy: bounded like a message's content and fan-out.
+    if bytes.len() > cx.cfg.max_message_bytes as usize
+        || bytes.len().saturating_mul(invitees.len()) > cx.cfg.max_fanout_bytes
+    {
+        return fail(StatusCode::BAD_PARAMETER);
+    }
     for (index, user) in invitees.iter().enumerate() {
-        let request = InviteUserRequest {
-            invite_id: r.invite_id.clone(),
-            invite_type: r.invite_type.clone(),
-            sender: Some(Sender {
-                user: Some(User::new(inviter.clone())),
-                group: None,
-            }),
-            recipient: Some(Recipient {
-                user: vec![User::new(user.clone())],
-                ..Default::default()
-            }),
-            application_id: r.application_id.clone(),
-            group_id: r.group_id.clone(),
-            presence_sub_list: r.presence_sub_list.clone(),
-            url_list: r.url_list.clone(),
-            invite_note: r.invite_note.clone(),
-            screen_name: r.screen_name.clone(),
-            validity: Some(validity),
-        };
-        let Some(bytes) = document(Primitive::from(request)) else {
-            pending
-                .failures
-                .add(StatusCode::INTERNAL_ERROR, user.clone());
-            continue;
-        };
         pending.waiting += 1;
         cx.route(Event::Invite {
             op,
@@ -173,7 +174,7 @@ pub(crate) fn invite(cx: &mut Cx<'_>, sid: &str, r: InviteRequest) -> Reply {
                 invite_id: r.invite_id.clone(),
                 inviter: inviter.clone(),
                 expires,
-                request: bytes,
+                request: bytes.clone(),
             }),
             to: user.clone(),
         });
@@ -209,7 +210,7 @@ pub(crate) fn apply_invite(
     u.invitations.push(invitation.clone());
     let sessions = u.sessions.clone();
     save(cx, to);
-    if let Some(p) = invitation.request_at(now) {
+    if let Some(p) = invitation.request_at(to, now) {
         for sid in sessions {
             cx.queue(
                 &sid,
@@ -272,7 +273,7 @@ pub(crate) fn queue_pending(cx: &mut Cx<'_>, sid: &str, user: &str) {
             u.invitations
                 .iter()
                 .filter(|i| i.expires > now)
-                .filter_map(|i| i.request_at(now))
+                .filter_map(|i| i.request_at(user, now))
                 .collect()
         })
         .unwrap_or_default();
@@ -326,14 +327,8 @@ pub(crate) fn answer(cx: &mut Cx<'_>, sid: &str, r: InviteUserResponse) -> Reply
     let response = InviteResponse {
         invite_id: r.invite_id,
         acceptance: Some(r.acceptance.unwrap_or(false)),
-        sender: Some(Sender {
-            user: Some(User::new(invitee.clone())),
-            group: None,
-        }),
-        recipient: Some(Recipient {
-            user: vec![User::new(invitation.inviter.clone())],
-            ..Default::default()
-        }),
+        sender: Some(Sender::user(invitee.clone())),
+        recipient: Some(Recipient::user(invitation.inviter.clone())),
         invite_note: None,
         response_note: r.response_note,
         screen_name: r.screen_name,
@@ -375,14 +370,8 @@ pub(crate) fn cancel(cx: &mut Cx<'_>, sid: &str, r: CancelInviteRequest) -> Repl
     for user in to {
         let notice = CancelInviteUserRequest {
             invite_id: r.invite_id.clone(),
-            sender: Some(Sender {
-                user: Some(User::new(inviter.clone())),
-                group: None,
-            }),
-            recipient: Some(Recipient {
-                user: vec![User::new(user.clone())],
-                ..Default::default()
-            }),
+            sender: Some(Sender::user(inviter.clone())),
+            recipient: Some(Recipient::user(user.clone())),
             invite_note: r.invite_note.clone(),
             url_list: r.url_list.clone(),
             screen_name: r.screen_name.clone(),

@@ -122,6 +122,26 @@ impl User {
     }
 }
 
+impl Sender {
+    /// A sender that is one user, by id.
+    pub fn user(user_id: impl Into<String>) -> Self {
+        Sender {
+            user: Some(User::new(user_id)),
+            group: None,
+        }
+    }
+}
+
+impl Recipient {
+    /// A recipient that is one user, by id.
+    pub fn user(user_id: impl Into<String>) -> Self {
+        Recipient {
+            user: vec![User::new(user_id)],
+            ..Default::default()
+        }
+    }
+}
+
 element! {
     /// `ScreenName (SName, GroupID)`: a nickname inside a group.
     pub struct ScreenName {

@@ -136,36 +136,23 @@ pub(super) fn extend_here(
         op: 0,
         slot: 0,
     });
+    // One document for every invitee (it names the invitee when handed out).
+    let request = InviteUserRequest {
+        invite_id: group.to_owned(),
+        invite_type: Some("EC".into()),
+        sender: Some(Sender::user(from.user.clone())),
+        group_id: Some(group.to_owned()),
+        screen_name: Some(ScreenName {
+            sname,
+            group_id: group.to_owned(),
+        }),
+        validity: Some(validity),
+        ..Default::default()
+    };
+    let Some(bytes) = crate::feature::invite::document(Primitive::from(request)) else {
+        return Done::code(StatusCode::INTERNAL_ERROR);
+    };
     for (i, to) in invitees.iter().enumerate() {
-        let request = InviteUserRequest {
-            invite_id: group.to_owned(),
-            invite_type: Some("EC".into()),
-            sender: Some(Sender {
-                user: Some(User::new(from.user.clone())),
-                group: None,
-            }),
-            recipient: Some(Recipient {
-                user: vec![User::new(to.clone())],
-                ..Default::default()
-            }),
-            group_id: Some(group.to_owned()),
-            screen_name: Some(ScreenName {
-                sname: sname.clone(),
-                group_id: group.to_owned(),
-            }),
-            validity: Some(validity),
-            ..Default::default()
-        };
-        let m = imps_csp::WvCspMessage::new(
-            CspVersion::V1_3,
-            None,
-            imps_csp::TransactionMode::Request,
-            None,
-            Primitive::from(request),
-        );
-        let Ok(bytes) = imps_csp::encode_wbxml(&m) else {
-            continue;
-        };
         // Whether each invitee exists or blocks the requester is its owner's to say; the
         // answer does not wait for it (an unknown user is simply never invited).
         cx.route(Event::Invite {
@@ -176,7 +163,7 @@ pub(super) fn extend_here(
                 invite_id: group.to_owned(),
                 inviter: from.user.clone(),
                 expires,
-                request: bytes,
+                request: bytes.clone(),
             }),
         });
     }
