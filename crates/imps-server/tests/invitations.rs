@@ -113,6 +113,14 @@ async fn invitations_in_every_variant() {
             "{ctx}: {:?}",
             r.validity
         );
+        if v.version >= CspVersion::V1_3 {
+            let to = r
+                .recipient
+                .as_ref()
+                .and_then(|rc| rc.user.first())
+                .map(|u| u.user_id.clone());
+            assert_eq!(to, Some(uid("bob")), "1.3 names the invitee");
+        }
 
         // bob accepts; alice hears it, with his note.
         assert_eq!(
