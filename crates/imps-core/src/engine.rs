@@ -512,29 +512,23 @@ impl Engine {
     }
 
     /// No answer this size or smaller is ever segmented: a server need not ask
-    /// [`Engine::segment_limit`] about it.
+    /// [`Engine::segment`] about it.
     pub const SEGMENT_FLOOR: usize = feature::segment::MIN_PARSER_SIZE;
 
-    /// The size above which an answer to session `sid` is to go in segments (a 1.3 session
-    /// that negotiated a ParserSize and may use segmentation), for [`Engine::segment`].
-    pub fn segment_limit(&self, sid: &str) -> Option<usize> {
-        let mut st = self.session_shard(sid)?.lock();
-        let now = st.clock;
-        let cx = self.cx(&mut st, now);
-        feature::segment::limit(&cx, sid)
-    }
-
-    /// Keeps the encoded answer `m` to session `sid`, too large for the client, in segments,
-    /// and gives the message to send instead (the first segment); `None` when it need not or
-    /// cannot be segmented.
+    /// The encoded answer `m` to session `sid`: if it is larger than a 1.3 client's ParserSize
+    /// (and the session may use segmentation), it is kept in segments and the message to send
+    /// instead is returned (the first segment); else the bytes come back, to send as they are.
     pub fn segment(
         &self,
         sid: &str,
         m: &WvCspMessage,
         encoded: Vec<u8>,
         now: u64,
-    ) -> Option<WvCspMessage> {
-        let mut st = self.session_shard(sid)?.lock();
+    ) -> Result<WvCspMessage, Vec<u8>> {
+        let Some(shard) = self.session_shard(sid) else {
+            return Err(encoded);
+        };
+        let mut st = shard.lock();
         let mut cx = self.cx(&mut st, now);
         feature::segment::split(&mut cx, sid, m, encoded)
     }

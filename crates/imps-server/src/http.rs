@@ -464,16 +464,12 @@ async fn csp(app: Arc<App>, req: Request<Incoming>, conn: Conn) -> Response<Full
     };
     // 1.3: an answer larger than the client's ParserSize goes in segments (GetSegment).
     // (Only answers above the smallest ParserSize honoured ask the session's shard.)
+    let mut body = body;
     if m.version >= CspVersion::V1_3 && body.len() > imps_core::Engine::SEGMENT_FLOOR {
         if let Some(sid) = m.session.descriptor.session_id.as_deref() {
-            if app
-                .engine
-                .segment_limit(sid)
-                .is_some_and(|limit| body.len() > limit)
-            {
-                if let Some(first) = app.engine.segment(sid, m, body.clone(), now) {
-                    return reply(Some(&first), encoding, media);
-                }
+            match app.engine.segment(sid, m, body, now) {
+                Ok(first) => return reply(Some(&first), encoding, media),
+                Err(whole) => body = whole,
             }
         }
     }

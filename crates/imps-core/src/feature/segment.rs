@@ -52,16 +52,23 @@ pub(crate) fn limit(cx: &Cx<'_>, sid: &str) -> Option<usize> {
         .map(|p| (p as usize).max(MIN_PARSER_SIZE))
 }
 
-/// Keeps `encoded` (the answer `m`, too large for the session) in segments; the message to
-/// send instead: the first segment.
+/// Keeps `encoded` (the answer `m`) in segments if it is too large for the session: the
+/// message to send instead, the first segment; else the bytes back, to send as they are.
 pub(crate) fn split(
     cx: &mut Cx<'_>,
     sid: &str,
     m: &WvCspMessage,
     encoded: Vec<u8>,
-) -> Option<WvCspMessage> {
-    let limit = limit(cx, sid)?;
-    let first = m.session.transactions.first()?;
+) -> Result<WvCspMessage, Vec<u8>> {
+    let Some(limit) = limit(cx, sid) else {
+        return Err(encoded);
+    };
+    let Some(first) = m.session.transactions.first() else {
+        return Err(encoded);
+    };
+    let Some(tid) = first.descriptor.transaction_id.clone() else {
+        return Err(encoded);
+    };
     if encoded.len() <= limit
         // A segment is never segmented again.
         || matches!(first.primitive, Primitive::GetSegmentResponse(_))
@@ -69,20 +76,18 @@ pub(crate) fn split(
         // (the client acknowledges it by its id).
         || first.descriptor.mode != TransactionMode::Response
     {
-        return None;
+        return Err(encoded);
     }
-    let tid = m
-        .session
-        .transactions
-        .first()
-        .and_then(|t| t.descriptor.transaction_id.clone())?;
     // Binary content travels as base64 in XML (4/3 larger): leave room for it.
     let chunk = ((limit - ENVELOPE.min(limit / 2)) * 3 / 4).max(256);
     let parts: Vec<Vec<u8>> = encoded.chunks(chunk).map(<[u8]>::to_vec).collect();
-    let count = u32::try_from(parts.len()).ok()?;
-    let first = parts.first()?.clone();
+    let (Ok(count), Some(first)) = (u32::try_from(parts.len()), parts.first().cloned()) else {
+        return Err(encoded);
+    };
     let now = cx.now;
-    let s = cx.st.sessions.get_mut(sid)?;
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return Err(encoded);
+    };
     s.segments
         .retain(|k| k.made + LIFETIME > now && k.tid != tid);
     while s.segments.len() >= MAX_KEPT {
@@ -111,7 +116,7 @@ pub(crate) fn split(
     });
     out.session.poll = m.session.poll;
     tracing::debug!(session = %crate::redact(sid), segments = count, "answer kept in segments");
-    Some(out)
+    Ok(out)
 }
 
 /// GetSegment-Request: one segment of a kept answer (402 for one the session does not have).
