@@ -254,55 +254,23 @@ impl Event {
     /// as it is: none promises anything durable, replies must still reach the requests that
     /// wait for them, and the failing owner reloads the accounts it touched (re-notifying
     /// their watchers) before it serves again.
-    pub(crate) fn on_failure(self) -> Event {
-        match self {
-            Event::Delivered {
-                op,
-                index,
-                recipient,
-                result: Ok(_),
-            } => Event::Delivered {
-                op,
-                index,
-                recipient,
-                result: Err(StatusCode::INTERNAL_ERROR),
-            },
+    pub(crate) fn on_failure(mut self) -> Event {
+        let lost = StatusCode::INTERNAL_ERROR;
+        match &mut self {
+            Event::Delivered { result, .. } if result.is_ok() => *result = Err(lost),
             // The invitee's owner could not keep the invitation durably: refused.
-            Event::Invited {
-                op,
-                index,
-                to,
-                result: Ok(()),
-            } => Event::Invited {
-                op,
-                index,
-                to,
-                result: Err(StatusCode::INTERNAL_ERROR),
-            },
+            Event::Invited { result, .. } if result.is_ok() => *result = Err(lost),
             // The owner promised a change it could not make durable (a group created, its
             // properties set): 500. Whether the session is joined stays as the owner has it
             // (joining writes nothing durable).
-            Event::GroupDone {
-                op,
-                index,
-                sid,
-                version,
-                group,
-                joined,
-                result: group::GroupResult::Answer(_) | group::GroupResult::Joined { .. },
-            } => Event::GroupDone {
-                op,
-                index,
-                sid,
-                version,
-                group,
-                joined,
-                result: group::GroupResult::Answer(Box::new(crate::engine::status(
-                    StatusCode::INTERNAL_ERROR,
-                ))),
-            },
-            other => other,
+            Event::GroupDone { result, .. }
+                if !matches!(result, group::GroupResult::Fanout { .. }) =>
+            {
+                *result = group::GroupResult::Answer(Box::new(crate::engine::status(lost)));
+            }
+            _ => {}
         }
+        self
     }
 }
 

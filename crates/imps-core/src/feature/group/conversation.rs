@@ -32,21 +32,7 @@ pub(crate) fn extend(cx: &mut Cx<'_>, sid: &str, r: ExtendConversationRequest) -
         name
     };
     let group = me.with_resource(&format!("ec-{name}")).to_string();
-    let Some(op) = cx.op else {
-        return fail(StatusCode::INTERNAL_ERROR);
-    };
-    cx.route(Event::Group {
-        reply: Some(op),
-        index: 0,
-        group,
-        home: user,
-        from: requester(cx, sid),
-        call: GroupCall::Request(Box::new(Primitive::from(r))),
-    });
-    Reply::Later(Op::Group(GroupOp {
-        waiting: 1,
-        answer: None,
-    }))
+    ask_owner(cx, sid, (group, user), Primitive::from(r))
 }
 
 /// On the owner: make or grow the conversation group, join the requester, invite the others.

@@ -176,6 +176,17 @@ pub(crate) fn request(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
             return fail(StatusCode::SERVICE_UNAVAILABLE);
         }
     }
+    ask_owner(cx, sid, (group, home), p)
+}
+
+/// Sends request `p` of session `sid` to the owner of `group` (home account `home`); the
+/// request is answered when the owner replies.
+pub(crate) fn ask_owner(
+    cx: &mut Cx<'_>,
+    sid: &str,
+    (group, home): (String, String),
+    p: Primitive,
+) -> Reply {
     let Some(op) = cx.op else {
         return fail(StatusCode::INTERNAL_ERROR);
     };
