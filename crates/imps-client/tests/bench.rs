@@ -15,17 +15,29 @@ fn figure(report: &str, label: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {label} in {report}"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_closed_loop_keeps_one_message_in_flight_per_user() {
+/// `imps [before] bench --users 20 --seconds 3 --login-concurrency 4 [after]` against a fresh
+/// server with 20 bench accounts: its report (the run must succeed).
+async fn run_bench(before: &[&str], after: &[&str]) -> String {
     let ts = TestServer::start(&[]).await.expect("server");
     let settings = TestServer::settings(ts.dir.path());
     imps_server::admin::bulk_add(&settings, "bench", 20, "bench").expect("accounts");
     let url = ts.url.clone();
+    let before: Vec<String> = before.iter().map(|a| (*a).to_owned()).collect();
+    let after: Vec<String> = after.iter().map(|a| (*a).to_owned()).collect();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_imps"))
-            .args(["--server", &url, "--wbxml", "bench"])
-            .args(["--users", "20", "--seconds", "3", "--closed-loop"])
-            .args(["--login-concurrency", "4"])
+            .args(["--server", &url])
+            .args(&before)
+            .arg("bench")
+            .args([
+                "--users",
+                "20",
+                "--seconds",
+                "3",
+                "--login-concurrency",
+                "4",
+            ])
+            .args(&after)
             .output()
             .expect("imps bench")
     })
@@ -37,6 +49,12 @@ async fn the_closed_loop_keeps_one_message_in_flight_per_user() {
         "{report}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_closed_loop_keeps_one_message_in_flight_per_user() {
+    let report = run_bench(&["--wbxml"], &["--closed-loop"]).await;
     assert!(report.contains("closed loop"), "{report}");
     let sent = figure(&report, "messages sent:");
     let delivered = figure(&report, "delivered:");
@@ -51,35 +69,7 @@ async fn the_closed_loop_keeps_one_message_in_flight_per_user() {
 /// every copy counted was delivered, and each message makes at most four.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_group_scenario_fans_each_message_out_to_the_group() {
-    let ts = TestServer::start(&[]).await.expect("server");
-    let settings = TestServer::settings(ts.dir.path());
-    imps_server::admin::bulk_add(&settings, "bench", 20, "bench").expect("accounts");
-    let url = ts.url.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_imps"))
-            .args(["--server", &url, "bench"])
-            .args([
-                "--users",
-                "20",
-                "--seconds",
-                "3",
-                "--rate",
-                "40",
-                "--group-size",
-                "5",
-            ])
-            .args(["--login-concurrency", "4"])
-            .output()
-            .expect("imps bench")
-    })
-    .await
-    .expect("join");
-    let report = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{report}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = run_bench(&[], &["--rate", "40", "--group-size", "5"]).await;
     assert!(
         report.contains("groups:         4 of 5 joined users"),
         "{report}"

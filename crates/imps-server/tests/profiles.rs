@@ -248,9 +248,7 @@ async fn get_map_points_at_the_operators_map_service() {
 #[tokio::test]
 async fn a_large_answer_comes_in_segments() {
     use imps_csp::codec::ContentData;
-    use imps_csp::model::session::{
-        CapabilityList, ClientCapabilityRequest, Functions, ServiceRequest, WvcspFeat,
-    };
+    use imps_csp::model::session::{Functions, ServiceRequest, WvcspFeat};
     use imps_csp::model::v13::{DropSegmentRequest, GetSegmentRequest, SegmentId};
     use imps_csp::{Encoding, TransactionMode, WvCspMessage};
     let ts = TestServer::start(&["alice", "bob", "carol"])
@@ -268,23 +266,7 @@ async fn a_large_answer_comes_in_segments() {
     }
 
     for encoding in [Encoding::Xml, Encoding::Wbxml] {
-        let mut cfg = ts.config(Variant::new(imps_csp::CspVersion::V1_3, encoding));
-        cfg.cir = Vec::new();
-        let mut bob = Client::new(cfg).expect("client");
-        bob.login("bob", "bob-pw").await.expect("login");
-        let p = bob
-            .request(Primitive::ClientCapabilityRequest(
-                ClientCapabilityRequest {
-                    capability_list: Some(CapabilityList {
-                        parser_size: Some(2048),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .expect("capabilities");
-        assert!(matches!(p, Primitive::ClientCapabilityResponse(_)), "{p:?}");
+        let mut bob = small_parser(&ts, "bob", encoding).await;
         let mut tree = WvcspFeat::default();
         *tree.feature_slot("FundamentalFeat").expect("slot") = Some(Default::default());
         bob.request(Primitive::ServiceRequest(ServiceRequest {
@@ -406,25 +388,8 @@ async fn a_large_answer_comes_in_segments() {
 #[tokio::test]
 async fn a_large_message_in_a_poll_is_not_segmented() {
     use imps_csp::codec::ContentData;
-    use imps_csp::model::session::{CapabilityList, ClientCapabilityRequest};
     let ts = TestServer::start(&["alice", "bob"]).await.expect("server");
-    let mut cfg = ts.config(Variant::V13_WBXML);
-    cfg.cir = Vec::new();
-    let mut bob = Client::new(cfg).expect("client");
-    bob.login("bob", "bob-pw").await.expect("login");
-    let p = bob
-        .request(Primitive::ClientCapabilityRequest(
-            ClientCapabilityRequest {
-                capability_list: Some(CapabilityList {
-                    parser_size: Some(2048),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-        ))
-        .await
-        .expect("capabilities");
-    assert!(matches!(p, Primitive::ClientCapabilityResponse(_)), "{p:?}");
+    let mut bob = small_parser(&ts, "bob", imps_csp::Encoding::Wbxml).await;
     let mut alice = ts.client("alice", Variant::V12_XML).await.expect("alice");
     let text = "y".repeat(4000);
     alice.send_text(&["bob"], &text).await.expect("send");
@@ -438,4 +403,27 @@ async fn a_large_message_in_a_poll_is_not_segmented() {
         unreachable!()
     };
     assert_eq!(m.content_data, Some(ContentData::Text(text)));
+}
+
+/// A 1.3 client of `name` (polling, no CIR) that negotiated a ParserSize of 2048 bytes.
+async fn small_parser(ts: &TestServer, name: &str, encoding: imps_csp::Encoding) -> Client {
+    use imps_csp::model::session::{CapabilityList, ClientCapabilityRequest};
+    let mut cfg = ts.config(Variant::new(imps_csp::CspVersion::V1_3, encoding));
+    cfg.cir = Vec::new();
+    let mut c = Client::new(cfg).expect("client");
+    c.login(name, &format!("{name}-pw")).await.expect("login");
+    let p = c
+        .request(Primitive::ClientCapabilityRequest(
+            ClientCapabilityRequest {
+                capability_list: Some(CapabilityList {
+                    parser_size: Some(2048),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("capabilities");
+    assert!(matches!(p, Primitive::ClientCapabilityResponse(_)), "{p:?}");
+    c
 }
