@@ -242,6 +242,12 @@ async fn users_and_groups_are_found_and_paged() {
             StatusCode::SEARCH_TOO_BROAD,
             "{ctx}"
         );
+        let many = vec![("USER_CITY", "hel"); 17];
+        assert_eq!(
+            refused(search(&mut dave, &many, None).await),
+            StatusCode::BAD_PARAMETER,
+            "{ctx}: more criteria than one search may give"
+        );
         assert_eq!(
             refused(search(&mut dave, &[("SHOE_SIZE", "38")], None).await),
             StatusCode::BAD_PARAMETER

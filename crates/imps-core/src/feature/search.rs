@@ -25,6 +25,8 @@ use crate::store::{Criterion, Match, SearchKind, SearchTerm, Write};
 const MAX_SETS: usize = 4;
 /// Hits a result page holds when the client asks for none (or more than this).
 const PAGE: u32 = 50;
+/// Most criteria one search may give (402 beyond: each is a query of the store's index).
+const MAX_PAIRS: usize = 16;
 /// Shortest text a "contains" criterion may look for (537 below: it would match nearly all).
 const MIN_NEEDLE: usize = 2;
 
@@ -314,6 +316,9 @@ impl Query {
         let mut criteria = Vec::new();
         let mut impossible = false;
         let mut joined_by = None;
+        if r.search_pair_list.len() > MAX_PAIRS {
+            return Err(StatusCode::BAD_PARAMETER);
+        }
         for pair in &r.search_pair_list {
             if pair
                 .search_element
