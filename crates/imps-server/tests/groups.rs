@@ -1097,33 +1097,29 @@ async fn a_group_can_be_delivered_notify_get() {
         code(&say(&mut alice, &group, None, "in the group").await),
         StatusCode::SUCCESS
     );
-    let p = bob
-        .wait_for(WAIT, |p| {
-            matches!(
-                p,
-                Primitive::MessageNotification(_) | Primitive::NewMessage(_)
-            )
-        })
-        .await
-        .expect("delivery");
+    let p = next_delivery(&mut bob).await;
     assert!(
         matches!(p, Primitive::MessageNotification(_)),
         "the group's message is notified: {p:?}"
     );
     alice.send_text(&["bob"], "direct").await.expect("send");
-    let p = bob
-        .wait_for(WAIT, |p| {
-            matches!(
-                p,
-                Primitive::MessageNotification(_) | Primitive::NewMessage(_)
-            )
-        })
-        .await
-        .expect("delivery");
+    let p = next_delivery(&mut bob).await;
     assert!(
         matches!(p, Primitive::NewMessage(_)),
         "other messages are still pushed: {p:?}"
     );
+}
+
+/// The next message delivered to `c`, pushed or notified.
+async fn next_delivery(c: &mut Client) -> Primitive {
+    c.wait_for(WAIT, |p| {
+        matches!(
+            p,
+            Primitive::MessageNotification(_) | Primitive::NewMessage(_)
+        )
+    })
+    .await
+    .expect("delivery")
 }
 
 /// 1.3 GroupChangeNotice: a user the recipient blocks is shown in JoinedBlocked / LeftBlocked
