@@ -189,6 +189,15 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
                     .next()
                     .map(|t| t.primitive)
                 {
+                    if crate::feature::im::group_of(&message).is_some() {
+                        // A group's message waits only for sessions joined to the group, and
+                        // no session of this account is live (nor survives a restart).
+                        q.writes.push(Write::DeleteMessage(
+                            m.recipient.clone(),
+                            m.message_id.clone(),
+                        ));
+                        continue;
+                    }
                     u.inbox_order.push_back(m.message_id.clone());
                     st.expiries
                         .insert((m.expires_at, m.recipient.clone(), m.message_id.clone()));

@@ -1254,3 +1254,123 @@ async fn blocked_users_are_shown_apart_in_1_3_notices() {
     });
     assert_eq!(gone, Some(vec!["Bobby".to_owned()]));
 }
+
+/// The MessageIDs GetMessageList answers (1.2 shape), or its refusal.
+async fn listed(c: &mut Client, group: Option<&str>) -> Result<Vec<String>, StatusCode> {
+    use imps_csp::model::im::GetMessageListRequest;
+    match ask(
+        c,
+        Primitive::from(GetMessageListRequest {
+            group_id: group.map(str::to_owned),
+            message_count: None,
+        }),
+    )
+    .await
+    {
+        Primitive::GetMessageListResponse(r) => Ok(r
+            .message_info
+            .iter()
+            .filter_map(|i| i.message_id.clone())
+            .collect()),
+        other => Err(code(&other)),
+    }
+}
+
+/// Joining is per session: a user's session that did not join a group gets none of its
+/// messages, and a group's message waiting for a session that leaves (or ends) is dropped, not
+/// handed to the user's next session. GetMessageList lists a group's waiting messages only
+/// with its GroupID, to a joined session.
+#[tokio::test]
+async fn group_messages_reach_only_the_joined_sessions() {
+    use imps_csp::model::im::SetDeliveryMethodRequest;
+    let mut ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    let v = Variant::V12_XML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let mut joined = ts.client("bob", v).await.expect("bob's first session");
+    let mut other = ts.client("bob", v).await.expect("bob's second session");
+    let group = gid("alice", "persession");
+    assert_eq!(
+        create(&mut alice, &group, Some("A"), &[]).await,
+        StatusCode::SUCCESS
+    );
+    assert!(matches!(
+        join(&mut joined, &group, Some("B")).await,
+        Primitive::JoinGroupResponse(_)
+    ));
+    assert_eq!(
+        code(&say(&mut alice, &group, None, "to the joined").await),
+        StatusCode::SUCCESS
+    );
+    alice.send_text(&["bob"], "direct 1").await.expect("send");
+    assert_eq!(
+        text(&next_message(&mut other).await),
+        "direct 1",
+        "the session that did not join gets no group message"
+    );
+    // (A user's message goes to whichever of its sessions takes it first: here `other`.)
+    assert_eq!(text(&next_message(&mut joined).await), "to the joined");
+
+    // Notified and left waiting: listed with the GroupID only, to the joined session.
+    let notify = Primitive::from(SetDeliveryMethodRequest {
+        delivery_method: "N".into(),
+        group_id: Some(group.clone()),
+        ..Default::default()
+    });
+    assert_eq!(code(&ask(&mut joined, notify).await), StatusCode::SUCCESS);
+    assert_eq!(
+        code(&say(&mut alice, &group, None, "waiting").await),
+        StatusCode::SUCCESS
+    );
+    let id = match joined
+        .wait_for(WAIT, |p| matches!(p, Primitive::MessageNotification(_)))
+        .await
+        .expect("notified")
+    {
+        Primitive::MessageNotification(n) => n.message_info.message_id.expect("MessageID"),
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        listed(&mut joined, Some(&group)).await,
+        Ok(vec![id.clone()])
+    );
+    assert_eq!(listed(&mut joined, None).await, Ok(vec![]));
+    assert_eq!(
+        listed(&mut other, Some(&group)).await,
+        Err(StatusCode::NOT_JOINED)
+    );
+    assert_eq!(listed(&mut other, None).await, Ok(vec![]));
+
+    // The joined session leaves: the waiting message goes with it, also from the store.
+    assert_eq!(
+        code(
+            &ask(
+                &mut joined,
+                Primitive::from(LeaveGroupRequest {
+                    group_id: group.clone()
+                })
+            )
+            .await
+        ),
+        StatusCode::SUCCESS
+    );
+    assert_eq!(
+        listed(&mut joined, Some(&group)).await,
+        Err(StatusCode::NOT_JOINED)
+    );
+    // A copy on its way to a user none of whose sessions is joined is not kept either.
+    assert_eq!(
+        code(&say(&mut alice, &group, None, "to nobody").await),
+        StatusCode::SUCCESS
+    );
+    drop((joined, other));
+    ts.restart().await.expect("restart");
+    let mut alice = ts.client("alice", v).await.expect("alice again");
+    let mut later = ts.client("bob", v).await.expect("bob later");
+    alice.send_text(&["bob"], "direct 2").await.expect("send");
+    assert_eq!(
+        text(&next_message(&mut later).await),
+        "direct 2",
+        "no group message reaches a later session"
+    );
+    assert_eq!(listed(&mut later, None).await, Ok(vec![]));
+}

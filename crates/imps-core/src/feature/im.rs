@@ -254,6 +254,13 @@ fn take_in(cx: &mut Cx<'_>, stored: Stored, ctype: &str, len: usize) -> Result<S
     if content_refused(cx, &recipient, ctype, len) {
         return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
+    if let Some(g) = group_of(&stored.message) {
+        // A group's messages are for the recipient's sessions joined to it: none (all left
+        // or ended while the copy was on its way) and the copy is for nobody.
+        if !u.sessions.iter().any(|sid| joined(cx, sid, g)) {
+            return Err(StatusCode::NOT_JOINED);
+        }
+    }
     cx.writes.push(Write::PutMessage(stored.record.clone()));
     let expiry = (
         stored.record.expires_at,
@@ -273,6 +280,51 @@ fn take_in(cx: &mut Cx<'_>, stored: Stored, ctype: &str, len: usize) -> Result<S
         queue_message_to_session(cx, &sid, &recipient, &message_id);
     }
     Ok(message_id)
+}
+
+/// The group a message went to, when it went to one: its Recipient names the group, or a
+/// screen name in it (a private message).
+pub(crate) fn group_of(message: &NewMessage) -> Option<&str> {
+    let g = message.message_info.recipient.as_ref()?.group.first()?;
+    g.group_id
+        .as_deref()
+        .or_else(|| g.screen_name.as_ref().map(|s| s.group_id.as_str()))
+}
+
+/// Whether session `sid` is joined to `group` (and so takes its messages).
+fn joined(cx: &Cx<'_>, sid: &str, group: &str) -> bool {
+    cx.st
+        .sessions
+        .get(sid)
+        .is_some_and(|s| s.groups.contains(group))
+}
+
+/// After a session of `user` left `groups` (or ended): the messages of those groups waiting
+/// for the user that none of its sessions is joined to any more are dropped, durably. A
+/// group's messages are for its joined sessions; a later session, or one that did not join,
+/// never gets them.
+pub(crate) fn drop_group_messages(cx: &mut Cx<'_>, user: &str, groups: &[String]) {
+    let Some(u) = cx.st.users.get(user) else {
+        return;
+    };
+    let stale: Vec<String> = u
+        .inbox_order
+        .iter()
+        .filter(|id| {
+            u.inbox
+                .get(id.as_str())
+                .and_then(|m| group_of(&m.message))
+                .is_some_and(|g| {
+                    groups.iter().any(|x| x == g)
+                        && !u.sessions.iter().any(|sid| joined(cx, sid, g))
+                })
+        })
+        .cloned()
+        .collect();
+    for id in stale {
+        tracing::debug!(user = %user, message = %id, "group message for no joined session: dropped");
+        take(cx, user, &id);
+    }
 }
 
 /// A SendMessage (or ForwardMessage) waiting for its recipients' owners.
@@ -401,21 +453,14 @@ pub(crate) fn queue_message_to_session(cx: &mut Cx<'_>, sid: &str, user: &str, i
     let Some(stored) = cx.st.users.get(user).and_then(|u| u.inbox.get(id)) else {
         return;
     };
-    // A group's messages follow the method the session chose for that group, if it did.
-    let group = stored
-        .message
-        .message_info
-        .recipient
-        .as_ref()
-        .and_then(|r| r.group.first())
-        .and_then(|g| {
-            g.group_id
-                .clone()
-                .or_else(|| g.screen_name.as_ref().map(|s| s.group_id.clone()))
-        });
+    // A group's messages go to the sessions joined to it, by the method the session chose
+    // for that group, if it did.
+    let group = group_of(&stored.message);
+    if group.is_some_and(|g| !joined(cx, sid, g)) {
+        return;
+    }
     let method = cx.st.sessions.get(sid).map_or(DeliveryMethod::Push, |s| {
         group
-            .as_ref()
             .and_then(|g| s.group_delivery.get(g).copied())
             .unwrap_or(s.agreed.delivery)
     });
@@ -773,21 +818,32 @@ fn for_session(agreed: &crate::state::Agreed, message: &NewMessage) -> NewMessag
 pub(crate) fn get_message_list(cx: &mut Cx<'_>, sid: &str, r: GetMessageListRequest) -> Reply {
     let user = cx.user_of(sid);
     let v = cx.version_of(sid);
-    if r.group_id.is_some() {
-        return fail(StatusCode::GROUP_DOES_NOT_EXIST);
-    }
+    // With a GroupID: that group's messages, for a session joined to it; without: the
+    // user's own messages (a group's are for its joined sessions only).
+    let group = match r.group_id.as_deref() {
+        None => None,
+        Some(g) => match crate::feature::group::locate(cx, g) {
+            Some((id, _)) if joined(cx, sid, &id) => Some(id),
+            Some(_) => return fail(StatusCode::NOT_JOINED),
+            None => return fail(StatusCode::GROUP_DOES_NOT_EXIST),
+        },
+    };
     let Some(u) = cx.st.users.get(&user) else {
         return fail(StatusCode::INVALID_SESSION);
     };
     let max = r.message_count.map_or(usize::MAX, |c| c as usize);
-    let infos: Vec<MessageInfo> = u
+    let listed: Vec<&Stored> = u
         .inbox_order
         .iter()
         .filter_map(|id| u.inbox.get(id))
+        .filter(|m| group_of(&m.message) == group.as_deref())
+        .collect();
+    let total = listed.len() as u32;
+    let infos: Vec<MessageInfo> = listed
+        .into_iter()
         .take(max)
         .map(|s| s.message.message_info.clone())
         .collect();
-    let total = u.inbox.len() as u32;
     let resp = if v >= CspVersion::V1_3 {
         GetMessageListResponse {
             message_info_list: Some(MessageInfoList {

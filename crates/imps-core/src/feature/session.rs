@@ -355,13 +355,9 @@ pub(crate) fn end_session(cx: &mut Cx<'_>, sid: &str, code: StatusCode) {
         });
         presence::forget_seen(cx, &s.user, presentity);
     }
-    crate::feature::group::session_ended(
-        cx,
-        sid,
-        &s.user,
-        s.version,
-        s.groups.into_iter().collect(),
-    );
+    let groups: Vec<String> = s.groups.into_iter().collect();
+    im::drop_group_messages(cx, &s.user, &groups);
+    crate::feature::group::session_ended(cx, sid, &s.user, s.version, groups);
     if code != StatusCode::SUCCESS {
         cx.st.ended.insert(sid.to_owned(), (code.0, cx.now));
         if let Some(cookie) = &s.cookie {

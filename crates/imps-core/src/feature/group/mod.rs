@@ -303,6 +303,8 @@ pub(crate) fn done(
         (Some(false), Some(s)) => {
             s.groups.remove(group);
             s.group_delivery.remove(group);
+            let user = s.user.clone();
+            crate::feature::im::drop_group_messages(cx, &user, &[group.to_owned()]);
         }
         (Some(true), None) => {
             // The session ended while its join was on the way: it leaves at once (it would
@@ -364,6 +366,8 @@ pub(crate) fn to_session(
     if let (Some(g), Some(s)) = (left, cx.st.sessions.get_mut(sid)) {
         s.groups.remove(g);
         s.group_delivery.remove(g);
+        let user = s.user.clone();
+        crate::feature::im::drop_group_messages(cx, &user, &[g.to_owned()]);
     }
     // 1.3: a user the session's user blocks is shown in JoinedBlocked / LeftBlocked.
     if let (Some(user), Primitive::GroupChangeNotice(n)) = (about, &mut primitive) {
