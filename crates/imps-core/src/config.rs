@@ -55,6 +55,8 @@ pub struct EngineConfig {
     pub max_subscriptions: usize,
     /// Most groups one user may own (CreateGroup beyond: 814).
     pub max_groups_per_user: usize,
+    /// Most groups on the server, all users together (CreateGroup beyond: 815).
+    pub max_groups: u64,
     /// Most sessions joined to one group at once (JoinGroup beyond: 817); a group's
     /// MaxActiveUsers may only lower it.
     pub max_joined_per_group: usize,
@@ -138,6 +140,7 @@ impl Default for EngineConfig {
             max_recipients: 100,
             max_subscriptions: 2000,
             max_groups_per_user: 32,
+            max_groups: 1_000_000,
             max_joined_per_group: 2000,
             max_joined_groups: 64,
             max_group_members: 5000,

@@ -61,7 +61,9 @@ impl Rig {
         } else {
             Default::default()
         };
-        let engine = Engine::new(cfg, snapshot).with_store(store.clone());
+        let engine = Engine::new(cfg, snapshot)
+            .with_store(store.clone())
+            .expect("the store counts its groups");
         Rig {
             engine,
             store,

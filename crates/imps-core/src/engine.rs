@@ -156,6 +156,52 @@ pub struct Engine {
     startup_writes: Mutex<Vec<Write>>,
     /// The shards' commit streams, once a store is attached ([`Engine::with_store`]).
     commits: Option<Commits>,
+    /// How many groups exist, on every shard (the server-wide limit, 815).
+    pub(crate) groups: GroupCount,
+}
+
+/// The number of groups on the server, shared by the shards of one engine: the one count a
+/// server-wide limit needs. Counted from the store at start ([`Engine::with_store`]); a group
+/// is reserved before it is created, so two shards creating at once cannot both pass the
+/// limit.
+#[derive(Debug, Default)]
+pub(crate) struct GroupCount(std::sync::atomic::AtomicU64);
+
+impl GroupCount {
+    /// Takes a place for one more group: false when `max` exist already.
+    pub fn reserve(&self, max: u64) -> bool {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.0
+            .fetch_update(SeqCst, SeqCst, |n| (n < max).then_some(n + 1))
+            .is_ok()
+    }
+
+    /// `n` groups went (deleted, or their account was).
+    pub fn release(&self, n: usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let _ = self
+            .0
+            .fetch_update(SeqCst, SeqCst, |c| Some(c.saturating_sub(n as u64)));
+    }
+
+    /// `n` groups more (or fewer) than were counted: an account reloaded after a failed commit.
+    pub fn adjust(&self, before: usize, after: usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        if after > before {
+            self.0.fetch_add((after - before) as u64, SeqCst);
+        } else {
+            self.release(before - after);
+        }
+    }
+
+    /// How many there are.
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn set(&self, n: u64) {
+        self.0.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Context of one engine call: the state under the lock and what the call produced.
@@ -184,6 +230,8 @@ pub(crate) struct Cx<'a> {
     pub encoded: Vec<(u64, Vec<u8>)>,
     /// Where the writes go when a store is attached (else they are returned).
     pub commits: Option<&'a Commits>,
+    /// The server's groups (the server-wide limit).
+    pub groups: &'a GroupCount,
 }
 
 /// A handler's answer to one request transaction.
@@ -244,9 +292,15 @@ impl Engine {
         }
         let mut shards = Vec::with_capacity(n);
         let mut writes = Vec::new();
+        let mut counted = 0;
         for (i, part) in parts.into_iter().enumerate() {
             let (mut state, quarantine) = load::state_from(part, &cfg);
             state.shard = i;
+            counted += state
+                .users
+                .values()
+                .map(|u| u.groups.len() as u64)
+                .sum::<u64>();
             writes.extend(quarantine.writes);
             shards.push(Shard::new(state));
         }
@@ -255,6 +309,7 @@ impl Engine {
             shards,
             startup_writes: Mutex::new(writes),
             commits: None,
+            groups: GroupCount(counted.into()),
         }
     }
 
@@ -271,16 +326,29 @@ impl Engine {
     /// store in the order the shard made them, and each outcome's [`Outcome::durable`] says
     /// what it waits for. A failed batch makes its shard reload the users it touched from the
     /// store before it serves again (`durable.rs`).
-    pub fn with_store(mut self, store: std::sync::Arc<dyn Store>) -> Engine {
+    ///
+    /// The server's groups are counted in the store (its accounts are loaded only when needed):
+    /// an error there is returned.
+    pub fn with_store(
+        mut self,
+        store: std::sync::Arc<dyn Store>,
+    ) -> Result<Engine, crate::store::StoreError> {
+        let groups = store.count(crate::store::SearchKind::Group, crate::store::EVERY_GROUP)?;
+        self.groups.set(groups);
         self.commits = Some(Commits::new(store, self.shards.len()));
-        self
+        Ok(self)
+    }
+
+    /// How many groups the server has (what the server-wide limit, `max_groups`, counts).
+    pub fn group_count(&self) -> u64 {
+        self.groups.get()
     }
 
     /// A call context on a shard's state (locked by the caller). A shard with users to reload
     /// after a failed commit reloads them first.
     pub(crate) fn cx<'a>(&'a self, st: &'a mut State, now: u64) -> Cx<'a> {
         st.clock = st.clock.max(now);
-        let mut cx = Cx::new(st, &self.cfg, now);
+        let mut cx = Cx::new(st, &self.cfg, &self.groups, now);
         cx.commits = self.commits.as_ref();
         if let Some(commits) = &self.commits {
             if commits.diverged(cx.st.shard) {
@@ -766,10 +834,11 @@ impl Engine {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(st: &'a mut State, cfg: &'a EngineConfig, now: u64) -> Self {
+    pub fn new(st: &'a mut State, cfg: &'a EngineConfig, groups: &'a GroupCount, now: u64) -> Self {
         Cx {
             st,
             cfg,
+            groups,
             now,
             writes: Vec::new(),
             wake: HashSet::default(),

@@ -210,6 +210,18 @@ impl Store for MemStore {
         Ok(out)
     }
 
+    fn count(&self, kind: crate::store::SearchKind, field: &str) -> Result<u64, StoreError> {
+        let d = self.data.lock();
+        let subjects: std::collections::BTreeSet<&str> = d
+            .terms
+            .values()
+            .flatten()
+            .filter(|t| t.kind == kind && t.field == field)
+            .map(|t| t.subject.as_str())
+            .collect();
+        Ok(subjects.len() as u64)
+    }
+
     fn search(
         &self,
         kind: crate::store::SearchKind,

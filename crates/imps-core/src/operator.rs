@@ -295,7 +295,10 @@ pub(crate) fn remove_user(cx: &mut Cx<'_>, user: &str) {
         return;
     }
     end_sessions_of(cx, user, "account deleted");
-    cx.st.users.remove(user);
+    if let Some(u) = cx.st.users.remove(user) {
+        // Its groups went with it (the store deleted them with the account).
+        cx.groups.release(u.groups.len());
+    }
     cx.st.generation += 1;
 }
 

@@ -25,6 +25,10 @@ pub(crate) fn reload_user(cx: &mut Cx<'_>, id: &str, data: Option<UserData>) {
     let mut q = Quarantine::default();
     install(cx.st, data, false, &mut q);
     cx.writes.extend(q.writes);
+    let before = old.as_ref().map_or(0, |u| u.groups.len());
+    let after = cx.st.users.get(id).map_or(0, |u| u.groups.len());
+    // A group whose creation (or deletion) did not reach the store is not (or still) counted.
+    cx.groups.adjust(before, after);
     let Some(u) = cx.st.users.get_mut(id) else {
         return;
     };
@@ -34,12 +38,26 @@ pub(crate) fn reload_user(cx: &mut Cx<'_>, id: &str, data: Option<UserData>) {
         u.seen = old.seen;
         u.send_tokens = old.send_tokens;
         u.invites_sent = old.invites_sent;
-        // Who is joined is not durable: it stays with the groups that are still there.
-        for (id, g) in old.groups {
-            if let Some(now) = u.groups.get_mut(&id) {
-                now.joined = g.joined;
+        // Who is joined is not durable: it stays with the groups that are still there; the
+        // sessions joined to a group the store does not have (its creation failed) are told
+        // it is gone (found by the simulation: they stayed joined to nothing).
+        let mut vanished = Vec::new();
+        for (gid, g) in old.groups {
+            match u.groups.get_mut(&gid) {
+                Some(now) => now.joined = g.joined,
+                None => vanished.push((gid, g.joined)),
             }
         }
+        for (gid, joined) in vanished {
+            let joined = joined
+                .into_iter()
+                .map(|(sid, j)| (sid, j.version))
+                .collect();
+            crate::feature::group::gone(cx, &gid, joined);
+        }
+        let Some(u) = cx.st.users.get_mut(id) else {
+            return;
+        };
         // Messages taken in whose write failed: their senders were refused (500), so a
         // repeated delivery of one is refused again rather than taken this time.
         let lost: Vec<String> = old

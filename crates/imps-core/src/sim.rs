@@ -113,7 +113,9 @@ impl Sim {
         let store = crate::memstore::MemStore::with_users(crate::loadgen::accounts(USERS));
         // The engine's hash orders and random ids follow the seed too: a run replays exactly.
         crate::hash::seed_this_thread(seed);
-        let engine = Engine::new(cfg, Default::default()).with_store(store.clone());
+        let engine = Engine::new(cfg, Default::default())
+            .with_store(store.clone())
+            .expect("the store counts its groups");
         engine.seed_for_simulation(seed);
         Sim {
             // Nothing preloaded: every account is read from the store when first needed.
@@ -590,12 +592,20 @@ impl Sim {
         let group_of = |i: usize| user(i).replacen('@', "/g@", 1);
         let group = group_of(self.rng.below(2));
         let p = match self.rng.below(7) {
-            0 => Primitive::from(CreateGroupRequest {
-                group_id: group_of(u),
-                join_group: Some(self.rng.below(2) == 0),
-                subscribe_notification: Some(true),
-                ..Default::default()
-            }),
+            0 => {
+                // Some go with their last joined user (AutoDelete).
+                let mut group_properties = imps_csp::model::group::GroupProperties::default();
+                if self.rng.below(3) == 0 {
+                    group_properties.set("AutoDelete", "T");
+                }
+                Primitive::from(CreateGroupRequest {
+                    group_id: group_of(u),
+                    group_properties,
+                    join_group: Some(self.rng.below(2) == 0),
+                    subscribe_notification: Some(true),
+                    ..Default::default()
+                })
+            }
             1 | 2 => Primitive::from(JoinGroupRequest {
                 group_id: group,
                 joined_request: Some(true),
@@ -833,7 +843,12 @@ impl Sim {
             }
             let expected = {
                 let mut st = self.engine.owner(p).lock();
-                let cx = crate::engine::Cx::new(&mut st, &self.engine.cfg, self.now);
+                let cx = crate::engine::Cx::new(
+                    &mut st,
+                    &self.engine.cfg,
+                    &self.engine.groups,
+                    self.now,
+                );
                 crate::feature::presence::allowed_view(&cx, p, watcher)
             };
             let seen = self
@@ -894,6 +909,19 @@ impl Sim {
                     "{id}: the store holds {in_store:?}, memory {in_memory:?}"
                 ));
             }
+        }
+        // The server's group count (the server-wide limit) is the number of groups stored.
+        let stored = crate::store::Store::count(
+            &*self.store,
+            crate::store::SearchKind::Group,
+            crate::store::EVERY_GROUP,
+        )
+        .map_err(|e| e.to_string())?;
+        if stored != self.engine.groups.get() {
+            return Err(format!(
+                "{} groups counted, {stored} stored",
+                self.engine.groups.get()
+            ));
         }
         Ok(())
     }

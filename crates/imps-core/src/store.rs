@@ -149,6 +149,10 @@ pub struct Snapshot {
     pub documents: Vec<UserDocument>,
 }
 
+/// The field of the [`SearchTerm`] every group has, searchable or not (value empty): no
+/// search element looks at it; [`Store::count`] of it is the number of groups.
+pub const EVERY_GROUP: &str = "GROUP";
+
 /// One durable change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Write {
@@ -348,6 +352,11 @@ pub trait Store: Send + Sync + 'static {
         criteria: &[Criterion],
         limit: usize,
     ) -> Result<Vec<String>, StoreError>;
+
+    /// How many subjects of `kind` hold a term of `field` (each counted once): by the index on
+    /// the terms, never by reading accounts. The engine counts the server's groups so, by
+    /// [`EVERY_GROUP`], once at start (the server-wide group limit, 815).
+    fn count(&self, kind: SearchKind, field: &str) -> Result<u64, StoreError>;
 
     /// Commits writes durably and then calls `done` with the result. Backends with a writer
     /// thread call `done` from there, so no caller thread waits; the default commits at once.

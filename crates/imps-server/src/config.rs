@@ -177,6 +177,8 @@ pub struct LimitsSection {
     pub max_subscriptions: Option<usize>,
     /// Groups one user may own (default 32).
     pub max_groups_per_user: Option<usize>,
+    /// Groups on the server, all users together (default 1000000).
+    pub max_groups: Option<u64>,
     /// Sessions joined to one group at once (default 2000).
     pub max_joined_per_group: Option<usize>,
     /// Groups one session may be joined to (default 64).
@@ -438,6 +440,7 @@ impl Settings {
             f.limits.max_recipients => e.max_recipients,
             f.limits.max_subscriptions => e.max_subscriptions,
             f.limits.max_groups_per_user => e.max_groups_per_user,
+            f.limits.max_groups => e.max_groups,
             f.limits.max_joined_per_group => e.max_joined_per_group,
             f.limits.max_joined_groups => e.max_joined_groups,
             f.limits.max_group_members => e.max_group_members,

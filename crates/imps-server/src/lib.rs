@@ -194,8 +194,8 @@ pub async fn start_with_store(
     // First: a second server on the same data directory stops here.
     let control_path = settings.control_socket();
     let control = control::bind(&control_path)?;
-    // Accounts are read when first needed (a login, a message to them): start-up reads nothing
-    // but the schema, whatever the size of the database.
+    // Accounts are read when first needed (a login, a message to them): start-up reads the
+    // schema and counts the groups (by an index), whatever the size of the database.
     tracing::info!("store opened: accounts load when first needed");
     let mut settings = settings;
     let http = listen::bind(settings.http)?;
@@ -226,7 +226,14 @@ pub async fn start_with_store(
         );
     }
     let engine = Arc::new(
-        Engine::new(settings.engine.clone(), Default::default()).with_store(store.clone()),
+        Engine::new(settings.engine.clone(), Default::default())
+            .with_store(store.clone())
+            .map_err(|e| anyhow::anyhow!("counting the groups in the store: {e}"))?,
+    );
+    tracing::info!(
+        groups = engine.group_count(),
+        max_groups = settings.engine.max_groups,
+        "groups counted"
     );
     let app = Arc::new(App {
         engine,

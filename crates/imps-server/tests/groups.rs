@@ -1374,3 +1374,72 @@ async fn group_messages_reach_only_the_joined_sessions() {
     );
     assert_eq!(listed(&mut later, None).await, Ok(vec![]));
 }
+
+/// `[limits] max_groups` bounds the groups of all users together (815), counts every way a
+/// group goes (DeleteGroup, AutoDelete), and holds after a restart (counted from the store).
+#[tokio::test]
+async fn the_server_wide_group_limit_holds_across_users_and_restarts() {
+    let two = |s: &mut imps_server::Settings| s.engine.max_groups = 2;
+    let mut ts = TestServer::start_with(&["alice", "bob", "carol"], two)
+        .await
+        .expect("server");
+    let v = Variant::V12_WBXML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    let mut carol = ts.client("carol", v).await.expect("carol");
+    assert_eq!(
+        create(&mut alice, &gid("alice", "one"), None, &[]).await,
+        StatusCode::SUCCESS
+    );
+    assert_eq!(
+        create(
+            &mut bob,
+            &gid("bob", "brief"),
+            Some("B"),
+            &[("AutoDelete", "T")]
+        )
+        .await,
+        StatusCode::SUCCESS
+    );
+    assert_eq!(
+        create(&mut carol, &gid("carol", "three"), None, &[]).await,
+        StatusCode::MAX_GROUPS_SERVER,
+        "two groups exist, whoever owns them"
+    );
+    // The auto-deleted group gives its place back.
+    let left = ask(
+        &mut bob,
+        Primitive::from(LeaveGroupRequest {
+            group_id: gid("bob", "brief"),
+        }),
+    )
+    .await;
+    assert_eq!(code(&left), StatusCode::SUCCESS);
+    assert_eq!(
+        create(&mut carol, &gid("carol", "three"), None, &[]).await,
+        StatusCode::SUCCESS
+    );
+    drop((alice, bob, carol));
+
+    // Counted again from the store.
+    ts.restart_with(two).await.expect("restart");
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    assert_eq!(
+        create(&mut bob, &gid("bob", "again"), None, &[]).await,
+        StatusCode::MAX_GROUPS_SERVER,
+        "the groups of accounts not loaded yet count too"
+    );
+    let deleted = ask(
+        &mut alice,
+        Primitive::from(DeleteGroupRequest {
+            group_id: gid("alice", "one"),
+        }),
+    )
+    .await;
+    assert_eq!(code(&deleted), StatusCode::SUCCESS);
+    assert_eq!(
+        create(&mut bob, &gid("bob", "again"), None, &[]).await,
+        StatusCode::SUCCESS
+    );
+}

@@ -48,6 +48,9 @@ impl Store for Flaky {
     ) -> Result<Vec<String>, StoreError> {
         self.inner.search(kind, criteria, limit)
     }
+    fn count(&self, kind: imps_core::store::SearchKind, field: &str) -> Result<u64, StoreError> {
+        self.inner.count(kind, field)
+    }
     fn health(&self) -> StoreHealth {
         StoreHealth {
             queued: if self.backed_up.load(Ordering::Relaxed) {

@@ -212,6 +212,10 @@ impl Store for SqliteStore {
         sql::search(&self.reader(), kind, criteria, limit).map_err(sqlite_err("search"))
     }
 
+    fn count(&self, kind: imps_core::store::SearchKind, field: &str) -> Result<u64, StoreError> {
+        sql::count(&self.reader(), kind, field).map_err(sqlite_err("count"))
+    }
+
     fn load_users(&self) -> Result<Vec<UserRecord>, StoreError> {
         sql::load_users(&self.reader(), &self.sealer).map_err(sqlite_err("load users"))
     }

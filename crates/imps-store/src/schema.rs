@@ -91,6 +91,20 @@ CREATE INDEX search_terms_by_value ON search_terms (kind, field, value);
 CREATE INDEX search_terms_by_owner ON search_terms (owner);
 "#,
     ),
+    // 6: the server-wide group limit (issue 11): every group, searchable or not, holds a term
+    // of field `GROUP` (`imps_core::store::EVERY_GROUP`), counted at start. The groups stored
+    // before it are given theirs from the `groups` documents (a JSON array of records with an
+    // `id`, as the engine writes them).
+    Migration::Sql(
+        r#"
+INSERT INTO search_terms (owner, kind, subject, field, value)
+SELECT d.user, 1, json_extract(g.value, '$.id'), 'GROUP', ''
+FROM documents d, json_each(CAST(d.body AS TEXT)) g
+WHERE d.kind = 'groups' AND json_valid(CAST(d.body AS TEXT))
+  AND json_type(CAST(d.body AS TEXT)) = 'array'
+  AND json_extract(g.value, '$.id') IS NOT NULL;
+"#,
+    ),
 ];
 
 /// Migration 2: seals every clear digest secret into the new `digest_sealed` column, drops the

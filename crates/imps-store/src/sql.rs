@@ -187,6 +187,16 @@ pub(crate) fn search(
     rows.collect()
 }
 
+/// How many subjects of `kind` hold a term of `field` ([`imps_core::store::Store::count`]),
+/// by the (kind, field, value) index.
+pub(crate) fn count(conn: &Connection, kind: SearchKind, field: &str) -> rusqlite::Result<u64> {
+    conn.prepare_cached(
+        "SELECT COUNT(DISTINCT subject) FROM search_terms WHERE kind = ?1 AND field = ?2",
+    )?
+    .query_row(params![kind_code(kind), field], |row| row.get::<_, i64>(0))
+    .map(|n| u64::try_from(n).unwrap_or(0))
+}
+
 /// `s` with LIKE's wildcards (and the escape character) escaped.
 fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

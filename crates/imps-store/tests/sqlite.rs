@@ -327,7 +327,7 @@ fn database_settings() {
     let version: i64 = raw
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, 5, "schema 5: search terms");
+    assert_eq!(version, 6, "schema 6: every group counted");
     let tables: i64 = raw
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'search_terms_by_value'",
@@ -478,4 +478,43 @@ fn a_backed_up_writer_says_so_and_its_queue_is_bounded() {
 #[test]
 fn search_finds_by_every_criterion() {
     battery::search_finds_by_every_criterion(&fresh().1);
+}
+
+#[test]
+fn count_counts_subjects_with_a_field() {
+    battery::count_counts_subjects_with_a_field(&fresh().1);
+}
+
+/// A database of schema 5 (before groups were counted): migration 6 gives every stored group
+/// its counting term, from the `groups` documents, and leaves unreadable ones alone.
+#[test]
+fn groups_stored_before_schema_6_are_counted() {
+    use imps_core::store::{SearchKind, EVERY_GROUP};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (alice, bob) = (user("alice"), user("bob"));
+    {
+        let store = SqliteStore::open(dir.path()).expect("create");
+        store
+            .commit(vec![
+                Write::PutUser(alice.clone()),
+                Write::PutUser(bob.clone()),
+                Write::PutDocument(document(
+                    &alice,
+                    "groups",
+                    br#"[{"id":"wv:alice/a@example.com","props":{}},{"id":"wv:alice/b@example.com"}]"#,
+                )),
+                Write::PutDocument(document(&bob, "groups", b"not json")),
+            ])
+            .expect("commit");
+    }
+    // Back to what schema 5 had: no counting terms, user_version 5.
+    let raw = rusqlite::Connection::open(dir.path().join(SqliteStore::FILE_NAME)).expect("open");
+    raw.execute_batch("DELETE FROM search_terms; PRAGMA user_version = 5;")
+        .expect("downgrade");
+    drop(raw);
+    let store = SqliteStore::open(dir.path()).expect("migrate");
+    assert_eq!(
+        store.count(SearchKind::Group, EVERY_GROUP).expect("count"),
+        2
+    );
 }

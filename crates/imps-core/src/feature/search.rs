@@ -42,8 +42,9 @@ pub(crate) struct ResultSet {
 }
 
 /// The search terms account `id` holds: its public profile if it published one (`ID` and each
-/// `PP_*` field), and its groups that are searchable (`ID`, `GROUP_NAME`, `GROUP_TOPIC`,
-/// `OWNER`). Values in lower case; ages as three digits.
+/// `PP_*` field), its groups that are searchable (`ID`, `GROUP_NAME`, `GROUP_TOPIC`,
+/// `OWNER`), and one [`crate::store::EVERY_GROUP`] term per group. Values in lower case; ages
+/// as three digits.
 pub(crate) fn terms_of(id: &str, u: &UserState) -> Vec<SearchTerm> {
     let mut out = Vec::new();
     let term = |kind, subject: &str, field: &str, value: &str| SearchTerm {
@@ -63,6 +64,8 @@ pub(crate) fn terms_of(id: &str, u: &UserState) -> Vec<SearchTerm> {
         }
     }
     for (gid, g) in &u.groups {
+        // Every group is counted (the server-wide limit); only searchable ones are found.
+        out.push(term(SearchKind::Group, gid, crate::store::EVERY_GROUP, ""));
         if !g.flag("Searchable") {
             continue;
         }

@@ -707,3 +707,45 @@ pub fn search_finds_by_every_criterion(store: &dyn Store) {
         Vec::<String>::new()
     );
 }
+
+/// `count` counts each subject of a kind holding a term of a field once (how the server counts
+/// its groups), follows replaced terms and goes with a deleted account.
+pub fn count_counts_subjects_with_a_field(store: &dyn Store) {
+    use imps_core::store::{SearchKind::*, EVERY_GROUP};
+    let (alice, bob) = (user("alice"), user("bob"));
+    let g = |owner: &UserRecord, name: &str| owner.id.replacen('@', &format!("/{name}@"), 1);
+    store
+        .commit(vec![
+            Write::PutUser(alice.clone()),
+            Write::PutUser(bob.clone()),
+            Write::PutSearchTerms(
+                alice.id.clone(),
+                vec![
+                    term(Group, &g(&alice, "a"), EVERY_GROUP, ""),
+                    term(Group, &g(&alice, "a"), "ID", &g(&alice, "a")),
+                    term(Group, &g(&alice, "b"), EVERY_GROUP, ""),
+                    term(User, &alice.id, "ID", &alice.id),
+                ],
+            ),
+            Write::PutSearchTerms(
+                bob.id.clone(),
+                vec![term(Group, &g(&bob, "c"), EVERY_GROUP, "")],
+            ),
+        ])
+        .expect("commit");
+    let count = |kind, field: &str| store.count(kind, field).expect("count");
+    assert_eq!(count(Group, EVERY_GROUP), 3);
+    assert_eq!(count(Group, "ID"), 1);
+    assert_eq!(count(User, EVERY_GROUP), 0, "users apart from groups");
+    store
+        .commit(vec![Write::PutSearchTerms(
+            alice.id.clone(),
+            vec![term(Group, &g(&alice, "a"), EVERY_GROUP, "")],
+        )])
+        .expect("commit");
+    assert_eq!(count(Group, EVERY_GROUP), 2, "replaced whole");
+    store
+        .commit(vec![Write::DeleteUser(bob.id.clone())])
+        .expect("commit");
+    assert_eq!(count(Group, EVERY_GROUP), 1, "gone with the account");
+}

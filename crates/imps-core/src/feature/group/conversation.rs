@@ -65,13 +65,16 @@ pub(super) fn extend_here(
         return Done::code(StatusCode::BAD_PARAMETER);
     }
     let (max_groups, max_members) = (cx.cfg.max_groups_per_user, cx.cfg.max_group_members);
-    let now = cx.now;
+    let (now, counted, server_max) = (cx.now, cx.groups, cx.cfg.max_groups);
     let Some(u) = cx.st.users.get_mut(home) else {
         return Done::code(StatusCode::GROUP_DOES_NOT_EXIST);
     };
     if !u.groups.contains_key(group) {
         if u.groups.len() >= max_groups {
             return Done::code(StatusCode::MAX_GROUPS_USER);
+        }
+        if !counted.reserve(server_max) {
+            return Done::code(StatusCode::MAX_GROUPS_SERVER);
         }
         let mut g = GroupState::new(group, "Conversation", &from.user, now);
         g.rec.props.insert("AutoDelete".into(), "T".into());

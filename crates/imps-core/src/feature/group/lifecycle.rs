@@ -34,6 +34,10 @@ pub(super) fn create(
     if !g.findable() {
         return Done::code(StatusCode::SEARCHABLE_GROUP_NEEDS_NAME);
     }
+    if !cx.groups.reserve(cx.cfg.max_groups) {
+        tracing::warn!(group = %group, max = cx.cfg.max_groups, "server's group limit reached: 815");
+        return Done::code(StatusCode::MAX_GROUPS_SERVER);
+    }
     if let Some(u) = cx.st.users.get_mut(home) {
         u.groups.insert(group.to_owned(), g);
     }
@@ -188,6 +192,20 @@ pub(super) fn tell_about(
     });
 }
 
+/// The sessions `joined` to `group` are told it is gone: an unsolicited LeaveGroup-Response
+/// (800), and their shards forget they joined it.
+pub(crate) fn gone(cx: &mut Cx<'_>, group: &str, joined: Vec<(String, CspVersion)>) {
+    for (sid, version) in joined {
+        let mut result = CspResult::new(StatusCode::GROUP_DOES_NOT_EXIST);
+        result.description = Some("Group deleted".into());
+        let p = Primitive::from(LeaveGroupResponse {
+            group_id: Some(group.to_owned()),
+            result: Some(result),
+        });
+        tell(cx, sid, version, p, Some(group));
+    }
+}
+
 /// Session `sid` leaves the group (LeaveGroup, or its session ended); those who asked are
 /// told, and a group with AutoDelete goes when its last user left.
 pub(super) fn leave(cx: &mut Cx<'_>, home: &str, group: &str, sid: &str) {
@@ -216,7 +234,9 @@ pub(super) fn leave(cx: &mut Cx<'_>, home: &str, group: &str, sid: &str) {
     }
     if auto_delete {
         if let Some(u) = cx.st.users.get_mut(home) {
-            u.groups.remove(group);
+            if u.groups.remove(group).is_some() {
+                cx.groups.release(1);
+            }
         }
         save(cx, home);
         tracing::info!(group = %group, "last user left: group deleted (AutoDelete)");
@@ -238,19 +258,12 @@ pub(super) fn delete(cx: &mut Cx<'_>, home: &str, group: &str, from: &Requester)
         .collect();
     let was_joined = g.joined.contains_key(&from.sid);
     if let Some(u) = cx.st.users.get_mut(home) {
-        u.groups.remove(group);
+        if u.groups.remove(group).is_some() {
+            cx.groups.release(1);
+        }
     }
     save(cx, home);
-    for (sid, version) in joined {
-        // Unsolicited: the group is gone.
-        let mut result = CspResult::new(StatusCode::GROUP_DOES_NOT_EXIST);
-        result.description = Some("Group deleted".into());
-        let p = Primitive::from(LeaveGroupResponse {
-            group_id: Some(group.to_owned()),
-            result: Some(result),
-        });
-        tell(cx, sid, version, p, Some(group));
-    }
+    gone(cx, group, joined);
     tracing::info!(group = %group, by = %from.user, "group deleted");
     // The home account's other sessions that asked are told.
     crate::feature::notify::simple(

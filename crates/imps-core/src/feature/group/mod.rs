@@ -37,6 +37,7 @@ mod owner;
 pub(crate) use conversation::extend;
 use conversation::*;
 use fanout::*;
+pub(crate) use lifecycle::gone;
 use lifecycle::*;
 use members::*;
 pub(crate) use owner::apply;
