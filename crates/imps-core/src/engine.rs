@@ -633,7 +633,13 @@ impl Engine {
         else {
             return;
         };
-        let Ok(q) = feature::search::Query::of(&self.cfg.default_domain, r) else {
+        let Some(me) = self
+            .session_shard(sid)
+            .and_then(|shard| shard.lock().sessions.get(sid).map(|s| s.user.clone()))
+        else {
+            return;
+        };
+        let Ok(q) = feature::search::Query::of(&self.cfg.default_domain, &me, r) else {
             return;
         };
         if q.impossible || q.joined_by.is_some() {

@@ -55,6 +55,10 @@ pub(crate) struct GroupRecord {
     pub members: BTreeMap<String, Access>,
     /// Users banned from the group (RejectList).
     pub rejected: BTreeSet<String>,
+    /// Users who set their own property AutoJoin=T in the group (found by
+    /// GROUP_USER_ID_AUTOJOIN; their clients join it at login).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub auto_join: BTreeSet<String>,
 }
 
 /// A session joined to a group.

@@ -393,3 +393,94 @@ async fn groups_are_found_by_who_is_joined() {
     let p = page(search(&mut dave, &[("GROUP_USER_ID_JOINED", "bob")], None).await);
     assert_eq!(groups(&p), Vec::<String>::new(), "no longer joined");
 }
+
+/// Sets (or clears) the requester's own property AutoJoin in `group`.
+async fn auto_join(c: &mut Client, group: &str, on: bool) -> StatusCode {
+    use imps_csp::model::group::{OwnProperties, SetGroupPropsRequest};
+    let mut own = OwnProperties::default();
+    own.set("AutoJoin", if on { "T" } else { "F" });
+    match c
+        .request(Primitive::from(SetGroupPropsRequest {
+            group_id: group.into(),
+            group_properties: None,
+            own_properties: Some(own),
+        }))
+        .await
+        .expect("SetGroupProps")
+    {
+        Primitive::Status(s) => s.result.code,
+        other => panic!("Status expected: {other:?}"),
+    }
+}
+
+/// The own property AutoJoin a user set in a group: shown in its GetGroupProps, and the groups
+/// a user joins at login are found by GROUP_USER_ID_AUTOJOIN (all of them by the user itself,
+/// the searchable ones by others), also after a restart; only a user who may join may set it.
+#[tokio::test]
+async fn groups_are_found_by_who_joins_them_at_login() {
+    use imps_csp::model::group::GetGroupPropsRequest;
+    for v in [Variant::V12_WBXML, Variant::V13_XML] {
+        let mut ts = TestServer::start(&["alice", "bob", "dave"])
+            .await
+            .expect("server");
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let (open, hidden, closed) = (
+            "wv:alice/lobby@localhost",
+            "wv:alice/hidden@localhost",
+            "wv:alice/closed@localhost",
+        );
+        group(&mut alice, open, &[("Searchable", "T"), ("Name", "Lobby")]).await;
+        group(&mut alice, hidden, &[]).await;
+        group(&mut alice, closed, &[("Accesstype", "Restricted")]).await;
+        let mut bob = ts.client("bob", v).await.expect("bob");
+        assert_eq!(auto_join(&mut bob, open, true).await, StatusCode::SUCCESS);
+        assert_eq!(auto_join(&mut bob, hidden, true).await, StatusCode::SUCCESS);
+        assert_eq!(
+            auto_join(&mut bob, closed, true).await,
+            StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP,
+            "not a member of the restricted group"
+        );
+        match bob
+            .request(Primitive::from(GetGroupPropsRequest {
+                group_id: open.into(),
+            }))
+            .await
+            .expect("GetGroupProps")
+        {
+            Primitive::GetGroupPropsResponse(r) => assert_eq!(
+                r.own_properties.as_ref().and_then(|o| o.get("AutoJoin")),
+                Some("T"),
+                "{r:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let p = page(search(&mut bob, &[("GROUP_USER_ID_AUTOJOIN", "bob")], None).await);
+        assert_eq!(
+            groups(&p),
+            vec![hidden, open],
+            "{v:?}: bob finds all of his"
+        );
+        let mut dave = ts.client("dave", v).await.expect("dave");
+        let p = page(search(&mut dave, &[("GROUP_USER_ID_AUTOJOIN", BOB)], None).await);
+        assert_eq!(groups(&p), vec![open], "others find the searchable ones");
+        let p = page(
+            search(
+                &mut dave,
+                &[("GROUP_USER_ID_AUTOJOIN", "bob"), ("GROUP_NAME", "other")],
+                None,
+            )
+            .await,
+        );
+        assert_eq!(groups(&p), Vec::<String>::new(), "with the other criteria");
+        assert_eq!(auto_join(&mut bob, open, false).await, StatusCode::SUCCESS);
+        drop((alice, bob, dave));
+        ts.restart().await.expect("restart");
+        let mut bob = ts.client("bob", v).await.expect("bob again");
+        let p = page(search(&mut bob, &[("GROUP_USER_ID_AUTOJOIN", "bob")], None).await);
+        assert_eq!(
+            groups(&p),
+            vec![hidden],
+            "kept durably; the cleared one is gone"
+        );
+    }
+}

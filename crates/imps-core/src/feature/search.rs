@@ -21,6 +21,9 @@ use crate::engine::{fail, status, Cx, Reply};
 use crate::state::UserState;
 use crate::store::{Criterion, Match, SearchKind, SearchTerm, Write};
 
+/// The field of a group's terms naming a user who joins it at login (own property AutoJoin).
+const AUTOJOIN: &str = "AUTOJOIN";
+
 /// Result sets kept per session (the oldest goes first).
 const MAX_SETS: usize = 4;
 /// Hits a result page holds when the client asks for none (or more than this).
@@ -64,8 +67,13 @@ pub(crate) fn terms_of(id: &str, u: &UserState) -> Vec<SearchTerm> {
         }
     }
     for (gid, g) in &u.groups {
-        // Every group is counted (the server-wide limit); only searchable ones are found.
+        // Every group is counted (the server-wide limit), and found by who joins it at login
+        // (GROUP_USER_ID_AUTOJOIN: by that user only, unless it is searchable); otherwise
+        // only searchable ones are found.
         out.push(term(SearchKind::Group, gid, crate::store::EVERY_GROUP, ""));
+        for user in &g.rec.auto_join {
+            out.push(term(SearchKind::Group, gid, AUTOJOIN, user));
+        }
         if !g.flag("Searchable") {
             continue;
         }
@@ -88,9 +96,42 @@ pub(crate) fn save_terms(cx: &mut Cx<'_>, id: &str) {
     }
 }
 
-/// What a search element asks: the kind of subject, and the criterion (`None`: no data this
-/// server holds can match it, so nothing is found).
+/// What a search element asks: the kind of subject, and the criteria (none: no data this
+/// server holds can match it, so nothing is found). `me` is the searching user.
 fn criterion(
+    domain: &str,
+    me: &str,
+    element: &str,
+    text: &str,
+) -> Result<(SearchKind, Vec<Criterion>), StatusCode> {
+    if element
+        .trim()
+        .eq_ignore_ascii_case("GROUP_USER_ID_AUTOJOIN")
+    {
+        let who = imps_csp::Address::parse_with_domain(text, domain)
+            .map_err(|_| StatusCode::BAD_PARAMETER)?
+            .to_string();
+        let mut out = vec![Criterion {
+            field: AUTOJOIN.into(),
+            matches: Match::Equals,
+            needle: who.to_lowercase(),
+        }];
+        if !who.eq_ignore_ascii_case(me) {
+            // Another user's: only the searchable groups (they alone hold an `ID` term).
+            out.push(Criterion {
+                field: "ID".into(),
+                matches: Match::Contains,
+                needle: String::new(),
+            });
+        }
+        return Ok((SearchKind::Group, out));
+    }
+    let (kind, c) = one_criterion(domain, element, text)?;
+    Ok((kind, c.into_iter().collect()))
+}
+
+/// [`criterion`] for the elements that ask one thing of one field.
+fn one_criterion(
     domain: &str,
     element: &str,
     text: &str,
@@ -148,8 +189,6 @@ fn criterion(
                 .to_string();
             Ok((SearchKind::Group, Some(c("OWNER", Equals, owner))))
         }
-        // Auto-join is not kept per user.
-        "GROUP_USER_ID_AUTOJOIN" => Ok((SearchKind::Group, None)),
         _ => Err(StatusCode::BAD_PARAMETER),
     }
 }
@@ -177,7 +216,8 @@ pub(crate) fn search(cx: &mut Cx<'_>, sid: &str, r: SearchRequest) -> Reply {
         }
         return page(key, set, index, limit).into();
     }
-    let q = match Query::of(&cx.cfg.default_domain, &r) {
+    let me = cx.user_of(sid);
+    let q = match Query::of(&cx.cfg.default_domain, &me, &r) {
         Ok(q) => q,
         Err(code) => return fail(code),
     };
@@ -314,7 +354,7 @@ pub(crate) struct Query {
 impl Query {
     /// The query of a first Search-Request (402: no pair, an unknown element, users and groups
     /// mixed; 537: a text too short to narrow anything).
-    pub(crate) fn of(domain: &str, r: &SearchRequest) -> Result<Query, StatusCode> {
+    pub(crate) fn of(domain: &str, me: &str, r: &SearchRequest) -> Result<Query, StatusCode> {
         let mut kind = None;
         let mut criteria = Vec::new();
         let mut impossible = false;
@@ -337,20 +377,27 @@ impl Query {
                 joined_by = Some(who.to_string());
                 continue;
             }
-            let (k, c) = criterion(domain, &pair.search_element, &pair.search_string)?;
+            let autojoin = pair
+                .search_element
+                .trim()
+                .eq_ignore_ascii_case("GROUP_USER_ID_AUTOJOIN");
+            let (k, found) = criterion(domain, me, &pair.search_element, &pair.search_string)?;
             if kind.is_some_and(|prev| prev != k) {
                 // Users and groups in one search: no subject is both.
                 return Err(StatusCode::BAD_PARAMETER);
             }
             kind = Some(k);
-            match c {
-                Some(c)
-                    if c.matches == Match::Contains && c.needle.chars().count() < MIN_NEEDLE =>
+            if found.is_empty() {
+                impossible = true;
+            }
+            for c in found {
+                if !autojoin
+                    && c.matches == Match::Contains
+                    && c.needle.chars().count() < MIN_NEEDLE
                 {
                     return Err(StatusCode::SEARCH_TOO_BROAD);
                 }
-                Some(c) => criteria.push(c),
-                None => impossible = true,
+                criteria.push(c);
             }
         }
         let kind = kind.ok_or(StatusCode::BAD_PARAMETER)?;

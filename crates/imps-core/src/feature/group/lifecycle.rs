@@ -192,6 +192,15 @@ pub(super) fn tell_about(
     });
 }
 
+/// Marks (or unmarks) `group` as one `user` joins at login.
+fn set_auto_join(g: &mut GroupState, user: &str, on: bool) {
+    if on {
+        g.rec.auto_join.insert(user.to_owned());
+    } else {
+        g.rec.auto_join.remove(user);
+    }
+}
+
 /// The sessions `joined` to `group` are told it is gone: an unsolicited LeaveGroup-Response
 /// (800), and their shards forget they joined it.
 pub(crate) fn gone(cx: &mut Cx<'_>, group: &str, joined: Vec<(String, CspVersion)>) {
@@ -292,9 +301,30 @@ pub(super) fn set_props(
     let Some(g) = get(cx, home, group) else {
         return Done::code(StatusCode::GROUP_DOES_NOT_EXIST);
     };
+    // Own properties: AutoJoin is the one a user sets (IsMember and PrivilegeLevel are the
+    // group's to say, and ignored when sent back).
+    let auto_join = match r.own_properties.as_ref().and_then(|o| o.get("AutoJoin")) {
+        None => None,
+        Some(v) => match v.trim() {
+            "T" => Some(true),
+            "F" => Some(false),
+            _ => return Done::code(StatusCode::INVALID_GROUP_PROPERTIES),
+        },
+    };
+    if auto_join == Some(true) {
+        // Only a user who may join the group marks it to join at login.
+        if g.rec.rejected.contains(&from.user) {
+            return Done::code(StatusCode::REJECTED_FROM_GROUP);
+        }
+        if g.restricted() && g.access(&from.user).is_none() {
+            return Done::code(StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP);
+        }
+    }
     let Some(props) = r.group_properties else {
-        // Own properties only: the server keeps none a client may set (IsMember and
-        // PrivilegeLevel are the group's).
+        if let Some(on) = auto_join {
+            set_auto_join(g, &from.user, on);
+            save(cx, home);
+        }
         return Done::code(StatusCode::SUCCESS);
     };
     if !g.at_least(&from.user, Access::Admin) {
@@ -309,6 +339,9 @@ pub(super) fn set_props(
     if !g.findable() {
         g.rec = before;
         return Done::code(StatusCode::SEARCHABLE_GROUP_NEEDS_NAME);
+    }
+    if let Some(on) = auto_join {
+        set_auto_join(g, &from.user, on);
     }
     let shown = g.properties();
     let notices = watchers(g, &from.sid);

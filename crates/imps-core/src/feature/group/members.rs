@@ -79,8 +79,13 @@ pub(super) fn change_members(
             g.rec.members.entry(u.clone()).or_insert(Access::User);
         }
     } else {
+        let restricted = g.restricted();
         for u in &users {
             g.rec.members.remove(u);
+            if restricted {
+                // It can no longer join: nor at login.
+                g.rec.auto_join.remove(u);
+            }
         }
     }
     save(cx, home);
@@ -196,6 +201,7 @@ pub(super) fn reject_list(
     }
     for u in &add {
         g.rec.rejected.insert(u.clone());
+        g.rec.auto_join.remove(u);
     }
     let banned = UserList {
         user: g.rec.rejected.iter().map(User::new).collect(),

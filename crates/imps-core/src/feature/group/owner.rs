@@ -286,6 +286,14 @@ pub(super) fn own_properties(g: &GroupState, user: &str) -> OwnProperties {
     let access = g.access(user);
     own.set("IsMember", if access.is_some() { "T" } else { "F" });
     own.set("PrivilegeLevel", access.unwrap_or(Access::User).name());
+    own.set(
+        "AutoJoin",
+        if g.rec.auto_join.contains(user) {
+            "T"
+        } else {
+            "F"
+        },
+    );
     own
 }
 
