@@ -247,7 +247,6 @@ async fn get_map_points_at_the_operators_map_service() {
 /// GetSegment-Request and decodes the joined bytes as the answer; DropSegment forgets one.
 #[tokio::test]
 async fn a_large_answer_comes_in_segments() {
-    use imps_csp::codec::ContentData;
     use imps_csp::model::session::{Functions, ServiceRequest, WvcspFeat};
     use imps_csp::model::v13::{DropSegmentRequest, GetSegmentRequest, SegmentId};
     use imps_csp::{Encoding, TransactionMode, WvCspMessage};
@@ -302,36 +301,11 @@ async fn a_large_answer_comes_in_segments() {
                 .and_then(|i| i.transaction_id.as_deref()),
             Some("big")
         );
-        let part = |p: &Primitive| match p {
-            Primitive::GetSegmentResponse(r) => match &r.segment_content {
-                Some(ContentData::Binary(b)) => b.clone(),
-                // In XML the bytes travel as base64 text.
-                Some(ContentData::Text(t)) => {
-                    use base64::Engine as _;
-                    base64::engine::general_purpose::STANDARD
-                        .decode(t.trim())
-                        .expect("base64 segment")
-                }
-                None => Vec::new(),
-            },
-            other => panic!("GetSegment-Response expected: {other:?}"),
-        };
-        let mut whole = part(&t.primitive);
         let segment = |n: u32| SegmentId {
             transaction_id: Some("big".into()),
             segment_reference: Some(n),
         };
-        for n in 2..=count {
-            let p = bob
-                .request(Primitive::from(GetSegmentRequest {
-                    segment_id: Some(segment(n)),
-                }))
-                .await
-                .expect("GetSegment");
-            whole.extend(part(&p));
-        }
-        let answer = imps_csp::decode(&whole, &imps_csp::Limits::default())
-            .expect("the joined segments decode");
+        let answer = joined_segments(&mut bob, &first).await;
         let Primitive::GetPublicProfileResponse(r) = &answer.session.transactions[0].primitive
         else {
             panic!("{answer:?}");
@@ -379,6 +353,127 @@ async fn a_large_answer_comes_in_segments() {
         assert!(
             matches!(&p, Primitive::Status(s) if s.result.code == StatusCode::BAD_PARAMETER),
             "{p:?}"
+        );
+    }
+}
+
+/// The bytes of one GetSegment-Response (base64 text in XML, opaque in WBXML).
+fn segment_bytes(p: &Primitive) -> Vec<u8> {
+    use imps_csp::codec::ContentData;
+    match p {
+        Primitive::GetSegmentResponse(r) => match &r.segment_content {
+            Some(ContentData::Binary(b)) => b.clone(),
+            Some(ContentData::Text(t)) => {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD
+                    .decode(t.trim())
+                    .expect("base64 segment")
+            }
+            None => Vec::new(),
+        },
+        other => panic!("GetSegment-Response expected: {other:?}"),
+    }
+}
+
+/// The answer `first` began in segments (its SegmentInfo says how many), fetched to the end
+/// with GetSegment-Request and decoded.
+async fn joined_segments(c: &mut Client, first: &imps_csp::WvCspMessage) -> imps_csp::WvCspMessage {
+    use imps_csp::model::v13::{GetSegmentRequest, SegmentId};
+    let t = &first.session.transactions[0];
+    let info = t.descriptor.segment_info.clone().expect("SegmentInfo");
+    let count = info.segment_count.expect("SegmentCount");
+    assert!(count >= 2, "{count} segments");
+    let tid = t.descriptor.transaction_id.clone().expect("TransactionID");
+    assert_eq!(
+        info.segment_id
+            .as_ref()
+            .and_then(|i| i.transaction_id.as_deref()),
+        Some(tid.as_str())
+    );
+    let mut whole = segment_bytes(&t.primitive);
+    for n in 2..=count {
+        let p = c
+            .request(Primitive::from(GetSegmentRequest {
+                segment_id: Some(SegmentId {
+                    transaction_id: Some(tid.clone()),
+                    segment_reference: Some(n),
+                }),
+            }))
+            .await
+            .expect("GetSegment");
+        whole.extend(segment_bytes(&p));
+    }
+    imps_csp::decode(&whole, &imps_csp::Limits::default()).expect("the joined segments decode")
+}
+
+/// A message longer than a 1.3 client takes pushed (AcceptedPushLength) is not refused (415,
+/// as before 1.3): the client is notified of it and its GetMessage-Response comes in segments
+/// (the answer carries more content than the client accepts in one piece).
+#[tokio::test]
+async fn a_message_too_long_to_push_is_notified_and_fetched_in_segments() {
+    use imps_csp::codec::ContentData;
+    use imps_csp::model::im::GetMessageRequest;
+    use imps_csp::model::session::{CapabilityList, ClientCapabilityRequest};
+    use imps_csp::{TransactionMode, WvCspMessage};
+    let ts = TestServer::start(&["alice", "bob"]).await.expect("server");
+    for encoding in [imps_csp::Encoding::Xml, imps_csp::Encoding::Wbxml] {
+        let mut cfg = ts.config(Variant::new(imps_csp::CspVersion::V1_3, encoding));
+        cfg.cir = Vec::new();
+        let mut bob = Client::new(cfg).expect("client");
+        bob.login("bob", "bob-pw").await.expect("login");
+        let p = bob
+            .request(Primitive::ClientCapabilityRequest(
+                ClientCapabilityRequest {
+                    capability_list: Some(CapabilityList {
+                        parser_size: Some(65536),
+                        accepted_push_length: Some(1024),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("capabilities");
+        assert!(matches!(p, Primitive::ClientCapabilityResponse(_)), "{p:?}");
+        let mut alice = ts.client("alice", Variant::V12_XML).await.expect("alice");
+        let text = "z".repeat(5000);
+        alice
+            .send_text(&["bob"], &text)
+            .await
+            .expect("accepted for bob");
+        let p = bob
+            .wait_for(std::time::Duration::from_secs(10), |p| {
+                matches!(
+                    p,
+                    Primitive::MessageNotification(_) | Primitive::NewMessage(_)
+                )
+            })
+            .await
+            .expect("delivery");
+        let Primitive::MessageNotification(n) = p else {
+            panic!("{encoding:?}: notified, not pushed: {p:?}");
+        };
+        let id = n.message_info.message_id.expect("MessageID");
+        let m = WvCspMessage::new(
+            imps_csp::CspVersion::V1_3,
+            bob.session_id.clone(),
+            TransactionMode::Request,
+            Some("pull".into()),
+            Primitive::from(GetMessageRequest { message_id: id }),
+        );
+        let first = bob
+            .exchange(&m)
+            .await
+            .expect("exchange")
+            .expect("an answer");
+        let answer = joined_segments(&mut bob, &first).await;
+        let Primitive::GetMessageResponse(r) = &answer.session.transactions[0].primitive else {
+            panic!("{answer:?}");
+        };
+        assert_eq!(
+            r.content_data,
+            Some(ContentData::Text(text)),
+            "{encoding:?}"
         );
     }
 }

@@ -93,7 +93,10 @@ fn content_refused(cx: &Cx<'_>, recipient: &str, ctype: &str, len: usize) -> boo
             let type_ok = s.agreed.any_content
                 || s.agreed.content_types.is_empty()
                 || s.agreed.content_types.iter().any(|t| t.accepts(&offered));
-            let len_ok = s.agreed.content_length.is_none_or(|l| len <= l as usize);
+            // A 1.3 session that may take segments is not refused a long message: it is
+            // notified of it and fetches it in segments.
+            let len_ok = s.agreed.content_length.is_none_or(|l| len <= l as usize)
+                || crate::feature::segment::may_segment(s);
             !(type_ok && len_ok)
         })
 }
@@ -459,7 +462,14 @@ pub(crate) fn queue_message_to_session(cx: &mut Cx<'_>, sid: &str, user: &str, i
     if group.is_some_and(|g| !joined(cx, sid, g)) {
         return;
     }
+    let len = content_len(stored.message.content_data.as_ref());
     let method = cx.st.sessions.get(sid).map_or(DeliveryMethod::Push, |s| {
+        let too_long = s.agreed.content_length.is_some_and(|l| len > l as usize);
+        if too_long {
+            // Longer than it takes pushed (only a session that may take segments gets such a
+            // message): notified, and fetched with GetMessage in segments.
+            return DeliveryMethod::Notify;
+        }
         group
             .and_then(|g| s.group_delivery.get(g).copied())
             .unwrap_or(s.agreed.delivery)

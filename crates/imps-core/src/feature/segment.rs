@@ -14,6 +14,7 @@ use imps_csp::model::v13::{
 use imps_csp::{CspVersion, Primitive, StatusCode, TransactionMode, WvCspMessage};
 
 use crate::engine::{fail, status, Cx, Reply};
+use crate::state::SessionState;
 
 /// Segmented answers kept per session (the oldest goes first), and for how long.
 const MAX_KEPT: usize = 4;
@@ -37,18 +38,26 @@ pub(crate) struct Segmented {
 /// The segmented answers of a session.
 pub(crate) type Kept = VecDeque<Segmented>;
 
-/// The size above which an answer to session `sid` goes in segments: its negotiated
-/// ParserSize, for a 1.3 session that may use segmentation.
-pub(crate) fn limit(cx: &Cx<'_>, sid: &str) -> Option<usize> {
+/// Whether answers to session `s` may go in segments: a 1.3 session that did not leave SGMNT
+/// out of its agreed functions.
+pub(crate) fn may_segment(s: &SessionState) -> bool {
+    s.version >= CspVersion::V1_3 && s.functions.as_ref().is_none_or(|f| f.contains("SGMNT"))
+}
+
+/// The size above which an answer to session `sid` goes in segments, for a session that may
+/// use segmentation: its negotiated ParserSize; for an answer carrying a message
+/// (GetMessage-Response) also the content length it accepts (AcceptedContentLength, 1.3
+/// AcceptedPushLength / AcceptedTextContentLength), whichever is smaller.
+pub(crate) fn limit(cx: &Cx<'_>, sid: &str, carries_message: bool) -> Option<usize> {
     let s = cx.st.sessions.get(sid)?;
-    if s.version < CspVersion::V1_3 {
+    if !may_segment(s) {
         return None;
     }
-    if s.functions.as_ref().is_some_and(|f| !f.contains("SGMNT")) {
-        return None;
-    }
-    s.agreed
-        .parser_size
+    let content = s.agreed.content_length.filter(|_| carries_message);
+    [s.agreed.parser_size, content]
+        .into_iter()
+        .flatten()
+        .min()
         .map(|p| (p as usize).max(MIN_PARSER_SIZE))
 }
 
@@ -60,10 +69,11 @@ pub(crate) fn split(
     m: &WvCspMessage,
     encoded: Vec<u8>,
 ) -> Result<WvCspMessage, Vec<u8>> {
-    let Some(limit) = limit(cx, sid) else {
+    let Some(first) = m.session.transactions.first() else {
         return Err(encoded);
     };
-    let Some(first) = m.session.transactions.first() else {
+    let carries_message = matches!(first.primitive, Primitive::GetMessageResponse(_));
+    let Some(limit) = limit(cx, sid, carries_message) else {
         return Err(encoded);
     };
     let Some(tid) = first.descriptor.transaction_id.clone() else {
