@@ -666,7 +666,25 @@ impl Engine {
         let Some(commits) = &self.commits else {
             return Ok(0);
         };
-        let due = commits.store().due_recipients(now, limit)?;
+        let mut due = commits.store().due_recipients(now, limit)?;
+        // And the homes of groups whose Validity ran out.
+        let groups = commits.store().search(
+            crate::store::SearchKind::Group,
+            &[crate::store::Criterion {
+                field: feature::search::EXPIRES.into(),
+                matches: crate::store::Match::AtMost,
+                needle: feature::search::expires_value(now),
+            }],
+            limit,
+        )?;
+        for g in groups {
+            let home = imps_csp::Address::parse_with_domain(&g, &self.cfg.default_domain)
+                .ok()
+                .and_then(|a| crate::group::home_of(&a));
+            if let Some(home) = home.filter(|h| !due.contains(h)) {
+                due.push(home);
+            }
+        }
         Ok(load::prefetch(self, commits, &due, now))
     }
 
@@ -687,6 +705,7 @@ impl Engine {
         let mut cx = self.cx(&mut st, now);
         feature::session::expire(&mut cx);
         feature::im::expire_messages(&mut cx);
+        feature::group::expire(&mut cx);
         feature::presence::save_watcher_histories(&mut cx);
         load::unload_idle(&mut cx);
         cx.finish(None)

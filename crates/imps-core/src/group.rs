@@ -59,6 +59,10 @@ pub(crate) struct GroupRecord {
     /// GROUP_USER_ID_AUTOJOIN; their clients join it at login).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub auto_join: BTreeSet<String>,
+    /// When the group's Validity runs out (seconds since the epoch): the server deletes it
+    /// then. Counted from when Validity was last set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<u64>,
 }
 
 /// A session joined to a group.
@@ -315,9 +319,19 @@ impl GroupState {
         })
     }
 
-    /// Applies checked properties.
-    pub fn apply(&mut self, props: Vec<(&'static str, String)>, welcome: Option<(String, String)>) {
+    /// Applies checked properties at time `now`: a Validity given (seconds, 0 for none) sets
+    /// when the group runs out, counted from now.
+    pub fn apply(
+        &mut self,
+        props: Vec<(&'static str, String)>,
+        welcome: Option<(String, String)>,
+        now: u64,
+    ) {
         for (k, v) in props {
+            if k == "Validity" {
+                let secs = v.trim().parse::<u64>().unwrap_or(0);
+                self.rec.expires = (secs > 0).then(|| now.saturating_add(secs));
+            }
             self.rec.props.insert(k.to_owned(), v);
         }
         if welcome.is_some() {

@@ -211,6 +211,12 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
             }
         }
     }
+    for g in u.groups.values() {
+        if let Some(at) = g.rec.expires {
+            // Due already: the next tick deletes it.
+            st.group_expiries.insert((at, id.clone(), g.rec.id.clone()));
+        }
+    }
     st.users.insert(id, u);
 }
 

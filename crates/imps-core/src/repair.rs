@@ -53,7 +53,7 @@ pub(crate) fn reload_user(cx: &mut Cx<'_>, id: &str, data: Option<UserData>) {
                 .into_iter()
                 .map(|(sid, j)| (sid, j.version))
                 .collect();
-            crate::feature::group::gone(cx, &gid, joined);
+            crate::feature::group::gone(cx, &gid, joined, "Group deleted");
         }
         let Some(u) = cx.st.users.get_mut(id) else {
             return;

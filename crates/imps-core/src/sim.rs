@@ -593,10 +593,15 @@ impl Sim {
         let group = group_of(self.rng.below(2));
         let p = match self.rng.below(7) {
             0 => {
-                // Some go with their last joined user (AutoDelete).
+                // Some go with their last joined user (AutoDelete), some when their Validity
+                // runs out.
                 let mut group_properties = imps_csp::model::group::GroupProperties::default();
                 if self.rng.below(3) == 0 {
                     group_properties.set("AutoDelete", "T");
+                }
+                if self.rng.below(4) == 0 {
+                    // And some run out (the clock moves up to 400 s at a time).
+                    group_properties.set("Validity", (60 + self.rng.below(600)).to_string());
                 }
                 Primitive::from(CreateGroupRequest {
                     group_id: group_of(u),

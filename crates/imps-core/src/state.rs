@@ -32,6 +32,10 @@ pub(crate) struct State {
     /// Every inbox message by (expiry time, recipient, MessageID): the once-a-second expiry
     /// looks at the few that are due instead of at every stored message.
     pub expiries: BTreeSet<(u64, String, String)>,
+    /// Groups with a Validity by (expiry time, home account, group id): looked at once a
+    /// second like the messages; an entry no longer true (the group changed or went) is
+    /// skipped.
+    pub group_expiries: BTreeSet<(u64, String, String)>,
     /// Live sessions by CIR token.
     pub cir_tokens: HashMap<String, String>,
     /// This shard's index (SessionIDs it hands out start with it).

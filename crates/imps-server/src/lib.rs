@@ -305,9 +305,13 @@ async fn background(app: Arc<App>, mut stopped: watch::Receiver<bool>) {
         let engine = app.engine.clone();
         match tokio::task::spawn_blocking(move || engine.load_due(http::now(), 1000)).await {
             Ok(Ok(0)) => {}
-            Ok(Ok(n)) => tracing::debug!(accounts = n, "loaded for message expiry"),
-            Ok(Err(e)) => tracing::error!(error = %e, "finding messages due to expire failed"),
-            Err(e) => tracing::error!(error = %e, "finding messages due to expire failed"),
+            Ok(Ok(n)) => tracing::debug!(accounts = n, "loaded for message or group expiry"),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "finding messages and groups due to expire failed")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "finding messages and groups due to expire failed")
+            }
         }
         // On a blocking thread: a tick locks every shard in turn, waiting for each.
         let engine = app.engine.clone();

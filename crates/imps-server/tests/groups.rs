@@ -1443,3 +1443,98 @@ async fn the_server_wide_group_limit_holds_across_users_and_restarts() {
         StatusCode::SUCCESS
     );
 }
+
+/// A group's Validity (seconds) runs out: the server deletes the group, tells its joined
+/// sessions (unsolicited LeaveGroup-Response 800 "Group expired"), and gives its place back;
+/// a group of an account nobody has loaded (after a restart) goes too, and is no longer found.
+#[tokio::test]
+async fn a_group_goes_when_its_validity_runs_out() {
+    use imps_csp::model::fundamental::{SearchPairList, SearchRequest};
+    let one = |s: &mut imps_server::Settings| s.engine.max_groups = 1;
+    let mut ts = TestServer::start_with(&["alice", "bob"], one)
+        .await
+        .expect("server");
+    let v = Variant::V12_XML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    let brief = gid("alice", "brief");
+    assert_eq!(
+        create(&mut alice, &brief, Some("A"), &[("Validity", "2")]).await,
+        StatusCode::SUCCESS
+    );
+    assert!(matches!(
+        join(&mut bob, &brief, Some("B")).await,
+        Primitive::JoinGroupResponse(_)
+    ));
+    assert_eq!(
+        create(&mut bob, &gid("bob", "other"), None, &[]).await,
+        StatusCode::MAX_GROUPS_SERVER
+    );
+    let p = bob
+        .wait_for(WAIT, |p| matches!(p, Primitive::LeaveGroupResponse(_)))
+        .await
+        .expect("told the group is gone");
+    let Primitive::LeaveGroupResponse(r) = p else {
+        unreachable!()
+    };
+    assert_eq!(r.group_id.as_deref(), Some(brief.as_str()));
+    let result = r.result.expect("Result");
+    assert_eq!(result.code, StatusCode::GROUP_DOES_NOT_EXIST);
+    assert_eq!(result.description.as_deref(), Some("Group expired"));
+    assert_eq!(
+        code(&say(&mut bob, &brief, None, "anyone?").await),
+        StatusCode::GROUP_DOES_NOT_EXIST
+    );
+    assert_eq!(
+        create(&mut bob, &gid("bob", "other"), None, &[]).await,
+        StatusCode::SUCCESS,
+        "its place is free"
+    );
+    // A group of an account not in memory when it runs out.
+    let lasting = gid("bob", "other");
+    let deleted = ask(
+        &mut bob,
+        Primitive::from(DeleteGroupRequest { group_id: lasting }),
+    )
+    .await;
+    assert_eq!(code(&deleted), StatusCode::SUCCESS);
+    let found = gid("alice", "found");
+    assert_eq!(
+        create(
+            &mut alice,
+            &found,
+            None,
+            &[("Validity", "6"), ("Searchable", "T"), ("Name", "Findable")]
+        )
+        .await,
+        StatusCode::SUCCESS
+    );
+    drop((alice, bob));
+    ts.restart_with(one).await.expect("restart");
+    let mut bob = ts.client("bob", v).await.expect("bob again");
+    let search = Primitive::from(SearchRequest {
+        search_pair_list: vec![SearchPairList::new("GROUP_NAME", "findable")],
+        ..Default::default()
+    });
+    let hits = |p: &Primitive| match p {
+        Primitive::SearchResponse(r) => r.search_findings.unwrap_or(0),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(hits(&ask(&mut bob, search.clone()).await), 1);
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if hits(&ask(&mut bob, search.clone()).await) == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the expired group is still found"
+        );
+    }
+    assert_eq!(
+        create(&mut bob, &gid("bob", "next"), None, &[]).await,
+        StatusCode::SUCCESS,
+        "its place is free"
+    );
+}

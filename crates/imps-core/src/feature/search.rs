@@ -23,6 +23,13 @@ use crate::store::{Criterion, Match, SearchKind, SearchTerm, Write};
 
 /// The field of a group's terms naming a user who joins it at login (own property AutoJoin).
 const AUTOJOIN: &str = "AUTOJOIN";
+/// The field of a group's term saying when its Validity runs out ([`expires_value`]).
+pub(crate) const EXPIRES: &str = "EXPIRES";
+
+/// A time as an [`EXPIRES`] term holds it: 20 digits, so that text order is time order.
+pub(crate) fn expires_value(at: u64) -> String {
+    format!("{at:020}")
+}
 
 /// Result sets kept per session (the oldest goes first).
 const MAX_SETS: usize = 4;
@@ -73,6 +80,10 @@ pub(crate) fn terms_of(id: &str, u: &UserState) -> Vec<SearchTerm> {
         out.push(term(SearchKind::Group, gid, crate::store::EVERY_GROUP, ""));
         for user in &g.rec.auto_join {
             out.push(term(SearchKind::Group, gid, AUTOJOIN, user));
+        }
+        if let Some(at) = g.rec.expires {
+            // For the server to find the groups that ran out in accounts nobody loaded.
+            out.push(term(SearchKind::Group, gid, EXPIRES, &expires_value(at)));
         }
         if !g.flag("Searchable") {
             continue;

@@ -30,7 +30,7 @@ pub(super) fn create(
         .unwrap_or(group)
         .to_owned();
     let mut g = GroupState::new(group, &name, &from.user, cx.now);
-    g.apply(props, welcome);
+    g.apply(props, welcome, cx.now);
     if !g.findable() {
         return Done::code(StatusCode::SEARCHABLE_GROUP_NEEDS_NAME);
     }
@@ -192,6 +192,46 @@ pub(super) fn tell_about(
     });
 }
 
+/// Deletes the groups whose Validity ran out (the once-a-second tick): their joined sessions
+/// get an unsolicited LeaveGroup-Response (800 "Group expired"), the home account's sessions
+/// that asked a GD notification.
+pub(crate) fn expire(cx: &mut Cx<'_>) {
+    let now = cx.now;
+    while let Some((at, home, group)) = cx.st.group_expiries.first().cloned() {
+        if at > now {
+            break;
+        }
+        cx.st.group_expiries.pop_first();
+        // Still true? (The group may have gone, changed its Validity, or been unloaded.)
+        let Some(g) = get(cx, &home, &group).filter(|g| g.rec.expires == Some(at)) else {
+            continue;
+        };
+        let joined: Vec<(String, CspVersion)> = g
+            .joined
+            .iter()
+            .map(|(sid, j)| (sid.clone(), j.version))
+            .collect();
+        if let Some(u) = cx.st.users.get_mut(&home) {
+            if u.groups.remove(&group).is_some() {
+                cx.groups.release(1);
+            }
+        }
+        save(cx, &home);
+        gone(cx, &group, joined, "Group expired");
+        tracing::info!(group = %group, "group's Validity ran out: deleted");
+        crate::feature::notify::simple(
+            cx,
+            &home,
+            None,
+            imps_csp::model::v13::NotificationRequest {
+                notification_type: Some("GD".into()),
+                group_id: Some(group.clone()),
+                ..Default::default()
+            },
+        );
+    }
+}
+
 /// Marks (or unmarks) `group` as one `user` joins at login.
 fn set_auto_join(g: &mut GroupState, user: &str, on: bool) {
     if on {
@@ -202,11 +242,11 @@ fn set_auto_join(g: &mut GroupState, user: &str, on: bool) {
 }
 
 /// The sessions `joined` to `group` are told it is gone: an unsolicited LeaveGroup-Response
-/// (800), and their shards forget they joined it.
-pub(crate) fn gone(cx: &mut Cx<'_>, group: &str, joined: Vec<(String, CspVersion)>) {
+/// (800, with `why` as its description), and their shards forget they joined it.
+pub(crate) fn gone(cx: &mut Cx<'_>, group: &str, joined: Vec<(String, CspVersion)>, why: &str) {
     for (sid, version) in joined {
         let mut result = CspResult::new(StatusCode::GROUP_DOES_NOT_EXIST);
-        result.description = Some("Group deleted".into());
+        result.description = Some(why.into());
         let p = Primitive::from(LeaveGroupResponse {
             group_id: Some(group.to_owned()),
             result: Some(result),
@@ -272,7 +312,7 @@ pub(super) fn delete(cx: &mut Cx<'_>, home: &str, group: &str, from: &Requester)
         }
     }
     save(cx, home);
-    gone(cx, group, joined);
+    gone(cx, group, joined, "Group deleted");
     tracing::info!(group = %group, by = %from.user, "group deleted");
     // The home account's other sessions that asked are told.
     crate::feature::notify::simple(
@@ -298,6 +338,7 @@ pub(super) fn set_props(
     from: &Requester,
     r: imps_csp::model::group::SetGroupPropsRequest,
 ) -> Done {
+    let now = cx.now;
     let Some(g) = get(cx, home, group) else {
         return Done::code(StatusCode::GROUP_DOES_NOT_EXIST);
     };
@@ -335,7 +376,7 @@ pub(super) fn set_props(
         Err(code) => return Done::code(code),
     };
     let before = g.rec.clone();
-    g.apply(changes, welcome);
+    g.apply(changes, welcome, now);
     if !g.findable() {
         g.rec = before;
         return Done::code(StatusCode::SEARCHABLE_GROUP_NEEDS_NAME);

@@ -86,6 +86,13 @@ pub(super) fn save(cx: &mut Cx<'_>, home: &str) {
     let Some(u) = cx.st.users.get(home) else {
         return;
     };
+    for g in u.groups.values() {
+        if let Some(at) = g.rec.expires {
+            cx.st
+                .group_expiries
+                .insert((at, home.to_owned(), g.rec.id.clone()));
+        }
+    }
     if let Some(body) = crate::group::encode(&u.groups) {
         cx.writes.push(Write::PutDocument(UserDocument {
             user: home.to_owned(),
