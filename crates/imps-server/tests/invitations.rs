@@ -400,3 +400,155 @@ async fn an_oversized_invitation_is_refused() {
     };
     assert_eq!(r.invite_id, "ok", "only the one that fits");
 }
+
+/// A group invitation (InviteType GR).
+async fn invite_to_group(c: &mut Client, id: &str, to: &str, group: &str) -> StatusCode {
+    let p = c
+        .request(Primitive::from(InviteRequest {
+            invite_id: id.into(),
+            invite_type: Some("GR".into()),
+            group_id: Some(group.into()),
+            recipient: Recipient {
+                user: vec![User::new(to)],
+                ..Default::default()
+            },
+            validity: Some(600),
+            ..Default::default()
+        }))
+        .await
+        .expect("Invite");
+    code(&p).0
+}
+
+async fn join(c: &mut Client, group: &str, sname: &str) -> StatusCode {
+    use imps_csp::model::common::ScreenName;
+    use imps_csp::model::group::JoinGroupRequest;
+    let p = c
+        .request(Primitive::from(JoinGroupRequest {
+            group_id: group.into(),
+            screen_name: Some(ScreenName {
+                sname: sname.into(),
+                group_id: group.into(),
+            }),
+            ..Default::default()
+        }))
+        .await
+        .expect("JoinGroup");
+    match p {
+        Primitive::JoinGroupResponse(_) => StatusCode::SUCCESS,
+        Primitive::Status(s) => s.result.code,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// RequireInvitation=T: a user who is not a member joins only with a valid group invitation
+/// (answered or not) from a member or a user joined to the group; an invitation from anyone
+/// else, none, or one cancelled does not let it in (810). An accepted invitation is kept for
+/// the join (not handed out, nor answerable, again), also after a restart.
+#[tokio::test]
+async fn a_group_that_requires_an_invitation() {
+    use imps_csp::model::common::ScreenName;
+    use imps_csp::model::group::{CreateGroupRequest, GroupProperties};
+    let mut ts = TestServer::start(&["alice", "bob", "carol", "dave"])
+        .await
+        .expect("server");
+    let v = Variant::V12_WBXML;
+    let group = "wv:alice/vip@localhost";
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let mut props = GroupProperties::default();
+    props.set("RequireInvitation", "T");
+    let p = alice
+        .request(Primitive::from(CreateGroupRequest {
+            group_id: group.into(),
+            group_properties: props,
+            join_group: Some(true),
+            screen_name: Some(ScreenName {
+                sname: "Host".into(),
+                group_id: group.into(),
+            }),
+            ..Default::default()
+        }))
+        .await
+        .expect("CreateGroup");
+    assert_eq!(code(&p).0, StatusCode::SUCCESS);
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    let mut carol = ts.client("carol", v).await.expect("carol");
+    assert_eq!(
+        join(&mut bob, group, "Bob").await,
+        StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP,
+        "no invitation"
+    );
+    assert_eq!(
+        invite_to_group(&mut carol, "c1", "bob", group).await,
+        StatusCode::SUCCESS
+    );
+    assert_eq!(
+        join(&mut bob, group, "Bob").await,
+        StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP,
+        "carol is nobody in the group"
+    );
+    assert_eq!(
+        invite_to_group(&mut alice, "a1", "bob", group).await,
+        StatusCode::SUCCESS
+    );
+    assert_eq!(
+        join(&mut bob, group, "Bob").await,
+        StatusCode::SUCCESS,
+        "invited by the group's owner"
+    );
+
+    // Accepted first, then joined.
+    let mut dave = ts.client("dave", v).await.expect("dave");
+    assert_eq!(
+        invite_to_group(&mut bob, "b1", "dave", group).await,
+        StatusCode::SUCCESS,
+        "bob is joined: his invitation counts"
+    );
+    next(&mut dave, |p| matches!(p, Primitive::InviteUserRequest(_))).await;
+    assert_eq!(
+        answer(&mut dave, "b1", "bob", true).await,
+        StatusCode::SUCCESS
+    );
+    assert_eq!(
+        answer(&mut dave, "b1", "bob", true).await,
+        StatusCode::INVALID_INVITATION_ID,
+        "answered once"
+    );
+    assert_eq!(join(&mut dave, group, "Dave").await, StatusCode::SUCCESS);
+
+    // A cancelled invitation lets nobody in.
+    assert_eq!(
+        invite_to_group(&mut alice, "a2", "carol", group).await,
+        StatusCode::SUCCESS
+    );
+    let cancelled = alice
+        .request(Primitive::from(CancelInviteRequest {
+            invite_id: "a2".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("CancelInvite");
+    assert_eq!(code(&cancelled).0, StatusCode::SUCCESS);
+    assert_eq!(
+        join(&mut carol, group, "Carol").await,
+        StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP
+    );
+
+    // An accepted one is kept durably.
+    assert_eq!(
+        invite_to_group(&mut alice, "a3", "carol", group).await,
+        StatusCode::SUCCESS
+    );
+    assert_eq!(
+        answer(&mut carol, "a3", "alice", true).await,
+        StatusCode::SUCCESS
+    );
+    drop((alice, bob, carol, dave));
+    ts.restart().await.expect("restart");
+    let mut carol = ts.client("carol", v).await.expect("carol again");
+    assert_eq!(
+        join(&mut carol, group, "Carol").await,
+        StatusCode::SUCCESS,
+        "invited by the group's owner, accepted before the restart"
+    );
+}

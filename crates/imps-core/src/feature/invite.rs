@@ -39,6 +39,13 @@ pub(crate) struct Invitation {
     pub expires: u64,
     /// The InviteUser-Request as a CSP 1.3 WBXML document (Validity set when handed out).
     pub request: Vec<u8>,
+    /// The group of a group invitation (InviteType GR), normalised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Accepted by the invitee (a group invitation is kept until it expires, so that the
+    /// invitee may join a group that requires one): not handed out, nor answered, again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepted: bool,
 }
 
 impl Invitation {
@@ -62,6 +69,27 @@ impl Invitation {
 pub(crate) fn document(p: Primitive) -> Option<Vec<u8>> {
     let m = WvCspMessage::new(CspVersion::V1_3, None, TransactionMode::Request, None, p);
     imps_csp::encode_wbxml(&m).ok()
+}
+
+/// Who invited `user` to `group` with an invitation still valid (answered or not): what its
+/// JoinGroup shows the group's owner.
+pub(crate) fn inviters_to(cx: &Cx<'_>, user: &str, group: &str) -> Vec<String> {
+    let now = cx.now;
+    let mut out: Vec<String> = cx
+        .st
+        .users
+        .get(user)
+        .map(|u| {
+            u.invitations
+                .iter()
+                .filter(|i| i.expires > now && i.group.as_deref() == Some(group))
+                .map(|i| i.inviter.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// An Invite-Request waiting for its invitees' owners.
@@ -159,6 +187,14 @@ pub(crate) fn invite(cx: &mut Cx<'_>, sid: &str, r: InviteRequest) -> Reply {
     let Some(bytes) = document(Primitive::from(request)) else {
         return fail(StatusCode::INTERNAL_ERROR);
     };
+    let group = r
+        .invite_type
+        .as_deref()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("GR"))
+        .then_some(r.group_id.as_deref())
+        .flatten()
+        .and_then(|g| crate::feature::group::locate(cx, g))
+        .map(|(id, _)| id);
     // Each invitee keeps a copy: bounded like a message's content and fan-out.
     if bytes.len() > cx.cfg.max_message_bytes as usize
         || bytes.len().saturating_mul(invitees.len()) > cx.cfg.max_fanout_bytes
@@ -175,6 +211,8 @@ pub(crate) fn invite(cx: &mut Cx<'_>, sid: &str, r: InviteRequest) -> Reply {
                 inviter: inviter.clone(),
                 expires,
                 request: bytes.clone(),
+                group: group.clone(),
+                accepted: false,
             }),
             to: user.clone(),
         });
@@ -272,7 +310,7 @@ pub(crate) fn queue_pending(cx: &mut Cx<'_>, sid: &str, user: &str) {
         .map(|u| {
             u.invitations
                 .iter()
-                .filter(|i| i.expires > now)
+                .filter(|i| i.expires > now && !i.accepted)
                 .filter_map(|i| i.request_at(user, now))
                 .collect()
         })
@@ -317,16 +355,25 @@ pub(crate) fn answer(cx: &mut Cx<'_>, sid: &str, r: InviteUserResponse) -> Reply
     let pos = u.invitations.iter().position(|i| {
         i.invite_id == r.invite_id
             && i.expires > now
+            && !i.accepted
             && named.as_ref().is_none_or(|n| *n == i.inviter)
     });
     let Some(pos) = pos else {
         return fail(StatusCode::INVALID_INVITATION_ID);
     };
-    let invitation = u.invitations.remove(pos);
+    let accepted = r.acceptance.unwrap_or(false);
+    let invitation = if accepted && u.invitations[pos].group.is_some() {
+        // Kept, answered, until it expires: it lets the invitee join a group that requires
+        // an invitation.
+        u.invitations[pos].accepted = true;
+        u.invitations[pos].clone()
+    } else {
+        u.invitations.remove(pos)
+    };
     save(cx, &invitee);
     let response = InviteResponse {
         invite_id: r.invite_id,
-        acceptance: Some(r.acceptance.unwrap_or(false)),
+        acceptance: Some(accepted),
         sender: Some(Sender::user(invitee.clone())),
         recipient: Some(Recipient::user(invitation.inviter.clone())),
         invite_note: None,
@@ -403,13 +450,17 @@ pub(crate) fn apply_cancel(
     let Some(u) = cx.st.users.get_mut(to) else {
         return;
     };
+    let it = |i: &Invitation| i.invite_id == invite_id && i.inviter == inviter;
+    let waiting = u.invitations.iter().any(|i| it(i) && !i.accepted);
     let before = u.invitations.len();
-    u.invitations
-        .retain(|i| !(i.invite_id == invite_id && i.inviter == inviter));
-    if u.invitations.len() == before {
-        return; // answered, expired or never there: nothing to cancel
+    // An accepted group invitation goes too (it no longer lets the invitee join), silently.
+    u.invitations.retain(|i| !it(i));
+    if u.invitations.len() != before {
+        save(cx, to);
     }
-    save(cx, to);
+    if !waiting {
+        return; // answered, expired or never there: nothing to tell
+    }
     cx.queue_user(
         to,
         Queued {

@@ -133,6 +133,10 @@ pub(crate) enum WireEvent {
         version: String,
         /// The request in the requester's version, as WBXML; `None`: the session ended.
         request: Option<Vec<u8>>,
+        /// Who invited the requester to the group (a JoinGroup to a group that requires an
+        /// invitation).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        invited_by: Vec<String>,
     },
     GroupDone {
         op: WireOp,
@@ -456,6 +460,7 @@ pub(crate) fn to_wire(e: &Event) -> Result<WireEvent, WireError> {
             sid: from.sid.clone(),
             user: from.user.clone(),
             version: from.version.as_str().to_owned(),
+            invited_by: from.invited_by.clone(),
             request: match call {
                 crate::feature::group::GroupCall::Request(p) => {
                     Some(document_in(from.version, (**p).clone())?)
@@ -710,6 +715,7 @@ pub(crate) fn from_wire(w: WireEvent) -> Result<Event, WireError> {
             user,
             version,
             request,
+            invited_by,
         } => Event::Group {
             reply: reply.map(Into::into),
             index,
@@ -719,6 +725,7 @@ pub(crate) fn from_wire(w: WireEvent) -> Result<Event, WireError> {
                 sid,
                 user,
                 version: version_of(&version)?,
+                invited_by,
             },
             call: match request {
                 Some(b) => crate::feature::group::GroupCall::Request(Box::new(primitive(&b)?)),

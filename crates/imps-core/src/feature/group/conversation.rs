@@ -153,6 +153,9 @@ pub(super) fn extend_here(
                 inviter: from.user.clone(),
                 expires,
                 request: bytes.clone(),
+                // The invitees are made members: the group needs no invitation to join.
+                group: None,
+                accepted: false,
             }),
         });
     }

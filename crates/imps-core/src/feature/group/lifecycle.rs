@@ -88,6 +88,16 @@ pub(super) fn join(
     if g.restricted() && g.access(&from.user).is_none() {
         return Err(StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP);
     }
+    if g.flag("RequireInvitation") && g.access(&from.user).is_none() {
+        // Only with a valid invitation from one of the group: a member, or a user joined to
+        // it now (anyone may send a GR invitation; only these count).
+        let counts = |inviter: &String| {
+            g.access(inviter).is_some() || g.joined.values().any(|j| j.user == *inviter)
+        };
+        if !from.invited_by.iter().any(counts) {
+            return Err(StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP);
+        }
+    }
     if g.joined.contains_key(&from.sid) {
         return Err(StatusCode::ALREADY_JOINED);
     }

@@ -52,6 +52,9 @@ pub(crate) struct Requester {
     pub user: String,
     /// The session's CSP version (the answer is built in it).
     pub version: CspVersion,
+    /// For a JoinGroup: who invited the user to the group (valid invitations it holds,
+    /// answered or not), for a group with RequireInvitation.
+    pub invited_by: Vec<String>,
 }
 
 /// What a group's owner is asked to do.
@@ -177,7 +180,28 @@ pub(crate) fn request(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
             return fail(StatusCode::SERVICE_UNAVAILABLE);
         }
     }
-    ask_owner(cx, sid, (group, home), p)
+    let invited_by = if joins {
+        crate::feature::invite::inviters_to(cx, &user, &group)
+    } else {
+        Vec::new()
+    };
+    let Some(op) = cx.op else {
+        return fail(StatusCode::INTERNAL_ERROR);
+    };
+    let mut from = requester(cx, sid);
+    from.invited_by = invited_by;
+    cx.route(Event::Group {
+        reply: Some(op),
+        index: 0,
+        group,
+        home,
+        from,
+        call: GroupCall::Request(Box::new(p)),
+    });
+    Reply::Later(Op::Group(GroupOp {
+        waiting: 1,
+        answer: None,
+    }))
 }
 
 /// Sends request `p` of session `sid` to the owner of `group` (home account `home`); the
@@ -218,6 +242,7 @@ pub(crate) fn requester(cx: &Cx<'_>, sid: &str) -> Requester {
         sid: sid.to_owned(),
         user: cx.user_of(sid),
         version: cx.version_of(sid),
+        invited_by: Vec::new(),
     }
 }
 
@@ -280,6 +305,7 @@ pub(crate) fn session_ended(
                 sid: sid.to_owned(),
                 user: user.to_owned(),
                 version,
+                invited_by: Vec::new(),
             },
             call: GroupCall::Gone,
         });
