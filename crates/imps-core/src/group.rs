@@ -223,6 +223,10 @@ pub(crate) fn checked(props: &GroupProperties) -> Result<(Changes, Option<Welcom
             },
             _ => return Err(StatusCode::INVALID_GROUP_PROPERTIES),
         };
+        if def.name == "History" && value == "T" {
+            // The server keeps no group history: the reference's own answer for that.
+            return Err(StatusCode::HISTORY_NOT_SUPPORTED);
+        }
         out.push((def.name, value));
     }
     let welcome = match &props.welcome_note {

@@ -1538,3 +1538,52 @@ async fn a_group_goes_when_its_validity_runs_out() {
         "its place is free"
     );
 }
+
+/// The server keeps no group history: History=T is refused with 821 (and nothing changes),
+/// History=F is taken.
+#[tokio::test]
+async fn group_history_is_refused_with_821() {
+    let ts = TestServer::start(&["alice"]).await.expect("server");
+    for v in [Variant::V13_XML, Variant::V13_WBXML] {
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let group = gid("alice", &format!("h{}", v.encoding as u8));
+        assert_eq!(
+            create(&mut alice, &group, None, &[("History", "T")]).await,
+            StatusCode::HISTORY_NOT_SUPPORTED,
+            "{v:?}"
+        );
+        assert_eq!(
+            create(&mut alice, &group, None, &[("History", "F")]).await,
+            StatusCode::SUCCESS,
+            "{v:?}"
+        );
+        let mut props = GroupProperties::default();
+        props.set("History", "T");
+        props.set("Topic", "changed");
+        let p = ask(
+            &mut alice,
+            Primitive::from(SetGroupPropsRequest {
+                group_id: group.clone(),
+                group_properties: Some(props),
+                own_properties: None,
+            }),
+        )
+        .await;
+        assert_eq!(code(&p), StatusCode::HISTORY_NOT_SUPPORTED, "{v:?}");
+        match ask(
+            &mut alice,
+            Primitive::from(GetGroupPropsRequest {
+                group_id: group.clone(),
+            }),
+        )
+        .await
+        {
+            Primitive::GetGroupPropsResponse(r) => {
+                let gp = r.group_properties.expect("GroupProperties");
+                assert_eq!(gp.get("History"), Some("F"), "{v:?}");
+                assert_ne!(gp.get("Topic"), Some("changed"), "{v:?}: nothing changed");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
