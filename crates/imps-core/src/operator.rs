@@ -296,8 +296,17 @@ pub(crate) fn remove_user(cx: &mut Cx<'_>, user: &str) {
     }
     end_sessions_of(cx, user, "account deleted");
     if let Some(u) = cx.st.users.remove(user) {
-        // Its groups went with it (the store deleted them with the account).
+        // Its groups went with it (the store deleted them with the account): the sessions
+        // joined to them are told.
         cx.groups.release(u.groups.len());
+        for (gid, g) in u.groups {
+            let joined = g
+                .joined
+                .into_iter()
+                .map(|(sid, j)| (sid, j.version))
+                .collect();
+            crate::feature::group::gone(cx, &gid, joined, "Group deleted");
+        }
     }
     cx.st.generation += 1;
 }

@@ -1587,3 +1587,59 @@ async fn group_history_is_refused_with_821() {
         }
     }
 }
+
+/// `impsd user del` of a group's home account while the server runs: its groups go with it,
+/// the sessions joined to them are told (LeaveGroup-Response 800) and their places are free.
+#[tokio::test]
+async fn deleting_an_account_tells_who_is_joined_to_its_groups() {
+    let one = |s: &mut imps_server::Settings| s.engine.max_groups = 1;
+    let ts = TestServer::start_with(&["alice", "bob"], one)
+        .await
+        .expect("server");
+    let v = Variant::V12_WBXML;
+    let mut alice = ts.client("alice", v).await.expect("alice");
+    let mut bob = ts.client("bob", v).await.expect("bob");
+    let group = gid("alice", "club");
+    assert_eq!(
+        create(&mut alice, &group, Some("A"), &[]).await,
+        StatusCode::SUCCESS
+    );
+    assert!(matches!(
+        join(&mut bob, &group, Some("B")).await,
+        Primitive::JoinGroupResponse(_)
+    ));
+    // Off the test's runtime, which also runs the server (its control socket answers).
+    let data = ts.dir.path().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_impsd"))
+            .arg("--data")
+            .arg(data)
+            .args(["user", "del", "alice"])
+            .output()
+    })
+    .await
+    .expect("joined")
+    .expect("impsd user del");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = bob
+        .wait_for(WAIT, |p| matches!(p, Primitive::LeaveGroupResponse(_)))
+        .await
+        .expect("told the group is gone");
+    let Primitive::LeaveGroupResponse(r) = p else {
+        unreachable!()
+    };
+    assert_eq!(r.group_id.as_deref(), Some(group.as_str()));
+    assert_eq!(
+        r.result.map(|r| r.code),
+        Some(StatusCode::GROUP_DOES_NOT_EXIST)
+    );
+    assert_eq!(
+        create(&mut bob, &gid("bob", "mine"), None, &[]).await,
+        StatusCode::SUCCESS,
+        "the deleted group's place is free"
+    );
+}
