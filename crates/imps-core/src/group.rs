@@ -59,6 +59,10 @@ pub(crate) struct GroupRecord {
     /// GROUP_USER_ID_AUTOJOIN; their clients join it at login).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub auto_join: BTreeSet<String>,
+    /// Users who set their own property PrivateMessaging=F: private messages to them in the
+    /// group are refused (813).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub no_private: BTreeSet<String>,
     /// When the group's Validity runs out (seconds since the epoch): the server deletes it
     /// then. Counted from when Validity was last set.
     #[serde(default, skip_serializing_if = "Option::is_none")]

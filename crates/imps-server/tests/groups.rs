@@ -1643,3 +1643,89 @@ async fn deleting_an_account_tells_who_is_joined_to_its_groups() {
         "the deleted group's place is free"
     );
 }
+
+/// The code a SendMessage-Response gives for the group: its own Result, or the DetailedResult
+/// naming the group.
+fn group_send_code(p: &Primitive) -> StatusCode {
+    match p {
+        Primitive::SendMessageResponse(r) => {
+            r.result.detailed.first().map_or(r.result.code, |d| d.code)
+        }
+        other => code(other),
+    }
+}
+
+/// Private messages in a group: refused with 812 when the group's PrivateMessaging is not T,
+/// with 813 to a user who set its own PrivateMessaging to F (shown in its OwnProperties), and
+/// delivered otherwise.
+#[tokio::test]
+async fn private_messages_follow_the_group_and_the_user() {
+    use imps_csp::model::group::OwnProperties;
+    let ts = TestServer::start(&["alice", "bob", "carol"])
+        .await
+        .expect("server");
+    for v in [Variant::V12_XML, Variant::V13_WBXML] {
+        let mut alice = ts.client("alice", v).await.expect("alice");
+        let mut bob = ts.client("bob", v).await.expect("bob");
+        let mut carol = ts.client("carol", v).await.expect("carol");
+        let (closed, open) = (gid("alice", "noprivate"), gid("alice", "private"));
+        let _ = create(&mut alice, &closed, None, &[]).await;
+        let _ = create(&mut alice, &open, None, &[("PrivateMessaging", "T")]).await;
+        for g in [&closed, &open] {
+            assert!(matches!(
+                join(&mut bob, g, Some("B")).await,
+                Primitive::JoinGroupResponse(_)
+            ));
+            assert!(matches!(
+                join(&mut carol, g, Some("C")).await,
+                Primitive::JoinGroupResponse(_)
+            ));
+        }
+        assert_eq!(
+            group_send_code(&say(&mut carol, &closed, Some("B"), "psst").await),
+            StatusCode::PRIVATE_MESSAGING_DISABLED_GROUP,
+            "{v:?}"
+        );
+        let own = |on: &str| {
+            let mut o = OwnProperties::default();
+            o.set("PrivateMessaging", on);
+            Primitive::from(SetGroupPropsRequest {
+                group_id: open.clone(),
+                group_properties: None,
+                own_properties: Some(o),
+            })
+        };
+        assert_eq!(code(&ask(&mut bob, own("F")).await), StatusCode::SUCCESS);
+        assert_eq!(
+            group_send_code(&say(&mut carol, &open, Some("B"), "psst").await),
+            StatusCode::PRIVATE_MESSAGING_DISABLED_USER,
+            "{v:?}"
+        );
+        match ask(
+            &mut bob,
+            Primitive::from(GetGroupPropsRequest {
+                group_id: open.clone(),
+            }),
+        )
+        .await
+        {
+            Primitive::GetGroupPropsResponse(r) => assert_eq!(
+                r.own_properties
+                    .as_ref()
+                    .and_then(|o| o.get("PrivateMessaging")),
+                Some("F")
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(code(&ask(&mut bob, own("T")).await), StatusCode::SUCCESS);
+        assert_eq!(
+            group_send_code(&say(&mut carol, &open, Some("B"), "psst").await),
+            StatusCode::SUCCESS,
+            "{v:?}"
+        );
+        assert_eq!(text(&next_message(&mut bob).await), "psst");
+        for c in [&mut alice, &mut bob, &mut carol] {
+            c.logout().await.expect("logout");
+        }
+    }
+}

@@ -40,6 +40,9 @@ pub(super) fn fan_out(
     let mut users: Vec<String> = Vec::new();
     match &target {
         Some(t) => match g.by_sname(t) {
+            Some((_, j)) if g.rec.no_private.contains(&j.user) => {
+                return refuse(StatusCode::PRIVATE_MESSAGING_DISABLED_USER);
+            }
             Some((_, j)) => users.push(j.user.clone()),
             None => return refuse(StatusCode::UNKNOWN_USER),
         },

@@ -242,13 +242,23 @@ pub(crate) fn expire(cx: &mut Cx<'_>) {
     }
 }
 
-/// Marks (or unmarks) `group` as one `user` joins at login.
-fn set_auto_join(g: &mut GroupState, user: &str, on: bool) {
-    if on {
-        g.rec.auto_join.insert(user.to_owned());
-    } else {
-        g.rec.auto_join.remove(user);
+/// Sets `user`'s own properties in `g` that are given: AutoJoin (the group is one it joins at
+/// login) and PrivateMessaging (whether it takes private messages there). Whether any was.
+fn set_own(g: &mut GroupState, user: &str, auto_join: Option<bool>, private: Option<bool>) -> bool {
+    let mark = |set: &mut std::collections::BTreeSet<String>, on: bool| {
+        if on {
+            set.insert(user.to_owned());
+        } else {
+            set.remove(user);
+        }
+    };
+    if let Some(on) = auto_join {
+        mark(&mut g.rec.auto_join, on);
     }
+    if let Some(on) = private {
+        mark(&mut g.rec.no_private, !on);
+    }
+    auto_join.is_some() || private.is_some()
 }
 
 /// The sessions `joined` to `group` are told it is gone: an unsolicited LeaveGroup-Response
@@ -352,15 +362,17 @@ pub(super) fn set_props(
     let Some(g) = get(cx, home, group) else {
         return Done::code(StatusCode::GROUP_DOES_NOT_EXIST);
     };
-    // Own properties: AutoJoin is the one a user sets (IsMember and PrivilegeLevel are the
-    // group's to say, and ignored when sent back).
-    let auto_join = match r.own_properties.as_ref().and_then(|o| o.get("AutoJoin")) {
-        None => None,
-        Some(v) => match v.trim() {
-            "T" => Some(true),
-            "F" => Some(false),
-            _ => return Done::code(StatusCode::INVALID_GROUP_PROPERTIES),
-        },
+    // Own properties: AutoJoin and PrivateMessaging are the ones a user sets (IsMember and
+    // PrivilegeLevel are the group's to say, and ignored when sent back).
+    let own_flag = |name: &str| match r.own_properties.as_ref().and_then(|o| o.get(name)) {
+        None => Ok(None),
+        Some(v) if v.trim().eq_ignore_ascii_case("T") => Ok(Some(true)),
+        Some(v) if v.trim().eq_ignore_ascii_case("F") => Ok(Some(false)),
+        Some(_) => Err(StatusCode::INVALID_GROUP_PROPERTIES),
+    };
+    let (auto_join, private) = match (own_flag("AutoJoin"), own_flag("PrivateMessaging")) {
+        (Ok(a), Ok(p)) => (a, p),
+        (Err(code), _) | (_, Err(code)) => return Done::code(code),
     };
     if auto_join == Some(true) {
         // Only a user who may join the group marks it to join at login.
@@ -372,8 +384,7 @@ pub(super) fn set_props(
         }
     }
     let Some(props) = r.group_properties else {
-        if let Some(on) = auto_join {
-            set_auto_join(g, &from.user, on);
+        if set_own(g, &from.user, auto_join, private) {
             save(cx, home);
         }
         return Done::code(StatusCode::SUCCESS);
@@ -391,9 +402,7 @@ pub(super) fn set_props(
         g.rec = before;
         return Done::code(StatusCode::SEARCHABLE_GROUP_NEEDS_NAME);
     }
-    if let Some(on) = auto_join {
-        set_auto_join(g, &from.user, on);
-    }
+    set_own(g, &from.user, auto_join, private);
     let shown = g.properties();
     let notices = watchers(g, &from.sid);
     save(cx, home);

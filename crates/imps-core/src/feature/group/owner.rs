@@ -293,14 +293,9 @@ pub(super) fn own_properties(g: &GroupState, user: &str) -> OwnProperties {
     let access = g.access(user);
     own.set("IsMember", if access.is_some() { "T" } else { "F" });
     own.set("PrivilegeLevel", access.unwrap_or(Access::User).name());
-    own.set(
-        "AutoJoin",
-        if g.rec.auto_join.contains(user) {
-            "T"
-        } else {
-            "F"
-        },
-    );
+    let flag = |on: bool| if on { "T" } else { "F" };
+    own.set("AutoJoin", flag(g.rec.auto_join.contains(user)));
+    own.set("PrivateMessaging", flag(!g.rec.no_private.contains(user)));
     own
 }
 
