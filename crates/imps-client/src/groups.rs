@@ -95,9 +95,13 @@ pub enum GroupOp {
     Props {
         /// The group.
         group: String,
-        /// NAME=VALUE.
+        /// NAME=VALUE: a property of the group (its administrators).
         #[arg(long)]
         set: Vec<String>,
+        /// NAME=VALUE: one of your own properties in the group (AutoJoin=T: a group you join
+        /// at login; PrivateMessaging=F: no private messages to you there).
+        #[arg(long)]
+        own: Vec<String>,
     },
     /// Delete a group (its administrators).
     Delete {
@@ -243,21 +247,32 @@ pub async fn run(
                 }
             }
         }
-        GroupOp::Props { group, set } => {
+        GroupOp::Props { group, set, own } => {
             let id = group_id(me, &group);
-            if !set.is_empty() {
+            let pairs = |list: &[String], flag: &str| -> anyhow::Result<Vec<(String, String)>> {
+                list.iter()
+                    .map(|s| {
+                        s.split_once('=')
+                            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                            .ok_or_else(|| anyhow!("--{flag} wants NAME=VALUE, not {s}"))
+                    })
+                    .collect()
+            };
+            let (set, own) = (pairs(&set, "set")?, pairs(&own, "own")?);
+            if !set.is_empty() || !own.is_empty() {
                 let mut props = GroupProperties::default();
-                for s in &set {
-                    let (k, v) = s
-                        .split_once('=')
-                        .ok_or_else(|| anyhow!("--set wants NAME=VALUE, not {s}"))?;
-                    props.set(k.trim(), v.trim());
+                for (k, v) in &set {
+                    props.set(k.as_str(), v.as_str());
+                }
+                let mut mine = imps_csp::model::group::OwnProperties::default();
+                for (k, v) in &own {
+                    mine.set(k.as_str(), v.as_str());
                 }
                 let p = c
                     .request(Primitive::from(SetGroupPropsRequest {
                         group_id: id.clone(),
-                        group_properties: Some(props),
-                        own_properties: None,
+                        group_properties: (!set.is_empty()).then_some(props),
+                        own_properties: (!own.is_empty()).then_some(mine),
                     }))
                     .await?;
                 expect_ok(&p, "SetGroupProps")?;

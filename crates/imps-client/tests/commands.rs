@@ -279,6 +279,32 @@ fn group_commands_work_against_a_real_server() {
         String::from_utf8_lossy(&refused.stderr).contains("816"),
         "{refused:?}"
     );
+    // A member sets its own properties (no administrator needed).
+    let out = ok(&imps(
+        &url,
+        "bob",
+        &[],
+        &[
+            "group",
+            "props",
+            "alice/chat",
+            "--own",
+            "AutoJoin=T",
+            "--own",
+            "PrivateMessaging=F",
+        ],
+    ));
+    assert!(
+        out.contains("own AutoJoin=T") && out.contains("own PrivateMessaging=F"),
+        "{out}"
+    );
+    let out = ok(&imps(
+        &url,
+        "bob",
+        &[],
+        &["search", "GROUP_USER_ID_AUTOJOIN=bob"],
+    ));
+    assert!(out.contains("wv:alice/chat@localhost"), "{out}");
 
     // Talking in a chat: lines read are said; /leave leaves.
     let (bob, first) = join_in_background(
