@@ -864,6 +864,23 @@ async fn members_privileges_and_bans() {
             StatusCode::SUCCESS,
             "{ctx}"
         );
+        // bob's joined session hears of its new level (GroupChangeNotice/OwnProperties).
+        let p = bob
+            .wait_for(
+                WAIT,
+                |p| matches!(p, Primitive::GroupChangeNotice(n) if n.own_properties.is_some()),
+            )
+            .await
+            .expect("own properties notice");
+        let Primitive::GroupChangeNotice(n) = p else {
+            unreachable!()
+        };
+        let own = n.own_properties.expect("OwnProperties");
+        assert_eq!(
+            (own.get("PrivilegeLevel"), own.get("IsMember")),
+            (Some("Mod"), Some("T")),
+            "{ctx}"
+        );
         let (_, mods, users) = member_levels(ask(&mut bob, members.clone()).await, ver);
         assert_eq!(
             (mods, users),

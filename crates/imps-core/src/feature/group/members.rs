@@ -67,6 +67,7 @@ pub(super) fn change_members(
     let Some(g) = get(cx, home, group) else {
         return Done::code(StatusCode::GROUP_DOES_NOT_EXIST);
     };
+    let mut changed = Vec::new();
     if add {
         let new = users
             .iter()
@@ -76,12 +77,17 @@ pub(super) fn change_members(
             return Done::code(StatusCode::BAD_PARAMETER);
         }
         for u in &users {
-            g.rec.members.entry(u.clone()).or_insert(Access::User);
+            if !g.rec.members.contains_key(u) {
+                g.rec.members.insert(u.clone(), Access::User);
+                changed.push(u.clone());
+            }
         }
     } else {
         let restricted = g.restricted();
         for u in &users {
-            g.rec.members.remove(u);
+            if g.rec.members.remove(u).is_some() {
+                changed.push(u.clone());
+            }
             if restricted {
                 // It can no longer join: nor at login.
                 g.rec.auto_join.remove(u);
@@ -93,8 +99,32 @@ pub(super) fn change_members(
         for u in &users {
             kick(cx, (home, group), u, StatusCode::NOT_GROUP_MEMBER);
         }
+    } else {
+        tell_own(cx, (home, group), &changed);
     }
     Done::code(StatusCode::SUCCESS)
+}
+
+/// Tells the joined sessions of `users` that asked for notices what their own properties in
+/// the group are now (GroupChangeNotice with OwnProperties: membership and privilege changed).
+pub(super) fn tell_own(cx: &mut Cx<'_>, (home, group): (&str, &str), users: &[String]) {
+    let Some(g) = cx.st.users.get(home).and_then(|u| u.groups.get(group)) else {
+        return;
+    };
+    let notices: Vec<(String, CspVersion, OwnProperties)> = g
+        .joined
+        .iter()
+        .filter(|(_, j)| j.notify && users.contains(&j.user))
+        .map(|(sid, j)| (sid.clone(), j.version, own_properties(g, &j.user)))
+        .collect();
+    for (sid, version, own) in notices {
+        let notice = GroupChangeNotice {
+            group_id: group.to_owned(),
+            own_properties: Some(own),
+            ..Default::default()
+        };
+        tell(cx, sid, version, Primitive::from(notice), None);
+    }
 }
 
 /// MemberAccess: an administrator sets members' privilege levels (the users named become
@@ -141,10 +171,14 @@ pub(super) fn member_access(
     if g.rec.members.len() + new > max {
         return Done::code(StatusCode::BAD_PARAMETER);
     }
+    let mut changed = Vec::new();
     for (u, l) in levels {
-        g.rec.members.insert(u, l);
+        if g.rec.members.insert(u.clone(), l) != Some(l) {
+            changed.push(u);
+        }
     }
     save(cx, home);
+    tell_own(cx, (home, group), &changed);
     Done::code(StatusCode::SUCCESS)
 }
 
