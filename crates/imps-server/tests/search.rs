@@ -1,6 +1,6 @@
 //! Search and StopSearch over real HTTP against the real server: users by their published
 //! public profile, searchable groups by topic and owner, paging with SearchLimit / SearchIndex /
-//! CompletionFlag, result sets per session (424, 425), 536 and 537, and accounts found from the
+//! CompletionFlag, result sets per session (424, 425, 535 when one timed out), 536 and 537, and accounts found from the
 //! store whether or not the server has them in memory (after a restart).
 
 use imps_client::Client;
@@ -483,4 +483,37 @@ async fn groups_are_found_by_who_joins_them_at_login() {
             "kept durably; the cleared one is gone"
         );
     }
+}
+
+/// A result set lives `search_lifetime` seconds: a follow-up after that gets 535 (search timed
+/// out), and after another lifetime 424 (the SearchID is forgotten).
+#[tokio::test]
+async fn a_result_set_times_out() {
+    let short = |s: &mut imps_server::Settings| s.engine.search_lifetime = 2;
+    let ts = TestServer::start_with(&["alice", "bob", "dave"], short)
+        .await
+        .expect("server");
+    for who in ["alice", "bob"] {
+        let mut c = ts.client(who, Variant::V13_XML).await.expect("client");
+        publish(&mut c, &[("PP_CITY", "Turku")]).await;
+    }
+    let mut dave = ts.client("dave", Variant::V13_WBXML).await.expect("dave");
+    let first = page(search(&mut dave, &[("USER_CITY", "turku")], Some(1)).await);
+    assert_eq!(first.completion_flag, Some(false));
+    let next = SearchRequest {
+        search_id: first.search_id.clone(),
+        search_index: Some(1),
+        search_limit: Some(1),
+        ..Default::default()
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        refused(ask(&mut dave, next.clone()).await),
+        StatusCode::SEARCH_TIMED_OUT
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        refused(ask(&mut dave, next).await),
+        StatusCode::INVALID_SEARCH_ID
+    );
 }

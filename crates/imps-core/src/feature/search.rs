@@ -49,6 +49,9 @@ pub(crate) struct ResultSet {
     pub hits: Vec<String>,
     /// When it was made (kept `search_lifetime` seconds).
     pub made: u64,
+    /// Its lifetime ran out: the hits are gone; a follow-up gets 535 (for another lifetime,
+    /// then 424 like any unknown SearchID).
+    pub timed_out: bool,
 }
 
 /// The search terms account `id` holds: its public profile if it published one (`ID` and each
@@ -213,7 +216,14 @@ pub(crate) fn search(cx: &mut Cx<'_>, sid: &str, r: SearchRequest) -> Reply {
     let Some(s) = cx.st.sessions.get_mut(sid) else {
         return fail(StatusCode::INVALID_SESSION);
     };
-    s.searches.retain(|_, set| set.made + lifetime > now);
+    for set in s.searches.values_mut() {
+        if set.made + lifetime <= now && !set.timed_out {
+            set.timed_out = true;
+            set.hits = Vec::new();
+        }
+    }
+    s.searches
+        .retain(|_, set| set.made.saturating_add(lifetime.saturating_mul(2)) > now);
     if let Some(id) = &r.search_id {
         let Some(key) = id.as_u32() else {
             return fail(StatusCode::INVALID_SEARCH_ID);
@@ -221,6 +231,9 @@ pub(crate) fn search(cx: &mut Cx<'_>, sid: &str, r: SearchRequest) -> Reply {
         let Some(set) = s.searches.get(&key) else {
             return fail(StatusCode::INVALID_SEARCH_ID);
         };
+        if set.timed_out {
+            return fail(StatusCode::SEARCH_TIMED_OUT);
+        }
         let index = r.search_index.unwrap_or(0) as usize;
         if index > set.hits.len() {
             return fail(StatusCode::INVALID_SEARCH_INDEX);
@@ -345,6 +358,7 @@ fn keep(cx: &mut Cx<'_>, sid: &str, kind: SearchKind, hits: Vec<String>, limit: 
         kind,
         hits,
         made: now,
+        timed_out: false,
     };
     let answer = page(key, &set, 0, limit);
     s.searches.insert(key, set);
