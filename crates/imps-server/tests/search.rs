@@ -1,7 +1,8 @@
 //! Search and StopSearch over real HTTP against the real server: users by their published
-//! public profile, searchable groups by topic and owner, paging with SearchLimit / SearchIndex /
-//! CompletionFlag, result sets per session (424, 425, 535 when one timed out), 536 and 537, and accounts found from the
-//! store whether or not the server has them in memory (after a restart).
+//! public profile, searchable groups by topic, owner, joined and auto-joining users, paging
+//! with SearchLimit / SearchIndex / CompletionFlag, result sets per session (424, 425, 535 when
+//! one timed out), 536 and 537, and accounts found from the store whether or not the server
+//! has them in memory (after a restart).
 
 use imps_client::Client;
 use imps_csp::model::common::{IntText, Property, ScreenName};
