@@ -669,3 +669,71 @@ fn a_search_reads_the_store_ahead_of_its_request() {
     assert!(o.response.is_some());
     assert_eq!(searches(), 2);
 }
+
+/// A shard that reloads a user after a failed commit keeps the group messages waiting for the
+/// user's joined sessions (a first load drops them: no session is joined then).
+#[test]
+fn a_reload_after_a_failed_commit_keeps_group_messages_for_joined_sessions() {
+    use imps_csp::model::common::Group;
+    use imps_csp::model::group::{CreateGroupRequest, JoinGroupRequest};
+    let rig = Rig::new(2, 2);
+    let alice = rig.login(0);
+    let bob = rig.login(1);
+    let group = user(0).replacen('@', "/g@", 1);
+    let ask = |sid: &str, p: Primitive| rig.request(Some(sid), TransactionMode::Request, None, p);
+    let created = ask(
+        &alice,
+        Primitive::from(CreateGroupRequest {
+            group_id: group.clone(),
+            join_group: Some(true),
+            ..Default::default()
+        }),
+    );
+    assert_eq!(response_code(&created), Some(200));
+    let joined = ask(
+        &bob,
+        Primitive::from(JoinGroupRequest {
+            group_id: group.clone(),
+            ..Default::default()
+        }),
+    );
+    assert!(
+        matches!(
+            joined
+                .response
+                .as_ref()
+                .map(|m| &m.session.transactions[0].primitive),
+            Some(Primitive::JoinGroupResponse(_))
+        ),
+        "{:?}",
+        joined.response
+    );
+    let said = ask(
+        &alice,
+        Primitive::SendMessageRequest(SendMessageRequest {
+            message_info: MessageInfo {
+                content_type: Some("text/plain".into()),
+                recipient: Some(Recipient {
+                    group: vec![Group {
+                        group_id: Some(group.clone()),
+                        screen_name: None,
+                    }],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            content_data: Some(ContentData::Text("to the group".into())),
+            ..Default::default()
+        }),
+    );
+    assert!(ready(said.durable).is_ok());
+    assert_eq!(rig.store.messages_of(&user(1)).len(), 1);
+    let bob_id = user(1);
+    rig.store.fail_when(Some(Box::new(
+        move |w| matches!(w, Write::PutMessage(m) if m.recipient == bob_id),
+    )));
+    assert!(ready(rig.send(&alice, 1, "lost").durable).is_err());
+    rig.store.fail_when(None);
+    // Bob's shard reloads him before it serves again; his session is still joined.
+    assert_eq!(rig.receive(&bob), ["to the group"]);
+}

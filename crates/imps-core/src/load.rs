@@ -65,8 +65,9 @@ pub(crate) fn state_from(snapshot: Snapshot, _cfg: &EngineConfig) -> (State, Qua
 }
 
 /// Puts one account, as the store has it, into `st` (replacing what `st` had of it; the
-/// caller keeps what is not durable). At start-up (`startup`), the cookies of the previous
-/// run's sessions are remembered as ended.
+/// caller keeps what is not durable). At start-up or the account's first load this run
+/// (`startup`: it has no live session), the cookies of the previous run's sessions are
+/// remembered as ended and its group messages are dropped (they were for joined sessions).
 pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Quarantine) {
     let UserData {
         user,
@@ -189,9 +190,9 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
                     .next()
                     .map(|t| t.primitive)
                 {
-                    if crate::feature::im::group_of(&message).is_some() {
+                    if startup && crate::feature::im::group_of(&message).is_some() {
                         // A group's message waits only for sessions joined to the group, and
-                        // no session of this account is live (nor survives a restart).
+                        // no session of this account is live yet (none survives a restart).
                         q.writes.push(Write::DeleteMessage(
                             m.recipient.clone(),
                             m.message_id.clone(),

@@ -93,5 +93,19 @@ pub(crate) fn reload_user(cx: &mut Cx<'_>, id: &str, data: Option<UserData>) {
             }
         }
     }
+    // A group's messages the store still has for groups none of the sessions is joined to any
+    // more (their drop was in the batch that failed) go again.
+    let groups: Vec<String> = cx
+        .st
+        .users
+        .get(id)
+        .map(|u| {
+            u.inbox
+                .values()
+                .filter_map(|m| crate::feature::im::group_of(&m.message).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    crate::feature::im::drop_group_messages(cx, id, &groups);
     crate::feature::presence::notify_watchers(cx, id, None);
 }
