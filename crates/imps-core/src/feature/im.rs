@@ -465,9 +465,10 @@ pub(crate) fn queue_message_to_session(cx: &mut Cx<'_>, sid: &str, user: &str, i
     let len = content_len(stored.message.content_data.as_ref());
     let method = cx.st.sessions.get(sid).map_or(DeliveryMethod::Push, |s| {
         let too_long = s.agreed.content_length.is_some_and(|l| len > l as usize);
-        if too_long {
-            // Longer than it takes pushed (only a session that may take segments gets such a
-            // message): notified, and fetched with GetMessage in segments.
+        if too_long && crate::feature::segment::may_segment(s) {
+            // Longer than a 1.3 session takes pushed: notified, and fetched with GetMessage
+            // in segments. (Older sessions get it whole, as before: it reached them only
+            // because they were offline when it was sent.)
             return DeliveryMethod::Notify;
         }
         group
