@@ -358,7 +358,7 @@ pub(super) fn set_props(
     from: &Requester,
     r: imps_csp::model::group::SetGroupPropsRequest,
 ) -> Done {
-    let now = cx.now;
+    let (now, most) = (cx.now, cx.cfg.max_group_members);
     let Some(g) = get(cx, home, group) else {
         return Done::code(StatusCode::GROUP_DOES_NOT_EXIST);
     };
@@ -374,13 +374,22 @@ pub(super) fn set_props(
         (Ok(a), Ok(p)) => (a, p),
         (Err(code), _) | (_, Err(code)) => return Done::code(code),
     };
-    if auto_join == Some(true) {
-        // Only a user who may join the group marks it to join at login.
+    if auto_join == Some(true) || private == Some(false) {
+        // Only a user who may join the group keeps own properties in it, and no more users
+        // than a group has members (the group's stored record holds them).
         if g.rec.rejected.contains(&from.user) {
             return Done::code(StatusCode::REJECTED_FROM_GROUP);
         }
         if g.restricted() && g.access(&from.user).is_none() {
             return Done::code(StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP);
+        }
+        let full = |set: &std::collections::BTreeSet<String>| {
+            set.len() >= most && !set.contains(&from.user)
+        };
+        if (auto_join == Some(true) && full(&g.rec.auto_join))
+            || (private == Some(false) && full(&g.rec.no_private))
+        {
+            return Done::code(StatusCode::BAD_PARAMETER);
         }
     }
     let Some(props) = r.group_properties else {
