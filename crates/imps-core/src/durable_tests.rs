@@ -737,3 +737,45 @@ fn a_reload_after_a_failed_commit_keeps_group_messages_for_joined_sessions() {
     // Bob's shard reloads him before it serves again; his session is still joined.
     assert_eq!(rig.receive(&bob), ["to the group"]);
 }
+
+/// The shard's set of group expiry times holds one entry per group with a Validity: changing
+/// a Validity again and again, or creating and deleting groups with one, does not grow it.
+#[test]
+fn group_expiry_times_do_not_pile_up() {
+    use imps_csp::model::group::{
+        CreateGroupRequest, DeleteGroupRequest, GroupProperties, SetGroupPropsRequest,
+    };
+    let rig = Rig::new(1, 1);
+    let alice = rig.login(0);
+    let ask = |p: Primitive| {
+        let o = rig.request(Some(&alice), TransactionMode::Request, None, p);
+        assert_eq!(response_code(&o), Some(200), "{:?}", o.response);
+    };
+    let validity = |secs: u32| {
+        let mut p = GroupProperties::default();
+        p.set("Validity", secs.to_string());
+        p
+    };
+    let kept = user(0).replacen('@', "/kept@", 1);
+    ask(Primitive::from(CreateGroupRequest {
+        group_id: kept.clone(),
+        group_properties: validity(1000),
+        ..Default::default()
+    }));
+    for n in 0..50u32 {
+        ask(Primitive::from(SetGroupPropsRequest {
+            group_id: kept.clone(),
+            group_properties: Some(validity(2000 + n)),
+            own_properties: None,
+        }));
+        let brief = user(0).replacen('@', "/brief@", 1);
+        ask(Primitive::from(CreateGroupRequest {
+            group_id: brief.clone(),
+            group_properties: validity(5000 + n),
+            ..Default::default()
+        }));
+        ask(Primitive::from(DeleteGroupRequest { group_id: brief }));
+    }
+    let st = rig.engine.owner(&user(0)).lock();
+    assert_eq!(st.group_expiries.len(), 1, "{:?}", st.group_expiries);
+}

@@ -295,19 +295,31 @@ pub(crate) fn remove_user(cx: &mut Cx<'_>, user: &str) {
         return;
     }
     end_sessions_of(cx, user, "account deleted");
-    if let Some(u) = cx.st.users.remove(user) {
-        // Its groups went with it (the store deleted them with the account): the sessions
-        // joined to them are told.
-        cx.groups.release(u.groups.len());
-        for (gid, g) in u.groups {
-            let joined = g
-                .joined
-                .into_iter()
-                .map(|(sid, j)| (sid, j.version))
-                .collect();
-            crate::feature::group::gone(cx, &gid, joined, "Group deleted");
-        }
+    // Its groups went with it (the store deleted them with the account): the sessions
+    // joined to them are told.
+    let groups: Vec<String> = cx
+        .st
+        .users
+        .get(user)
+        .map(|u| u.groups.keys().cloned().collect())
+        .unwrap_or_default();
+    for gid in groups {
+        let joined = cx
+            .st
+            .users
+            .get(user)
+            .and_then(|u| u.groups.get(&gid))
+            .map(|g| {
+                g.joined
+                    .iter()
+                    .map(|(sid, j)| (sid.clone(), j.version))
+                    .collect()
+            })
+            .unwrap_or_default();
+        crate::feature::group::remove_group(cx, user, &gid);
+        crate::feature::group::gone(cx, &gid, joined, "Group deleted");
     }
+    cx.st.users.remove(user);
     cx.st.generation += 1;
 }
 

@@ -221,11 +221,7 @@ pub(crate) fn expire(cx: &mut Cx<'_>) {
             .iter()
             .map(|(sid, j)| (sid.clone(), j.version))
             .collect();
-        if let Some(u) = cx.st.users.get_mut(&home) {
-            if u.groups.remove(&group).is_some() {
-                cx.groups.release(1);
-            }
-        }
+        remove_group(cx, &home, &group);
         save(cx, &home);
         gone(cx, &group, joined, "Group expired");
         tracing::info!(group = %group, "group's Validity ran out: deleted");
@@ -239,6 +235,25 @@ pub(crate) fn expire(cx: &mut Cx<'_>) {
                 ..Default::default()
             },
         );
+    }
+}
+
+/// Removes `group` from its home account's memory (the caller saves): its place in the
+/// server's count and its entry in the shard's expiry set go with it.
+pub(crate) fn remove_group(cx: &mut Cx<'_>, home: &str, group: &str) {
+    let Some(g) = cx
+        .st
+        .users
+        .get_mut(home)
+        .and_then(|u| u.groups.remove(group))
+    else {
+        return;
+    };
+    cx.groups.release(1);
+    if let Some(at) = g.rec.expires {
+        cx.st
+            .group_expiries
+            .remove(&(at, home.to_owned(), group.to_owned()));
     }
 }
 
@@ -302,11 +317,7 @@ pub(super) fn leave(cx: &mut Cx<'_>, home: &str, group: &str, sid: &str) {
         tell_about(cx, to, version, Primitive::from(notice), &j.user);
     }
     if auto_delete {
-        if let Some(u) = cx.st.users.get_mut(home) {
-            if u.groups.remove(group).is_some() {
-                cx.groups.release(1);
-            }
-        }
+        remove_group(cx, home, group);
         save(cx, home);
         tracing::info!(group = %group, "last user left: group deleted (AutoDelete)");
     }
@@ -326,11 +337,7 @@ pub(super) fn delete(cx: &mut Cx<'_>, home: &str, group: &str, from: &Requester)
         .map(|(sid, j)| (sid.clone(), j.version))
         .collect();
     let was_joined = g.joined.contains_key(&from.sid);
-    if let Some(u) = cx.st.users.get_mut(home) {
-        if u.groups.remove(group).is_some() {
-            cx.groups.release(1);
-        }
-    }
+    remove_group(cx, home, group);
     save(cx, home);
     gone(cx, group, joined, "Group deleted");
     tracing::info!(group = %group, by = %from.user, "group deleted");
@@ -414,6 +421,13 @@ pub(super) fn set_props(
     set_own(g, &from.user, auto_join, private);
     let shown = g.properties();
     let notices = watchers(g, &from.sid);
+    if let Some(old) = before.expires.filter(|&at| g.rec.expires != Some(at)) {
+        // The old time goes from the shard's expiry set (save puts the new one in): a client
+        // changing Validity again and again does not grow it.
+        cx.st
+            .group_expiries
+            .remove(&(old, home.to_owned(), group.to_owned()));
+    }
     save(cx, home);
     for (sid, version) in notices {
         let notice = GroupChangeNotice {

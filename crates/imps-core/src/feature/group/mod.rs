@@ -38,7 +38,7 @@ pub(crate) use conversation::extend;
 use conversation::*;
 use fanout::*;
 use lifecycle::*;
-pub(crate) use lifecycle::{expire, gone};
+pub(crate) use lifecycle::{expire, gone, remove_group};
 use members::*;
 pub(crate) use owner::apply;
 use owner::*;
