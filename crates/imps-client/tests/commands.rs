@@ -284,20 +284,9 @@ fn group_commands_work_against_a_real_server() {
         &url,
         "bob",
         &[],
-        &[
-            "group",
-            "props",
-            "alice/chat",
-            "--own",
-            "AutoJoin=T",
-            "--own",
-            "PrivateMessaging=F",
-        ],
+        &["group", "props", "alice/chat", "--own", "AutoJoin=T"],
     ));
-    assert!(
-        out.contains("own AutoJoin=T") && out.contains("own PrivateMessaging=F"),
-        "{out}"
-    );
+    assert!(out.contains("own AutoJoin=T"), "{out}");
     let out = ok(&imps(
         &url,
         "bob",

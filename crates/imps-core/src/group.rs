@@ -55,14 +55,6 @@ pub(crate) struct GroupRecord {
     pub members: BTreeMap<String, Access>,
     /// Users banned from the group (RejectList).
     pub rejected: BTreeSet<String>,
-    /// Users who set their own property AutoJoin=T in the group (found by
-    /// GROUP_USER_ID_AUTOJOIN; their clients join it at login).
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub auto_join: BTreeSet<String>,
-    /// Users who set their own property PrivateMessaging=F: private messages to them in the
-    /// group are refused (813).
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub no_private: BTreeSet<String>,
     /// When the group's Validity runs out (seconds since the epoch): the server deletes it
     /// then. Counted from when Validity was last set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,6 +72,9 @@ pub(crate) struct Joiner {
     pub version: CspVersion,
     /// Whether it gets GroupChangeNotice.
     pub notify: bool,
+    /// It set its own property PrivateMessaging to F: private messages to it are refused
+    /// (813) while it is joined.
+    pub no_private: bool,
 }
 
 /// A group in its owner's memory.
@@ -446,6 +441,7 @@ mod tests {
                 sname: "al".into(),
                 version: CspVersion::V1_2,
                 notify: true,
+                no_private: false,
             },
         );
         let mut all = BTreeMap::new();

@@ -155,6 +155,11 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
                     .map(|i| u.invitations = i)
                     .is_some()
             }
+            crate::feature::group::AUTO_JOIN_DOCUMENT => {
+                stored_json(&d.body, user, "auto-join groups")
+                    .map(|g| u.auto_join = g)
+                    .is_some()
+            }
             crate::group::GROUPS_DOCUMENT => match crate::group::decode(&d.body) {
                 Some(g) => {
                     u.groups = g;

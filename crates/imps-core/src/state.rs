@@ -265,6 +265,8 @@ pub(crate) struct UserState {
     pub written: u64,
     /// The groups this account is home to (`wv:<user>/<name>@<domain>`), by group id.
     pub groups: BTreeMap<String, crate::group::GroupState>,
+    /// The groups the user joins at login (its own property AutoJoin in each; durable).
+    pub auto_join: BTreeSet<String>,
     /// The public profile the user published (`PP_*` fields, durable).
     pub profile: crate::feature::profile::Profile,
     /// The user's answers to system messages, oldest first (durable).
@@ -324,6 +326,7 @@ impl UserState {
             send_tokens: (f64::MAX, 0),
             written: 0,
             groups: BTreeMap::new(),
+            auto_join: BTreeSet::new(),
             invitations: Vec::new(),
             system_answers: Vec::new(),
             profile: Default::default(),

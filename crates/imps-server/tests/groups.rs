@@ -1712,6 +1712,11 @@ async fn private_messages_follow_the_group_and_the_user() {
                 own_properties: Some(o),
             })
         };
+        assert_eq!(
+            code(&ask(&mut alice, own("F")).await),
+            StatusCode::NOT_JOINED,
+            "it belongs to a joined session"
+        );
         assert_eq!(code(&ask(&mut bob, own("F")).await), StatusCode::SUCCESS);
         assert_eq!(
             group_send_code(&say(&mut carol, &open, Some("B"), "psst").await),

@@ -76,14 +76,16 @@ pub(crate) fn terms_of(id: &str, u: &UserState) -> Vec<SearchTerm> {
             out.push(term(SearchKind::User, id, field, &value));
         }
     }
+    // The groups the account joins at login (own property AutoJoin): its terms, about those
+    // groups (a search intersects by subject, whoever holds the terms).
+    for gid in &u.auto_join {
+        out.push(term(SearchKind::Group, gid, AUTOJOIN, id));
+    }
     for (gid, g) in &u.groups {
         // Every group is counted (the server-wide limit), and found by who joins it at login
         // (GROUP_USER_ID_AUTOJOIN: by that user only, unless it is searchable); otherwise
         // only searchable ones are found.
         out.push(term(SearchKind::Group, gid, crate::store::EVERY_GROUP, ""));
-        for user in &g.rec.auto_join {
-            out.push(term(SearchKind::Group, gid, AUTOJOIN, user));
-        }
         if let Some(at) = g.rec.expires {
             // For the server to find the groups that ran out in accounts nobody loaded.
             out.push(term(SearchKind::Group, gid, EXPIRES, &expires_value(at)));

@@ -40,7 +40,7 @@ pub(super) fn fan_out(
     let mut users: Vec<String> = Vec::new();
     match &target {
         Some(t) => match g.by_sname(t) {
-            Some((_, j)) if g.rec.no_private.contains(&j.user) => {
+            Some((_, j)) if j.no_private => {
                 return refuse(StatusCode::PRIVATE_MESSAGING_DISABLED_USER);
             }
             Some((_, j)) => users.push(j.user.clone()),

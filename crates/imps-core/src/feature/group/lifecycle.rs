@@ -134,6 +134,7 @@ pub(super) fn join(
             sname: sname.clone(),
             version: from.version,
             notify,
+            no_private: false,
         },
     );
     let show = g.flag("ShowID");
@@ -257,25 +258,6 @@ pub(crate) fn remove_group(cx: &mut Cx<'_>, home: &str, group: &str) {
     }
 }
 
-/// Sets `user`'s own properties in `g` that are given: AutoJoin (the group is one it joins at
-/// login) and PrivateMessaging (whether it takes private messages there). Whether any was.
-fn set_own(g: &mut GroupState, user: &str, auto_join: Option<bool>, private: Option<bool>) -> bool {
-    let mark = |set: &mut std::collections::BTreeSet<String>, on: bool| {
-        if on {
-            set.insert(user.to_owned());
-        } else {
-            set.remove(user);
-        }
-    };
-    if let Some(on) = auto_join {
-        mark(&mut g.rec.auto_join, on);
-    }
-    if let Some(on) = private {
-        mark(&mut g.rec.no_private, !on);
-    }
-    auto_join.is_some() || private.is_some()
-}
-
 /// The sessions `joined` to `group` are told it is gone: an unsolicited LeaveGroup-Response
 /// (800, with `why` as its description), and their shards forget they joined it.
 pub(crate) fn gone(cx: &mut Cx<'_>, group: &str, joined: Vec<(String, CspVersion)>, why: &str) {
@@ -365,12 +347,14 @@ pub(super) fn set_props(
     from: &Requester,
     r: imps_csp::model::group::SetGroupPropsRequest,
 ) -> Done {
-    let (now, most) = (cx.now, cx.cfg.max_group_members);
+    let now = cx.now;
     let Some(g) = get(cx, home, group) else {
         return Done::code(StatusCode::GROUP_DOES_NOT_EXIST);
     };
     // Own properties: AutoJoin and PrivateMessaging are the ones a user sets (IsMember and
-    // PrivilegeLevel are the group's to say, and ignored when sent back).
+    // PrivilegeLevel are the group's to say, and ignored when sent back). AutoJoin is kept by
+    // the user's own shard, which applies it once this answer says the request holds;
+    // PrivateMessaging belongs to the joined session.
     let own_flag = |name: &str| match r.own_properties.as_ref().and_then(|o| o.get(name)) {
         None => Ok(None),
         Some(v) if v.trim().eq_ignore_ascii_case("T") => Ok(Some(true)),
@@ -381,28 +365,25 @@ pub(super) fn set_props(
         (Ok(a), Ok(p)) => (a, p),
         (Err(code), _) | (_, Err(code)) => return Done::code(code),
     };
-    if auto_join == Some(true) || private == Some(false) {
-        // Only a user who may join the group keeps own properties in it, and no more users
-        // than a group has members (the group's stored record holds them).
+    if auto_join == Some(true) {
+        // Only a user who may join the group marks it to join at login.
         if g.rec.rejected.contains(&from.user) {
             return Done::code(StatusCode::REJECTED_FROM_GROUP);
         }
         if g.restricted() && g.access(&from.user).is_none() {
             return Done::code(StatusCode::UNAUTHORIZED_GROUP_MEMBERSHIP);
         }
-        let full = |set: &std::collections::BTreeSet<String>| {
-            set.len() >= most && !set.contains(&from.user)
-        };
-        if (auto_join == Some(true) && full(&g.rec.auto_join))
-            || (private == Some(false) && full(&g.rec.no_private))
-        {
-            return Done::code(StatusCode::BAD_PARAMETER);
-        }
     }
-    let Some(props) = r.group_properties else {
-        if set_own(g, &from.user, auto_join, private) {
-            save(cx, home);
+    if private.is_some() && !g.joined.contains_key(&from.sid) {
+        return Done::code(StatusCode::NOT_JOINED);
+    }
+    let set_private = |g: &mut GroupState| {
+        if let (Some(on), Some(j)) = (private, g.joined.get_mut(&from.sid)) {
+            j.no_private = !on;
         }
+    };
+    let Some(props) = r.group_properties else {
+        set_private(g);
         return Done::code(StatusCode::SUCCESS);
     };
     if !g.at_least(&from.user, Access::Admin) {
@@ -418,7 +399,7 @@ pub(super) fn set_props(
         g.rec = before;
         return Done::code(StatusCode::SEARCHABLE_GROUP_NEEDS_NAME);
     }
-    set_own(g, &from.user, auto_join, private);
+    set_private(g);
     let shown = g.properties();
     let notices = watchers(g, &from.sid);
     if let Some(old) = before.expires.filter(|&at| g.rec.expires != Some(at)) {

@@ -83,14 +83,9 @@ pub(super) fn change_members(
             }
         }
     } else {
-        let restricted = g.restricted();
         for u in &users {
             if g.rec.members.remove(u).is_some() {
                 changed.push(u.clone());
-            }
-            if restricted {
-                // It can no longer join: nor at login.
-                g.rec.auto_join.remove(u);
             }
         }
     }
@@ -115,7 +110,7 @@ pub(super) fn tell_own(cx: &mut Cx<'_>, (home, group): (&str, &str), users: &[St
         .joined
         .iter()
         .filter(|(_, j)| j.notify && users.contains(&j.user))
-        .map(|(sid, j)| (sid.clone(), j.version, own_properties(g, &j.user)))
+        .map(|(sid, j)| (sid.clone(), j.version, own_properties(g, &j.user, Some(j))))
         .collect();
     for (sid, version, own) in notices {
         let notice = GroupChangeNotice {
@@ -235,7 +230,6 @@ pub(super) fn reject_list(
     }
     for u in &add {
         g.rec.rejected.insert(u.clone());
-        g.rec.auto_join.remove(u);
     }
     let banned = UserList {
         user: g.rec.rejected.iter().map(User::new).collect(),

@@ -102,6 +102,9 @@ pub(crate) struct GroupOp {
     /// 1 until the owner answered.
     pub waiting: usize,
     answer: Option<Box<Primitive>>,
+    /// A SetGroupProps setting the requester's own AutoJoin: applied on the requester's
+    /// shard (which keeps it) when the owner says the request holds.
+    auto_join: Option<bool>,
 }
 
 impl GroupOp {
@@ -114,6 +117,67 @@ impl GroupOp {
     /// The answer to send.
     pub(crate) fn answer(self) -> Option<Primitive> {
         self.answer.map(|p| *p)
+    }
+}
+
+/// The most groups a user marks to join at login (own property AutoJoin; 402 beyond).
+const MAX_AUTO_JOIN: usize = 64;
+
+/// The kind of the document holding the groups a user joins at login.
+pub(crate) const AUTO_JOIN_DOCUMENT: &str = "autojoin";
+
+/// The own property AutoJoin a SetGroupProps sets, if any (`Err`: not T/F, 806).
+fn auto_join_of(p: &Primitive) -> Result<Option<bool>, StatusCode> {
+    let Primitive::SetGroupPropsRequest(r) = p else {
+        return Ok(None);
+    };
+    match r.own_properties.as_ref().and_then(|o| o.get("AutoJoin")) {
+        None => Ok(None),
+        Some(v) if v.trim().eq_ignore_ascii_case("T") => Ok(Some(true)),
+        Some(v) if v.trim().eq_ignore_ascii_case("F") => Ok(Some(false)),
+        Some(_) => Err(StatusCode::INVALID_GROUP_PROPERTIES),
+    }
+}
+
+/// Marks (or unmarks) `group` as one `user` joins at login, durably (its search terms
+/// follow: GROUP_USER_ID_AUTOJOIN).
+fn set_auto_join(cx: &mut Cx<'_>, user: &str, group: &str, on: bool) {
+    let Some(u) = cx.st.users.get_mut(user) else {
+        return;
+    };
+    let changed = if on {
+        u.auto_join.insert(group.to_owned())
+    } else {
+        u.auto_join.remove(group)
+    };
+    if !changed {
+        return;
+    }
+    if let Ok(body) = serde_json::to_vec(&u.auto_join) {
+        cx.writes.push(Write::PutDocument(UserDocument {
+            user: user.to_owned(),
+            kind: AUTO_JOIN_DOCUMENT.into(),
+            body,
+        }));
+    }
+    crate::feature::search::save_terms(cx, user);
+}
+
+/// Fills in the own property AutoJoin (which the user's shard keeps) in an answer or notice
+/// about `group` for `user`.
+fn fill_auto_join(cx: &Cx<'_>, user: &str, group: &str, p: &mut Primitive) {
+    let own = match p {
+        Primitive::GetGroupPropsResponse(r) => r.own_properties.as_mut(),
+        Primitive::GroupChangeNotice(n) => n.own_properties.as_mut(),
+        _ => None,
+    };
+    if let Some(own) = own {
+        let on = cx
+            .st
+            .users
+            .get(user)
+            .is_some_and(|u| u.auto_join.contains(group));
+        own.set("AutoJoin", if on { "T" } else { "F" });
     }
 }
 
@@ -185,6 +249,19 @@ pub(crate) fn request(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
     } else {
         Vec::new()
     };
+    let auto_join = match auto_join_of(&p) {
+        Ok(a) => a,
+        Err(code) => return fail(code),
+    };
+    if auto_join == Some(true) {
+        let full =
+            cx.st.users.get(&user).is_some_and(|u| {
+                u.auto_join.len() >= MAX_AUTO_JOIN && !u.auto_join.contains(&group)
+            });
+        if full {
+            return fail(StatusCode::BAD_PARAMETER);
+        }
+    }
     let Some(op) = cx.op else {
         return fail(StatusCode::INTERNAL_ERROR);
     };
@@ -201,6 +278,7 @@ pub(crate) fn request(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
     Reply::Later(Op::Group(GroupOp {
         waiting: 1,
         answer: None,
+        auto_join,
     }))
 }
 
@@ -226,6 +304,7 @@ pub(crate) fn ask_owner(
     Reply::Later(Op::Group(GroupOp {
         waiting: 1,
         answer: None,
+        auto_join: None,
     }))
 }
 
@@ -340,7 +419,12 @@ pub(crate) fn done(
         }
         _ => {}
     }
+    let me = cx.user_of(sid);
     let result = match result {
+        GroupResult::Answer(mut p) => {
+            fill_auto_join(cx, &me, group, &mut p);
+            GroupResult::Answer(p)
+        }
         GroupResult::Joined { answer, about } => {
             let mut p = *answer;
             if version >= CspVersion::V1_3 {
@@ -360,8 +444,14 @@ pub(crate) fn done(
         }
         other => other,
     };
+    let mut applied = None;
     crate::route::reply(cx, op, index, |waiting| match (waiting, result) {
-        (Op::Group(g), GroupResult::Answer(p)) => g.record(*p),
+        (Op::Group(g), GroupResult::Answer(p)) => {
+            if matches!(&*p, Primitive::Status(s) if s.result.code == StatusCode::SUCCESS) {
+                applied = g.auto_join;
+            }
+            g.record(*p)
+        }
         (
             Op::Send(s),
             GroupResult::Fanout {
@@ -379,6 +469,9 @@ pub(crate) fn done(
         }
         _ => {}
     });
+    if let Some(on) = applied {
+        set_auto_join(cx, &me, group, on);
+    }
 }
 
 /// [`Event::ToSession`] on the session's shard: a server request queued for it (a group it
@@ -408,6 +501,10 @@ pub(crate) fn to_session(
         if v13 && blocked {
             block_notice(n);
         }
+    }
+    if let Primitive::GroupChangeNotice(n) = &primitive {
+        let (me, group) = (cx.user_of(sid), n.group_id.clone());
+        fill_auto_join(cx, &me, &group, &mut primitive);
     }
     cx.queue(
         sid,

@@ -165,7 +165,7 @@ pub(super) fn on_group(
             }
             Done::prim(Primitive::from(GetGroupPropsResponse {
                 group_properties: Some(g.properties()),
-                own_properties: Some(own_properties(g, &from.user)),
+                own_properties: Some(own_properties(g, &from.user, g.joined.get(&from.sid))),
             }))
         }
         Primitive::SetGroupPropsRequest(r) => set_props(cx, home, group, from, r),
@@ -287,15 +287,15 @@ pub(super) fn on_group(
     }
 }
 
-/// The requester's own properties in the group.
-pub(super) fn own_properties(g: &GroupState, user: &str) -> OwnProperties {
+/// `user`'s own properties in the group (`joined`: its joined session, if the request came
+/// from one). AutoJoin is the user's own shard's to fill in (it keeps it: [`auto_join`]).
+pub(super) fn own_properties(g: &GroupState, user: &str, joined: Option<&Joiner>) -> OwnProperties {
     let mut own = OwnProperties::default();
     let access = g.access(user);
     own.set("IsMember", if access.is_some() { "T" } else { "F" });
     own.set("PrivilegeLevel", access.unwrap_or(Access::User).name());
-    let flag = |on: bool| if on { "T" } else { "F" };
-    own.set("AutoJoin", flag(g.rec.auto_join.contains(user)));
-    own.set("PrivateMessaging", flag(!g.rec.no_private.contains(user)));
+    let private = !joined.is_some_and(|j| j.no_private);
+    own.set("PrivateMessaging", if private { "T" } else { "F" });
     own
 }
 
