@@ -644,6 +644,21 @@ impl Sim {
                 }
                 return;
             }
+            _ if self.rng.below(4) == 0 => {
+                // Own properties: AutoJoin (kept by the user's shard), PrivateMessaging (by the
+                // joined session).
+                let mut own = imps_csp::model::group::OwnProperties::default();
+                let flag = |on: bool| if on { "T" } else { "F" };
+                own.set("AutoJoin", flag(self.rng.below(2) == 0));
+                if self.rng.below(2) == 0 {
+                    own.set("PrivateMessaging", flag(self.rng.below(2) == 0));
+                }
+                Primitive::from(imps_csp::model::group::SetGroupPropsRequest {
+                    group_id: group,
+                    group_properties: None,
+                    own_properties: Some(own),
+                })
+            }
             _ if self.rng.below(3) == 0 => Primitive::from(DeleteGroupRequest { group_id: group }),
             _ if self.rng.below(2) == 0 => {
                 // Ban or unban someone (a banned user's sessions are made to leave).
@@ -890,6 +905,25 @@ impl Sim {
                 if stored != in_memory {
                     return Err(format!(
                         "{id}: invitations stored {stored:?}, in memory {in_memory:?}"
+                    ));
+                }
+            }
+            let auto_join = self
+                .engine
+                .owner(&id)
+                .lock()
+                .users
+                .get(&id)
+                .map(|u| u.auto_join.clone());
+            if let Some(in_memory) = auto_join {
+                let stored: std::collections::BTreeSet<String> = self
+                    .store
+                    .document(&id, crate::feature::group::AUTO_JOIN_DOCUMENT)
+                    .map(|b| serde_json::from_slice(&b).expect("stored auto-join groups"))
+                    .unwrap_or_default();
+                if stored != in_memory {
+                    return Err(format!(
+                        "{id}: auto-join groups stored {stored:?}, in memory {in_memory:?}"
                     ));
                 }
             }
