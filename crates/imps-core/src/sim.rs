@@ -549,9 +549,14 @@ impl Sim {
                 let id = format!("i{}", self.n);
                 self.invites.push((u, id.clone()));
                 let to = self.random_target();
+                // Some invite to a group (of users 0 and 1, as the group steps use), which
+                // lets the invitee into one that requires an invitation.
+                let group = (self.rng.below(2) == 0)
+                    .then(|| user(self.rng.below(2)).replacen('@', "/g@", 1));
                 Primitive::from(InviteRequest {
                     invite_id: id,
-                    invite_type: Some("IM".into()),
+                    invite_type: Some(if group.is_some() { "GR" } else { "IM" }.into()),
+                    group_id: group,
                     recipient: Recipient {
                         user: vec![User {
                             user_id: to,
@@ -602,6 +607,9 @@ impl Sim {
                 if self.rng.below(4) == 0 {
                     // And some run out (the clock moves up to 400 s at a time).
                     group_properties.set("Validity", (60 + self.rng.below(600)).to_string());
+                }
+                if self.rng.below(3) == 0 {
+                    group_properties.set("RequireInvitation", "T");
                 }
                 Primitive::from(CreateGroupRequest {
                     group_id: group_of(u),
