@@ -779,3 +779,74 @@ fn group_expiry_times_do_not_pile_up() {
     let st = rig.engine.owner(&user(0)).lock();
     assert_eq!(st.group_expiries.len(), 1, "{:?}", st.group_expiries);
 }
+
+/// The one document that held all of an account's groups before each had its own is split
+/// when the account is first loaded (the store double has no schema migration): each group
+/// gets its own document and the old one goes, so a group deleted later stays deleted.
+#[test]
+fn the_old_groups_document_is_split_when_read() {
+    use imps_csp::model::group::{DeleteGroupRequest, GetGroupPropsRequest};
+    let rig = Rig::lazy(1, 1);
+    let home = user(0);
+    let (chess, go) = (
+        home.replacen('@', "/chess@", 1),
+        home.replacen('@', "/go@", 1),
+    );
+    let old = serde_json::to_vec(&[
+        crate::group::GroupState::new(&chess, "chess", &home, NOW).rec,
+        crate::group::GroupState::new(&go, "go", &home, NOW).rec,
+    ])
+    .expect("encodes");
+    rig.store
+        .commit(vec![Write::PutDocument(crate::store::UserDocument {
+            user: home.clone(),
+            kind: crate::group::GROUPS_DOCUMENT.into(),
+            body: old,
+        })])
+        .expect("commit");
+    let sid = rig.login(0);
+    let props = rig.request(
+        Some(&sid),
+        TransactionMode::Request,
+        None,
+        Primitive::from(GetGroupPropsRequest {
+            group_id: go.clone(),
+        }),
+    );
+    assert!(
+        matches!(
+            props
+                .response
+                .as_ref()
+                .map(|m| &m.session.transactions[0].primitive),
+            Some(Primitive::GetGroupPropsResponse(_))
+        ),
+        "{:?}",
+        props.response
+    );
+    let deleted = rig.request(
+        Some(&sid),
+        TransactionMode::Request,
+        None,
+        Primitive::from(DeleteGroupRequest {
+            group_id: chess.clone(),
+        }),
+    );
+    assert_eq!(response_code(&deleted), Some(200));
+    assert!(ready(deleted.durable).is_ok());
+    assert_eq!(
+        rig.store.document(&home, crate::group::GROUPS_DOCUMENT),
+        None,
+        "the old document went"
+    );
+    assert!(rig
+        .store
+        .document(&home, &crate::group::document_kind(&go))
+        .is_some());
+    assert_eq!(
+        rig.store
+            .document(&home, &crate::group::document_kind(&chess)),
+        None,
+        "the deleted group is not stored"
+    );
+}

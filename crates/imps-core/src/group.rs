@@ -2,7 +2,7 @@
 //!
 //! A group `wv:alice/chess@example.com` lives with its home account `wv:alice@example.com`:
 //! on that account's shard, loaded with it and stored as one of its documents
-//! ([`GROUPS_DOCUMENT`]), so that a group is owned exactly like a user and every node agrees
+//! ([`document_kind`]), so that a group is owned exactly like a user and every node agrees
 //! where it is. What is durable is the [`GroupRecord`] (properties, welcome note, members and
 //! their privilege levels, the reject list); who is joined right now ([`Joiner`]) lives in
 //! memory only, like sessions.
@@ -15,8 +15,13 @@ use imps_csp::model::group::{GroupProperties, WelcomeNote};
 use imps_csp::{CspVersion, StatusCode};
 use serde::{Deserialize, Serialize};
 
-/// The kind of the document holding the groups an account owns (JSON, by group id).
+/// The kind of the one document that held all of an account's groups before each had its
+/// own (read when found; the SQLite store's migration 7 splits it).
 pub(crate) const GROUPS_DOCUMENT: &str = "groups";
+
+/// The kind of a group's document, before its id ([`document_kind`]): each group of an account
+/// is its own document (JSON), so that a change to one group writes that group only.
+pub(crate) const GROUP_DOCUMENT_PREFIX: &str = "group:";
 
 /// A member's privilege level in a group (`PrivilegeLevel`), lowest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -368,14 +373,28 @@ pub(crate) fn home_of(group: &imps_csp::Address) -> Option<String> {
     Some(group.owner().to_string())
 }
 
-/// The groups of an account as stored.
-pub(crate) fn encode(groups: &BTreeMap<String, GroupState>) -> Option<Vec<u8>> {
-    let recs: Vec<&GroupRecord> = groups.values().map(|g| &g.rec).collect();
-    serde_json::to_vec(&recs).ok()
+/// The kind of the document holding group `id` with its home account.
+pub(crate) fn document_kind(id: &str) -> String {
+    format!("{GROUP_DOCUMENT_PREFIX}{id}")
 }
 
-/// The groups of an account from their stored form.
-pub(crate) fn decode(body: &[u8]) -> Option<BTreeMap<String, GroupState>> {
+/// A group as stored (its own document).
+pub(crate) fn encode(rec: &GroupRecord) -> Option<Vec<u8>> {
+    serde_json::to_vec(rec).ok()
+}
+
+/// A group from its stored form.
+pub(crate) fn decode(body: &[u8]) -> Option<GroupState> {
+    let rec: GroupRecord = serde_json::from_slice(body).ok()?;
+    Some(GroupState {
+        rec,
+        joined: BTreeMap::new(),
+    })
+}
+
+/// The groups of an account from the one document that held them all before each group had
+/// its own ([`GROUPS_DOCUMENT`]; the SQLite store splits it when it opens).
+pub(crate) fn decode_all(body: &[u8]) -> Option<BTreeMap<String, GroupState>> {
     let recs: Vec<GroupRecord> = serde_json::from_slice(body).ok()?;
     Some(
         recs.into_iter()
@@ -444,11 +463,13 @@ mod tests {
                 no_private: false,
             },
         );
-        let mut all = BTreeMap::new();
-        all.insert(g.rec.id.clone(), g.clone());
-        let back = decode(&encode(&all).expect("encodes")).expect("decodes");
-        assert_eq!(back[&g.rec.id].rec, g.rec);
-        assert!(back[&g.rec.id].joined.is_empty());
+        let back = decode(&encode(&g.rec).expect("encodes")).expect("decodes");
+        assert_eq!(back.rec, g.rec);
+        assert!(back.joined.is_empty());
+        // The one document of all an account's groups, as stored before each had its own.
+        let old = serde_json::to_vec(&[&g.rec]).expect("encodes");
+        let all = decode_all(&old).expect("decodes");
+        assert_eq!(all[&g.rec.id].rec, g.rec);
     }
 
     #[test]

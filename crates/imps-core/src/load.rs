@@ -160,9 +160,26 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
                     .map(|g| u.auto_join = g)
                     .is_some()
             }
-            crate::group::GROUPS_DOCUMENT => match crate::group::decode(&d.body) {
+            crate::group::GROUPS_DOCUMENT => match crate::group::decode_all(&d.body) {
                 Some(g) => {
-                    u.groups = g;
+                    // Groups stored before each had its own document (a group saved since
+                    // has its own, which wins): each is given its own now, and the old
+                    // document goes, so that a group deleted later stays deleted.
+                    for (id, group) in g {
+                        if u.groups.contains_key(&id) {
+                            continue;
+                        }
+                        if let Some(body) = crate::group::encode(&group.rec) {
+                            q.writes.push(Write::PutDocument(UserDocument {
+                                user: user.to_owned(),
+                                kind: crate::group::document_kind(&id),
+                                body,
+                            }));
+                        }
+                        u.groups.insert(id, group);
+                    }
+                    q.writes
+                        .push(Write::DeleteDocument(user.to_owned(), d.kind.clone()));
                     true
                 }
                 None => {
@@ -170,6 +187,18 @@ pub(crate) fn install(st: &mut State, data: UserData, startup: bool, q: &mut Qua
                     false
                 }
             },
+            k if k.starts_with(crate::group::GROUP_DOCUMENT_PREFIX) => {
+                match crate::group::decode(&d.body) {
+                    Some(g) => {
+                        u.groups.insert(g.rec.id.clone(), g);
+                        true
+                    }
+                    None => {
+                        tracing::error!(user, kind = k, "a stored group did not decode");
+                        false
+                    }
+                }
+            }
             k if k.starts_with(QUARANTINED) => true,
             other => {
                 tracing::warn!(user, kind = other, "unknown stored document kind");

@@ -139,6 +139,9 @@ impl MemStore {
                 Write::PutDocument(doc) => {
                     d.documents.insert((doc.user, doc.kind), doc.body);
                 }
+                Write::DeleteDocument(user, kind) => {
+                    d.documents.remove(&(user, kind));
+                }
                 Write::PutSearchTerms(owner, terms) => {
                     d.terms.insert(owner, terms);
                 }

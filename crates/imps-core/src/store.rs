@@ -170,6 +170,8 @@ pub enum Write {
     DeleteMessage(String, String),
     /// Create or replace a per-user document.
     PutDocument(UserDocument),
+    /// Delete a per-user document: (owner, kind). Deleting one that is not there is no error.
+    DeleteDocument(String, String),
     /// Replace every search term an account holds: (account, terms).
     PutSearchTerms(String, Vec<SearchTerm>),
 }
@@ -192,6 +194,7 @@ impl Write {
             Write::PutMessage(m) => &m.recipient,
             Write::DeleteMessage(recipient, _) => recipient,
             Write::PutDocument(d) => &d.user,
+            Write::DeleteDocument(user, _) => user,
             Write::PutSearchTerms(owner, _) => owner,
         }
     }

@@ -105,6 +105,23 @@ WHERE d.kind = 'groups' AND json_valid(CAST(d.body AS TEXT))
   AND json_extract(g.value, '$.id') IS NOT NULL;
 "#,
     ),
+    // 7: each group is its own document (`group:<id>`, one record), so that a change to one
+    // group writes that group only; the `groups` documents (an array of records) are split.
+    // One that is not a JSON array is left as it is (the engine quarantines what it cannot
+    // read).
+    Migration::Sql(
+        r#"
+INSERT OR REPLACE INTO documents (user, kind, body)
+SELECT d.user, 'group:' || json_extract(g.value, '$.id'), CAST(g.value AS BLOB)
+FROM documents d, json_each(CAST(d.body AS TEXT)) g
+WHERE d.kind = 'groups' AND json_valid(CAST(d.body AS TEXT))
+  AND json_type(CAST(d.body AS TEXT)) = 'array'
+  AND json_extract(g.value, '$.id') IS NOT NULL;
+DELETE FROM documents
+WHERE kind = 'groups' AND json_valid(CAST(body AS TEXT))
+  AND json_type(CAST(body AS TEXT)) = 'array';
+"#,
+    ),
 ];
 
 /// Migration 2: seals every clear digest secret into the new `digest_sealed` column, drops the

@@ -93,6 +93,10 @@ pub(crate) fn apply(conn: &Connection, write: &Write, sealer: &Sealer) -> rusqli
             )?
             .execute(params![doc.user, doc.kind, doc.body])?;
         }
+        Write::DeleteDocument(user, kind) => {
+            conn.prepare_cached("DELETE FROM documents WHERE user = ?1 AND kind = ?2")?
+                .execute(params![user, kind])?;
+        }
         Write::PutSearchTerms(owner, terms) => {
             conn.prepare_cached("DELETE FROM search_terms WHERE owner = ?1")?
                 .execute(params![owner])?;
@@ -219,6 +223,7 @@ pub(crate) fn describe(write: &Write) -> String {
         Write::PutMessage(m) => format!("PutMessage {} {}", m.recipient, m.message_id),
         Write::DeleteMessage(r, id) => format!("DeleteMessage {r} {id}"),
         Write::PutDocument(d) => format!("PutDocument {} {}", d.user, d.kind),
+        Write::DeleteDocument(user, kind) => format!("DeleteDocument {user} {kind}"),
         Write::PutSearchTerms(owner, t) => format!("PutSearchTerms {owner} ({} terms)", t.len()),
     }
 }

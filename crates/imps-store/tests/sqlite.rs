@@ -327,7 +327,7 @@ fn database_settings() {
     let version: i64 = raw
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, 6, "schema 6: every group counted");
+    assert_eq!(version, 7, "schema 7: a document per group");
     let tables: i64 = raw
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'search_terms_by_value'",
@@ -517,4 +517,32 @@ fn groups_stored_before_schema_6_are_counted() {
         store.count(SearchKind::Group, EVERY_GROUP).expect("count"),
         2
     );
+    // Migration 7 gave each group its own document; the unreadable one is left as it was.
+    let kinds = |who: &str| -> Vec<String> {
+        store
+            .load_user(who)
+            .expect("load_user")
+            .expect("account")
+            .documents
+            .into_iter()
+            .map(|d| d.kind)
+            .collect()
+    };
+    assert_eq!(
+        kinds(&alice.id),
+        vec![
+            "group:wv:alice/a@example.com".to_owned(),
+            "group:wv:alice/b@example.com".to_owned()
+        ]
+    );
+    assert_eq!(kinds(&bob.id), vec!["groups".to_owned()]);
+    let one = store
+        .load_user(&alice.id)
+        .expect("load_user")
+        .expect("alice")
+        .documents
+        .remove(0)
+        .body;
+    let rec: serde_json::Value = serde_json::from_slice(&one).expect("one record");
+    assert_eq!(rec["id"], "wv:alice/a@example.com");
 }

@@ -255,11 +255,32 @@ pub fn deletes_are_idempotent(store: &dyn Store) {
     commit(store, vec![Write::PutUser(alice.clone())]);
     commit(
         store,
-        vec![Write::DeleteMessage(alice.id.clone(), "none".into())],
+        vec![
+            Write::DeleteMessage(alice.id.clone(), "none".into()),
+            Write::DeleteDocument(alice.id.clone(), "none".into()),
+        ],
     );
     let snap = store.load().expect("load");
-    assert_eq!(snap.users, vec![alice]);
+    assert_eq!(snap.users, vec![alice.clone()]);
     assert!(snap.lists.is_empty() && snap.messages.is_empty() && snap.documents.is_empty());
+    // A document deleted goes, and only that one.
+    commit(
+        store,
+        vec![
+            Write::PutDocument(document(&alice, "one", b"1")),
+            Write::PutDocument(document(&alice, "two", b"2")),
+            Write::DeleteDocument(alice.id.clone(), "one".into()),
+        ],
+    );
+    let kinds: Vec<String> = store
+        .load_user(&alice.id)
+        .expect("load_user")
+        .expect("alice")
+        .documents
+        .into_iter()
+        .map(|d| d.kind)
+        .collect();
+    assert_eq!(kinds, vec!["two"]);
 }
 
 /// Messages load by accepted_at, ties in the order they were stored.

@@ -107,7 +107,7 @@ pub(super) fn extend_here(
         g.rec.members.entry(i.clone()).or_insert(Access::User);
     }
     let already = g.joined.contains_key(&from.sid);
-    save(cx, home);
+    save(cx, home, group);
     if !already {
         let sname = r.screen_name.as_ref().map(|s| s.sname.clone());
         let notify = r.subscribe_notification == Some(true);

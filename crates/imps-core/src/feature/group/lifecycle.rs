@@ -41,7 +41,7 @@ pub(super) fn create(
     if let Some(u) = cx.st.users.get_mut(home) {
         u.groups.insert(group.to_owned(), g);
     }
-    save(cx, home);
+    save(cx, home, group);
     tracing::info!(group = %group, owner = %home, "group created");
     // The home account's other sessions that asked are told.
     crate::feature::notify::simple(
@@ -223,7 +223,7 @@ pub(crate) fn expire(cx: &mut Cx<'_>) {
             .map(|(sid, j)| (sid.clone(), j.version))
             .collect();
         remove_group(cx, &home, &group);
-        save(cx, &home);
+        save(cx, &home, &group);
         gone(cx, &group, joined, "Group expired");
         tracing::info!(group = %group, "group's Validity ran out: deleted");
         crate::feature::notify::simple(
@@ -300,7 +300,7 @@ pub(super) fn leave(cx: &mut Cx<'_>, home: &str, group: &str, sid: &str) {
     }
     if auto_delete {
         remove_group(cx, home, group);
-        save(cx, home);
+        save(cx, home, group);
         tracing::info!(group = %group, "last user left: group deleted (AutoDelete)");
     }
 }
@@ -320,7 +320,7 @@ pub(super) fn delete(cx: &mut Cx<'_>, home: &str, group: &str, from: &Requester)
         .collect();
     let was_joined = g.joined.contains_key(&from.sid);
     remove_group(cx, home, group);
-    save(cx, home);
+    save(cx, home, group);
     gone(cx, group, joined, "Group deleted");
     tracing::info!(group = %group, by = %from.user, "group deleted");
     // The home account's other sessions that asked are told.
@@ -409,7 +409,7 @@ pub(super) fn set_props(
             .group_expiries
             .remove(&(old, home.to_owned(), group.to_owned()));
     }
-    save(cx, home);
+    save(cx, home, group);
     for (sid, version) in notices {
         let notice = GroupChangeNotice {
             group_id: group.to_owned(),

@@ -89,7 +89,7 @@ pub(super) fn change_members(
             }
         }
     }
-    save(cx, home);
+    save(cx, home, group);
     if !add && restricted {
         for u in &users {
             kick(cx, (home, group), u, StatusCode::NOT_GROUP_MEMBER);
@@ -172,7 +172,7 @@ pub(super) fn member_access(
             changed.push(u);
         }
     }
-    save(cx, home);
+    save(cx, home, group);
     tell_own(cx, (home, group), &changed);
     Done::code(StatusCode::SUCCESS)
 }
@@ -236,7 +236,7 @@ pub(super) fn reject_list(
         screen_name: Vec::new(),
     };
     if changes {
-        save(cx, home);
+        save(cx, home, group);
     }
     for u in &add {
         kick(cx, (home, group), u, StatusCode::REJECTED_FROM_GROUP);

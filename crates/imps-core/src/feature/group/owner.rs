@@ -81,24 +81,29 @@ pub(super) fn get<'c>(cx: &'c mut Cx<'_>, home: &str, group: &str) -> Option<&'c
     cx.st.users.get_mut(home)?.groups.get_mut(group)
 }
 
-/// Saves the groups of `home`.
-pub(super) fn save(cx: &mut Cx<'_>, home: &str) {
+/// Saves `group` of `home` as it is now (its own document: a change costs what that group
+/// holds, not all of the account's groups), or deletes it when it is gone.
+pub(super) fn save(cx: &mut Cx<'_>, home: &str, group: &str) {
     let Some(u) = cx.st.users.get(home) else {
         return;
     };
-    for g in u.groups.values() {
-        if let Some(at) = g.rec.expires {
-            cx.st
-                .group_expiries
-                .insert((at, home.to_owned(), g.rec.id.clone()));
+    let kind = crate::group::document_kind(group);
+    match u.groups.get(group) {
+        Some(g) => {
+            if let Some(at) = g.rec.expires {
+                cx.st
+                    .group_expiries
+                    .insert((at, home.to_owned(), group.to_owned()));
+            }
+            if let Some(body) = crate::group::encode(&g.rec) {
+                cx.writes.push(Write::PutDocument(UserDocument {
+                    user: home.to_owned(),
+                    kind,
+                    body,
+                }));
+            }
         }
-    }
-    if let Some(body) = crate::group::encode(&u.groups) {
-        cx.writes.push(Write::PutDocument(UserDocument {
-            user: home.to_owned(),
-            kind: crate::group::GROUPS_DOCUMENT.into(),
-            body,
-        }));
+        None => cx.writes.push(Write::DeleteDocument(home.to_owned(), kind)),
     }
     // What of the groups is searchable follows (Searchable, Name, Topic, a group deleted).
     crate::feature::search::save_terms(cx, home);
