@@ -158,7 +158,13 @@ pub struct Engine {
     commits: Option<Commits>,
     /// How many groups exist, on every shard (the server-wide limit, 815).
     pub(crate) groups: GroupCount,
+    /// When [`Engine::load_due`] next asks the store for groups whose Validity ran out.
+    next_group_scan: std::sync::atomic::AtomicU64,
 }
+
+/// How often (seconds) the store is asked for groups of unloaded accounts whose Validity ran
+/// out (groups in memory go within a second).
+const GROUP_SCAN_EVERY: u64 = 5;
 
 /// The number of groups on the server, shared by the shards of one engine: the one count a
 /// server-wide limit needs. Counted from the store at start ([`Engine::with_store`]); a group
@@ -310,6 +316,7 @@ impl Engine {
             startup_writes: Mutex::new(writes),
             commits: None,
             groups: GroupCount(counted.into()),
+            next_group_scan: Default::default(),
         }
     }
 
@@ -667,7 +674,21 @@ impl Engine {
             return Ok(0);
         };
         let mut due = commits.store().due_recipients(now, limit)?;
-        // And the homes of groups whose Validity ran out.
+        // And, every few seconds, the homes of groups whose Validity ran out.
+        let scan = &self.next_group_scan;
+        let next = scan.load(std::sync::atomic::Ordering::Relaxed);
+        if now < next
+            || scan
+                .compare_exchange(
+                    next,
+                    now + GROUP_SCAN_EVERY,
+                    std::sync::atomic::Ordering::Relaxed,
+                    std::sync::atomic::Ordering::Relaxed,
+                )
+                .is_err()
+        {
+            return Ok(load::prefetch(self, commits, &due, now));
+        }
         let groups = commits.store().search(
             crate::store::SearchKind::Group,
             &[crate::store::Criterion {

@@ -186,7 +186,9 @@ pub(crate) fn search(
     }
     sql.push_str(&format!(" ORDER BY subject LIMIT ?{}", args.len() + 1));
     args.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
-    let mut stmt = conn.prepare(&sql)?;
+    // Cached: the same shapes of query come again (the server's own scan for groups that
+    // ran out, every few seconds; users' searches with the same elements).
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |row| row.get(0))?;
     rows.collect()
 }
