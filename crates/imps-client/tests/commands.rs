@@ -32,13 +32,18 @@ fn ok(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// A server with accounts `names` (and the runtime it runs on, kept for as long as it is used),
+/// and its URL.
+fn server(names: &[&str]) -> (tokio::runtime::Runtime, TestServer, String) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let ts = rt.block_on(TestServer::start(names)).expect("server");
+    let url = ts.url.clone();
+    (rt, ts, url)
+}
+
 #[test]
 fn people_commands_work_against_a_real_server() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let ts = rt
-        .block_on(TestServer::start(&["alice", "bob"]))
-        .expect("server");
-    let url = ts.url.clone();
+    let (_rt, ts, url) = server(&["alice", "bob"]);
 
     let out = ok(&imps(
         &url,
@@ -188,11 +193,7 @@ fn finish(mut child: std::process::Child) -> String {
 
 #[test]
 fn group_commands_work_against_a_real_server() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let ts = rt
-        .block_on(TestServer::start(&["alice", "bob", "carol"]))
-        .expect("server");
-    let url = ts.url.clone();
+    let (_rt, ts, url) = server(&["alice", "bob", "carol"]);
     // As the server shows it, and as the client wrote it.
     let g = "wv:alice/chat@localhost";
     let typed = "wv:alice/chat";
@@ -392,11 +393,7 @@ fn group_commands_work_against_a_real_server() {
 
 #[test]
 fn invitation_commands_work_against_a_real_server() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let ts = rt
-        .block_on(TestServer::start(&["alice", "bob"]))
-        .expect("server");
-    let url = ts.url.clone();
+    let (_rt, ts, url) = server(&["alice", "bob"]);
     let out = ok(&imps(
         &url,
         "alice",
@@ -454,11 +451,7 @@ fn invitation_commands_work_against_a_real_server() {
 
 #[test]
 fn profile_and_search_commands_work_against_a_real_server() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let ts = rt
-        .block_on(TestServer::start(&["alice", "bob"]))
-        .expect("server");
-    let url = ts.url.clone();
+    let (_rt, ts, url) = server(&["alice", "bob"]);
     let v13 = ["--csp", "1.3"];
     let out = ok(&imps(
         &url,

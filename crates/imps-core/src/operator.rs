@@ -304,20 +304,7 @@ pub(crate) fn remove_user(cx: &mut Cx<'_>, user: &str) {
         .map(|u| u.groups.keys().cloned().collect())
         .unwrap_or_default();
     for gid in groups {
-        let joined = cx
-            .st
-            .users
-            .get(user)
-            .and_then(|u| u.groups.get(&gid))
-            .map(|g| {
-                g.joined
-                    .iter()
-                    .map(|(sid, j)| (sid.clone(), j.version))
-                    .collect()
-            })
-            .unwrap_or_default();
-        crate::feature::group::remove_group(cx, user, &gid);
-        crate::feature::group::gone(cx, &gid, joined, "Group deleted");
+        crate::feature::group::remove_group(cx, (user, &gid), "Group deleted", None);
     }
     cx.st.users.remove(user);
     cx.st.generation += 1;

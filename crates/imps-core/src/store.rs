@@ -177,6 +177,26 @@ pub enum Write {
 }
 
 impl Write {
+    /// A [`Write::PutDocument`] of `value` as JSON, `user`'s document of `kind`; `None` (and an
+    /// error logged) if it does not encode.
+    pub fn json_document<T: Serialize + ?Sized>(
+        user: &str,
+        kind: &str,
+        value: &T,
+    ) -> Option<Write> {
+        match serde_json::to_vec(value) {
+            Ok(body) => Some(Write::PutDocument(UserDocument {
+                user: user.to_owned(),
+                kind: kind.to_owned(),
+                body,
+            })),
+            Err(e) => {
+                tracing::error!(user, kind, error = %e, "document did not encode: not stored");
+                None
+            }
+        }
+    }
+
     /// Whether losing this write in a crash loses nothing a client was promised: a deleted
     /// (delivered) message that comes back after a crash is delivered again, not lost. The
     /// server answers without waiting for such writes to be durable.

@@ -74,6 +74,22 @@ async fn create(
     code(&ask(c, Primitive::from(req)).await)
 }
 
+/// LeaveGroup-Request: its code.
+async fn leave_group(c: &mut Client, group: &str) -> StatusCode {
+    let p = Primitive::from(LeaveGroupRequest {
+        group_id: group.into(),
+    });
+    code(&ask(c, p).await)
+}
+
+/// DeleteGroup-Request: its code.
+async fn delete_group(c: &mut Client, group: &str) -> StatusCode {
+    let p = Primitive::from(DeleteGroupRequest {
+        group_id: group.into(),
+    });
+    code(&ask(c, p).await)
+}
+
 async fn join(c: &mut Client, group: &str, sname: Option<&str>) -> Primitive {
     ask(
         c,
@@ -657,14 +673,7 @@ async fn an_auto_delete_group_goes_with_its_last_user() {
         create(&mut alice, &group, Some("A"), &[("AutoDelete", "T")]).await,
         StatusCode::SUCCESS
     );
-    let p = ask(
-        &mut alice,
-        Primitive::from(LeaveGroupRequest {
-            group_id: group.clone(),
-        }),
-    )
-    .await;
-    assert_eq!(code(&p), StatusCode::SUCCESS);
+    assert_eq!(leave_group(&mut alice, &group).await, StatusCode::SUCCESS);
     assert_eq!(
         code(
             &ask(
@@ -1253,14 +1262,7 @@ async fn blocked_users_are_shown_apart_in_1_3_notices() {
         .collect();
     assert!(names.contains(&"Bobby".to_owned()), "1.2: {names:?}");
     // bob leaves: LeftBlocked.
-    let p = ask(
-        &mut bob,
-        Primitive::from(LeaveGroupRequest {
-            group_id: group.clone(),
-        }),
-    )
-    .await;
-    assert_eq!(code(&p), StatusCode::SUCCESS);
+    assert_eq!(leave_group(&mut bob, &group).await, StatusCode::SUCCESS);
     let n = next_notice(&mut alice).await;
     assert!(n.left.is_none(), "{n:?}");
     let gone = n.left_blocked.and_then(|b| b.user_list).map(|l| {
@@ -1358,18 +1360,7 @@ async fn group_messages_reach_only_the_joined_sessions() {
     assert_eq!(listed(&mut other, None).await, Ok(vec![]));
 
     // The joined session leaves: the waiting message goes with it, also from the store.
-    assert_eq!(
-        code(
-            &ask(
-                &mut joined,
-                Primitive::from(LeaveGroupRequest {
-                    group_id: group.clone()
-                })
-            )
-            .await
-        ),
-        StatusCode::SUCCESS
-    );
+    assert_eq!(leave_group(&mut joined, &group).await, StatusCode::SUCCESS);
     assert_eq!(
         listed(&mut joined, Some(&group)).await,
         Err(StatusCode::NOT_JOINED)
@@ -1424,14 +1415,10 @@ async fn the_server_wide_group_limit_holds_across_users_and_restarts() {
         "two groups exist, whoever owns them"
     );
     // The auto-deleted group gives its place back.
-    let left = ask(
-        &mut bob,
-        Primitive::from(LeaveGroupRequest {
-            group_id: gid("bob", "brief"),
-        }),
-    )
-    .await;
-    assert_eq!(code(&left), StatusCode::SUCCESS);
+    assert_eq!(
+        leave_group(&mut bob, &gid("bob", "brief")).await,
+        StatusCode::SUCCESS
+    );
     assert_eq!(
         create(&mut carol, &gid("carol", "three"), None, &[]).await,
         StatusCode::SUCCESS
@@ -1447,14 +1434,10 @@ async fn the_server_wide_group_limit_holds_across_users_and_restarts() {
         StatusCode::MAX_GROUPS_SERVER,
         "the groups of accounts not loaded yet count too"
     );
-    let deleted = ask(
-        &mut alice,
-        Primitive::from(DeleteGroupRequest {
-            group_id: gid("alice", "one"),
-        }),
-    )
-    .await;
-    assert_eq!(code(&deleted), StatusCode::SUCCESS);
+    assert_eq!(
+        delete_group(&mut alice, &gid("alice", "one")).await,
+        StatusCode::SUCCESS
+    );
     assert_eq!(
         create(&mut bob, &gid("bob", "again"), None, &[]).await,
         StatusCode::SUCCESS
@@ -1509,12 +1492,7 @@ async fn a_group_goes_when_its_validity_runs_out() {
     );
     // A group of an account not in memory when it runs out.
     let lasting = gid("bob", "other");
-    let deleted = ask(
-        &mut bob,
-        Primitive::from(DeleteGroupRequest { group_id: lasting }),
-    )
-    .await;
-    assert_eq!(code(&deleted), StatusCode::SUCCESS);
+    assert_eq!(delete_group(&mut bob, &lasting).await, StatusCode::SUCCESS);
     let found = gid("alice", "found");
     assert_eq!(
         create(

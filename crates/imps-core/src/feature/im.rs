@@ -23,7 +23,7 @@ use crate::feature::failures::Failures;
 use crate::feature::{contacts, presence};
 use crate::media::MediaType;
 use crate::state::{About, DeliveryMethod, Queued, Stored, UserState};
-use crate::store::{MessageRecord, UserDocument, Write};
+use crate::store::{MessageRecord, Write};
 use crate::unique::Unique;
 
 /// Content size in bytes.
@@ -698,13 +698,8 @@ pub(crate) fn save_pending_reports(cx: &mut Cx<'_>, user: &str) {
             imps_csp::encode_xml(&m).ok()
         })
         .collect();
-    if let Ok(body) = serde_json::to_vec(&docs) {
-        cx.writes.push(Write::PutDocument(UserDocument {
-            user: user.to_owned(),
-            kind: REPORTS_DOCUMENT.into(),
-            body,
-        }));
-    }
+    cx.writes
+        .extend(Write::json_document(user, REPORTS_DOCUMENT, &docs));
 }
 
 /// Hands the delivery reports that waited for `user` to session `sid`.
@@ -1047,13 +1042,8 @@ pub(crate) fn block_entity(cx: &mut Cx<'_>, sid: &str, r: BlockEntityRequest) ->
         // Nothing is changed (the reference has no code of its own: the contact one).
         return fail(StatusCode::MAX_CONTACTS);
     }
-    if let Ok(body) = serde_json::to_vec(&b) {
-        cx.writes.push(Write::PutDocument(UserDocument {
-            user: user.clone(),
-            kind: "blocking".into(),
-            body,
-        }));
-    }
+    cx.writes
+        .extend(Write::json_document(&user, "blocking", &b));
     let before = cx.st.users.get(&user).map(|u| u.blocking.clone());
     if let Some(u) = cx.st.users.get_mut(&user) {
         u.blocking = b.clone();

@@ -19,7 +19,7 @@ use crate::engine::{fail, Cx, Reply};
 use crate::feature::failures::Failures;
 use crate::route::{Event, Op};
 use crate::state::{About, Queued};
-use crate::store::{UserDocument, Write};
+use crate::store::Write;
 use crate::unique::Unique;
 
 /// The kind of the document holding a user's pending invitations.
@@ -266,13 +266,8 @@ fn save_notices(cx: &mut Cx<'_>, user: &str) {
     let Some(u) = cx.st.users.get(user) else {
         return;
     };
-    if let Ok(body) = serde_json::to_vec(&u.notices) {
-        cx.writes.push(Write::PutDocument(UserDocument {
-            user: user.to_owned(),
-            kind: NOTICES_DOCUMENT.into(),
-            body,
-        }));
-    }
+    cx.writes
+        .extend(Write::json_document(user, NOTICES_DOCUMENT, &u.notices));
 }
 
 /// Queues `user`'s pending invitations, and what came while it was offline, into a session
@@ -330,13 +325,11 @@ fn save(cx: &mut Cx<'_>, user: &str) {
     let Some(u) = cx.st.users.get(user) else {
         return;
     };
-    if let Ok(body) = serde_json::to_vec(&u.invitations) {
-        cx.writes.push(Write::PutDocument(UserDocument {
-            user: user.to_owned(),
-            kind: INVITATIONS_DOCUMENT.into(),
-            body,
-        }));
-    }
+    cx.writes.extend(Write::json_document(
+        user,
+        INVITATIONS_DOCUMENT,
+        &u.invitations,
+    ));
 }
 
 /// InviteUser-Response: the invitee answers; the invitation goes, and the inviter's sessions

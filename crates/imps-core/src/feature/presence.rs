@@ -1033,26 +1033,19 @@ pub(crate) fn save_watcher_histories(cx: &mut Cx<'_>) {
         let Some(u) = cx.st.users.get(&user) else {
             continue;
         };
-        if let Ok(body) = serde_json::to_vec(&u.watcher_history) {
-            cx.writes.push(Write::PutDocument(UserDocument {
-                user,
-                kind: WATCHERS_DOCUMENT.into(),
-                body,
-            }));
-        }
+        cx.writes.extend(Write::json_document(
+            &user,
+            WATCHERS_DOCUMENT,
+            &u.watcher_history,
+        ));
     }
 }
 
 /// Saves a user's authorisation document.
 pub(crate) fn save_auth(cx: &mut Cx<'_>, user: &str) {
     if let Some(u) = cx.st.users.get(user) {
-        if let Ok(body) = serde_json::to_vec(&u.auth) {
-            cx.writes.push(Write::PutDocument(UserDocument {
-                user: user.to_owned(),
-                kind: "authorisation".into(),
-                body,
-            }));
-        }
+        cx.writes
+            .extend(Write::json_document(user, "authorisation", &u.auth));
     }
 }
 

@@ -14,7 +14,7 @@ use imps_csp::{Primitive, StatusCode};
 use crate::engine::{fail, Cx, Reply};
 use crate::feature::failures::Failures;
 use crate::route::{Event, Op};
-use crate::store::{UserDocument, Write};
+use crate::store::Write;
 use crate::unique::Unique;
 
 /// The kind of the document holding a user's public profile (JSON, field → value).
@@ -61,13 +61,8 @@ pub(crate) fn update(cx: &mut Cx<'_>, sid: &str, r: UpdatePublicProfileRequest) 
             u.profile.insert(k, v);
         }
     }
-    if let Ok(body) = serde_json::to_vec(&u.profile) {
-        cx.writes.push(Write::PutDocument(UserDocument {
-            user: user.clone(),
-            kind: PROFILE_DOCUMENT.into(),
-            body,
-        }));
-    }
+    cx.writes
+        .extend(Write::json_document(&user, PROFILE_DOCUMENT, &u.profile));
     crate::feature::search::save_terms(cx, &user);
     crate::feature::notify::simple(
         cx,

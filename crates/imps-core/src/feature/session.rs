@@ -21,7 +21,7 @@ use crate::engine::{fail, insert_session, status, Cx, Engine, Outcome, Reply};
 use crate::feature::{im, presence, IMPLEMENTED};
 use crate::media::MediaType;
 use crate::state::{About, Agreed, Challenge, DeliveryMethod, Queued, SessionState};
-use crate::store::{UserDocument, Write};
+use crate::store::Write;
 
 /// How long an ended session's id is remembered (later requests get its end code).
 const ENDED_MEMORY: u64 = 3600;
@@ -410,13 +410,8 @@ fn save_sessions(cx: &mut Cx<'_>, user: &str) {
                 .collect()
         })
         .unwrap_or_default();
-    if let Ok(body) = serde_json::to_vec(&cookies) {
-        cx.writes.push(Write::PutDocument(UserDocument {
-            user: user.to_owned(),
-            kind: SESSIONS_DOCUMENT.into(),
-            body,
-        }));
-    }
+    cx.writes
+        .extend(Write::json_document(user, SESSIONS_DOCUMENT, &cookies));
 }
 
 /// Logout-Request (§2.6): Disconnect in 1.1, Status in 1.2+.

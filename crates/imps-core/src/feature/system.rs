@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{fail, status, Cx, Reply};
 use crate::state::{About, Queued};
-use crate::store::{UserDocument, Write};
+use crate::store::Write;
 
 /// The kind of the document holding a user's answers to system messages.
 pub(crate) const ANSWERS_DOCUMENT: &str = "system_answers";
@@ -93,12 +93,10 @@ pub(crate) fn answer(cx: &mut Cx<'_>, sid: &str, r: SystemMessageUser) -> Reply 
     }
     let excess = u.system_answers.len().saturating_sub(MAX_ANSWERS);
     u.system_answers.drain(..excess);
-    if let Ok(body) = serde_json::to_vec(&u.system_answers) {
-        cx.writes.push(Write::PutDocument(UserDocument {
-            user: user.clone(),
-            kind: ANSWERS_DOCUMENT.into(),
-            body,
-        }));
-    }
+    cx.writes.extend(Write::json_document(
+        &user,
+        ANSWERS_DOCUMENT,
+        &u.system_answers,
+    ));
     status(StatusCode::SUCCESS).into()
 }

@@ -214,17 +214,11 @@ pub(crate) fn expire(cx: &mut Cx<'_>) {
         }
         cx.st.group_expiries.pop_first();
         // Still true? (The group may have gone, changed its Validity, or been unloaded.)
-        let Some(g) = get(cx, &home, &group).filter(|g| g.rec.expires == Some(at)) else {
+        if get(cx, &home, &group).is_none_or(|g| g.rec.expires != Some(at)) {
             continue;
-        };
-        let joined: Vec<(String, CspVersion)> = g
-            .joined
-            .iter()
-            .map(|(sid, j)| (sid.clone(), j.version))
-            .collect();
-        remove_group(cx, &home, &group);
+        }
+        remove_group(cx, (&home, &group), "Group expired", None);
         save(cx, &home, &group);
-        gone(cx, &group, joined, "Group expired");
         tracing::info!(group = %group, "group's Validity ran out: deleted");
         crate::feature::notify::simple(
             cx,
@@ -239,9 +233,15 @@ pub(crate) fn expire(cx: &mut Cx<'_>) {
     }
 }
 
-/// Removes `group` from its home account's memory (the caller saves): its place in the
-/// server's count and its entry in the shard's expiry set go with it.
-pub(crate) fn remove_group(cx: &mut Cx<'_>, home: &str, group: &str) {
+/// Removes `group` from its home account's memory (the caller saves, unless the account
+/// went too): its place in the server's count and its entry in the shard's expiry set go with
+/// it, and its joined sessions but `except` are told it is gone (`why`).
+pub(crate) fn remove_group(
+    cx: &mut Cx<'_>,
+    (home, group): (&str, &str),
+    why: &str,
+    except: Option<&str>,
+) {
     let Some(g) = cx
         .st
         .users
@@ -256,6 +256,13 @@ pub(crate) fn remove_group(cx: &mut Cx<'_>, home: &str, group: &str) {
             .group_expiries
             .remove(&(at, home.to_owned(), group.to_owned()));
     }
+    let joined = g
+        .joined
+        .into_iter()
+        .filter(|(sid, _)| Some(sid.as_str()) != except)
+        .map(|(sid, j)| (sid, j.version))
+        .collect();
+    gone(cx, group, joined, why);
 }
 
 /// The sessions `joined` to `group` are told it is gone: an unsolicited LeaveGroup-Response
@@ -299,7 +306,7 @@ pub(super) fn leave(cx: &mut Cx<'_>, home: &str, group: &str, sid: &str) {
         tell_about(cx, to, version, Primitive::from(notice), &j.user);
     }
     if auto_delete {
-        remove_group(cx, home, group);
+        remove_group(cx, (home, group), "Group deleted", None);
         save(cx, home, group);
         tracing::info!(group = %group, "last user left: group deleted (AutoDelete)");
     }
@@ -312,16 +319,9 @@ pub(super) fn delete(cx: &mut Cx<'_>, home: &str, group: &str, from: &Requester)
     if !g.at_least(&from.user, Access::Admin) {
         return Done::code(StatusCode::INSUFFICIENT_GROUP_PRIVILEGES);
     }
-    let joined: Vec<(String, CspVersion)> = g
-        .joined
-        .iter()
-        .filter(|(sid, _)| **sid != from.sid)
-        .map(|(sid, j)| (sid.clone(), j.version))
-        .collect();
     let was_joined = g.joined.contains_key(&from.sid);
-    remove_group(cx, home, group);
+    remove_group(cx, (home, group), "Group deleted", Some(&from.sid));
     save(cx, home, group);
-    gone(cx, group, joined, "Group deleted");
     tracing::info!(group = %group, by = %from.user, "group deleted");
     // The home account's other sessions that asked are told.
     crate::feature::notify::simple(
@@ -355,13 +355,7 @@ pub(super) fn set_props(
     // PrivilegeLevel are the group's to say, and ignored when sent back). AutoJoin is kept by
     // the user's own shard, which applies it once this answer says the request holds;
     // PrivateMessaging belongs to the joined session.
-    let own_flag = |name: &str| match r.own_properties.as_ref().and_then(|o| o.get(name)) {
-        None => Ok(None),
-        Some(v) if v.trim().eq_ignore_ascii_case("T") => Ok(Some(true)),
-        Some(v) if v.trim().eq_ignore_ascii_case("F") => Ok(Some(false)),
-        Some(_) => Err(StatusCode::INVALID_GROUP_PROPERTIES),
-    };
-    let (auto_join, private) = match (own_flag("AutoJoin"), own_flag("PrivateMessaging")) {
+    let (auto_join, private) = match (own_flag(&r, "AutoJoin"), own_flag(&r, "PrivateMessaging")) {
         (Ok(a), Ok(p)) => (a, p),
         (Err(code), _) | (_, Err(code)) => return Done::code(code),
     };

@@ -126,12 +126,12 @@ const MAX_AUTO_JOIN: usize = 64;
 /// The kind of the document holding the groups a user joins at login.
 pub(crate) const AUTO_JOIN_DOCUMENT: &str = "autojoin";
 
-/// The own property AutoJoin a SetGroupProps sets, if any (`Err`: not T/F, 806).
-fn auto_join_of(p: &Primitive) -> Result<Option<bool>, StatusCode> {
-    let Primitive::SetGroupPropsRequest(r) = p else {
-        return Ok(None);
-    };
-    match r.own_properties.as_ref().and_then(|o| o.get("AutoJoin")) {
+/// The own property `name` (T/F) a SetGroupProps sets, if any (`Err`: another value, 806).
+pub(super) fn own_flag(
+    r: &imps_csp::model::group::SetGroupPropsRequest,
+    name: &str,
+) -> Result<Option<bool>, StatusCode> {
+    match r.own_properties.as_ref().and_then(|o| o.get(name)) {
         None => Ok(None),
         Some(v) if v.trim().eq_ignore_ascii_case("T") => Ok(Some(true)),
         Some(v) if v.trim().eq_ignore_ascii_case("F") => Ok(Some(false)),
@@ -153,13 +153,8 @@ fn set_auto_join(cx: &mut Cx<'_>, user: &str, group: &str, on: bool) {
     if !changed {
         return;
     }
-    if let Ok(body) = serde_json::to_vec(&u.auto_join) {
-        cx.writes.push(Write::PutDocument(UserDocument {
-            user: user.to_owned(),
-            kind: AUTO_JOIN_DOCUMENT.into(),
-            body,
-        }));
-    }
+    cx.writes
+        .extend(Write::json_document(user, AUTO_JOIN_DOCUMENT, &u.auto_join));
     crate::feature::search::save_terms(cx, user);
 }
 
@@ -249,9 +244,12 @@ pub(crate) fn request(cx: &mut Cx<'_>, sid: &str, p: Primitive) -> Reply {
     } else {
         Vec::new()
     };
-    let auto_join = match auto_join_of(&p) {
-        Ok(a) => a,
-        Err(code) => return fail(code),
+    let auto_join = match &p {
+        Primitive::SetGroupPropsRequest(r) => match own_flag(r, "AutoJoin") {
+            Ok(a) => a,
+            Err(code) => return fail(code),
+        },
+        _ => None,
     };
     if auto_join == Some(true) {
         let full =
@@ -406,12 +404,7 @@ pub(crate) fn done(
         (Some(true), Some(s)) => {
             s.groups.insert(group.to_owned());
         }
-        (Some(false), Some(s)) => {
-            s.groups.remove(group);
-            s.group_delivery.remove(group);
-            let user = s.user.clone();
-            crate::feature::im::drop_group_messages(cx, &user, &[group.to_owned()]);
-        }
+        (Some(false), Some(_)) => left(cx, sid, group),
         (Some(true), None) => {
             // The session ended while its join was on the way: it leaves at once (it would
             // otherwise stay joined with nobody to leave for it).
@@ -474,20 +467,30 @@ pub(crate) fn done(
     }
 }
 
+/// Session `sid` is no longer joined to `group` (it left, or was made to): its shard forgets
+/// the group and its delivery method, and the group's messages waiting for the user go if
+/// no other session of it is joined.
+fn left(cx: &mut Cx<'_>, sid: &str, group: &str) {
+    let Some(s) = cx.st.sessions.get_mut(sid) else {
+        return;
+    };
+    s.groups.remove(group);
+    s.group_delivery.remove(group);
+    let user = s.user.clone();
+    crate::feature::im::drop_group_messages(cx, &user, &[group.to_owned()]);
+}
+
 /// [`Event::ToSession`] on the session's shard: a server request queued for it (a group it
 /// was made to leave is no longer among its groups).
 pub(crate) fn to_session(
     cx: &mut Cx<'_>,
     sid: &str,
     mut primitive: Primitive,
-    left: Option<&str>,
+    left_group: Option<&str>,
     about: Option<&str>,
 ) {
-    if let (Some(g), Some(s)) = (left, cx.st.sessions.get_mut(sid)) {
-        s.groups.remove(g);
-        s.group_delivery.remove(g);
-        let user = s.user.clone();
-        crate::feature::im::drop_group_messages(cx, &user, &[g.to_owned()]);
+    if let Some(g) = left_group {
+        left(cx, sid, g);
     }
     // 1.3: a user the session's user blocks is shown in JoinedBlocked / LeftBlocked.
     if let (Some(user), Primitive::GroupChangeNotice(n)) = (about, &mut primitive) {
